@@ -1,0 +1,93 @@
+"""Turn text cells into numbers and dates, and describe what cleaning dropped.
+
+Users' numbers come with currency signs and thousands separators, their dates
+in day-first or month-first order; we accept the common forms and count, by
+reason, every row we cannot use, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Plain-language text for each reason a row or customer is dropped.
+REASON_TEXT: dict[str, str] = {
+    "missing_customer": "rows without a customer",
+    "missing_product": "rows without a product",
+    "cancellation": "cancellations",
+    "non_positive_quantity": "rows with a quantity of zero or less",
+    "non_positive_price": "rows with a price of zero or less",
+    "bad_date": "rows with an unreadable date",
+    "non_product_code": "rows of postage, fees or manual entries (kept out of baskets)",
+    "duplicate_rows": "exact duplicate rows",
+    "missing_feature": "customers with a missing or non-numeric feature value",
+}
+
+#: Date formats tried in order; the first that reads (almost) every sampled value wins.
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d",
+    "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M",
+    "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%Y %H:%M",
+)
+
+_CURRENCY = r"^[\$€£¥]\s*|\s*[\$€£¥%]$"
+_THOUSANDS = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"
+
+
+def to_number(values: pd.Series) -> pd.Series:
+    """Parse numbers, accepting currency signs and thousands separators.
+
+    Unreadable and infinite values become NaN, so callers count them.
+
+    >>> to_number(pd.Series(["1,234.5", "$12", "abc", "inf", "7"])).tolist()
+    [1234.5, 12.0, nan, nan, 7.0]
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    failed = numbers.isna() & values.notna()
+    if failed.any():
+        text = values[failed].astype(str).str.strip().str.replace(_CURRENCY, "", regex=True)
+        grouped = text.str.match(_THOUSANDS)
+        text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        numbers = numbers.astype("float64")
+        numbers[failed] = pd.to_numeric(text, errors="coerce").astype("float64")
+    numbers = numbers.astype("float64")
+    return numbers.where(np.isfinite(numbers))
+
+
+def to_date(values: pd.Series) -> pd.Series:
+    """Parse dates in the first common format that fits the values.
+
+    >>> to_date(pd.Series(["21-07-2015", "05-01-2015"])).dt.month.tolist()
+    [7, 1]
+    """
+    sample = values.dropna()
+    sample = sample[sample.astype(str) != ""].head(2000)
+    for fmt in DATE_FORMATS:
+        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
+        if len(sample) and parsed.notna().mean() >= 0.99:
+            return pd.to_datetime(values, format=fmt, errors="coerce")
+    return pd.to_datetime(values, format="mixed", errors="coerce")
+
+
+def numeric_share(values: pd.Series) -> float:
+    """Share of the non-empty values that read as numbers.
+
+    >>> numeric_share(pd.Series(["1", "2", "x", ""]))
+    0.6666666666666666
+    """
+    present = values[values.notna() & (values.astype(str) != "")]
+    return float(to_number(present).notna().mean()) if len(present) else 0.0
+
+
+def describe_report(report: dict) -> list[str]:
+    """Sentences a user reads about what cleaning did.
+
+    >>> describe_report({"rows_read": 10, "dropped": {"cancellation": 2}})
+    ['Read 10 rows.', 'Dropped 2 cancellations.']
+    """
+    lines = [f"Read {report.get('rows_read', 0):,} rows."]
+    for reason, count in report.get("dropped", {}).items():
+        if count:
+            lines.append(f"Dropped {count:,} {REASON_TEXT.get(reason, reason)}.")
+    lines.extend(report.get("notes", []))
+    return lines

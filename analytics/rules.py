@@ -1,0 +1,262 @@
+"""Association rules per segment and for all customers, as one tidy table.
+
+Each group (every segment, plus all customers together) is mined on its own
+baskets, in parallel across processes when the data is large enough to pay
+for them. The table says how each rule fares in its segment compared with
+all customers, whether a simpler rule already says as much (redundancy, as
+arules' ``is.redundant``), and what it means in a sentence.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from analytics.baskets import Baskets
+from analytics.counting import ItemsetCounter
+from analytics.errors import DataError
+from analytics.mining import RawRule, check_thresholds, min_count, mine_coded
+from analytics.sentences import rule_sentence
+
+#: Segment number used for rules over all customers together.
+ALL_CUSTOMERS = -1
+ALL_CUSTOMERS_NAME = "All customers"
+#: Below this many product entries in all baskets, worker processes cost more than they save.
+PARALLEL_MIN_ENTRIES = 200_000
+RULE_COLUMNS = [
+    "segment", "segment_name", "antecedent", "consequent", "support", "confidence", "lift",
+    "leverage", "conviction", "count", "antecedent_count", "consequent_count", "baskets",
+    "lift_vs_all", "redundant", "sentence",
+]
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    """Thresholds of a mining run. All thresholds are inclusive."""
+
+    min_support: float = 0.01
+    min_confidence: float = 0.3
+    min_lift: float = 0.0
+    max_length: int = 4
+    single_consequent: bool = True
+
+    def covers(self, other: RuleParams) -> bool:
+        """Whether rules mined with these params contain every rule ``other`` asks for."""
+        return (
+            self.min_support <= other.min_support
+            and self.min_confidence <= other.min_confidence
+            and self.min_lift <= other.min_lift
+            and self.max_length >= other.max_length
+            and (other.single_consequent or not self.single_consequent)
+        )
+
+    def loosest(self, other: RuleParams) -> RuleParams:
+        """Params that cover both ``self`` and ``other``."""
+        return RuleParams(
+            min(self.min_support, other.min_support),
+            min(self.min_confidence, other.min_confidence),
+            min(self.min_lift, other.min_lift),
+            max(self.max_length, other.max_length),
+            self.single_consequent and other.single_consequent,
+        )
+
+
+def mine_rules(
+    baskets: Baskets,
+    segments: pd.Series | None = None,
+    names: Mapping[int, str] | None = None,
+    params: RuleParams = RuleParams(),
+    n_jobs: int | None = None,
+) -> pd.DataFrame:
+    """Rules of every segment and of all customers, one row each (see ``RULE_COLUMNS``).
+
+    ``segments`` maps customer ids to segment numbers; without it only the
+    group of all customers is mined.
+
+    >>> from analytics.baskets import build_baskets
+    >>> purchases = pd.DataFrame({"customer": list("aabbc"), "basket": list("11223"),
+    ...     "product": ["bread", "milk", "bread", "milk", "tea"]})
+    >>> rules = mine_rules(build_baskets(purchases), params=RuleParams(0.5, 0.5))
+    >>> rules[["antecedent", "consequent", "confidence", "lift"]]
+      antecedent consequent  confidence  lift
+    0   (bread,)    (milk,)         1.0   1.5
+    1    (milk,)   (bread,)         1.0   1.5
+    """
+    check_thresholds(params.min_support, params.min_confidence, params.max_length)
+    groups = basket_groups(baskets, segments)
+    jobs = _job_count(n_jobs, len(groups), len(baskets.codes))
+    tasks = [delayed(mine_coded)(*selected, params.min_support, params.min_confidence,
+                                 params.max_length) for selected in groups.values()]
+    if jobs == 1:
+        mined = [task[0](*task[1], **task[2]) for task in tasks]
+    else:
+        mined = Parallel(n_jobs=jobs)(tasks)
+    labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **(names or {})}
+    frames = [
+        _rules_frame(segment, labels.get(segment, f"Segment {segment + 1}"), n, raw, baskets)
+        for segment, (n, raw) in zip(groups, mined, strict=True)
+    ]
+    rules = pd.concat(frames, ignore_index=True) if frames else _empty_rules()
+    rules = _add_lift_vs_all(rules, baskets)
+    return filter_rules(rules, params)
+
+
+def basket_groups(
+    baskets: Baskets, segments: pd.Series | None
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Codes and offsets of the baskets of all customers and of each segment."""
+    groups = {ALL_CUSTOMERS: (baskets.codes, baskets.offsets)}
+    if segments is None:
+        return groups
+    basket_segment = segments.reindex(baskets.customers).to_numpy(dtype="float64")
+    for segment in sorted(segments.unique()):
+        selected = baskets.select(basket_segment == segment)
+        groups[int(segment)] = (selected.codes, selected.offsets)
+    return groups
+
+
+def _job_count(n_jobs: int | None, n_groups: int, n_entries: int) -> int:
+    if n_jobs is not None:
+        return max(1, min(n_jobs, n_groups))
+    if n_entries < PARALLEL_MIN_ENTRIES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, n_groups))
+
+
+def _rules_frame(
+    segment: int, name: str, n_baskets: int, raw: list[RawRule], baskets: Baskets
+) -> pd.DataFrame:
+    if not raw:
+        return _empty_rules()
+    lhs, rhs, count, lhs_count, rhs_count = zip(*raw, strict=True)
+    count, lhs_count, rhs_count = (np.asarray(c, dtype=np.int64) for c in (count, lhs_count,
+                                                                           rhs_count))
+    products = baskets.products
+    frame = pd.DataFrame({
+        "segment": segment,
+        "segment_name": name,
+        "antecedent": [tuple(products[list(items)]) for items in lhs],
+        "consequent": [tuple(products[list(items)]) for items in rhs],
+        "count": count,
+        "antecedent_count": lhs_count,
+        "consequent_count": rhs_count,
+        "baskets": n_baskets,
+    })
+    frame["redundant"] = _redundant(lhs, rhs, count, lhs_count)
+    return _add_measures(frame)
+
+
+def _add_measures(frame: pd.DataFrame) -> pd.DataFrame:
+    n = frame["baskets"].astype("float64")
+    support = frame["count"] / n
+    confidence = frame["count"] / frame["antecedent_count"]
+    consequent_share = frame["consequent_count"] / n
+    with np.errstate(divide="ignore"):
+        conviction = (1 - consequent_share) / (1 - confidence)
+    return frame.assign(
+        support=support,
+        confidence=confidence,
+        lift=confidence / consequent_share,
+        leverage=support - (frame["antecedent_count"] / n) * consequent_share,
+        conviction=conviction.replace(-np.inf, np.inf),
+    )
+
+
+def _redundant(lhs, rhs, count, lhs_count) -> np.ndarray:
+    """A rule is redundant if a rule with a smaller antecedent and the same consequent
+    has at least its confidence (compared exactly, as counts)."""
+    confidence = {(frozenset(a), b): (c, n) for a, b, c, n in zip(lhs, rhs, count, lhs_count,
+                                                                     strict=True)}
+    flags = np.zeros(len(lhs), dtype=bool)
+    for i, (a, b, c, n) in enumerate(zip(lhs, rhs, count, lhs_count, strict=True)):
+        for size in range(1, len(a)):
+            for general in combinations(a, size):
+                found = confidence.get((frozenset(general), b))
+                if found and found[0] * n >= c * found[1]:
+                    flags[i] = True
+                    break
+            if flags[i]:
+                break
+    return flags
+
+
+def _add_lift_vs_all(rules: pd.DataFrame, baskets: Baskets) -> pd.DataFrame:
+    """Lift in the segment divided by the same rule's lift over all customers."""
+    if rules.empty:
+        return rules.assign(lift_vs_all=pd.Series(dtype="float64"), sentence="")
+    counter = ItemsetCounter(baskets)
+    codes = {name: code for code, name in enumerate(baskets.products)}
+    n = len(baskets)
+    overall = []
+    for lhs, rhs in zip(rules["antecedent"], rules["consequent"], strict=True):
+        a, b = [codes[x] for x in lhs], [codes[x] for x in rhs]
+        both, left, right = counter.count(a + b), counter.count(a), counter.count(b)
+        overall.append(both * n / (left * right) if both else np.nan)
+    rules = rules.assign(lift_vs_all=rules["lift"] / np.asarray(overall))
+    rules["sentence"] = [rule_sentence(*row) for row in zip(
+        rules["segment_name"], rules["segment"] == ALL_CUSTOMERS, rules["antecedent"],
+        rules["consequent"], rules["confidence"], rules["lift"], strict=True)]
+    return rules
+
+
+def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
+    """Rules meeting ``params`` (inclusive), strongest first, from a table mined looser.
+
+    Support and confidence are compared as counts, so a rule exactly at a
+    threshold stays, as it would if mined at that threshold.
+    """
+    check_thresholds(params.min_support, params.min_confidence, params.max_length)
+    if rules.empty:
+        return rules
+    needed = [min_count(params.min_support, int(n)) for n in rules["baskets"]]
+    confidence = Fraction(str(params.min_confidence))
+    keep = (rules["count"].to_numpy() >= np.asarray(needed)) & np.array([
+        c >= confidence * n for c, n in zip(rules["count"], rules["antecedent_count"],
+                                            strict=True)
+    ])
+    keep &= (rules["lift"] >= params.min_lift).to_numpy()
+    sizes = rules["antecedent"].map(len) + rules["consequent"].map(len)
+    keep &= (sizes <= params.max_length).to_numpy()
+    if params.single_consequent:
+        keep &= (rules["consequent"].map(len) == 1).to_numpy()
+    kept = rules[keep].sort_values(
+        ["segment", "confidence", "lift", "count", "antecedent", "consequent"],
+        ascending=[True, False, False, False, True, True], kind="stable")
+    return kept.reset_index(drop=True)[RULE_COLUMNS]
+
+
+def _empty_rules() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in RULE_COLUMNS})
+
+
+class RuleBook:
+    """Mines once at the loosest thresholds asked for and answers tighter ones by filtering.
+
+    An analyst tightening a slider should not wait for a re-mine; loosening
+    past what was mined triggers one, at the loosest thresholds seen so far.
+    """
+
+    def __init__(self, baskets: Baskets, segments: pd.Series | None = None,
+                 names: Mapping[int, str] | None = None, n_jobs: int | None = None):
+        self.baskets, self.segments, self.names, self.n_jobs = baskets, segments, names, n_jobs
+        self.mined_params: RuleParams | None = None
+        self.mined_rules: pd.DataFrame | None = None
+
+    def rules(self, params: RuleParams) -> pd.DataFrame:
+        """Rules for ``params``, mining only when earlier results do not cover them."""
+        if self.mined_params is None or not self.mined_params.covers(params):
+            loosest = params if self.mined_params is None else self.mined_params.loosest(params)
+            loosest = replace(loosest, min_lift=0.0)
+            self.mined_rules = mine_rules(self.baskets, self.segments, self.names, loosest,
+                                          self.n_jobs)
+            self.mined_params = loosest
+        if self.mined_rules is None:
+            raise DataError("No rules have been mined.")
+        return filter_rules(self.mined_rules, params)

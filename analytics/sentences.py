@@ -1,0 +1,32 @@
+"""Say what a rule means in a sentence an analyst can paste into a slide."""
+
+from __future__ import annotations
+
+
+def join_items(items: tuple[str, ...]) -> str:
+    """'bread', 'bread and milk', 'bread, butter and milk'.
+
+    >>> join_items(("bread", "butter", "milk"))
+    'bread, butter and milk'
+    """
+    items = tuple(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def rule_sentence(
+    segment_name: str, all_customers: bool, antecedent: tuple[str, ...],
+    consequent: tuple[str, ...], confidence: float, lift: float,
+) -> str:
+    """A rule in plain words.
+
+    >>> rule_sentence("High income, low spending", False, ("bread", "butter"), ("milk",),
+    ...               0.62, 1.9)
+    'Customers in High income, low spending who buy bread and butter also buy milk (62% of the time, 1.9x more than usual).'
+    """
+    who = "Customers" if all_customers else f"Customers in {segment_name}"
+    return (
+        f"{who} who buy {join_items(antecedent)} also buy {join_items(consequent)} "
+        f"({confidence:.0%} of the time, {lift:.1f}x more than usual)."
+    )
