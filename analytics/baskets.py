@@ -9,6 +9,7 @@ This layout is cheap to slice per segment and to send to worker processes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ def split_codes(codes: np.ndarray, offsets: np.ndarray) -> list[tuple[int, ...]]
     [(0, 2), (), (1,)]
     """
     flat, bounds = codes.tolist(), offsets.tolist()
-    return [tuple(flat[start:end]) for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [tuple(flat[start:end]) for start, end in pairwise(bounds)]
 
 
 def select_baskets(
@@ -96,8 +97,10 @@ def build_baskets(purchases: pd.DataFrame, by: str = "customer") -> Baskets:
     anonymous = rows["customer"].isna().all()
     if by == "invoice" or anonymous:
         if rows["basket"].isna().all():
-            raise DataError("The data has no invoice or date column, so a basket can only be "
-                            "all of a customer's purchases.")
+            raise DataError(
+                "The data has no invoice or date column, so a basket can only be "
+                "all of a customer's purchases."
+            )
         rows = rows.dropna(subset=["basket"])
         key = rows["basket"] if anonymous else rows["customer"] + "\x1f" + rows["basket"]
     else:
@@ -114,5 +117,4 @@ def _group(rows: pd.DataFrame, key: np.ndarray) -> Baskets:
     offsets = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(keys)))])
     first_rows = np.unique(key_codes, return_index=True)[1]
     customers = pd.Index(rows["customer"].to_numpy()[first_rows], name="customer")
-    return Baskets(codes.astype(np.int32), offsets.astype(np.int64), pd.Index(products),
-                   customers)
+    return Baskets(codes.astype(np.int32), offsets.astype(np.int64), pd.Index(products), customers)

@@ -25,9 +25,18 @@ REASON_TEXT: dict[str, str] = {
 
 #: Date formats tried in order; the first that reads (almost) every sampled value wins.
 DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d",
-    "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M",
-    "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%d-%m-%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M",
+    "%d-%m-%Y %H:%M",
+    "%m/%d/%Y",
+    "%m-%d-%Y",
+    "%m/%d/%Y %H:%M",
 )
 
 _CURRENCY = r"^[\$€£¥]\s*|\s*[\$€£¥%]$"

@@ -31,7 +31,7 @@ class ItemsetCounter:
         counts = np.bincount(baskets.codes, minlength=len(baskets.products))
         bounds = np.concatenate([[0], np.cumsum(counts)])
         sorted_owners = owners[order]
-        self._holders = [sorted_owners[bounds[i]:bounds[i + 1]] for i in range(len(counts))]
+        self._holders = [sorted_owners[bounds[i] : bounds[i + 1]] for i in range(len(counts))]
         self._cache: dict[tuple[int, ...], int] = {}
 
     def count(self, itemset: list[int] | tuple[int, ...]) -> int:
@@ -41,6 +41,18 @@ class ItemsetCounter:
             arrays = sorted((self._holders[item] for item in key), key=len)
             common = arrays[0]
             for other in arrays[1:]:
-                common = np.intersect1d(common, other, assume_unique=True)
+                common = _intersect_sorted(common, other)
             self._cache[key] = len(common)
         return self._cache[key]
+
+
+def _intersect_sorted(small: np.ndarray, large: np.ndarray) -> np.ndarray:
+    """Common values of two sorted arrays of distinct values, by binary search.
+
+    >>> _intersect_sorted(np.array([1, 4, 7]), np.array([0, 1, 2, 7, 9]))
+    array([1, 7])
+    """
+    if not len(small) or not len(large):
+        return small[:0]
+    positions = np.minimum(np.searchsorted(large, small), len(large) - 1)
+    return small[large[positions] == small]

@@ -136,7 +136,10 @@ def _read_text(data: bytes, name: str) -> RawTable:
         return RawTable(parse_basket_lines(text, delimiter), True, "baskets")
     try:
         frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
             skipinitialspace=True,
         )
     except (pd.errors.ParserError, csv.Error) as error:
@@ -194,7 +197,8 @@ def _strip_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if duplicated:
         raise DataError(f"The column name(s) {', '.join(duplicated)} appear more than once.")
     text_columns = [
-        c for c in frame.columns
+        c
+        for c in frame.columns
         if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object
     ]
     stripped = {c: frame[c].astype("str").str.strip() for c in text_columns}

@@ -101,8 +101,9 @@ def frequent_itemsets(
     manager = TransactionManager(transactions)
     n = len(manager)
     min_support = threshold / n
-    level = {(item,): len(ids) for item, ids in manager.indices_by_item.items()
-             if len(ids) >= threshold}
+    level = {
+        (item,): len(ids) for item, ids in manager.indices_by_item.items() if len(ids) >= threshold
+    }
     itemsets = {1: level} if level else {}
     length = 2
     while level and length <= max_length:

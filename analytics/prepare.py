@@ -100,11 +100,13 @@ def _missing_customer_message(frame: pd.DataFrame) -> str:
 
 
 def _prepare_basket_file(frame: pd.DataFrame) -> PreparedData:
-    purchases = pd.DataFrame({
-        "customer": pd.Series(pd.NA, index=frame.index, dtype="str"),
-        "basket": frame["basket"].astype("str"),
-        "product": frame["product"].astype("str"),
-    })
+    purchases = pd.DataFrame(
+        {
+            "customer": pd.Series(pd.NA, index=frame.index, dtype="str"),
+            "basket": frame["basket"].astype("str"),
+            "product": frame["product"].astype("str"),
+        }
+    )
     report = {"rows_read": int(frame["basket"].nunique()), "dropped": {}, "notes": []}
     return PreparedData("baskets", {}, _no_customers(), purchases, {}, report)
 
@@ -112,11 +114,13 @@ def _prepare_basket_file(frame: pd.DataFrame) -> PreparedData:
 def _prepare_long_baskets(frame: pd.DataFrame, roles: Mapping[str, str]) -> PreparedData:
     product, basket = frame[roles["product"]], frame[roles["basket"]]
     keep = (product != "") & product.notna() & (basket != "") & basket.notna()
-    purchases = pd.DataFrame({
-        "customer": pd.Series(pd.NA, index=frame.index[keep], dtype="str"),
-        "basket": basket[keep].astype("str"),
-        "product": product[keep].astype("str"),
-    })
+    purchases = pd.DataFrame(
+        {
+            "customer": pd.Series(pd.NA, index=frame.index[keep], dtype="str"),
+            "basket": basket[keep].astype("str"),
+            "product": product[keep].astype("str"),
+        }
+    )
     report = {"rows_read": len(frame), "dropped": {"missing_product": int((~keep).sum())}}
     return PreparedData("baskets", dict(roles), _no_customers(), purchases, {}, report)
 
@@ -148,8 +152,14 @@ def _prepare_combined(
         rfm = derive_rfm(purchases).reindex(customers.index)
         customers = customers.join(rfm).dropna()
         kinds.update({c: c.lower() for c in rfm.columns})
-    return PreparedData("combined", dict(roles), customers, purchases[["customer", "basket",
-                        "product"]].dropna(subset=["product"]), kinds, report)
+    return PreparedData(
+        "combined",
+        dict(roles),
+        customers,
+        purchases[["customer", "basket", "product"]].dropna(subset=["product"]),
+        kinds,
+        report,
+    )
 
 
 def _prepare_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> PreparedData:

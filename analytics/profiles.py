@@ -64,8 +64,9 @@ def segment_names(
 
 
 def _word(feature: str, z_score: float, feature_kinds: Mapping[str, str]) -> str:
-    low, high = FEATURE_WORDS.get(feature_kinds.get(feature, ""), (f"low {feature}",
-                                                                   f"high {feature}"))
+    low, high = FEATURE_WORDS.get(
+        feature_kinds.get(feature, ""), (f"low {feature}", f"high {feature}")
+    )
     return high if z_score > 0 else low
 
 

@@ -28,12 +28,28 @@ from analytics.sentences import rule_sentence
 #: Segment number used for rules over all customers together.
 ALL_CUSTOMERS = -1
 ALL_CUSTOMERS_NAME = "All customers"
+#: Segments with fewer baskets are not mined: a handful of customers shows no pattern,
+#: and their large shared baskets would make every combination "frequent".
+MIN_SEGMENT_BASKETS = 20
 #: Below this many product entries in all baskets, worker processes cost more than they save.
 PARALLEL_MIN_ENTRIES = 200_000
 RULE_COLUMNS = [
-    "segment", "segment_name", "antecedent", "consequent", "support", "confidence", "lift",
-    "leverage", "conviction", "count", "antecedent_count", "consequent_count", "baskets",
-    "lift_vs_all", "redundant", "sentence",
+    "segment",
+    "segment_name",
+    "antecedent",
+    "consequent",
+    "support",
+    "confidence",
+    "lift",
+    "leverage",
+    "conviction",
+    "count",
+    "antecedent_count",
+    "consequent_count",
+    "baskets",
+    "lift_vs_all",
+    "redundant",
+    "sentence",
 ]
 
 
@@ -41,11 +57,11 @@ RULE_COLUMNS = [
 class RuleParams:
     """Thresholds of a mining run. All thresholds are inclusive."""
 
-    min_support: float = 0.01
-    min_confidence: float = 0.3
+    min_support: float = 0.05
+    min_confidence: float = 0.5
     min_lift: float = 0.0
-    max_length: int = 4
-    single_consequent: bool = True
+    max_length: int = 3
+    single_consequent: bool = False
 
     def covers(self, other: RuleParams) -> bool:
         """Whether rules mined with these params contain every rule ``other`` asks for."""
@@ -89,20 +105,54 @@ def mine_rules(
     0   (bread,)    (milk,)         1.0   1.5
     1    (milk,)   (bread,)         1.0   1.5
     """
+    mined = mine_groups(baskets, segments, params, n_jobs)
+    return rules_table(mined, baskets, names, params)
+
+
+def mine_groups(
+    baskets: Baskets,
+    segments: pd.Series | None = None,
+    params: RuleParams = RuleParams(),
+    n_jobs: int | None = None,
+) -> dict[int, tuple[int, list[RawRule]]]:
+    """Raw rules and basket count of each group, mined in parallel when worth it.
+
+    Segments with fewer than ``MIN_SEGMENT_BASKETS`` baskets get no rules.
+    """
     check_thresholds(params.min_support, params.min_confidence, params.max_length)
     groups = basket_groups(baskets, segments)
-    jobs = _job_count(n_jobs, len(groups), len(baskets.codes))
-    tasks = [delayed(mine_coded)(*selected, params.min_support, params.min_confidence,
-                                 params.max_length) for selected in groups.values()]
+    small = {
+        segment: (len(offsets) - 1, [])
+        for segment, (_, offsets) in groups.items()
+        if segment != ALL_CUSTOMERS and len(offsets) - 1 < MIN_SEGMENT_BASKETS
+    }
+    mineable = {segment: group for segment, group in groups.items() if segment not in small}
+    jobs = _job_count(n_jobs, len(mineable), len(baskets.codes))
+    arguments = [
+        (*selected, params.min_support, params.min_confidence, params.max_length)
+        for selected in mineable.values()
+    ]
     if jobs == 1:
-        mined = [task[0](*task[1], **task[2]) for task in tasks]
+        mined = [mine_coded(*args) for args in arguments]
     else:
-        mined = Parallel(n_jobs=jobs)(tasks)
+        mined = Parallel(n_jobs=jobs)(delayed(mine_coded)(*args) for args in arguments)
+    found = dict(zip(mineable, mined, strict=True)) | small
+    return {segment: found[segment] for segment in groups}
+
+
+def rules_table(
+    mined: Mapping[int, tuple[int, list[RawRule]]],
+    baskets: Baskets,
+    names: Mapping[int, str] | None = None,
+    params: RuleParams = RuleParams(),
+) -> pd.DataFrame:
+    """The tidy rules table (``RULE_COLUMNS``) from ``mine_groups``' output."""
     labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **(names or {})}
     frames = [
         _rules_frame(segment, labels.get(segment, f"Segment {segment + 1}"), n, raw, baskets)
-        for segment, (n, raw) in zip(groups, mined, strict=True)
+        for segment, (n, raw) in mined.items()
     ]
+    frames = [frame for frame in frames if len(frame)]
     rules = pd.concat(frames, ignore_index=True) if frames else _empty_rules()
     rules = _add_lift_vs_all(rules, baskets)
     return filter_rules(rules, params)
@@ -136,19 +186,22 @@ def _rules_frame(
     if not raw:
         return _empty_rules()
     lhs, rhs, count, lhs_count, rhs_count = zip(*raw, strict=True)
-    count, lhs_count, rhs_count = (np.asarray(c, dtype=np.int64) for c in (count, lhs_count,
-                                                                           rhs_count))
-    products = baskets.products
-    frame = pd.DataFrame({
-        "segment": segment,
-        "segment_name": name,
-        "antecedent": [tuple(products[list(items)]) for items in lhs],
-        "consequent": [tuple(products[list(items)]) for items in rhs],
-        "count": count,
-        "antecedent_count": lhs_count,
-        "consequent_count": rhs_count,
-        "baskets": n_baskets,
-    })
+    count, lhs_count, rhs_count = (
+        np.asarray(c, dtype=np.int64) for c in (count, lhs_count, rhs_count)
+    )
+    products = baskets.products.tolist()
+    frame = pd.DataFrame(
+        {
+            "segment": segment,
+            "segment_name": name,
+            "antecedent": [tuple(products[i] for i in items) for items in lhs],
+            "consequent": [tuple(products[i] for i in items) for items in rhs],
+            "count": count,
+            "antecedent_count": lhs_count,
+            "consequent_count": rhs_count,
+            "baskets": n_baskets,
+        }
+    )
     frame["redundant"] = _redundant(lhs, rhs, count, lhs_count)
     return _add_measures(frame)
 
@@ -172,8 +225,9 @@ def _add_measures(frame: pd.DataFrame) -> pd.DataFrame:
 def _redundant(lhs, rhs, count, lhs_count) -> np.ndarray:
     """A rule is redundant if a rule with a smaller antecedent and the same consequent
     has at least its confidence (compared exactly, as counts)."""
-    confidence = {(frozenset(a), b): (c, n) for a, b, c, n in zip(lhs, rhs, count, lhs_count,
-                                                                     strict=True)}
+    confidence = {
+        (frozenset(a), b): (c, n) for a, b, c, n in zip(lhs, rhs, count, lhs_count, strict=True)
+    }
     flags = np.zeros(len(lhs), dtype=bool)
     for i, (a, b, c, n) in enumerate(zip(lhs, rhs, count, lhs_count, strict=True)):
         for size in range(1, len(a)):
@@ -188,21 +242,40 @@ def _redundant(lhs, rhs, count, lhs_count) -> np.ndarray:
 
 
 def _add_lift_vs_all(rules: pd.DataFrame, baskets: Baskets) -> pd.DataFrame:
-    """Lift in the segment divided by the same rule's lift over all customers."""
+    """Lift in the segment divided by the same rule's lift over all customers.
+
+    Rules of all customers compare with themselves (1.0); a segment's rule is
+    looked up among them and otherwise counted over all baskets.
+    """
     if rules.empty:
         return rules.assign(lift_vs_all=pd.Series(dtype="float64"), sentence="")
-    counter = ItemsetCounter(baskets)
+    everyone = (rules["segment"] == ALL_CUSTOMERS).to_numpy()
+    keys = list(zip(rules["antecedent"].tolist(), rules["consequent"].tolist(), strict=True))
+    lifts = rules["lift"].to_numpy()
+    known = {key: lift for key, lift, own in zip(keys, lifts, everyone, strict=True) if own}
+    counter = ItemsetCounter(baskets) if not all(key in known for key in keys) else None
     codes = {name: code for code, name in enumerate(baskets.products)}
     n = len(baskets)
-    overall = []
-    for lhs, rhs in zip(rules["antecedent"], rules["consequent"], strict=True):
-        a, b = [codes[x] for x in lhs], [codes[x] for x in rhs]
-        both, left, right = counter.count(a + b), counter.count(a), counter.count(b)
-        overall.append(both * n / (left * right) if both else np.nan)
-    rules = rules.assign(lift_vs_all=rules["lift"] / np.asarray(overall))
-    rules["sentence"] = [rule_sentence(*row) for row in zip(
-        rules["segment_name"], rules["segment"] == ALL_CUSTOMERS, rules["antecedent"],
-        rules["consequent"], rules["confidence"], rules["lift"], strict=True)]
+    overall = np.ones(len(rules))
+    for i in np.flatnonzero(~everyone):
+        key = keys[i]
+        if key not in known:
+            a, b = [codes[x] for x in key[0]], [codes[x] for x in key[1]]
+            known[key] = counter.count(a + b) * n / (counter.count(a) * counter.count(b))
+        overall[i] = known[key]
+    rules = rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall))
+    rules["sentence"] = [
+        rule_sentence(*row)
+        for row in zip(
+            rules["segment_name"],
+            rules["segment"] == ALL_CUSTOMERS,
+            rules["antecedent"],
+            rules["consequent"],
+            rules["confidence"],
+            rules["lift"],
+            strict=True,
+        )
+    ]
     return rules
 
 
@@ -215,12 +288,16 @@ def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
     check_thresholds(params.min_support, params.min_confidence, params.max_length)
     if rules.empty:
         return rules
-    needed = [min_count(params.min_support, int(n)) for n in rules["baskets"]]
+    baskets = rules["baskets"].to_numpy(dtype=np.int64)
+    needed = pd.Series(baskets).map(
+        {n: min_count(params.min_support, int(n)) for n in np.unique(baskets)}
+    )
     confidence = Fraction(str(params.min_confidence))
-    keep = (rules["count"].to_numpy() >= np.asarray(needed)) & np.array([
-        c >= confidence * n for c, n in zip(rules["count"], rules["antecedent_count"],
-                                            strict=True)
-    ])
+    count = rules["count"].to_numpy(dtype=np.int64)
+    keep = (count >= needed.to_numpy()) & (
+        count * confidence.denominator
+        >= confidence.numerator * rules["antecedent_count"].to_numpy(dtype=np.int64)
+    )
     keep &= (rules["lift"] >= params.min_lift).to_numpy()
     sizes = rules["antecedent"].map(len) + rules["consequent"].map(len)
     keep &= (sizes <= params.max_length).to_numpy()
@@ -228,7 +305,9 @@ def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
         keep &= (rules["consequent"].map(len) == 1).to_numpy()
     kept = rules[keep].sort_values(
         ["segment", "confidence", "lift", "count", "antecedent", "consequent"],
-        ascending=[True, False, False, False, True, True], kind="stable")
+        ascending=[True, False, False, False, True, True],
+        kind="stable",
+    )
     return kept.reset_index(drop=True)[RULE_COLUMNS]
 
 
@@ -243,8 +322,13 @@ class RuleBook:
     past what was mined triggers one, at the loosest thresholds seen so far.
     """
 
-    def __init__(self, baskets: Baskets, segments: pd.Series | None = None,
-                 names: Mapping[int, str] | None = None, n_jobs: int | None = None):
+    def __init__(
+        self,
+        baskets: Baskets,
+        segments: pd.Series | None = None,
+        names: Mapping[int, str] | None = None,
+        n_jobs: int | None = None,
+    ):
         self.baskets, self.segments, self.names, self.n_jobs = baskets, segments, names, n_jobs
         self.mined_params: RuleParams | None = None
         self.mined_rules: pd.DataFrame | None = None
@@ -254,8 +338,9 @@ class RuleBook:
         if self.mined_params is None or not self.mined_params.covers(params):
             loosest = params if self.mined_params is None else self.mined_params.loosest(params)
             loosest = replace(loosest, min_lift=0.0)
-            self.mined_rules = mine_rules(self.baskets, self.segments, self.names, loosest,
-                                          self.n_jobs)
+            self.mined_rules = mine_rules(
+                self.baskets, self.segments, self.names, loosest, self.n_jobs
+            )
             self.mined_params = loosest
         if self.mined_rules is None:
             raise DataError("No rules have been mined.")

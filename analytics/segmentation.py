@@ -141,8 +141,11 @@ def silhouette_per_customer(
     labels = segmentation.labels.to_numpy()
     index = np.arange(len(labels))
     if len(labels) > SILHOUETTE_SAMPLE:
-        index = np.sort(np.random.default_rng(random_state).choice(
-            len(labels), SILHOUETTE_SAMPLE, replace=False))
+        index = np.sort(
+            np.random.default_rng(random_state).choice(
+                len(labels), SILHOUETTE_SAMPLE, replace=False
+            )
+        )
     if len(np.unique(labels[index])) < 2:
         return pd.Series(dtype="float64", name="silhouette")
     values = silhouette_samples(matrix[index], labels[index])

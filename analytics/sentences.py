@@ -16,14 +16,19 @@ def join_items(items: tuple[str, ...]) -> str:
 
 
 def rule_sentence(
-    segment_name: str, all_customers: bool, antecedent: tuple[str, ...],
-    consequent: tuple[str, ...], confidence: float, lift: float,
+    segment_name: str,
+    all_customers: bool,
+    antecedent: tuple[str, ...],
+    consequent: tuple[str, ...],
+    confidence: float,
+    lift: float,
 ) -> str:
     """A rule in plain words.
 
-    >>> rule_sentence("High income, low spending", False, ("bread", "butter"), ("milk",),
-    ...               0.62, 1.9)
-    'Customers in High income, low spending who buy bread and butter also buy milk (62% of the time, 1.9x more than usual).'
+    >>> print(rule_sentence("High income, low spending", False, ("bread", "butter"),
+    ...                     ("milk",), 0.62, 1.9))  # doctest: +NORMALIZE_WHITESPACE
+    Customers in High income, low spending who buy bread and butter also buy milk
+    (62% of the time, 1.9x more than usual).
     """
     who = "Customers" if all_customers else f"Customers in {segment_name}"
     return (

@@ -17,8 +17,18 @@ from analytics.columns import NON_PRODUCT_CODES
 
 #: Descriptions that mark charges and adjustments rather than products.
 NON_PRODUCT_NAMES = frozenset(
-    {"POSTAGE", "DOTCOM POSTAGE", "MANUAL", "DISCOUNT", "CARRIAGE", "SAMPLES", "AMAZON FEE",
-     "BANK CHARGES", "ADJUST BAD DEBT", "CRUK COMMISSION"}
+    {
+        "POSTAGE",
+        "DOTCOM POSTAGE",
+        "MANUAL",
+        "DISCOUNT",
+        "CARRIAGE",
+        "SAMPLES",
+        "AMAZON FEE",
+        "BANK CHARGES",
+        "ADJUST BAD DEBT",
+        "CRUK COMMISSION",
+    }
 )
 RFM_COLUMNS = ("Recency", "Frequency", "Monetary")
 
@@ -62,15 +72,19 @@ def clean_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> tuple[p
     }
     if basket is None and date is not None:
         basket = customer + "|" + date.dt.strftime("%Y-%m-%d")
-    clean = pd.DataFrame({
-        "customer": customer,
-        "basket": basket if basket is not None else pd.Series(pd.NA, index=frame.index,
-                                                              dtype="str"),
-        "date": date if date is not None else pd.NaT,
-        "product": product if product is not None else pd.Series(pd.NA, index=frame.index,
-                                                                 dtype="str"),
-        "amount": _amount(quantity, price, frame.index),
-    })[keep]
+    clean = pd.DataFrame(
+        {
+            "customer": customer,
+            "basket": basket
+            if basket is not None
+            else pd.Series(pd.NA, index=frame.index, dtype="str"),
+            "date": date if date is not None else pd.NaT,
+            "product": product
+            if product is not None
+            else pd.Series(pd.NA, index=frame.index, dtype="str"),
+            "amount": _amount(quantity, price, frame.index),
+        }
+    )[keep]
     charges = _is_charge(frame, roles, clean)
     report["dropped"]["non_product_code"] = int(charges.sum())
     clean.loc[charges, "product"] = pd.NA
@@ -96,8 +110,8 @@ def derive_rfm(clean: pd.DataFrame) -> pd.DataFrame:
     >>> clean = pd.DataFrame({"customer": ["a", "a", "b"], "basket": ["1", "2", "3"],
     ...     "date": pd.to_datetime(["2020-01-01", "2020-01-05", "2020-01-03"]),
     ...     "amount": [2.0, 3.0, 4.0]})
-    >>> derive_rfm(clean).to_dict("index")
-    {'a': {'Recency': 1, 'Frequency': 2, 'Monetary': 5.0}, 'b': {'Recency': 3, 'Frequency': 1, 'Monetary': 4.0}}
+    >>> derive_rfm(clean).to_dict("list")
+    {'Recency': [1, 3], 'Frequency': [2, 1], 'Monetary': [5.0, 4.0]}
     """
     groups = clean.groupby("customer", sort=True)
     columns: dict[str, pd.Series] = {}

@@ -1,0 +1,148 @@
+"""Command line: ``python -m analytics analyze DATA [options]``.
+
+Writes segments.csv, profiles.csv, rules.csv, top_products.csv and
+summary.json into the output folder and prints one line per stage. Bad input
+ends with one sentence on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.errors import DataError
+from analytics.loading import RawTable
+from analytics.pipeline import Analysis, AnalysisOptions, analyze
+from analytics.prepare import PreparedData, load_dataset, prepare
+from analytics.rules import RuleParams
+from analytics.sample import generate_sample
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics", description="Segment customers and mine basket rules."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("analyze", help="analyse a data file (CSV, Excel, Parquet)")
+    run.add_argument("data", nargs="?", help="data file; omit with --sample")
+    run.add_argument("--sample", action="store_true", help="use the generated sample data")
+    run.add_argument("--k", default="5", help="number of segments, or 'auto' (default 5)")
+    run.add_argument("--features", nargs="+", help="feature columns (default: all numeric)")
+    run.add_argument("--no-scale", action="store_true", help="do not standardise features")
+    run.add_argument("--min-support", type=float, default=RuleParams.min_support)
+    run.add_argument("--min-confidence", type=float, default=RuleParams.min_confidence)
+    run.add_argument("--min-lift", type=float, default=RuleParams.min_lift)
+    run.add_argument("--max-length", type=int, default=RuleParams.max_length)
+    run.add_argument(
+        "--single-consequent",
+        action="store_true",
+        help="only rules with one product on the right (the arules convention)",
+    )
+    run.add_argument(
+        "--basket",
+        choices=("customer", "invoice"),
+        default="customer",
+        help="a basket is all of a customer's products, or one invoice",
+    )
+    run.add_argument("--no-segments", action="store_true", help="mine all baskets as one group")
+    run.add_argument("--out", default="results", help="output folder (default: results)")
+    run.add_argument("--jobs", type=int, default=None, help="worker processes for mining")
+    sample = commands.add_parser("sample", help="write the generated sample data as CSV")
+    sample.add_argument("path", help="where to write the CSV")
+    sample.add_argument("--customers", type=int, default=3000)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sample":
+            generate_sample(args.customers).to_csv(args.path, index=False)
+            print(f"wrote {args.path}")
+            return 0
+        return _analyze(args)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    data = _load(args)
+    print(
+        f"load: {data.shape} data, {len(data.customers):,} customers, "
+        f"{len(data.purchases):,} purchase rows ({time.perf_counter() - started:.2f} s)"
+    )
+    options = AnalysisOptions(
+        features=args.features,
+        k=_parse_k(args.k),
+        scale=not args.no_scale,
+        segment=not args.no_segments,
+        basket=args.basket,
+        n_jobs=args.jobs,
+        rules=RuleParams(
+            args.min_support,
+            args.min_confidence,
+            args.min_lift,
+            args.max_length,
+            args.single_consequent,
+        ),
+    )
+    result = analyze(data, options, progress=print)
+    result.summary["timings"] = {
+        "load": round(time.perf_counter() - started, 3) - sum(result.summary["timings"].values()),
+        **result.summary["timings"],
+    }
+    write_results(result, Path(args.out))
+    print(f"wrote {args.out}/ (segments, profiles, rules, top_products, summary)")
+    return 0
+
+
+def _load(args: argparse.Namespace) -> PreparedData:
+    if args.sample:
+        return prepare(RawTable(generate_sample().astype(str), False, "sample"))
+    if not args.data:
+        raise DataError("Name a data file, or use --sample.")
+    return load_dataset(args.data)
+
+
+def _parse_k(text: str) -> int | None:
+    if text == "auto":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise DataError(f"--k must be a whole number or 'auto', not '{text}'.") from None
+
+
+def write_results(result: Analysis, out: Path) -> None:
+    """Write the five result files; rule item lists become JSON lists of strings."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        result.segments.to_csv(out / "segments.csv", index=False)
+        result.profiles.to_csv(out / "profiles.csv", index=False)
+        rules = result.rules.copy()
+        for column in ("antecedent", "consequent"):
+            if column in rules:
+                rules[column] = rules[column].map(lambda items: json.dumps(list(items)))
+        rules.to_csv(out / "rules.csv", index=False)
+        result.products.to_csv(out / "top_products.csv", index=False)
+        (out / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json))
+    except OSError as error:
+        raise DataError(f"Cannot write results to {out}: {error.strerror}.") from error
+
+
+def _json(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
