@@ -31,6 +31,7 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "user",
         "shopperid",
         "accountid",
+        "id",
     ),
     "product": (
         "product",

@@ -134,6 +134,7 @@ def _read_text(data: bytes, name: str) -> RawTable:
     sample_rows = [row for row in sample_rows if row]
     if _is_basket_file(sample_rows):
         return RawTable(parse_basket_lines(text, delimiter), True, "baskets")
+    _check_header(sample_rows[0] if sample_rows else [])
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -149,6 +150,13 @@ def _read_text(data: bytes, name: str) -> RawTable:
     if frame.empty:
         raise DataError(f"The file {name} has a header but no rows.")
     return RawTable(_strip_frame(frame), False, "csv")
+
+
+def _check_header(header: list[str]) -> None:
+    names = [name.strip() for name in header]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError(f"The column name(s) {', '.join(repeated)} appear more than once.")
 
 
 def sniff_delimiter(head: str) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 from analytics.baskets import build_baskets
 from analytics.cleaning import describe_report
 from analytics.errors import DataError
+from analytics.mining import check_thresholds
 from analytics.prepare import PreparedData
 from analytics.products import top_products
 from analytics.profiles import profile_segments
@@ -62,6 +63,8 @@ def analyze(
     progress: Progress | None = None,
 ) -> Analysis:
     """Run every stage that the data supports and return the results and a summary."""
+    rules = options.rules
+    check_thresholds(rules.min_support, rules.min_confidence, rules.max_length)
     clock = _Clock(progress or (lambda _line: None))
     result = Analysis(summary=_base_summary(data, options))
     segmentation = None

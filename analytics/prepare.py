@@ -88,7 +88,7 @@ def prepare(raw: RawTable, mapping: Mapping[str, str | None] | None = None) -> P
 def attribute_columns(frame: pd.DataFrame, roles: Mapping[str, str]) -> list[str]:
     """Columns outside the purchase roles whose values are (almost all) numbers."""
     used = set(roles.values())
-    return [c for c in frame.columns if c not in used and numeric_share(frame[c]) >= 0.9]
+    return [c for c in frame.columns if c not in used and numeric_share(frame[c]) >= 0.5]
 
 
 def _missing_customer_message(frame: pd.DataFrame) -> str:
@@ -145,7 +145,8 @@ def _prepare_combined(
     rows, report = _rows_with_customer(frame, roles["customer"])
     customers = _customer_attributes(rows, roles["customer"], attributes, report)
     purchases, clean_report = clean_transactions(rows, roles)
-    report["dropped"].update(clean_report["dropped"])
+    for reason, count in clean_report["dropped"].items():
+        report["dropped"][reason] = report["dropped"].get(reason, 0) + count
     report["notes"] += clean_report["notes"]
     kinds = _kinds(attributes)
     if "date" in roles:

@@ -89,6 +89,12 @@ def segment_customers(
     """
     matrix = feature_matrix(customers, features, scale)
     _check_k(k, len(customers))
+    distinct = len(np.unique(matrix, axis=0))
+    if distinct < k:
+        raise DataError(
+            f"Only {distinct} customer(s) differ in {', '.join(features)}, too few for {k} "
+            "segments; choose fewer segments or other features."
+        )
     model = KMeans(
         n_clusters=k, n_init=n_init or default_n_init(len(customers)), random_state=random_state
     ).fit(matrix)

@@ -1,0 +1,191 @@
+"""Association rules: published counts on Groceries, and agreement with a brute-force miner."""
+
+from fractions import Fraction
+from itertools import combinations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics import mining, rules
+from analytics.baskets import build_baskets
+from analytics.errors import DataError
+from analytics.prepare import load_dataset
+from analytics.rules import ALL_CUSTOMERS, RuleBook, RuleParams, filter_rules, mine_rules
+from analytics.sample import generate_sample
+from tests.analytics.brute_force import brute_force_rules, confidence_of
+
+
+def baskets_frame(baskets, customers=None):
+    """Purchases in long form: one row per product of each basket."""
+    rows = [
+        (customers[i] if customers else f"c{i}", str(i), item)
+        for i, basket in enumerate(baskets)
+        for item in sorted(basket)
+    ]
+    return pd.DataFrame(rows, columns=["customer", "basket", "product"])
+
+
+def as_dict(table):
+    return {
+        (tuple(row.antecedent), tuple(row.consequent)): (
+            row.count,
+            row.antecedent_count,
+            row.consequent_count,
+        )
+        for row in table.itertuples()
+    }
+
+
+@pytest.fixture(scope="module")
+def groceries(shared_data):
+    return build_baskets(load_dataset(shared_data / "groceries.csv").purchases)
+
+
+def test_groceries_gives_the_published_arules_count(groceries):
+    params = RuleParams(0.001, 0.5, max_length=10, single_consequent=True)
+    assert len(mine_rules(groceries, params=params)) == 5668
+
+
+def test_groceries_with_multi_item_consequents(groceries):
+    params = RuleParams(0.001, 0.5, max_length=10, single_consequent=False)
+    table = mine_rules(groceries, params=params)
+    assert len(table) == 5829
+    assert table["consequent"].map(len).max() > 1
+
+
+def test_groceries_top_rule_measures(groceries):
+    table = mine_rules(groceries, params=RuleParams(0.01, 0.5, max_length=3))
+    first = table.iloc[0]
+    n = len(groceries)
+    assert first["support"] == pytest.approx(first["count"] / n)
+    assert first["confidence"] == pytest.approx(first["count"] / first["antecedent_count"])
+    expected_lift = first["confidence"] / (first["consequent_count"] / n)
+    assert first["lift"] == pytest.approx(expected_lift)
+    assert first["sentence"].startswith("Customers who buy ")
+
+
+item_names = st.sampled_from(["bread", "milk", "tea", "jam", "eggs", "rice"])
+basket_lists = st.lists(st.sets(item_names, min_size=1, max_size=5), min_size=2, max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    baskets=basket_lists,
+    min_support=st.sampled_from([0.05, 0.1, 0.2, 0.25, 0.3, 0.5]),
+    min_confidence=st.sampled_from([0.0, 0.3, 0.5, 0.6, 1.0]),
+    max_length=st.integers(2, 4),
+)
+def test_rules_agree_with_brute_force(baskets, min_support, min_confidence, max_length):
+    params = RuleParams(min_support, min_confidence, max_length=max_length)
+    table = mine_rules(build_baskets(baskets_frame(baskets)), params=params)
+    expected = brute_force_rules(baskets, min_support, min_confidence, max_length)
+    assert as_dict(table) == expected
+    for row in table.itertuples():
+        left, right = set(row.antecedent), set(row.consequent)
+        general = [
+            confidence_of(baskets, subset, row.consequent)
+            for size in range(1, len(left))
+            for subset in combinations(sorted(left), size)
+        ]
+        exact = Fraction(row.count, row.antecedent_count)
+        assert row.redundant == any(c >= exact for c in general)
+        assert not left & right
+
+
+@settings(max_examples=30, deadline=None)
+@given(baskets=st.lists(st.sets(item_names, min_size=1, max_size=4), min_size=8, max_size=30))
+def test_segment_rules_and_lift_against_all_customers(baskets):
+    customers = [f"c{i}" for i in range(len(baskets))]
+    segments = pd.Series([i % 2 for i in range(len(baskets))], index=customers)
+    params = RuleParams(0.2, 0.4, max_length=3)
+    coded = build_baskets(baskets_frame(baskets, customers))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules, "MIN_SEGMENT_BASKETS", 1)
+        table = mine_rules(coded, segments, None, params)
+    n_all = len(baskets)
+    for segment in (0, 1):
+        own = [b for b, s in zip(baskets, segments, strict=True) if s == segment]
+        got = as_dict(table[table["segment"] == segment])
+        assert got == brute_force_rules(own, 0.2, 0.4, 3)
+    for row in table[table["segment"] != ALL_CUSTOMERS].itertuples():
+        both = sum(1 for b in baskets if set(row.antecedent) | set(row.consequent) <= b)
+        left = sum(1 for b in baskets if set(row.antecedent) <= b)
+        right = sum(1 for b in baskets if set(row.consequent) <= b)
+        assert row.lift_vs_all == pytest.approx(row.lift / (both * n_all / (left * right)))
+
+
+def test_thresholds_are_inclusive():
+    # 10 baskets; {bread, milk} in exactly 3 (support 0.3); bread in 5 (confidence 0.6).
+    baskets = [{"bread", "milk"}] * 3 + [{"bread"}] * 2 + [{"tea"}] * 5
+    table = mine_rules(build_baskets(baskets_frame(baskets)), params=RuleParams(0.3, 0.6))
+    assert (("bread",), ("milk",)) in as_dict(table)
+    tighter = mine_rules(build_baskets(baskets_frame(baskets)), params=RuleParams(0.31, 0.6))
+    assert tighter.empty
+
+
+def test_filtering_a_loose_table_equals_mining_tight():
+    baskets = [{"bread", "milk", "tea"}, {"bread", "milk"}, {"milk", "tea"}, {"bread"}] * 5
+    coded = build_baskets(baskets_frame(baskets))
+    loose = mine_rules(coded, params=RuleParams(0.1, 0.1, max_length=3))
+    tight = RuleParams(0.25, 0.6, min_lift=1.0, max_length=2, single_consequent=True)
+    pd.testing.assert_frame_equal(filter_rules(loose, tight), mine_rules(coded, params=tight))
+
+
+def test_rule_book_mines_once_for_tighter_thresholds(monkeypatch):
+    baskets = [{"bread", "milk", "tea"}, {"bread", "milk"}, {"milk", "tea"}] * 10
+    calls = []
+    real = rules.mine_rules
+    monkeypatch.setattr(rules, "mine_rules", lambda *a, **k: calls.append(1) or real(*a, **k))
+    book = RuleBook(build_baskets(baskets_frame(baskets)))
+    first = book.rules(RuleParams(0.1, 0.3))
+    tighter = book.rules(RuleParams(0.3, 0.7, min_lift=0.5))
+    assert len(calls) == 1
+    assert len(tighter) < len(first)
+    book.rules(RuleParams(0.05, 0.3))
+    assert len(calls) == 2
+    assert book.mined_params.min_support == 0.05
+
+
+def test_single_segment_rules_are_skipped_when_the_segment_is_tiny():
+    baskets = [{"bread", "milk"}] * 30
+    customers = [f"c{i}" for i in range(30)]
+    segments = pd.Series([0] * 25 + [1] * 5, index=customers)
+    coded = build_baskets(baskets_frame(baskets, customers))
+    table = mine_rules(coded, segments, params=RuleParams(0.1, 0.1))
+    assert set(table["segment"]) == {ALL_CUSTOMERS, 0}
+
+
+def test_combinatorial_explosion_is_stopped_with_advice(monkeypatch):
+    monkeypatch.setattr(mining, "MAX_CANDIDATES", 1000)
+    baskets = [set(f"item{i}" for i in range(30))] * 10
+    with pytest.raises(DataError, match="raise the minimum support"):
+        mine_rules(build_baskets(baskets_frame(baskets)), params=RuleParams(0.5, 0.5, 0, 6))
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (RuleParams(0, 0.5), "min_support"),
+        (RuleParams(1.5, 0.5), "min_support"),
+        (RuleParams(0.1, -0.1), "min_confidence"),
+        (RuleParams(0.1, 0.5, max_length=1), "max_length"),
+    ],
+)
+def test_bad_thresholds_are_named(params, message):
+    coded = build_baskets(baskets_frame([{"a", "b"}, {"a"}]))
+    with pytest.raises(DataError, match=message):
+        mine_rules(coded, params=params)
+
+
+def test_parallel_and_serial_mining_agree():
+    sample = generate_sample(600, seed=3)
+    purchases = sample.rename(columns={"CustomerID": "customer", "Product": "product"})
+    coded = build_baskets(purchases.assign(basket=pd.NA))
+    segments = pd.Series([i % 3 for i in range(len(coded))], index=coded.customers)
+    params = RuleParams(0.05, 0.5, max_length=3)
+    serial = mine_rules(coded, segments, params=params, n_jobs=1)
+    parallel = mine_rules(coded, segments, params=params, n_jobs=2)
+    assert set(serial["segment"]) == {ALL_CUSTOMERS, 0, 1, 2}
+    pd.testing.assert_frame_equal(serial, parallel)

@@ -1,0 +1,129 @@
+"""The command line: result files, progress lines, and one-sentence errors."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analytics.cli import main
+from tests.conftest import REPO
+
+RESULT_FILES = {"segments.csv", "profiles.csv", "rules.csv", "top_products.csv", "summary.json"}
+
+
+def test_analyze_sample_writes_every_result(tmp_path, capsys):
+    assert main(["analyze", "--sample", "--k", "4", "--out", str(tmp_path)]) == 0
+    assert {p.name for p in tmp_path.iterdir()} == RESULT_FILES
+    lines = capsys.readouterr().out.splitlines()
+    stages = [line.split(":")[0] for line in lines]
+    assert stages[:6] == ["load", "segment", "baskets", "mine", "rules_table", "top_products"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["k"] == 4
+    assert sum(summary["sizes"].values()) == summary["customers"] == 3000
+    assert set(summary["timings"]) >= {"load", "segment", "baskets", "mine", "rules_table"}
+    rules = pd.read_csv(tmp_path / "rules.csv")
+    assert len(rules) == summary["rules"] > 0
+    assert json.loads(rules.loc[0, "antecedent"])[0] in set(
+        pd.read_csv(tmp_path / "top_products.csv")["product"]
+    ) | {json.loads(rules.loc[0, "antecedent"])[0]}
+    segments = pd.read_csv(tmp_path / "segments.csv")
+    assert list(segments.columns[:3]) == ["customer", "segment", "segment_name"]
+    assert "Annual Income" in segments.columns
+
+
+def test_analyze_transactions_includes_derived_rfm(shared_data, tmp_path):
+    out = tmp_path / "retail"
+    code = main(
+        [
+            "analyze",
+            str(shared_data / "online_retail_2010-12.csv"),
+            "--k",
+            "3",
+            "--basket",
+            "invoice",
+            "--min-support",
+            "0.03",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    segments = pd.read_csv(out / "segments.csv", dtype={"customer": str})
+    assert {"Recency", "Frequency", "Monetary"} <= set(segments.columns)
+    assert len(segments) == 885
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["cleaning"]["dropped"]["cancellation"] == 728
+
+
+def test_groceries_baskets_without_segments(shared_data, tmp_path):
+    code = main(
+        [
+            "analyze",
+            str(shared_data / "groceries.csv"),
+            "--no-segments",
+            "--min-support",
+            "0.001",
+            "--min-confidence",
+            "0.5",
+            "--max-length",
+            "10",
+            "--single-consequent",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    assert len(pd.read_csv(tmp_path / "rules.csv")) == 5668
+
+
+def test_customer_table_says_there_are_no_rules(shared_data, tmp_path, capsys):
+    assert main(["analyze", str(shared_data / "Mall_Customers.csv"), "--out", str(tmp_path)]) == 0
+    assert "no product column" in capsys.readouterr().out
+    assert pd.read_csv(tmp_path / "profiles.csv")["size"].sum() == 200
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--k", "500"], "too few for 500 segments"),
+        (["--k", "five"], "--k must be a whole number"),
+        (["--features", "Height"], "Unknown feature"),
+        (["--min-support", "2"], "min_support"),
+    ],
+)
+def test_bad_options_fail_with_one_sentence(shared_data, tmp_path, capsys, arguments, message):
+    code = main(
+        ["analyze", str(shared_data / "Mall_Customers.csv"), *arguments, "--out", str(tmp_path)]
+    )
+    assert code == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert error.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "is empty"), (bytes(range(256)), "binary data"), (b"a,b\n1,2\n", "customer")],
+)
+def test_bad_files_exit_non_zero_without_traceback(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    run = subprocess.run(
+        [sys.executable, "-m", "analytics", "analyze", str(path), "--out", str(tmp_path / "o")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_sample_command_writes_a_loadable_csv(tmp_path):
+    path = tmp_path / "sample.csv"
+    assert main(["sample", str(path), "--customers", "100"]) == 0
+    assert pd.read_csv(path)["CustomerID"].nunique() == 100
