@@ -1,0 +1,94 @@
+"""Factories: the dashboard on a given Flask server, and a standalone server for it.
+
+A host site calls ``init_dashboard(host_app)`` from its own factory; ``python
+app.py`` runs ``create_app()`` on http://127.0.0.1:8050 with embedded defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from dash import Dash
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+import auth
+import storage
+from accounts import init_accounts
+from callbacks import frame as frame_callbacks
+from config import DEFAULTS
+from layouts.frame import PRODUCT_NAME, serve_layout
+
+HERE = Path(__file__).resolve().parent
+FEATURE_CALLBACKS = (frame_callbacks,)
+DASH_EXTENSION = "basket_segments_dash"
+
+
+def init_dashboard(
+    server: Flask, url_base_pathname: str = "/analytics/", logout_url: str = "/logout"
+) -> Dash:
+    """Build the dashboard under ``url_base_pathname`` on ``server`` and guard it.
+
+    The server must have a flask-login ``LoginManager``; the dashboard uses its
+    logged-in user and login view.
+    """
+    storage.init_app(server)
+    app = Dash(
+        __name__,
+        server=server,
+        url_base_pathname=url_base_pathname,
+        title=PRODUCT_NAME,
+        assets_folder=str(HERE / "assets"),
+        suppress_callback_exceptions=True,
+        update_title=None,
+    )
+    app.layout = partial(serve_layout, url_base_pathname, logout_url)
+    for module in FEATURE_CALLBACKS:
+        module.register(app)
+    auth.protect(server, url_base_pathname)
+    server.extensions.setdefault(DASH_EXTENSION, []).append(app)
+    return app
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """A standalone server: config, database, accounts, CSRF and the dashboard."""
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+    server = Flask(
+        __name__,
+        instance_relative_config=True,
+        root_path=str(HERE),
+        instance_path=str(Path(instance).resolve()) if instance else None,
+    )
+    server.config.from_mapping(DEFAULTS)
+    server.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        server.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        server.config.from_mapping(test_config)
+    Path(server.instance_path).mkdir(parents=True, exist_ok=True)
+    server.config["SECRET_KEY"] = server.config["SECRET_KEY"] or _persisted_secret(server)
+    server.config["DATABASE_URL"] = (
+        server.config["DATABASE_URL"] or f"sqlite:///{Path(server.instance_path) / 'app.db'}"
+    )
+    storage.ensure_sqlite_folder(server.config["DATABASE_URL"])
+    CSRFProtect(server)
+    init_accounts(server)
+    init_dashboard(server, server.config["DASHBOARD_PREFIX"], logout_url="/logout")
+    return server
+
+
+def _persisted_secret(server: Flask) -> str:
+    """A random secret key made on first start and kept in the instance folder."""
+    path = Path(server.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+if __name__ == "__main__":
+    create_app().run(host="127.0.0.1", port=8050)

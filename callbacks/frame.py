@@ -1,0 +1,50 @@
+"""Frame callbacks: show the page for the URL, the user's name, the active link."""
+
+from __future__ import annotations
+
+from dash import ALL, Dash, Input, Output
+from flask_login import current_user
+
+import ids
+from auth import display_name
+from layouts import frame
+
+
+def relative_page(pathname: str | None, prefix: str) -> str:
+    """The page key for a URL path, "data" for the dashboard's root or unknown paths.
+
+    >>> relative_page("/analytics/rules", "/analytics/"), relative_page(None, "/analytics/")
+    ('rules', 'data')
+    """
+    relative = (pathname or "").removeprefix(prefix.rstrip("/")).strip("/")
+    keys = {path: key for key, _, path in frame.PAGES}
+    return keys.get(relative, "data")
+
+
+def render_page(pathname: str | None, prefix: str):
+    """The content of the page the URL names."""
+    key = relative_page(pathname, prefix)
+    label = next(label for page, label, _ in frame.PAGES if page == key)
+    return frame.placeholder_page(label)
+
+
+def show_user_name(_pathname: str | None) -> str:
+    """The logged-in user's name for the navbar."""
+    return display_name(current_user)
+
+
+def mark_active_link(pathname: str | None, prefix: str) -> list[bool]:
+    """Which navbar link is the current page."""
+    key = relative_page(pathname, prefix)
+    return [page == key for page, _, _ in frame.PAGES]
+
+
+def register(app: Dash) -> None:
+    prefix = app.config.url_base_pathname
+    app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))(
+        lambda pathname: render_page(pathname, prefix)
+    )
+    app.callback(Output(ids.USER_NAME, "children"), Input(ids.URL, "pathname"))(show_user_name)
+    app.callback(
+        Output({"type": ids.NAV_LINK_TYPE, "page": ALL}, "active"), Input(ids.URL, "pathname")
+    )(lambda pathname: mark_active_link(pathname, prefix))

@@ -1,0 +1,69 @@
+"""The page frame: navbar with the pages, the user's name and logout; the page area."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+import ids
+
+#: (page key, navbar label, path relative to the dashboard prefix)
+PAGES = (
+    ("data", "Data", ""),
+    ("segments", "Segments", "segments"),
+    ("rules", "Rules", "rules"),
+    ("customers", "Customers", "customers"),
+)
+PRODUCT_NAME = "Basket Segments"
+
+
+def page_path(prefix: str, relative: str) -> str:
+    """Absolute path of a page under the dashboard prefix.
+
+    >>> page_path("/analytics/", "rules"), page_path("/analytics/", "")
+    ('/analytics/rules', '/analytics/')
+    """
+    return prefix.rstrip("/") + "/" + relative
+
+
+def navbar(prefix: str, logout_url: str) -> dbc.Navbar:
+    """Product name, one link per page, then the user's name and a logout link."""
+    links = [
+        dbc.NavItem(dbc.NavLink(label, href=page_path(prefix, path), id=ids.nav_link(key)))
+        for key, label, path in PAGES
+    ]
+    user = [
+        dbc.NavItem(html.Span(id=ids.USER_NAME, className="navbar-text me-3")),
+        dbc.NavItem(
+            dbc.NavLink("Log out", href=logout_url, id=ids.LOGOUT_LINK, external_link=True)
+        ),
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(PRODUCT_NAME, href=page_path(prefix, "")),
+                dbc.Nav(links, navbar=True, className="me-auto"),
+                dbc.Nav(user, navbar=True),
+            ]
+        ),
+        color="primary",
+        dark=True,
+        className="mb-4",
+        id=ids.NAVBAR,
+    )
+
+
+def serve_layout(prefix: str = "/analytics/", logout_url: str = "/logout") -> html.Div:
+    """The whole page; a function so each page load gets a fresh tree."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL),
+            navbar(prefix, logout_url),
+            dbc.Container(id=ids.PAGE, fluid=False),
+        ]
+    )
+
+
+def placeholder_page(title: str) -> html.Div:
+    """A page still to be filled by the analysis pages."""
+    return html.Div([html.H2(title), html.P("This page is coming soon.", className="text-muted")])

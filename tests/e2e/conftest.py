@@ -1,0 +1,46 @@
+"""Browser tests: a real server thread and headless Chromium (Debian's chromium-driver).
+
+Without a driver these tests skip locally, but under CI (``CI=true``) a
+missing driver is a failure: CI must install it.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app import DASH_EXTENSION, create_app
+from tests.conftest import make_config
+
+
+def pytest_collection_modifyitems(items):
+    if shutil.which("chromedriver"):
+        return
+    reason = "chromedriver is not installed (apt-get install chromium chromium-driver)"
+    for item in items:
+        if "e2e" in str(item.fspath):
+            if os.environ.get("CI"):
+                item.add_marker(pytest.mark.xfail(reason=reason, run=False, strict=True))
+                pytest.fail(f"CI needs browser tests: {reason}", pytrace=False)
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def dashboard(tmp_path):
+    """The standalone app's Dash object, with CSRF protection on as in production."""
+    server = create_app(make_config(tmp_path, WTF_CSRF_ENABLED=True, TESTING=False))
+    return server.extensions[DASH_EXTENSION][0]
+
+
+@pytest.fixture
+def screenshot(dash_duo):
+    """Save a screenshot when SCREENSHOT_DIR is set (used for the README)."""
+
+    def take(name: str) -> None:
+        folder = os.environ.get("SCREENSHOT_DIR")
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            dash_duo.driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+
+    return take

@@ -1,0 +1,64 @@
+"""The factories: configuration order, persisted secret, embedding twice in one process."""
+
+import json
+from pathlib import Path
+
+from app import DASH_EXTENSION, create_app
+from tests.conftest import make_config
+
+
+def test_config_order_defaults_then_environment_then_test_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_MAX_UPLOAD_MB", "7")
+    monkeypatch.setenv("FLASK_LOGIN_RATE_LIMIT", "9 per minute")
+    app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=3))
+    assert app.config["MAX_UPLOAD_MB"] == 3
+    assert app.config["LOGIN_RATE_LIMIT"] == "9 per minute"
+    assert app.config["DASHBOARD_PREFIX"] == "/analytics/"
+
+
+def test_database_url_from_the_environment(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'from-env.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    config = make_config(tmp_path)
+    del config["DATABASE_URL"]
+    app = create_app(config)
+    assert app.config["DATABASE_URL"] == url
+    assert (tmp_path / "from-env.db").exists()
+
+
+def test_secret_key_is_created_once_and_kept(tmp_path):
+    config = make_config(tmp_path, SECRET_KEY=None)
+    key_file = tmp_path / "instance" / "secret_key"
+    assert not key_file.exists()
+    first = create_app(config)
+    assert Path(first.instance_path) == key_file.parent
+    second = create_app(config)
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert key_file.read_text().strip() == first.config["SECRET_KEY"]
+    configured = create_app(make_config(tmp_path, SECRET_KEY="mine"))
+    assert configured.config["SECRET_KEY"] == "mine"
+
+
+def test_session_cookie_flags(logged_in):
+    app = logged_in.application
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    cookie = logged_in.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_two_apps_in_one_process_each_have_their_callbacks(tmp_path, auth):
+    other = create_app(make_config(tmp_path / "other"))
+    for app in (auth.client.application, other):
+        client = app.test_client()
+        client.post(
+            "/signup", data={"username": "bob", "password": "12345678", "confirm": "12345678"}
+        )
+        response = client.get("/analytics/_dash-dependencies")
+        assert response.status_code == 200, response.data
+        dependencies = json.loads(response.data)
+        outputs = {d["output"] for d in dependencies}
+        assert "frame-page.children" in outputs
+        assert "frame-user-name.children" in outputs
+        assert len(app.extensions[DASH_EXTENSION]) == 1

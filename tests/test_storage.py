@@ -1,0 +1,149 @@
+"""Per-user storage: ownership, atomic writes, size limit, restart, rename and delete."""
+
+import os
+
+import pandas as pd
+import pytest
+
+import storage
+from analytics.errors import DataError
+from app import create_app
+from tests.conftest import make_config
+
+TABLE = b"CustomerID,Age,Income,Product\n1,30,40,bread\n1,30,40,milk\n2,41,70,milk\n3,50,20,tea\n"
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+def test_save_list_open(ctx):
+    info = storage.save_upload("1", "shop.csv", TABLE)
+    assert (info.name, info.filename, info.shape) == ("shop", "shop.csv", "combined")
+    assert (info.rows, info.customers, info.products) == (4, 3, 3)
+    assert info.roles["customer"] == "CustomerID"
+    assert [d.id for d in storage.list_datasets("1")] == [info.id]
+    data = storage.open_dataset("1", info.id)
+    assert data.features == ["Age", "Income"]
+    assert len(data.purchases) == 4
+
+
+def test_other_users_datasets_behave_like_missing_ones(ctx):
+    mine = storage.save_upload("1", "shop.csv", TABLE)
+    assert storage.list_datasets("2") == []
+    attempts = [
+        lambda: storage.get_dataset("2", mine.id),
+        lambda: storage.open_dataset("2", mine.id),
+        lambda: storage.rename_dataset("2", mine.id, "stolen"),
+        lambda: storage.delete_dataset("2", mine.id),
+        lambda: storage.load_result("2", mine.id, "segments", {}),
+        lambda: storage.save_result("2", mine.id, "segments", {}, 1),
+    ]
+    for attempt in attempts:
+        with pytest.raises(storage.DatasetNotFound) as foreign:
+            attempt()
+        with pytest.raises(storage.DatasetNotFound) as missing:
+            storage.get_dataset("2", 99999)
+        assert str(foreign.value) == str(missing.value)
+    assert storage.get_dataset("1", mine.id).name == "shop"
+
+
+@pytest.mark.parametrize("dataset_id", [None, "", "abc", "1 OR 1=1", -1, 10**12])
+def test_odd_ids_are_just_missing(ctx, dataset_id):
+    storage.save_upload("1", "shop.csv", TABLE)
+    with pytest.raises(storage.DatasetNotFound):
+        storage.get_dataset("1", dataset_id)
+
+
+def test_storage_needs_an_owner(ctx):
+    with pytest.raises(PermissionError):
+        storage.list_datasets(None)
+
+
+def test_names_never_become_paths(ctx, tmp_path):
+    info = storage.save_upload("1", "../../escape.csv", TABLE, name="../../../etc/passwd")
+    assert info.name == "../../../etc/passwd"
+    data_folder = tmp_path / "data"
+    written = [p for p in data_folder.rglob("*") if p.is_file()]
+    assert written and all(data_folder in p.parents for p in written)
+    assert not any("passwd" in str(p) or "escape" in str(p) for p in written)
+
+
+def test_bad_upload_leaves_stored_data_untouched(ctx, tmp_path):
+    kept = storage.save_upload("1", "shop.csv", TABLE)
+    before = sorted(p for p in (tmp_path / "data").rglob("*"))
+    for bad in (b"", b"\x00\x01binary", b"colour\nred\n"):
+        with pytest.raises(DataError):
+            storage.save_upload("1", "bad.csv", bad)
+    assert [d.id for d in storage.list_datasets("1")] == [kept.id]
+    assert sorted(p for p in (tmp_path / "data").rglob("*")) == before
+
+
+def test_crash_while_writing_keeps_earlier_data(ctx, tmp_path, monkeypatch):
+    kept = storage.save_upload("1", "shop.csv", TABLE)
+
+    def crash(*_args, **_kwargs):
+        raise OSError("disk died")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        storage.save_upload("1", "second.csv", TABLE)
+    monkeypatch.undo()
+    assert [d.id for d in storage.list_datasets("1")] == [kept.id]
+    assert not [p for p in (tmp_path / "data").rglob(".tmp-*")]
+    assert len(storage.open_dataset("1", kept.id).purchases) == 4
+
+
+def test_database_failure_removes_the_new_files(ctx, tmp_path, monkeypatch):
+    storage.save_upload("1", "shop.csv", TABLE)
+    files_before = sorted((tmp_path / "data").rglob("*.parquet"))
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(storage, "_info", fail)
+    with pytest.raises(RuntimeError):
+        storage.save_upload("1", "other.csv", TABLE)
+    monkeypatch.undo()
+    assert sorted((tmp_path / "data").rglob("*.parquet")) == files_before
+    assert len(storage.list_datasets("1")) == 1
+
+
+def test_upload_size_limit_is_configurable(tmp_path):
+    app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=0.0001))
+    with app.app_context(), pytest.raises(DataError, match="over the upload limit of 0 MB"):
+        storage.save_upload("1", "shop.csv", TABLE * 2)
+
+
+def test_rename_and_delete(ctx, tmp_path):
+    info = storage.save_upload("1", "shop.csv", TABLE)
+    storage.save_result("1", info.id, "segments", {"k": 2}, pd.DataFrame({"a": [1]}))
+    assert storage.rename_dataset("1", info.id, "  Spring sale  ").name == "Spring sale"
+    assert storage.rename_dataset("1", info.id, "   ").name == "Spring sale"
+    storage.delete_dataset("1", info.id)
+    assert storage.list_datasets("1") == []
+    assert not list((tmp_path / "data").rglob("*.parquet"))
+    assert not list((tmp_path / "data").rglob("*.pickle"))
+
+
+def test_results_are_keyed_by_kind_and_params(ctx):
+    info = storage.save_upload("1", "shop.csv", TABLE)
+    frame = pd.DataFrame({"segment": [0, 1]})
+    storage.save_result("1", info.id, "segments", {"k": 2, "features": ["Age"]}, frame)
+    found = storage.load_result("1", info.id, "segments", {"features": ["Age"], "k": 2})
+    pd.testing.assert_frame_equal(found, frame)
+    assert storage.load_result("1", info.id, "segments", {"k": 3}) is None
+    assert storage.load_result("1", info.id, "rules", {"k": 2, "features": ["Age"]}) is None
+
+
+def test_everything_survives_a_restart(tmp_path):
+    config = make_config(tmp_path)
+    with create_app(config).app_context():
+        info = storage.save_upload("7", "shop.csv", TABLE)
+        storage.save_result("7", info.id, "segments", {"k": 2}, {"sizes": [2, 1]})
+    with create_app(config).app_context():
+        assert [d.name for d in storage.list_datasets("7")] == ["shop"]
+        assert storage.load_result("7", info.id, "segments", {"k": 2}) == {"sizes": [2, 1]}
+        assert storage.open_dataset("7", info.id).shape == "combined"
