@@ -54,6 +54,13 @@ def login_url(next_path: str) -> str:
     return f"{base}?{urlencode({'next': next_path})}"
 
 
+def current_owner() -> str:
+    """The logged-in user's id, which owns their data; refuses anonymous callers."""
+    if not current_user.is_authenticated:
+        raise PermissionError("Log in to use the dashboard.")
+    return str(current_user.get_id())
+
+
 def display_name(user: object) -> str:
     """What the navbar shows for a logged-in user, from our user model or a host's."""
     for attribute in ("username", "name", "email"):

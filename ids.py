@@ -16,3 +16,43 @@ NAV_LINK_TYPE = "frame-nav-link"
 def nav_link(page: str) -> dict[str, str]:
     """The navbar link to one page."""
     return {"type": NAV_LINK_TYPE, "page": page}
+
+
+# State kept in the browser session (small values only; data stays on the server)
+ACTIVE_DATASET = "state-active-dataset"
+SEGMENT_SETTINGS = "state-segment-settings"
+SELECTED_SEGMENT = "state-selected-segment"
+DATA_VERSION = "state-data-version"
+
+# Data page
+DATA_PAGE = "data-page"
+UPLOAD = "data-upload"
+LOAD_SAMPLE = "data-load-sample"
+DATA_MESSAGE = "data-message"
+DATASET_LIST = "data-dataset-list"
+DATASET_DETAILS = "data-dataset-details"
+RENAME_INPUT = "data-rename-input"
+RENAME = "data-rename"
+DELETE_MODAL = "data-delete-modal"
+DELETE_CONFIRM = "data-delete-confirm"
+DELETE_CANCEL = "data-delete-cancel"
+DELETE_PENDING = "data-delete-pending"
+APPLY_ROLES = "data-apply-roles"
+OPEN_TYPE = "data-open"
+DELETE_TYPE = "data-delete"
+ROLE_TYPE = "data-role"
+
+
+def open_button(dataset_id: int) -> dict:
+    """The button that opens one stored dataset."""
+    return {"type": OPEN_TYPE, "index": dataset_id}
+
+
+def delete_button(dataset_id: int) -> dict:
+    """The button that asks to delete one stored dataset."""
+    return {"type": DELETE_TYPE, "index": dataset_id}
+
+
+def role_dropdown(role: str) -> dict:
+    """The dropdown choosing the column for one role."""
+    return {"type": ROLE_TYPE, "role": role}

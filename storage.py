@@ -280,6 +280,20 @@ def open_dataset(
     return prepare(load_raw(owner, dataset_id), mapping)
 
 
+def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -> DatasetInfo:
+    """Store the user's column roles after checking that the data prepares with them.
+
+    Raises ``DataError`` (and changes nothing) when the roles do not fit the data.
+    """
+    prepared = open_dataset(owner, dataset_id, roles)
+    with _state().sessions.begin() as session:
+        record = _record(session, owner, dataset_id)
+        record.roles, record.shape = dict(prepared.roles), prepared.shape
+        record.customers = len(prepared.customers)
+        record.report = json.loads(json.dumps(prepared.report, default=str))
+        return _info(record)
+
+
 def rename_dataset(owner: str, dataset_id: Any, name: str) -> DatasetInfo:
     """Give one of the owner's datasets a new display name."""
     with _state().sessions.begin() as session:

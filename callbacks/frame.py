@@ -6,8 +6,9 @@ from dash import ALL, Dash, Input, Output
 from flask_login import current_user
 
 import ids
+import storage
 from auth import display_name
-from layouts import frame
+from layouts import data, frame
 
 
 def relative_page(pathname: str | None, prefix: str) -> str:
@@ -24,6 +25,8 @@ def relative_page(pathname: str | None, prefix: str) -> str:
 def render_page(pathname: str | None, prefix: str):
     """The content of the page the URL names."""
     key = relative_page(pathname, prefix)
+    if key == "data":
+        return data.data_page(storage.max_upload_bytes())
     label = next(label for page, label, _ in frame.PAGES if page == key)
     return frame.placeholder_page(label)
 

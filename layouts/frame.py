@@ -58,6 +58,10 @@ def serve_layout(prefix: str = "/analytics/", logout_url: str = "/logout") -> ht
     return html.Div(
         [
             dcc.Location(id=ids.URL),
+            dcc.Store(id=ids.ACTIVE_DATASET, storage_type="session"),
+            dcc.Store(id=ids.SEGMENT_SETTINGS, storage_type="session"),
+            dcc.Store(id=ids.SELECTED_SEGMENT, storage_type="session"),
+            dcc.Store(id=ids.DATA_VERSION, data=0),
             navbar(prefix, logout_url),
             dbc.Container(id=ids.PAGE, fluid=False),
         ]

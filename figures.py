@@ -1,0 +1,185 @@
+"""Plotly figures of the dashboard; pure builders, one colour per segment everywhere.
+
+A segment's colour depends only on its number, and segments are numbered by
+size, so "Segment 2" is the same colour in the scatter, the pie, the bars and
+every page, and stays so between views.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+#: Colour of segment i is SEGMENT_COLOURS[i % 15]; "all customers" is grey.
+SEGMENT_COLOURS = (qualitative.Plotly + qualitative.Safe)[:15]
+ALL_COLOUR = "#7f7f7f"
+TEMPLATE = "plotly_white"
+DIMMED = 0.15
+
+
+def segment_colour(segment: int) -> str:
+    """The fixed colour of a segment number (-1, all customers, is grey).
+
+    >>> segment_colour(0) == segment_colour(15), segment_colour(-1)
+    (True, '#7f7f7f')
+    """
+    return ALL_COLOUR if segment < 0 else SEGMENT_COLOURS[segment % len(SEGMENT_COLOURS)]
+
+
+def _layout(figure: go.Figure, **extra) -> go.Figure:
+    figure.update_layout(
+        template=TEMPLATE, margin={"l": 40, "r": 10, "t": 40, "b": 40}, clickmode="event", **extra
+    )
+    return figure
+
+
+def segment_scatter(
+    table: pd.DataFrame, x: str, y: str, selected: int | None = None, max_points: int = 5000
+) -> go.Figure:
+    """Customers as points coloured by segment; the selected segment stands out.
+
+    Above ``max_points`` customers a fixed-seed sample is drawn (each segment
+    keeps its share), so the browser never receives a whole large dataset.
+    """
+    shown = table if len(table) <= max_points else table.sample(max_points, random_state=0)
+    figure = go.Figure()
+    for segment, group in shown.groupby("segment", sort=True):
+        figure.add_trace(
+            go.Scattergl(
+                x=group[x],
+                y=group[y],
+                mode="markers",
+                name=str(group["segment_name"].iat[0]),
+                customdata=np.column_stack([group["segment"], group["customer"]]),
+                hovertemplate=(
+                    f"customer %{{customdata[1]}}<br>{x}: %{{x}}<br>{y}: %{{y}}"
+                    "<extra>%{fullData.name}</extra>"
+                ),
+                marker={
+                    "color": segment_colour(int(segment)),
+                    "size": 7,
+                    "opacity": 1.0 if selected in (None, segment) else DIMMED,
+                },
+            )
+        )
+    return _layout(
+        figure,
+        xaxis_title=x,
+        yaxis_title=y,
+        legend_title="Segment",
+        title=f"{len(table):,} customers"
+        + (f" (showing {max_points:,})" if len(table) > max_points else ""),
+    )
+
+
+def segment_pie(profiles: pd.DataFrame, selected: int | None = None) -> go.Figure:
+    """Segment sizes in the segments' colours; the selected slice is pulled out."""
+    segments = profiles["segment"].astype(int).tolist()
+    figure = go.Figure(
+        go.Pie(
+            labels=profiles["name"],
+            values=profiles["size"],
+            sort=False,
+            direction="clockwise",
+            customdata=segments,
+            marker={"colors": [segment_colour(s) for s in segments]},
+            pull=[0.12 if s == selected else 0 for s in segments],
+            hovertemplate="%{label}: %{value:,} customers (%{percent})<extra></extra>",
+        )
+    )
+    return _layout(figure, title="Segment sizes", showlegend=True)
+
+
+def k_scores_figure(scores: pd.DataFrame, suggested: int) -> go.Figure:
+    """Silhouette (higher is better) and inertia over K, with the suggested K marked."""
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(x=scores["k"], y=scores["silhouette"], name="silhouette", mode="lines+markers")
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=scores["k"],
+            y=scores["inertia"],
+            name="inertia",
+            mode="lines+markers",
+            yaxis="y2",
+            line={"dash": "dot"},
+        )
+    )
+    figure.add_vline(x=suggested, line_dash="dash", annotation_text=f"suggested K={suggested}")
+    return _layout(
+        figure,
+        title="Choosing K",
+        xaxis_title="K",
+        yaxis={"title": "silhouette"},
+        yaxis2={"title": "inertia", "overlaying": "y", "side": "right"},
+    )
+
+
+def silhouette_figure(values: pd.Series, labels: pd.Series, names: dict[int, str]) -> go.Figure:
+    """Each customer's silhouette, sorted within segment: how well separated segments are."""
+    figure = go.Figure()
+    frame = pd.DataFrame({"value": values, "segment": labels.reindex(values.index)})
+    for segment, group in frame.groupby("segment", sort=True):
+        ordered = group["value"].sort_values()
+        figure.add_trace(
+            go.Bar(
+                x=ordered.to_numpy(),
+                y=[names.get(int(segment), str(segment))] * len(ordered),
+                orientation="h",
+                name=names.get(int(segment), str(segment)),
+                marker={"color": segment_colour(int(segment))},
+                hoverinfo="x+name",
+            )
+        )
+    return _layout(
+        figure,
+        title="Silhouette per customer",
+        barmode="stack",
+        showlegend=False,
+        xaxis_title="silhouette (-1 to 1)",
+        bargap=0,
+    )
+
+
+def rules_scatter(rules: pd.DataFrame) -> go.Figure:
+    """Rules by support and confidence, coloured by lift; a click shows the sentence."""
+    figure = go.Figure(
+        go.Scattergl(
+            x=rules["support"],
+            y=rules["confidence"],
+            mode="markers",
+            customdata=rules.index.to_numpy(),
+            text=rules["sentence"],
+            marker={
+                "color": rules["lift"],
+                "colorscale": "Viridis",
+                "showscale": True,
+                "colorbar": {"title": "lift"},
+                "size": 8,
+            },
+            hovertemplate="support %{x:.3f}, confidence %{y:.2f}<extra></extra>",
+        )
+    )
+    return _layout(
+        figure, title=f"{len(rules):,} rules", xaxis_title="support", yaxis_title="confidence"
+    )
+
+
+def products_bar(products: pd.DataFrame, segment: int, name: str) -> go.Figure:
+    """A segment's top products by share of its baskets."""
+    top = products[products["segment"] == segment].head(10).iloc[::-1]
+    figure = go.Figure(
+        go.Bar(
+            x=top["share"],
+            y=top["product"],
+            orientation="h",
+            marker={"color": segment_colour(segment)},
+            customdata=top["share_vs_all"],
+            hovertemplate="%{y}: %{x:.0%} of baskets, %{customdata:.1f}x all customers"
+            "<extra></extra>",
+        )
+    )
+    return _layout(figure, title=f"Top products: {name}", xaxis_tickformat=".0%", height=380)

@@ -1,0 +1,166 @@
+"""Analysis results per user, dataset and parameters: computed once, then reused.
+
+The dashboard asks for the same results over and over (a drill-down click, a
+page switch, a tightened threshold). Each function here looks in ``storage``
+first and computes with ``analytics`` only what is missing, so answers come
+from disk after the first time and any worker process finds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+import storage
+from analytics.baskets import build_baskets
+from analytics.errors import DataError
+from analytics.pipeline import segment_table
+from analytics.prepare import PreparedData
+from analytics.products import top_products
+from analytics.profiles import profile_segments
+from analytics.rules import RuleParams, filter_rules, mine_rules
+from analytics.segmentation import segment_customers, silhouette_per_customer, suggest_k
+
+#: Rules are mined at least this loosely, so most slider moves only filter.
+LOOSEST_MINING = RuleParams(min_support=0.02, min_confidence=0.2, max_length=3)
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    """What the user chose on the Segments page."""
+
+    features: tuple[str, ...]
+    k: int
+    scale: bool = True
+
+    def key(self) -> dict:
+        return {"features": list(self.features), "k": self.k, "scale": self.scale}
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """Segments of one dataset: one row per customer, profiles and quality figures."""
+
+    table: pd.DataFrame
+    profiles: pd.DataFrame
+    silhouette: float | None
+    inertia: float
+    silhouettes: pd.Series
+
+    @property
+    def names(self) -> dict[int, str]:
+        return dict(zip(self.profiles["segment"], self.profiles["name"], strict=True))
+
+
+def prepared(owner: str, dataset_id: int) -> PreparedData:
+    """The dataset prepared with its stored roles (cached per roles)."""
+    roles = storage.get_dataset(owner, dataset_id).roles
+    key = {"roles": roles}
+    found = storage.load_result(owner, dataset_id, "prepared", key)
+    if found is None:
+        found = storage.open_dataset(owner, dataset_id, roles or None)
+        storage.save_result(owner, dataset_id, "prepared", key, found)
+    return found
+
+
+def _cached(owner: str, dataset_id: int, kind: str, key: dict, compute):
+    roles = storage.get_dataset(owner, dataset_id).roles
+    full_key = {**key, "roles": roles}
+    found = storage.load_result(owner, dataset_id, kind, full_key)
+    if found is None:
+        found = compute()
+        storage.save_result(owner, dataset_id, kind, full_key, found)
+    return found
+
+
+def segments(owner: str, dataset_id: int, params: SegmentParams) -> SegmentResult:
+    """KMeans segments for the chosen features and K."""
+
+    def compute() -> SegmentResult:
+        data = prepared(owner, dataset_id)
+        if data.customers.empty:
+            raise DataError("This dataset has no customer features to segment on.")
+        result = segment_customers(data.customers, list(params.features), params.k, params.scale)
+        profiles = profile_segments(data.customers, result, data.feature_kinds)
+        names = dict(zip(profiles["segment"], profiles["name"], strict=True))
+        return SegmentResult(
+            segment_table(data.customers, result, names),
+            profiles,
+            result.silhouette,
+            result.inertia,
+            silhouette_per_customer(data.customers, result),
+        )
+
+    return _cached(owner, dataset_id, "segments", params.key(), compute)
+
+
+def k_scores(
+    owner: str,
+    dataset_id: int,
+    features: Sequence[str],
+    scale: bool,
+    k_values: range = range(2, 11),
+) -> dict:
+    """Inertia and silhouette per K, and the suggested K."""
+
+    def compute() -> dict:
+        data = prepared(owner, dataset_id)
+        suggestion = suggest_k(data.customers, list(features), k_values, scale)
+        return {"scores": suggestion.scores, "suggested_k": suggestion.suggested_k}
+
+    key = {"features": list(features), "scale": scale, "k": list(k_values)}
+    return _cached(owner, dataset_id, "k_scores", key, compute)
+
+
+def _segment_labels(owner: str, dataset_id: int, params: SegmentParams | None):
+    if params is None:
+        return None, {}
+    result = segments(owner, dataset_id, params)
+    labels = pd.Series(result.table["segment"].to_numpy(), index=result.table["customer"])
+    return labels, result.names
+
+
+def rules(
+    owner: str,
+    dataset_id: int,
+    params: SegmentParams | None,
+    wanted: RuleParams,
+    basket: str = "customer",
+) -> pd.DataFrame:
+    """Rules per segment for ``wanted``, filtered from one mining at looser thresholds."""
+    mining = LOOSEST_MINING.loosest(wanted)
+    key = {"segments": params.key() if params else None, "basket": basket, "mining": asdict(mining)}
+
+    def compute() -> pd.DataFrame:
+        data = prepared(owner, dataset_id)
+        if data.purchases.empty:
+            raise DataError("This dataset has no product column, so it has no rules.")
+        labels, names = _segment_labels(owner, dataset_id, params)
+        return mine_rules(build_baskets(data.purchases, basket), labels, names, mining)
+
+    return filter_rules(_cached(owner, dataset_id, "rules", key, compute), wanted)
+
+
+def products(
+    owner: str, dataset_id: int, params: SegmentParams | None, basket: str = "customer"
+) -> pd.DataFrame:
+    """Top 20 products of each segment and overall."""
+    key = {"segments": params.key() if params else None, "basket": basket}
+
+    def compute() -> pd.DataFrame:
+        data = prepared(owner, dataset_id)
+        if data.purchases.empty:
+            raise DataError("This dataset has no product column.")
+        labels, names = _segment_labels(owner, dataset_id, params)
+        return top_products(build_baskets(data.purchases, basket), labels, names, top=20)
+
+    return _cached(owner, dataset_id, "products", key, compute)
+
+
+def purchases_of(owner: str, dataset_id: int, customer: str) -> list[str]:
+    """The distinct products one customer bought, sorted."""
+    data = prepared(owner, dataset_id)
+    bought = data.purchases.loc[data.purchases["customer"] == customer, "product"]
+    return sorted(bought.dropna().unique().tolist())

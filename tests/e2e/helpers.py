@@ -1,0 +1,36 @@
+"""Steps shared by the browser tests."""
+
+from selenium.webdriver.common.by import By
+
+PASSWORD = "browser password"
+
+
+def fill_and_submit(driver, form_id, **fields):
+    for name, value in fields.items():
+        box = driver.find_element(By.CSS_SELECTOR, f"#{form_id} [name={name}]")
+        box.clear()
+        box.send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]").click()
+
+
+def sign_up(dash_duo, username="maria", path="/analytics/"):
+    """Start at ``path`` logged out, sign up, and land back on it."""
+    dash_duo.driver.get(dash_duo.server.url + "/signup?next=" + path)
+    dash_duo.wait_for_element("#signup-form")
+    fill_and_submit(
+        dash_duo.driver, "signup-form", username=username, password=PASSWORD, confirm=PASSWORD
+    )
+    dash_duo.wait_for_text_to_equal("#frame-user-name", username)
+
+
+def upload(dash_duo, path):
+    """Send a file to the Data page's upload and wait for the success message."""
+    dash_duo.find_element("#data-upload input[type=file]").send_keys(str(path))
+    dash_duo.wait_for_contains_text("#data-message", "Stored", timeout=60)
+
+
+def click(dash_duo, selector):
+    """Scroll an element into view and click it (the test window is small)."""
+    element = dash_duo.wait_for_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    dash_duo.driver.execute_script("arguments[0].click();", element)
