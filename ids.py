@@ -56,3 +56,26 @@ def delete_button(dataset_id: int) -> dict:
 def role_dropdown(role: str) -> dict:
     """The dropdown choosing the column for one role."""
     return {"type": ROLE_TYPE, "role": role}
+
+
+# Segments page
+SEGMENTS_PAGE = "segments-page"
+SEGMENTS_READY = "segments-ready"
+FEATURES = "segments-features"
+K_SLIDER = "segments-k"
+SCALE = "segments-scale"
+SUGGEST_K = "segments-suggest-k"
+K_CHART = "segments-k-chart"
+ADOPT_K = "segments-adopt-k"
+X_AXIS = "segments-x-axis"
+Y_AXIS = "segments-y-axis"
+SEGMENT_SCATTER = "segments-scatter"
+SEGMENT_PIE = "segments-pie"
+PROFILE_TABLE = "segments-profile-table"
+SILHOUETTE_CHART = "segments-silhouette-chart"
+SEGMENT_MESSAGE = "segments-message"
+SELECTION_BADGE = "segments-selection"
+CLEAR_SELECTION = "segments-clear-selection"
+DOWNLOAD_SEGMENTS = "segments-download"
+DOWNLOAD_SEGMENTS_BUTTON = "segments-download-button"
+SUGGESTED_K = "segments-suggested-k"

@@ -21,7 +21,12 @@ from analytics.prepare import PreparedData
 from analytics.products import top_products
 from analytics.profiles import profile_segments
 from analytics.rules import RuleParams, filter_rules, mine_rules
-from analytics.segmentation import segment_customers, silhouette_per_customer, suggest_k
+from analytics.segmentation import (
+    project_2d,
+    segment_customers,
+    silhouette_per_customer,
+    suggest_k,
+)
 
 #: Rules are mined at least this loosely, so most slider moves only filter.
 LOOSEST_MINING = RuleParams(min_support=0.02, min_confidence=0.2, max_length=3)
@@ -85,8 +90,11 @@ def segments(owner: str, dataset_id: int, params: SegmentParams) -> SegmentResul
         result = segment_customers(data.customers, list(params.features), params.k, params.scale)
         profiles = profile_segments(data.customers, result, data.feature_kinds)
         names = dict(zip(profiles["segment"], profiles["name"], strict=True))
+        table = segment_table(data.customers, result, names)
+        projection = project_2d(data.customers, list(params.features), params.scale)
+        table[list(projection.columns)] = projection.to_numpy()
         return SegmentResult(
-            segment_table(data.customers, result, names),
+            table,
             profiles,
             result.silhouette,
             result.inertia,

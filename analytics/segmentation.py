@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_samples, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
@@ -193,3 +194,18 @@ def suggest_k(
     rated = scores.dropna(subset=["silhouette"])
     best = int(rated.loc[rated["silhouette"].idxmax(), "k"]) if len(rated) else usable[0]
     return KSuggestion(scores, best)
+
+
+def project_2d(customers: pd.DataFrame, features: list[str], scale: bool = True) -> pd.DataFrame:
+    """A 2-D view of all chosen features (principal components), for the scatter plot.
+
+    >>> customers = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [2.0, 4, 6, 8], "c": [1.0, 0, 1, 0]})
+    >>> project_2d(customers, ["a", "b", "c"]).columns.tolist()
+    ['PCA 1', 'PCA 2']
+    """
+    matrix = feature_matrix(customers, features, scale)
+    components = min(2, matrix.shape[1], len(matrix))
+    projected = PCA(n_components=components, random_state=0).fit_transform(matrix)
+    if components < 2:
+        projected = np.column_stack([projected, np.zeros(len(matrix))])
+    return pd.DataFrame(projected, index=customers.index, columns=["PCA 1", "PCA 2"])

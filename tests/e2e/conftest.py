@@ -41,6 +41,9 @@ def screenshot(dash_duo):
         folder = os.environ.get("SCREENSHOT_DIR")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
+            size = dash_duo.driver.get_window_size()
+            dash_duo.driver.set_window_size(1280, 1600)
             dash_duo.driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+            dash_duo.driver.set_window_size(size["width"], size["height"])
 
     return take
