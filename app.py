@@ -21,12 +21,13 @@ import storage
 from accounts import init_accounts
 from callbacks import data as data_callbacks
 from callbacks import frame as frame_callbacks
+from callbacks import rules as rules_callbacks
 from callbacks import segments as segments_callbacks
 from config import DEFAULTS
 from layouts.frame import PRODUCT_NAME, serve_layout
 
 HERE = Path(__file__).resolve().parent
-FEATURE_CALLBACKS = (frame_callbacks, data_callbacks, segments_callbacks)
+FEATURE_CALLBACKS = (frame_callbacks, data_callbacks, segments_callbacks, rules_callbacks)
 DASH_EXTENSION = "basket_segments_dash"
 
 

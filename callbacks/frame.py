@@ -8,7 +8,7 @@ from flask_login import current_user
 import ids
 import storage
 from auth import display_name
-from layouts import data, frame, segments
+from layouts import data, frame, rules, segments
 
 
 def relative_page(pathname: str | None, prefix: str) -> str:
@@ -29,6 +29,8 @@ def render_page(pathname: str | None, prefix: str):
         return data.data_page(storage.max_upload_bytes())
     if key == "segments":
         return segments.segments_page()
+    if key == "rules":
+        return rules.rules_page()
     label = next(label for page, label, _ in frame.PAGES if page == key)
     return frame.placeholder_page(label)
 

@@ -240,3 +240,12 @@ def register(app: Dash) -> None:
         State(ids.ACTIVE_DATASET, "data"),
         prevent_initial_call=True,
     )(download_segments)
+
+
+def params_or_default(owner: str, active, settings) -> results.SegmentParams | None:
+    """The chosen segmentation, else all features with K=5; None without features."""
+    chosen = segment_params(settings)
+    if chosen is not None:
+        return chosen
+    features = results.prepared(owner, active).features
+    return results.SegmentParams(tuple(features), 5, True) if features else None

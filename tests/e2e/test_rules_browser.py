@@ -1,0 +1,51 @@
+"""In a real browser: RFM segments of the online retail data, drill into one segment's rules
+and top products, and download the rules."""
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from tests.e2e.helpers import click, sign_up, upload
+
+
+def wait_for_file(folder: Path, name: str, timeout: float = 20) -> Path:
+    path = Path(folder) / name
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if path.exists() and path.stat().st_size > 0:
+            return path
+        time.sleep(0.2)
+    raise AssertionError(f"{name} was not downloaded")
+
+
+def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, screenshot):
+    dash_duo.start_server(dashboard, navigate=False)
+    sign_up(dash_duo)
+    upload(dash_duo, shared_data / "online_retail_2010-12.csv")
+    click(dash_duo, ".nav-link[href='/analytics/segments']")
+    dash_duo.wait_for_contains_text("#segments-features", "Recency")
+    dash_duo.wait_for_element("#segments-pie .slice")
+
+    largest = dash_duo.find_elements("#segments-pie .slice path")[0]
+    dash_duo.driver.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}));", largest
+    )
+    dash_duo.wait_for_contains_text("#segments-selection", "Selected:")
+    selected = dash_duo.find_element("#segments-selection").text.removeprefix("Selected: ")
+
+    click(dash_duo, ".nav-link[href='/analytics/rules']")
+    dash_duo.wait_for_contains_text("#rules-segment", selected, timeout=30)
+    dash_duo.wait_for_contains_text(
+        "#rules-sentences", f"Customers in {selected} who buy", timeout=60
+    )
+    rows = dash_duo.find_elements("#rules-table tbody tr")
+    assert len(rows) > 1
+    dash_duo.wait_for_contains_text("#rules-segment-products", "Top products")
+    assert selected in dash_duo.find_element("#rules-segment-products").text
+    screenshot("rules")
+
+    click(dash_duo, "#rules-download-button")
+    rules = pd.read_csv(wait_for_file(dash_duo.download_path, "rules.csv"))
+    assert {"antecedent", "consequent", "support", "confidence", "lift"} <= set(rules.columns)
+    assert selected in set(rules["segment_name"])
