@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 import auth
 import storage
 from accounts import init_accounts
+from callbacks import customers as customers_callbacks
 from callbacks import data as data_callbacks
 from callbacks import frame as frame_callbacks
 from callbacks import rules as rules_callbacks
@@ -27,7 +28,13 @@ from config import DEFAULTS
 from layouts.frame import PRODUCT_NAME, serve_layout
 
 HERE = Path(__file__).resolve().parent
-FEATURE_CALLBACKS = (frame_callbacks, data_callbacks, segments_callbacks, rules_callbacks)
+FEATURE_CALLBACKS = (
+    frame_callbacks,
+    data_callbacks,
+    segments_callbacks,
+    rules_callbacks,
+    customers_callbacks,
+)
 DASH_EXTENSION = "basket_segments_dash"
 
 

@@ -103,3 +103,9 @@ DOWNLOAD_RULES = "rules-download"
 DOWNLOAD_RULES_BUTTON = "rules-download-button"
 DOWNLOAD_PRODUCTS = "rules-products-download"
 DOWNLOAD_PRODUCTS_BUTTON = "rules-products-download-button"
+
+# Customers page
+CUSTOMERS_PAGE = "customers-page"
+CUSTOMER_INPUT = "customers-input"
+CUSTOMER_LOOKUP = "customers-lookup"
+CUSTOMER_RESULT = "customers-result"

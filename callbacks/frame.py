@@ -8,7 +8,7 @@ from flask_login import current_user
 import ids
 import storage
 from auth import display_name
-from layouts import data, frame, rules, segments
+from layouts import customers, data, frame, rules, segments
 
 
 def relative_page(pathname: str | None, prefix: str) -> str:
@@ -31,8 +31,7 @@ def render_page(pathname: str | None, prefix: str):
         return segments.segments_page()
     if key == "rules":
         return rules.rules_page()
-    label = next(label for page, label, _ in frame.PAGES if page == key)
-    return frame.placeholder_page(label)
+    return customers.customers_page()
 
 
 def show_user_name(_pathname: str | None) -> str:

@@ -66,8 +66,3 @@ def serve_layout(prefix: str = "/analytics/", logout_url: str = "/logout") -> ht
             dbc.Container(id=ids.PAGE, fluid=False),
         ]
     )
-
-
-def placeholder_page(title: str) -> html.Div:
-    """A page still to be filled by the analysis pages."""
-    return html.Div([html.H2(title), html.P("This page is coming soon.", className="text-muted")])

@@ -49,3 +49,23 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     rules = pd.read_csv(wait_for_file(dash_duo.download_path, "rules.csv"))
     assert {"antecedent", "consequent", "support", "confidence", "lift"} <= set(rules.columns)
     assert selected in set(rules["segment_name"])
+
+    click(dash_duo, ".nav-link[href='/analytics/customers']")
+    dash_duo.wait_for_element("#customers-input").send_keys("17850")
+    click(dash_duo, "#customers-lookup")
+    dash_duo.wait_for_contains_text("#customers-bought", "WHITE HANGING HEART T-LIGHT HOLDER")
+    dash_duo.wait_for_element("#customers-recommendations tbody tr")
+    recommendations = dash_duo.find_elements("#customers-recommendations tbody tr")
+    assert len(recommendations) == 1 + 5  # header row + five products
+    assert "Customers in" in dash_duo.find_element("#customers-recommendations").text or (
+        "popular" in dash_duo.find_element("#customers-recommendations").text
+    )
+    screenshot("customers")
+
+    dash_duo.find_element("#customers-input").clear()
+    dash_duo.find_element("#customers-input").send_keys("no-such-customer")
+    click(dash_duo, "#customers-lookup")
+    dash_duo.wait_for_contains_text("#customers-result", "There is no customer 'no-such-customer'")
+
+    click(dash_duo, "#frame-logout-link")
+    dash_duo.wait_for_element("#login-form")
