@@ -20,6 +20,8 @@ from analytics.errors import DataError
 
 #: Above this many customers, silhouette is computed on a fixed-seed sample.
 SILHOUETTE_SAMPLE = 10_000
+#: Skewness above which a non-negative feature is log-transformed before standardising.
+LOG_SKEW = 2.0
 #: Words for low and high values of features with a known meaning.
 FEATURE_WORDS = {
     "age": ("young", "older"),
@@ -59,7 +61,18 @@ def default_n_init(n_customers: int) -> int:
 
 
 def feature_matrix(customers: pd.DataFrame, features: list[str], scale: bool) -> np.ndarray:
-    """The numbers KMeans sees: the chosen columns, standardised unless ``scale`` is off."""
+    """The numbers KMeans sees: the chosen columns, standardised unless ``scale`` is off.
+
+    Standardising first takes the logarithm (``log1p``) of heavily skewed
+    non-negative features (skewness above ``LOG_SKEW``), such as spend and
+    purchase counts: otherwise a few big customers become segments of their
+    own and everyone else shares the rest.
+
+    >>> customers = pd.DataFrame({"spend": [1.0, 2, 3, 2, 1, 1000], "age": [20.0, 30, 40, 50, 60,
+    ...                                                                      70]})
+    >>> bool(feature_matrix(customers, ["spend", "age"], True)[:, 0].max() < 2.5)
+    True
+    """
     missing = [f for f in features if f not in customers.columns]
     if not features:
         raise DataError("Choose at least one feature to segment customers on.")
@@ -68,10 +81,21 @@ def feature_matrix(customers: pd.DataFrame, features: list[str], scale: bool) ->
             f"Unknown feature(s) {', '.join(missing)}; the features are "
             f"{', '.join(customers.columns)}."
         )
-    values = customers[features].to_numpy(dtype="float64")
+    values = np.array(customers[features].to_numpy(dtype="float64"), copy=True)
     if not np.isfinite(values).all():
         raise DataError("Some feature values are missing or not numbers.")
-    return StandardScaler().fit_transform(values) if scale else values
+    if not scale:
+        return values
+    for column in skewed_columns(values):
+        values[:, column] = np.log1p(values[:, column])
+    return StandardScaler().fit_transform(values)
+
+
+def skewed_columns(values: np.ndarray) -> list[int]:
+    """Columns of non-negative values whose skewness exceeds ``LOG_SKEW``."""
+    frame = pd.DataFrame(values)
+    skew = frame.skew().fillna(0.0)
+    return [i for i in range(values.shape[1]) if frame[i].min() >= 0 and skew[i] > LOG_SKEW]
 
 
 def segment_customers(

@@ -94,3 +94,11 @@ def test_identical_customers_are_explained_not_clustered():
     customers = pd.DataFrame({"a": [1.0] * 10, "b": [2.0] * 10})
     with pytest.raises(DataError, match="Only 1 customer"):
         segment_customers(customers, ["a", "b"], k=2)
+
+
+def test_skewed_rfm_features_do_not_make_one_customer_segments(shared_data):
+    retail = load_dataset(shared_data / "online_retail_2010-12.csv")
+    scaled = segment_customers(retail.customers, retail.features, k=5, scale=True)
+    assert scaled.labels.value_counts().min() >= 20
+    raw = segment_customers(retail.customers, retail.features, k=5, scale=False)
+    assert raw.labels.value_counts().min() < 5  # what the log transform avoids
