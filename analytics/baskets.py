@@ -105,16 +105,21 @@ def build_baskets(purchases: pd.DataFrame, by: str = "customer") -> Baskets:
         key = rows["basket"] if anonymous else rows["customer"] + "\x1f" + rows["basket"]
     else:
         key = rows["customer"]
-    return _group(rows, key.to_numpy())
+    return _group(rows, key)
 
 
-def _group(rows: pd.DataFrame, key: np.ndarray) -> Baskets:
+def _group(rows: pd.DataFrame, key: pd.Series) -> Baskets:
+    """Sort (basket, product) code pairs once; runs of a basket's codes are its basket."""
     item_codes, products = pd.factorize(rows["product"], sort=True)
     key_codes, keys = pd.factorize(key, sort=True)
     n_products = len(products)
-    pairs = np.unique(key_codes.astype(np.int64) * n_products + item_codes)
+    pairs = np.sort(key_codes.astype(np.int64) * n_products + item_codes)
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
     owner, codes = np.divmod(pairs, n_products)
     offsets = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(keys)))])
-    first_rows = np.unique(key_codes, return_index=True)[1]
-    customers = pd.Index(rows["customer"].to_numpy()[first_rows], name="customer")
+    if key.name == "customer":
+        customers = pd.Index(keys, name="customer")
+    else:
+        first_rows = np.unique(key_codes, return_index=True)[1]
+        customers = pd.Index(rows["customer"].iloc[first_rows], name="customer")
     return Baskets(codes.astype(np.int32), offsets.astype(np.int64), pd.Index(products), customers)

@@ -175,8 +175,8 @@ def _prepare_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> Prep
 
 
 def _rows_with_customer(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, dict]:
-    ids = frame[column].astype("str").str.strip()
-    present = ids.notna() & (ids != "") & (ids.str.lower() != "nan")
+    ids = frame[column].astype("str")
+    present = ids.notna() & (ids != "") & (ids != "nan")
     report = {
         "rows_read": len(frame),
         "dropped": {"missing_customer": int((~present).sum())},
@@ -192,8 +192,10 @@ def _customer_attributes(
 ) -> pd.DataFrame:
     """One row per customer; conflicting values are reported and the first is kept."""
     values = rows[attributes].apply(to_number)
-    values.index = pd.Index(rows[customer], name="customer")
-    conflicts = values.groupby(level=0).nunique() > 1
+    codes, ids = pd.factorize(rows[customer])
+    grouped = values.groupby(codes, sort=False)
+    low, high = grouped.min(), grouped.max()
+    conflicts = (low != high) & low.notna()
     conflicting = int(conflicts.any(axis=1).sum())
     if conflicting:
         columns = ", ".join(conflicts.columns[conflicts.any()])
@@ -201,7 +203,8 @@ def _customer_attributes(
             f"{conflicting:,} customers have conflicting values in {columns}; "
             "the first value of each was used."
         )
-    customers = values.groupby(level=0, sort=False).first()
+    customers = grouped.first()
+    customers.index = pd.Index(ids[customers.index], name="customer")
     incomplete = customers.isna().any(axis=1)
     report["dropped"]["missing_feature"] = int(incomplete.sum())
     report["customers"] = int((~incomplete).sum())

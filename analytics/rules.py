@@ -31,8 +31,9 @@ ALL_CUSTOMERS_NAME = "All customers"
 #: Segments with fewer baskets are not mined: a handful of customers shows no pattern,
 #: and their large shared baskets would make every combination "frequent".
 MIN_SEGMENT_BASKETS = 20
-#: Below this many product entries in all baskets, worker processes cost more than they save.
-PARALLEL_MIN_ENTRIES = 200_000
+#: Below this many product entries, starting worker processes (about a second) costs more
+#: than mining the groups one after another saves.
+PARALLEL_MIN_ENTRIES = 3_000_000
 RULE_COLUMNS = [
     "segment",
     "segment_name",

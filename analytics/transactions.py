@@ -90,7 +90,9 @@ def clean_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> tuple[p
     clean.loc[charges, "product"] = pd.NA
     missing_product = int(clean["product"].isna().sum() - charges.sum())
     report["dropped"]["missing_product"] = missing_product
-    duplicates = int(frame[keep].duplicated().sum())
+    used = [column for column in roles.values() if column in frame.columns]
+    row_hashes = np.sort(pd.util.hash_pandas_object(frame.loc[keep, used], index=False).to_numpy())
+    duplicates = int((row_hashes[1:] == row_hashes[:-1]).sum())
     if duplicates:
         report["notes"].append(
             f"{duplicates:,} exact duplicate rows were kept as repeated purchase lines "
@@ -130,8 +132,8 @@ def derive_rfm(clean: pd.DataFrame) -> pd.DataFrame:
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Stripped text with empty cells as missing."""
-    text = values.astype("str").str.strip()
+    """Text with empty cells as missing (loading has already stripped whitespace)."""
+    text = values.astype("str")
     return text.where(text != "")
 
 
