@@ -89,7 +89,9 @@ def segment_pie(profiles: pd.DataFrame, selected: int | None = None) -> go.Figur
             hovertemplate="%{label}: %{value:,} customers (%{percent})<extra></extra>",
         )
     )
-    return _layout(figure, title="Segment sizes", showlegend=True)
+    return _layout(
+        figure, title="Segment sizes", showlegend=True, legend={"orientation": "h", "y": -0.1}
+    )
 
 
 def k_scores_figure(scores: pd.DataFrame, suggested: int) -> go.Figure:

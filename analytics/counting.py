@@ -8,6 +8,8 @@ baskets holding it; an itemset's count is the size of their intersection.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from analytics.baskets import Baskets
@@ -25,10 +27,15 @@ class ItemsetCounter:
     (2, 3, 2)
     """
 
-    def __init__(self, baskets: Baskets):
+    def __init__(self, baskets: Baskets, items: Iterable[int] | None = None):
+        """Index the baskets; with ``items``, only those products can be counted (faster)."""
         owners = np.repeat(np.arange(len(baskets), dtype=np.int64), baskets.sizes)
-        order = np.argsort(baskets.codes, kind="stable")
-        counts = np.bincount(baskets.codes, minlength=len(baskets.products))
+        codes = baskets.codes
+        if items is not None:
+            wanted = np.isin(codes, np.fromiter(items, dtype=np.int64))
+            owners, codes = owners[wanted], codes[wanted]
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes, minlength=len(baskets.products))
         bounds = np.concatenate([[0], np.cumsum(counts)])
         sorted_owners = owners[order]
         self._holders = [sorted_owners[bounds[i] : bounds[i + 1]] for i in range(len(counts))]

@@ -254,8 +254,9 @@ def _add_lift_vs_all(rules: pd.DataFrame, baskets: Baskets) -> pd.DataFrame:
     keys = list(zip(rules["antecedent"].tolist(), rules["consequent"].tolist(), strict=True))
     lifts = rules["lift"].to_numpy()
     known = {key: lift for key, lift, own in zip(keys, lifts, everyone, strict=True) if own}
-    counter = ItemsetCounter(baskets) if not all(key in known for key in keys) else None
     codes = {name: code for code, name in enumerate(baskets.products)}
+    missing = {codes[item] for key in keys if key not in known for side in key for item in side}
+    counter = ItemsetCounter(baskets, missing) if missing else None
     n = len(baskets)
     overall = np.ones(len(rules))
     for i in np.flatnonzero(~everyone):

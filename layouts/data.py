@@ -27,7 +27,6 @@ def data_page(max_upload_bytes: int) -> html.Div:
     """Upload area, sample button, messages, the dataset list and the details pane."""
     upload = dcc.Upload(
         id=ids.UPLOAD,
-        max_size=max_upload_bytes,
         style=UPLOAD_STYLE,
         multiple=False,
         children=html.Div(

@@ -257,3 +257,26 @@ def test_anonymous_callbacks_are_refused(app):
         pytest.raises(PermissionError),
     ):
         data.list_datasets(0, None)
+
+
+def test_over_size_upload_is_explained(tmp_path):
+    from app import create_app
+    from tests.conftest import make_config
+
+    small = create_app(make_config(tmp_path, MAX_UPLOAD_MB=0.001))
+    with logged_in_as(small):
+        _, message, _ = triggered(
+            "data-upload.contents",
+            "x",
+            data.change_datasets,
+            upload_contents(TABLE),
+            None,
+            None,
+            None,
+            "big.csv",
+            None,
+            None,
+            None,
+            0,
+        )
+    assert "over the upload limit of 0 MB" in str(message)

@@ -6,6 +6,7 @@ missing driver is a failure: CI must install it.
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ def screenshot(dash_duo):
             Path(folder).mkdir(parents=True, exist_ok=True)
             size = dash_duo.driver.get_window_size()
             dash_duo.driver.set_window_size(1280, 1600)
+            time.sleep(1)  # let the charts reflow to the new width
             dash_duo.driver.save_screenshot(str(Path(folder) / f"{name}.png"))
             dash_duo.driver.set_window_size(size["width"], size["height"])
 

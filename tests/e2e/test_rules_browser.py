@@ -9,7 +9,7 @@ import pandas as pd
 from tests.e2e.helpers import click, sign_up, upload
 
 
-def wait_for_file(folder: Path, name: str, timeout: float = 20) -> Path:
+def wait_for_file(folder: Path, name: str, timeout: float = 60) -> Path:
     path = Path(folder) / name
     deadline = time.time() + timeout
     while time.time() < deadline:
