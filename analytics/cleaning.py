@@ -78,12 +78,14 @@ def to_date(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, format="mixed", errors="coerce")
 
 
-def numeric_share(values: pd.Series) -> float:
-    """Share of the non-empty values that read as numbers.
+def numeric_share(values: pd.Series, sample: int = 20_000) -> float:
+    """Share of the non-empty values that read as numbers, judged on a fixed-seed sample.
 
     >>> numeric_share(pd.Series(["1", "2", "x", ""]))
     0.6666666666666666
     """
+    if len(values) > sample:
+        values = values.sample(sample, random_state=0)
     present = values[values.notna() & (values.astype(str) != "")]
     return float(to_number(present).notna().mean()) if len(present) else 0.0
 
