@@ -1,0 +1,1 @@
+"""Benchmark of the analysis pipeline against the original crosstab + mlxtend design."""
