@@ -79,13 +79,13 @@ def to_date(values: pd.Series) -> pd.Series:
 
 
 def numeric_share(values: pd.Series, sample: int = 20_000) -> float:
-    """Share of the non-empty values that read as numbers, judged on a fixed-seed sample.
+    """Share of the non-empty values that read as numbers, judged on a sample of rows.
 
     >>> numeric_share(pd.Series(["1", "2", "x", ""]))
     0.6666666666666666
     """
-    if len(values) > sample:
-        values = values.sample(sample, random_state=0)
+    if len(values) > sample:  # evenly spaced rows: as fair as random, without a shuffle
+        values = values.iloc[np.linspace(0, len(values) - 1, sample).astype(np.int64)]
     present = values[values.notna() & (values.astype(str) != "")]
     return float(to_number(present).notna().mean()) if len(present) else 0.0
 

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pa_csv
 
 from analytics.errors import DataError
 from analytics.loading import RawTable
@@ -127,7 +129,10 @@ def write_results(result: Analysis, out: Path) -> None:
     """Write the five result files; rule item lists become JSON lists of strings."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        result.segments.to_csv(out / "segments.csv", index=False)
+        # pyarrow writes the one table as long as the customer list, several times faster.
+        pa_csv.write_csv(
+            pa.Table.from_pandas(result.segments, preserve_index=False), out / "segments.csv"
+        )
         result.profiles.to_csv(out / "profiles.csv", index=False)
         rules = result.rules.copy()
         for column in ("antecedent", "consequent"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from analytics.columns import detect_roles
 from analytics.errors import DataError
@@ -94,7 +95,7 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
 
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
     try:
-        frame = pd.read_parquet(io.BytesIO(data))
+        frame = pd.read_parquet(pa.BufferReader(data))  # zero-copy, faster than BytesIO
     except Exception as error:  # pyarrow raises several types for broken files
         raise DataError(f"The Parquet file {name} is damaged or truncated ({error}).") from error
     return _strip_frame(frame)
