@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -149,4 +149,4 @@ def too_many_logins(_error):
     return render_template("login.html", form=LoginForm()), 429
 
 
-__all__ = ["User", "current_user", "db", "init_accounts"]
+__all__ = ["User", "db", "init_accounts"]

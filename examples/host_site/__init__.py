@@ -18,7 +18,6 @@ from flask import Flask, flash, redirect, render_template_string, request, url_f
 from flask_login import (
     LoginManager,
     UserMixin,
-    current_user,
     login_required,
     login_user,
     logout_user,
@@ -124,4 +123,4 @@ def add_user(email: str, password: str) -> None:
     click.echo(f"added {email}")
 
 
-__all__ = ["create_app", "create_member", "current_user"]
+__all__ = ["Member", "create_app", "create_member", "db"]
