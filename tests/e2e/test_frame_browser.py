@@ -2,17 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from selenium.webdriver.common.by import By
-
-PASSWORD = "browser password"
-
-
-def fill_and_submit(driver, form_id, **fields):
-    for name, value in fields.items():
-        box = driver.find_element(By.CSS_SELECTOR, f"#{form_id} [name={name}]")
-        box.clear()
-        box.send_keys(value)
-    driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]").click()
+from tests.e2e.helpers import PASSWORD, fill_and_submit
 
 
 def test_sign_up_log_out_log_in(dash_duo, dashboard, screenshot):
