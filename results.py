@@ -61,16 +61,16 @@ class SegmentResult:
 
 def prepared(owner: str, dataset_id: int) -> PreparedData:
     """The dataset prepared with its stored roles (cached per roles)."""
-    roles = storage.get_dataset(owner, dataset_id).roles
-    key = {"roles": roles}
-    found = storage.load_result(owner, dataset_id, "prepared", key)
-    if found is None:
-        found = storage.open_dataset(owner, dataset_id, roles or None)
-        storage.save_result(owner, dataset_id, "prepared", key, found)
-    return found
+
+    def compute() -> PreparedData:
+        roles = storage.get_dataset(owner, dataset_id).roles
+        return storage.open_dataset(owner, dataset_id, roles or None)
+
+    return _cached(owner, dataset_id, "prepared", {}, compute)
 
 
 def _cached(owner: str, dataset_id: int, kind: str, key: dict, compute):
+    """A stored result for the dataset's current roles, computed and stored if missing."""
     roles = storage.get_dataset(owner, dataset_id).roles
     full_key = {**key, "roles": roles}
     found = storage.load_result(owner, dataset_id, kind, full_key)
