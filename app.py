@@ -17,6 +17,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 import auth
+import jobs
 import storage
 from accounts import init_accounts
 from callbacks import customers as customers_callbacks
@@ -49,6 +50,7 @@ def init_dashboard(
     storage.init_app(server)
     app = Dash(
         __name__,
+        background_callback_manager=jobs.make_manager(server),
         server=server,
         url_base_pathname=url_base_pathname,
         title=PRODUCT_NAME,

@@ -11,8 +11,19 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, jsonify, redirect, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    url_for,
+)
 from flask_login import current_user
+
+import jobs
 
 CSRF_COOKIE = "_csrf_token"
 
@@ -55,7 +66,16 @@ def login_url(next_path: str) -> str:
 
 
 def current_owner() -> str:
-    """The logged-in user's id, which owns their data; refuses anonymous callers."""
+    """The logged-in user's id, which owns their data; refuses anonymous callers.
+
+    A background job runs outside the request; it acts for the user whose
+    request started it, as recorded by the server when the job was queued.
+    """
+    if not has_request_context():
+        owner = jobs.job_owner()
+        if owner:
+            return owner
+        raise PermissionError("Log in to use the dashboard.")
     if not current_user.is_authenticated:
         raise PermissionError("Log in to use the dashboard.")
     return str(current_user.get_id())

@@ -26,4 +26,13 @@ DEFAULTS = {
     # Failed logins allowed per client address before a pause (Flask-Limiter syntax).
     "LOGIN_RATE_LIMIT": "5 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Long work (uploads, K suggestion, mining) runs as background jobs with a progress bar.
+    # "threads": in the web process, state in JOBS_FOLDER (default: "jobs" in the instance
+    # folder), shared by all worker processes of one machine. "celery": Celery workers
+    # (pip install -r requirements-celery.txt; start `celery -A worker worker`).
+    "BACKGROUND_MANAGER": "threads",
+    "JOBS_FOLDER": None,
+    "CELERY_BROKER_URL": None,
+    # None: the broker URL.
+    "CELERY_RESULT_BACKEND": None,
 }

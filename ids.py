@@ -4,6 +4,8 @@ Values are kebab-case and prefixed by feature; dict ids for pattern-matching
 callbacks come from small functions.
 """
 
+from typing import NamedTuple
+
 # Page frame
 URL = "frame-url"
 NAVBAR = "frame-navbar"
@@ -16,6 +18,20 @@ NAV_LINK_TYPE = "frame-nav-link"
 def nav_link(page: str) -> dict[str, str]:
     """The navbar link to one page."""
     return {"type": NAV_LINK_TYPE, "page": page}
+
+
+class JobIds(NamedTuple):
+    """The progress box, bar, text and cancel button of one kind of background job."""
+
+    box: str
+    bar: str
+    text: str
+    cancel: str
+
+
+def job(feature: str) -> JobIds:
+    """Ids of the progress display for the background jobs of ``feature``."""
+    return JobIds(*(f"{feature}-job{part}" for part in ("", "-bar", "-text", "-cancel")))
 
 
 # State kept in the browser session (small values only; data stays on the server)
@@ -38,6 +54,7 @@ DELETE_CONFIRM = "data-delete-confirm"
 DELETE_CANCEL = "data-delete-cancel"
 DELETE_PENDING = "data-delete-pending"
 APPLY_ROLES = "data-apply-roles"
+DATA_JOB = job("data")
 OPEN_TYPE = "data-open"
 DELETE_TYPE = "data-delete"
 ROLE_TYPE = "data-role"
@@ -79,6 +96,10 @@ CLEAR_SELECTION = "segments-clear-selection"
 DOWNLOAD_SEGMENTS = "segments-download"
 DOWNLOAD_SEGMENTS_BUTTON = "segments-download-button"
 SUGGESTED_K = "segments-suggested-k"
+SEGMENTS_REQUEST = "segments-request"
+SEGMENTS_COMPUTED = "segments-computed"
+SEGMENTS_JOB = job("segments")
+K_JOB = job("segments-k")
 
 # Rules page
 RULES_PAGE = "rules-page"
@@ -103,6 +124,9 @@ DOWNLOAD_RULES = "rules-download"
 DOWNLOAD_RULES_BUTTON = "rules-download-button"
 DOWNLOAD_PRODUCTS = "rules-products-download"
 DOWNLOAD_PRODUCTS_BUTTON = "rules-products-download-button"
+RULES_REQUEST = "rules-request"
+RULES_COMPUTED = "rules-computed"
+RULES_JOB = job("rules")
 
 # Customers page
 CUSTOMERS_PAGE = "customers-page"

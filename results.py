@@ -20,6 +20,7 @@ from analytics.pipeline import segment_table
 from analytics.prepare import PreparedData
 from analytics.products import top_products
 from analytics.profiles import profile_segments
+from analytics.progress import Report, ignore, part
 from analytics.rules import RuleParams, filter_rules, mine_rules
 from analytics.segmentation import (
     project_2d,
@@ -69,30 +70,84 @@ def prepared(owner: str, dataset_id: int) -> PreparedData:
     return _cached(owner, dataset_id, "prepared", {}, compute)
 
 
-def _cached(owner: str, dataset_id: int, kind: str, key: dict, compute):
-    """A stored result for the dataset's current roles, computed and stored if missing."""
-    roles = storage.get_dataset(owner, dataset_id).roles
-    full_key = {**key, "roles": roles}
+def _full_key(owner: str, dataset_id: int, key: dict) -> dict:
+    return {**key, "roles": storage.get_dataset(owner, dataset_id).roles}
+
+
+def segments_ready(owner: str, dataset_id: int, params: SegmentParams) -> bool:
+    """Whether these segments are stored, so showing them needs no background job."""
+    return storage.has_result(
+        owner, dataset_id, "segments", _full_key(owner, dataset_id, params.key())
+    )
+
+
+def rules_ready(
+    owner: str,
+    dataset_id: int,
+    params: SegmentParams | None,
+    wanted: RuleParams,
+    basket: str = "customer",
+) -> bool:
+    """Whether the rules and top products for these choices are stored."""
+    return storage.has_result(
+        owner, dataset_id, "rules", _full_key(owner, dataset_id, _rules_key(params, wanted, basket))
+    ) and storage.has_result(
+        owner, dataset_id, "products", _full_key(owner, dataset_id, _products_key(params, basket))
+    )
+
+
+def _rules_key(params: SegmentParams | None, wanted: RuleParams, basket: str) -> dict:
+    mining = LOOSEST_MINING.loosest(wanted)
+    return {
+        "segments": params.key() if params else None,
+        "basket": basket,
+        "mining": asdict(mining),
+    }
+
+
+def _products_key(params: SegmentParams | None, basket: str) -> dict:
+    return {"segments": params.key() if params else None, "basket": basket}
+
+
+def _cached(owner: str, dataset_id: int, kind: str, key: dict, compute, only_cached=False):
+    """A stored result for the dataset's current roles, computed and stored if missing.
+
+    With ``only_cached`` a missing result is None instead: the dashboard then
+    computes it in a background job with a progress bar.
+    """
+    full_key = _full_key(owner, dataset_id, key)
     found = storage.load_result(owner, dataset_id, kind, full_key)
-    if found is None:
+    if found is None and not only_cached:
         found = compute()
         storage.save_result(owner, dataset_id, kind, full_key, found)
     return found
 
 
-def segments(owner: str, dataset_id: int, params: SegmentParams) -> SegmentResult:
-    """KMeans segments for the chosen features and K."""
+def segments(
+    owner: str,
+    dataset_id: int,
+    params: SegmentParams,
+    report: Report | None = None,
+    only_cached: bool = False,
+) -> SegmentResult | None:
+    """KMeans segments for the chosen features and K (None if ``only_cached`` and not yet)."""
+    report = report or ignore
 
     def compute() -> SegmentResult:
+        report(0.0, "Reading the dataset")
         data = prepared(owner, dataset_id)
         if data.customers.empty:
             raise DataError("This dataset has no customer features to segment on.")
+        report(0.2, f"Finding {params.k} segments")
         result = segment_customers(data.customers, list(params.features), params.k, params.scale)
+        report(0.6, "Describing the segments")
         profiles = profile_segments(data.customers, result, data.feature_kinds)
         names = dict(zip(profiles["segment"], profiles["name"], strict=True))
         table = segment_table(data.customers, result, names)
+        report(0.7, "Projecting for the scatter plot")
         projection = project_2d(data.customers, list(params.features), params.scale)
         table[list(projection.columns)] = projection.to_numpy()
+        report(0.8, "Measuring how well separated they are")
         return SegmentResult(
             table,
             profiles,
@@ -101,7 +156,7 @@ def segments(owner: str, dataset_id: int, params: SegmentParams) -> SegmentResul
             silhouette_per_customer(data.customers, result),
         )
 
-    return _cached(owner, dataset_id, "segments", params.key(), compute)
+    return _cached(owner, dataset_id, "segments", params.key(), compute, only_cached)
 
 
 def k_scores(
@@ -110,22 +165,25 @@ def k_scores(
     features: Sequence[str],
     scale: bool,
     k_values: range = range(2, 11),
+    report: Report | None = None,
 ) -> dict:
     """Inertia and silhouette per K, and the suggested K."""
 
     def compute() -> dict:
         data = prepared(owner, dataset_id)
-        suggestion = suggest_k(data.customers, list(features), k_values, scale)
+        suggestion = suggest_k(data.customers, list(features), k_values, scale, report=report)
         return {"scores": suggestion.scores, "suggested_k": suggestion.suggested_k}
 
     key = {"features": list(features), "scale": scale, "k": list(k_values)}
     return _cached(owner, dataset_id, "k_scores", key, compute)
 
 
-def _segment_labels(owner: str, dataset_id: int, params: SegmentParams | None):
+def _segment_labels(
+    owner: str, dataset_id: int, params: SegmentParams | None, report: Report | None = None
+):
     if params is None:
         return None, {}
-    result = segments(owner, dataset_id, params)
+    result = segments(owner, dataset_id, params, report)
     labels = pd.Series(result.table["segment"].to_numpy(), index=result.table["customer"])
     return labels, result.names
 
@@ -136,26 +194,31 @@ def rules(
     params: SegmentParams | None,
     wanted: RuleParams,
     basket: str = "customer",
+    report: Report | None = None,
 ) -> pd.DataFrame:
     """Rules per segment for ``wanted``, filtered from one mining at looser thresholds."""
+    key = _rules_key(params, wanted, basket)
     mining = LOOSEST_MINING.loosest(wanted)
-    key = {"segments": params.key() if params else None, "basket": basket, "mining": asdict(mining)}
 
     def compute() -> pd.DataFrame:
         data = prepared(owner, dataset_id)
         if data.purchases.empty:
             raise DataError("This dataset has no product column, so it has no rules.")
-        labels, names = _segment_labels(owner, dataset_id, params)
-        return mine_rules(build_baskets(data.purchases, basket), labels, names, mining)
+        labels, names = _segment_labels(owner, dataset_id, params, part(report, 0.0, 0.3))
+        baskets = build_baskets(data.purchases, basket)
+        return mine_rules(baskets, labels, names, mining, report=part(report, 0.3, 1.0))
 
     return filter_rules(_cached(owner, dataset_id, "rules", key, compute), wanted)
 
 
 def products(
-    owner: str, dataset_id: int, params: SegmentParams | None, basket: str = "customer"
+    owner: str,
+    dataset_id: int,
+    params: SegmentParams | None,
+    basket: str = "customer",
 ) -> pd.DataFrame:
     """Top 20 products of each segment and overall."""
-    key = {"segments": params.key() if params else None, "basket": basket}
+    key = _products_key(params, basket)
 
     def compute() -> pd.DataFrame:
         data = prepared(owner, dataset_id)

@@ -35,6 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from analytics.errors import DataError
 from analytics.loading import RawTable, read_source
 from analytics.prepare import PreparedData, prepare
+from analytics.progress import Report, ignore
 
 EXTENSION = "basket_segments_storage"
 NAME_LENGTH = 120
@@ -169,11 +170,19 @@ def clean_name(name: str, fallback: str = "dataset") -> str:
     return (text or fallback)[:NAME_LENGTH]
 
 
-def save_upload(owner: str, filename: str, content: bytes, name: str | None = None) -> DatasetInfo:
+def save_upload(
+    owner: str,
+    filename: str,
+    content: bytes,
+    name: str | None = None,
+    report: Report | None = None,
+) -> DatasetInfo:
     """Check, read and store an uploaded file; raises ``DataError`` with a user message.
 
-    Nothing is written unless the file reads and prepares cleanly.
+    Nothing is written unless the file reads and prepares cleanly, and ``report``
+    (which may raise to cancel) is called only before anything is written.
     """
+    report = report or ignore
     owner = _check_owner(owner)
     limit = max_upload_bytes()
     if len(content) > limit:
@@ -181,8 +190,11 @@ def save_upload(owner: str, filename: str, content: bytes, name: str | None = No
             f"The file is {len(content) / 2**20:,.1f} MB, over the upload limit of "
             f"{limit / 2**20:,.0f} MB."
         )
+    report(0.05, "Reading the file")
     raw = read_source(content, filename)
+    report(0.4, f"Finding customers and products in {len(raw.frame):,} rows")
     prepared = prepare(raw)
+    report(0.8, "Storing")
     return _store(
         owner, clean_name(name or Path(filename).stem), clean_name(filename), raw, prepared
     )
@@ -355,8 +367,16 @@ def save_result(
 
 def load_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Any:
     """A stored result, or None when it was never computed for these params."""
-    key = params_key(params)
+    path = _result_path(owner, dataset_id, kind, params)
+    return pd.read_pickle(path) if path.exists() else None
+
+
+def has_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> bool:
+    """Whether a result is stored, without reading it."""
+    return _result_path(owner, dataset_id, kind, params).exists()
+
+
+def _result_path(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Path:
     with _state().sessions() as session:
         record = _record(session, owner, dataset_id)
-        path = _dataset_folder(owner, record) / "results" / f"{kind}-{key}.pickle"
-    return pd.read_pickle(path) if path.exists() else None
+        return _dataset_folder(owner, record) / "results" / f"{kind}-{params_key(params)}.pickle"

@@ -8,6 +8,7 @@ rule whose support or confidence equals the threshold is always kept.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 from itertools import islice
 
@@ -20,6 +21,8 @@ from analytics.errors import DataError
 
 #: Itemsets an itemset must at least be in: one basket shows no association.
 MIN_ITEMSET_COUNT = 2
+#: Rules generated between two calls of ``tick`` (a chance to cancel).
+TICK_EVERY = 100_000
 #: Most candidate itemsets of one length we count before asking for higher thresholds.
 MAX_CANDIDATES = 1_000_000
 
@@ -56,8 +59,12 @@ def mine_coded(
     min_support: float,
     min_confidence: float,
     max_length: int,
+    tick: Callable[[], None] | None = None,
 ) -> tuple[int, list[RawRule]]:
     """Mine rules from one group of baskets; returns (number of baskets, rules).
+
+    ``tick`` is called between steps and every ``TICK_EVERY`` rules; it may
+    raise to stop the work (the dashboard's Cancel button).
 
     Items below the support threshold are removed from the baskets first (a
     basket left empty still counts), which shrinks efficient-apriori's index.
@@ -71,19 +78,26 @@ def mine_coded(
     if n_baskets == 0:
         return 0, []
     threshold = min_count(min_support, n_baskets)
+    tick = tick or _no_tick
     codes, offsets = _drop_rare_items(codes, offsets, threshold)
     itemsets = frequent_itemsets(split_codes(codes, offsets), threshold, max_length)
+    tick()
     if not itemsets:
         return n_baskets, []
     # Mine a hair below the confidence threshold, then compare exactly.
     rules = generate_rules_apriori(itemsets, max(0.0, min_confidence - 1e-9), n_baskets)
     confidence = Fraction(str(min_confidence))
-    kept = [
-        (rule.lhs, rule.rhs, rule.count_full, rule.count_lhs, rule.count_rhs)
-        for rule in rules
-        if rule.count_full >= confidence * rule.count_lhs
-    ]
+    kept = []
+    for seen, rule in enumerate(rules, start=1):
+        if rule.count_full >= confidence * rule.count_lhs:
+            kept.append((rule.lhs, rule.rhs, rule.count_full, rule.count_lhs, rule.count_rhs))
+        if seen % TICK_EVERY == 0:
+            tick()
     return n_baskets, kept
+
+
+def _no_tick() -> None:
+    """Nobody is waiting to cancel."""
 
 
 def frequent_itemsets(

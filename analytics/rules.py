@@ -23,8 +23,11 @@ from analytics.baskets import Baskets
 from analytics.counting import ItemsetCounter
 from analytics.errors import DataError
 from analytics.mining import RawRule, check_thresholds, min_count, mine_coded
+from analytics.progress import Report, ignore, part
 from analytics.sentences import rule_sentence
 
+#: Rules measured between two progress reports (each report may cancel the work).
+REPORT_EVERY = 50_000
 #: Segment number used for rules over all customers together.
 ALL_CUSTOMERS = -1
 ALL_CUSTOMERS_NAME = "All customers"
@@ -91,6 +94,7 @@ def mine_rules(
     names: Mapping[int, str] | None = None,
     params: RuleParams = RuleParams(),
     n_jobs: int | None = None,
+    report: Report | None = None,
 ) -> pd.DataFrame:
     """Rules of every segment and of all customers, one row each (see ``RULE_COLUMNS``).
 
@@ -106,8 +110,8 @@ def mine_rules(
     0   (bread,)    (milk,)         1.0   1.5
     1    (milk,)   (bread,)         1.0   1.5
     """
-    mined = mine_groups(baskets, segments, params, n_jobs)
-    return rules_table(mined, baskets, names, params)
+    mined = mine_groups(baskets, segments, params, n_jobs, part(report, 0.0, 0.6))
+    return rules_table(mined, baskets, names, params, part(report, 0.6, 1.0))
 
 
 def mine_groups(
@@ -115,6 +119,7 @@ def mine_groups(
     segments: pd.Series | None = None,
     params: RuleParams = RuleParams(),
     n_jobs: int | None = None,
+    report: Report | None = None,
 ) -> dict[int, tuple[int, list[RawRule]]]:
     """Raw rules and basket count of each group, mined in parallel when worth it.
 
@@ -133,12 +138,22 @@ def mine_groups(
         (*selected, params.min_support, params.min_confidence, params.max_length)
         for selected in mineable.values()
     ]
+    report = report or ignore
     if jobs == 1:
-        mined = [mine_coded(*args) for args in arguments]
+        mined = []
+        for done, (segment, args) in enumerate(zip(mineable, arguments, strict=True)):
+            fraction, text = done / len(arguments), f"Mining {_group_label(segment)}"
+            report(fraction, text)
+            mined.append(mine_coded(*args, tick=lambda f=fraction, t=text: report(f, t)))
     else:
+        report(0.0, f"Mining {len(arguments)} groups in {jobs} processes")
         mined = Parallel(n_jobs=jobs)(delayed(mine_coded)(*args) for args in arguments)
     found = dict(zip(mineable, mined, strict=True)) | small
     return {segment: found[segment] for segment in groups}
+
+
+def _group_label(segment: int) -> str:
+    return "all customers" if segment == ALL_CUSTOMERS else f"segment {segment + 1}"
 
 
 def rules_table(
@@ -146,16 +161,19 @@ def rules_table(
     baskets: Baskets,
     names: Mapping[int, str] | None = None,
     params: RuleParams = RuleParams(),
+    report: Report | None = None,
 ) -> pd.DataFrame:
     """The tidy rules table (``RULE_COLUMNS``) from ``mine_groups``' output."""
+    report = report or ignore
     labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **(names or {})}
-    frames = [
-        _rules_frame(segment, labels.get(segment, f"Segment {segment + 1}"), n, raw, baskets)
-        for segment, (n, raw) in mined.items()
-    ]
+    frames = []
+    for done, (segment, (n, raw)) in enumerate(mined.items()):
+        report(0.8 * done / len(mined), f"Measuring {len(raw):,} rules of {_group_label(segment)}")
+        name = labels.get(segment, f"Segment {segment + 1}")
+        frames.append(_rules_frame(segment, name, n, raw, baskets))
     frames = [frame for frame in frames if len(frame)]
     rules = pd.concat(frames, ignore_index=True) if frames else _empty_rules()
-    rules = _add_lift_vs_all(rules, baskets)
+    rules = _add_lift_vs_all(rules, baskets, part(report, 0.8, 1.0))
     return filter_rules(rules, params)
 
 
@@ -242,7 +260,9 @@ def _redundant(lhs, rhs, count, lhs_count) -> np.ndarray:
     return flags
 
 
-def _add_lift_vs_all(rules: pd.DataFrame, baskets: Baskets) -> pd.DataFrame:
+def _add_lift_vs_all(
+    rules: pd.DataFrame, baskets: Baskets, report: Report | None = None
+) -> pd.DataFrame:
     """Lift in the segment divided by the same rule's lift over all customers.
 
     Rules of all customers compare with themselves (1.0); a segment's rule is
@@ -259,7 +279,10 @@ def _add_lift_vs_all(rules: pd.DataFrame, baskets: Baskets) -> pd.DataFrame:
     counter = ItemsetCounter(baskets, missing) if missing else None
     n = len(baskets)
     overall = np.ones(len(rules))
-    for i in np.flatnonzero(~everyone):
+    others = np.flatnonzero(~everyone)
+    for done, i in enumerate(others):
+        if done % REPORT_EVERY == 0:
+            (report or ignore)(done / len(others), f"Comparing rule {done:,} of {len(others):,}")
         key = keys[i]
         if key not in known:
             a, b = [codes[x] for x in key[0]], [codes[x] for x in key[1]]

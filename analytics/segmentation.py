@@ -20,6 +20,7 @@ from sklearn.metrics import silhouette_samples, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from analytics.errors import DataError
+from analytics.progress import Report, ignore
 
 #: Above this many customers, silhouette is computed on a fixed-seed sample.
 SILHOUETTE_SAMPLE = 10_000
@@ -216,6 +217,7 @@ def suggest_k(
     scale: bool = True,
     random_state: int = 0,
     n_init: int | None = None,
+    report: Report | None = None,
 ) -> KSuggestion:
     """Try each K and suggest the one whose segments are best separated (silhouette).
 
@@ -229,7 +231,8 @@ def suggest_k(
             f"There are {len(customers):,} customers, too few to compare numbers of segments."
         )
     rows = []
-    for k in usable:
+    for done, k in enumerate(usable):
+        (report or ignore)(done / len(usable), f"Trying K = {k}")
         result = segment_customers(customers, features, k, scale, random_state, n_init)
         rows.append({"k": k, "inertia": result.inertia, "silhouette": result.silhouette})
     scores = pd.DataFrame(rows)

@@ -8,10 +8,12 @@ import binascii
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 import ids
+import jobs
 import storage
 from analytics.errors import DataError
 from analytics.sample import generate_sample
 from auth import current_owner
+from callbacks.progress import background, report_cancel
 from layouts import data as layout
 
 SAMPLE_NAME = "Sample: grocery customers"
@@ -30,22 +32,35 @@ def triggered_by_user() -> bool:
     return bool(ctx.triggered and ctx.triggered[0].get("value"))
 
 
-def change_datasets(
-    contents, _sample, _confirm, _rename, filename, pending, new_name, active, version
-):
-    """Store an upload or the sample, delete or rename; answer with a message."""
+def store_upload(set_progress, contents, _sample, filename, version):
+    """Read and store an upload or the sample (a background job); answer with a message."""
+    owner, trigger = current_owner(), ctx.triggered_id
+    if not triggered_by_user():
+        return no_update, no_update, no_update
+    report = jobs.reporter(set_progress)
+    try:
+        if trigger == ids.UPLOAD:
+            content = decode_upload(contents)
+            info = storage.save_upload(owner, filename or "upload", content, report=report)
+            text = f"Stored {info.name}: {layout.SHAPES[info.shape]}."
+        else:
+            content = generate_sample().to_csv(index=False).encode()
+            info = storage.save_upload(
+                owner, "sample.csv", content, name=SAMPLE_NAME, report=report
+            )
+            text = f"Stored {info.name}; open Segments to explore it."
+    except DataError as error:
+        return no_update, layout.message(str(error)), no_update
+    return info.id, layout.message(text, "success"), (version or 0) + 1
+
+
+def change_datasets(_confirm, _rename, pending, new_name, active, version):
+    """Delete or rename a dataset; answer with a message."""
     owner, trigger = current_owner(), ctx.triggered_id
     if not triggered_by_user():
         return no_update, no_update, no_update
     try:
-        if trigger == ids.UPLOAD:
-            info = storage.save_upload(owner, filename or "upload", decode_upload(contents))
-            active, text = info.id, f"Stored {info.name}: {layout.SHAPES[info.shape]}."
-        elif trigger == ids.LOAD_SAMPLE:
-            content = generate_sample().to_csv(index=False).encode()
-            info = storage.save_upload(owner, "sample.csv", content, name=SAMPLE_NAME)
-            active, text = info.id, f"Stored {info.name}; open Segments to explore it."
-        elif trigger == ids.DELETE_CONFIRM:
+        if trigger == ids.DELETE_CONFIRM:
             storage.delete_dataset(owner, pending)
             active, text = (None if active == pending else active), "Dataset deleted."
         elif trigger == ids.RENAME:
@@ -116,9 +131,18 @@ def register(app: Dash) -> None:
         Output(ids.DATA_VERSION, "data", allow_duplicate=True),
         Input(ids.UPLOAD, "contents"),
         Input(ids.LOAD_SAMPLE, "n_clicks"),
+        State(ids.UPLOAD, "filename"),
+        State(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+        **background(ids.DATA_JOB),
+    )(store_upload)
+    report_cancel(app, ids.DATA_JOB, ids.DATA_MESSAGE)
+    app.callback(
+        Output(ids.ACTIVE_DATASET, "data", allow_duplicate=True),
+        Output(ids.DATA_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.DATA_VERSION, "data", allow_duplicate=True),
         Input(ids.DELETE_CONFIRM, "n_clicks"),
         Input(ids.RENAME, "n_clicks", allow_optional=True),
-        State(ids.UPLOAD, "filename"),
         State(ids.DELETE_PENDING, "data"),
         State(ids.RENAME_INPUT, "value", allow_optional=True),
         State(ids.ACTIVE_DATASET, "data"),

@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
+import uuid
+
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, no_update
 
 import figures
 import ids
+import jobs
 import results
 import storage
 from analytics.errors import DataError
 from analytics.export import neutralise_formulas
+from analytics.progress import part
 from analytics.recommend import recommend_for_segment
 from analytics.rules import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME, RuleParams
 from auth import current_owner
+from callbacks.progress import background, report_cancel
 from callbacks.segments import NO_DATASET, params_or_default
 from layouts import data as data_layout
 from layouts import rules as layout
 
 #: Most rule rows sent to the browser at once; the CSV export has them all.
 MAX_TABLE_ROWS = 1000
-CONTROLS = [
-    Input(ids.MIN_SUPPORT, "value"),
-    Input(ids.MIN_CONFIDENCE, "value"),
-    Input(ids.MIN_LIFT, "value"),
-    Input(ids.MAX_LENGTH, "value"),
-    Input(ids.BASKET_CHOICE, "value"),
-    Input(ids.HIDE_REDUNDANT, "value"),
-    Input(ids.PRODUCT_FILTER, "value"),
-    Input(ids.PRODUCT_SIDE, "value"),
-    Input(ids.RULES_SEGMENT, "value"),
+#: What the mining depends on, in ``rule_params`` order plus the basket choice.
+THRESHOLDS = [
+    State(ids.MIN_SUPPORT, "value"),
+    State(ids.MIN_CONFIDENCE, "value"),
+    State(ids.MIN_LIFT, "value"),
+    State(ids.MAX_LENGTH, "value"),
+    State(ids.BASKET_CHOICE, "value"),
 ]
 
 
@@ -87,6 +89,58 @@ def _rules_for(settings, active, support, confidence, lift, length, basket):
     return results.rules(owner, active, params, wanted, basket or "customer")
 
 
+def _request(settings, active, thresholds, basket) -> dict:
+    return {"settings": settings, "dataset": active, "thresholds": thresholds, "basket": basket}
+
+
+def ask_for_rules(support, confidence, lift, length, basket, _segments, settings, active):
+    """Show stored rules at once; hand rules not mined yet to ``mine``.
+
+    Rules are mined at loose thresholds and filtered, so most threshold moves
+    find them stored; the rest runs as a background job with a progress bar.
+    """
+    if active is None:
+        return {"request": None}, no_update, no_update
+    request = _request(settings, active, [support, confidence, lift, length], basket)
+    owner = current_owner()
+    try:
+        params = params_or_default(owner, active, settings)
+        wanted = rule_params(support, confidence, lift, length)
+        ready = results.rules_ready(owner, active, params, wanted, basket or "customer")
+    except (DataError, storage.DatasetNotFound) as error:
+        return {"request": None}, no_update, data_layout.message(str(error))
+    if ready:
+        return {"request": request}, no_update, no_update
+    return {"request": None}, {"request": request, "nonce": uuid.uuid4().hex}, None
+
+
+def mine(set_progress, asked):
+    """Mine and store the asked-for rules and top products, reporting progress (a job)."""
+    request = (asked or {}).get("request")
+    if not request:
+        return no_update, no_update
+    owner, active = current_owner(), request["dataset"]
+    basket = request["basket"] or "customer"
+    report = jobs.reporter(set_progress)
+    try:
+        params = params_or_default(owner, active, request["settings"])
+        wanted = rule_params(*request["thresholds"])
+        results.rules(owner, active, params, wanted, basket, report=part(report, 0.0, 0.9))
+        report(0.9, "Counting top products")
+        results.products(owner, active, params, basket)
+    except (DataError, storage.DatasetNotFound) as error:
+        return no_update, data_layout.message(str(error))
+    return {"request": request}, None
+
+
+def _current(computed, settings, active, thresholds, basket) -> dict | None:
+    """The computed request if it answers the current choices (not an earlier one)."""
+    request = (computed or {}).get("request")
+    if request != _request(settings, active, thresholds, basket):
+        return None
+    return request
+
+
 def filter_table(rules, segment, hide_redundant, product, side):
     """The rules of one segment, optionally without redundant ones or about one product."""
     shown = rules[rules["segment"] == (ALL_CUSTOMERS if segment is None else segment)]
@@ -102,13 +156,25 @@ def filter_table(rules, segment, hide_redundant, product, side):
 
 
 def update_rules(
-    support, confidence, lift, length, basket, hide, product, side, segment, settings, active
+    computed,
+    hide,
+    product,
+    side,
+    segment,
+    support,
+    confidence,
+    lift,
+    length,
+    basket,
+    settings,
+    active,
 ):
     """Table, sentences and scatter for the selected segment and thresholds."""
-    if active is None or segment is None:
+    thresholds = [support, confidence, lift, length]
+    if segment is None or _current(computed, settings, active, thresholds, basket) is None:
         return [], layout.sentences([]), go.Figure(), no_update
     try:
-        rules = _rules_for(settings, active, support, confidence, lift, length, basket)
+        rules = _rules_for(settings, active, *thresholds, basket)
     except (DataError, storage.DatasetNotFound) as error:
         return [], layout.sentences([]), go.Figure(), data_layout.message(str(error))
     shown = filter_table(rules, segment, hide, product, side).reset_index(drop=True)
@@ -138,9 +204,10 @@ def show_clicked_rule(click):
     return click["points"][0].get("text", "")
 
 
-def update_products(segment, basket, settings, active):
-    """Bars of the segment's top products and of everyone's."""
-    if active is None or segment is None:
+def update_products(segment, computed, basket, settings, active):
+    """Bars of the segment's top products and of everyone's (counted by the mining job)."""
+    request = (computed or {}).get("request")
+    if segment is None or not request or request["dataset"] != active:
         return go.Figure(), go.Figure()
     owner = current_owner()
     try:
@@ -193,11 +260,34 @@ def register(app: Dash) -> None:
         Output(ids.RULE_SENTENCES, "children"),
         Output(ids.RULES_SCATTER, "figure"),
         Output(ids.RULES_MESSAGE, "children", allow_duplicate=True),
-        *CONTROLS,
+        Input(ids.RULES_COMPUTED, "data"),
+        Input(ids.HIDE_REDUNDANT, "value"),
+        Input(ids.PRODUCT_FILTER, "value"),
+        Input(ids.PRODUCT_SIDE, "value"),
+        Input(ids.RULES_SEGMENT, "value"),
+        *THRESHOLDS,
         State(ids.SEGMENT_SETTINGS, "data"),
         State(ids.ACTIVE_DATASET, "data"),
         prevent_initial_call=True,
     )(update_rules)
+    app.callback(
+        Output(ids.RULES_COMPUTED, "data"),
+        Output(ids.RULES_REQUEST, "data"),
+        Output(ids.RULES_MESSAGE, "children", allow_duplicate=True),
+        *(Input(item.component_id, item.component_property) for item in THRESHOLDS),
+        Input(ids.RULES_SEGMENT, "options"),
+        State(ids.SEGMENT_SETTINGS, "data"),
+        State(ids.ACTIVE_DATASET, "data"),
+        prevent_initial_call=True,
+    )(ask_for_rules)
+    app.callback(
+        Output(ids.RULES_COMPUTED, "data", allow_duplicate=True),
+        Output(ids.RULES_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.RULES_REQUEST, "data"),
+        prevent_initial_call=True,
+        **background(ids.RULES_JOB),
+    )(mine)
+    report_cancel(app, ids.RULES_JOB, ids.RULES_MESSAGE)
     app.callback(Output(ids.RULE_CLICKED, "children"), Input(ids.RULES_SCATTER, "clickData"))(
         show_clicked_rule
     )
@@ -205,7 +295,8 @@ def register(app: Dash) -> None:
         Output(ids.SEGMENT_PRODUCTS, "figure"),
         Output(ids.OVERALL_PRODUCTS, "figure"),
         Input(ids.RULES_SEGMENT, "value"),
-        Input(ids.BASKET_CHOICE, "value"),
+        Input(ids.RULES_COMPUTED, "data"),
+        State(ids.BASKET_CHOICE, "value"),
         State(ids.SEGMENT_SETTINGS, "data"),
         State(ids.ACTIVE_DATASET, "data"),
         prevent_initial_call=True,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 
 import figures
 import ids
+import jobs
 import results
 import storage
 from analytics.errors import DataError
 from analytics.export import neutralise_formulas
 from auth import current_owner
+from callbacks.progress import background, report_cancel
 from layouts import data as data_layout
 from layouts import segments as layout
 
@@ -71,15 +75,60 @@ def save_settings(features, k, scale):
     return {"features": features or [], "k": k, "scale": bool(scale)}
 
 
-def update_charts(settings, x, y, selected, active):
-    """Scatter, pie, profile table and silhouettes for the chosen segmentation."""
+def ask_for_segments(settings, active):
+    """Show stored segments at once; hand missing ones to ``compute_segments``.
+
+    Computing can take a while on large data, so it runs as a background job
+    with a progress bar and a Cancel button; either way ``SEGMENTS_COMPUTED``
+    ends up naming the segments to draw.
+    """
     params = segment_params(settings)
-    if active is None or params is None or not x or not y:
-        return _empty_charts(None)
+    if active is None or params is None:
+        return {"request": None}, no_update, None
+    request = {"settings": settings, "dataset": active}
     try:
-        result = results.segments(current_owner(), active, params)
+        ready = results.segments_ready(current_owner(), active, params)
+    except storage.DatasetNotFound as error:
+        return {"request": None}, no_update, data_layout.message(str(error))
+    if ready:
+        return {"request": request}, no_update, None
+    return {"request": None}, {"request": request, "nonce": uuid.uuid4().hex}, None
+
+
+def compute_segments(set_progress, asked):
+    """Compute and store the asked-for segments, reporting progress (a background job)."""
+    request = (asked or {}).get("request")
+    if not request:
+        return no_update, no_update
+    try:
+        results.segments(
+            current_owner(),
+            request["dataset"],
+            segment_params(request["settings"]),
+            report=jobs.reporter(set_progress),
+        )
+    except (DataError, storage.DatasetNotFound) as error:
+        return no_update, data_layout.message(str(error))
+    return {"request": request}, None
+
+
+def update_charts(computed, x, y, selected, settings):
+    """Scatter, pie, profile table and silhouettes of the computed segments."""
+    request = (computed or {}).get("request")
+    if not request or not x or not y:
+        return _empty_charts(None)
+    if request["settings"] != settings:
+        return (no_update,) * 6  # an answer to an earlier choice
+    try:
+        result = results.segments(
+            current_owner(), request["dataset"], segment_params(request["settings"])
+        )
     except (DataError, storage.DatasetNotFound) as error:
         return _empty_charts(data_layout.message(str(error)))
+    return _charts(result, x, y, selected)
+
+
+def _charts(result: results.SegmentResult, x: str, y: str, selected):
     profiles = result.profiles.round(3)
     labels = result.table.set_index("customer")["segment"]
     return (
@@ -119,14 +168,17 @@ def select_segment(scatter_click, pie_click, _clear):
     return int(data[0] if isinstance(data, list) else data)
 
 
-def show_selection(selected, settings, active):
+def show_selection(selected, settings, _computed, active):
     """Name the selected segment, in its colour."""
     params = segment_params(settings)
     if selected is None or params is None or active is None:
         return "All segments"
     try:
-        name = results.segments(current_owner(), active, params).names.get(selected)
+        result = results.segments(current_owner(), active, params, only_cached=True)
     except (DataError, storage.DatasetNotFound):
+        return "All segments"
+    name = result.names.get(selected) if result is not None else None
+    if name is None:
         return "All segments"
     return dcc.Markdown(
         f"Selected: **{name}**",
@@ -138,13 +190,19 @@ def show_selection(selected, settings, active):
     )
 
 
-def suggest(_clicks, settings, active):
-    """Silhouette and inertia for K = 2..10 and the best K."""
+def suggest(set_progress, _clicks, settings, active):
+    """Silhouette and inertia for K = 2..10 and the best K (a background job)."""
     params = segment_params(settings)
     if params is None or active is None:
         return no_update, no_update, no_update, no_update
     try:
-        found = results.k_scores(current_owner(), active, params.features, params.scale)
+        found = results.k_scores(
+            current_owner(),
+            active,
+            params.features,
+            params.scale,
+            report=jobs.reporter(set_progress),
+        )
     except (DataError, storage.DatasetNotFound) as error:
         return no_update, no_update, no_update, str(error)
     best = found["suggested_k"]
@@ -188,17 +246,33 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )(save_settings)
     app.callback(
+        Output(ids.SEGMENTS_COMPUTED, "data"),
+        Output(ids.SEGMENTS_REQUEST, "data"),
+        Output(ids.SEGMENT_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.SEGMENT_SETTINGS, "data"),
+        State(ids.ACTIVE_DATASET, "data"),
+        prevent_initial_call=True,
+    )(ask_for_segments)
+    app.callback(
+        Output(ids.SEGMENTS_COMPUTED, "data", allow_duplicate=True),
+        Output(ids.SEGMENT_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.SEGMENTS_REQUEST, "data"),
+        prevent_initial_call=True,
+        **background(ids.SEGMENTS_JOB),
+    )(compute_segments)
+    report_cancel(app, ids.SEGMENTS_JOB, ids.SEGMENT_MESSAGE)
+    app.callback(
         Output(ids.SEGMENT_SCATTER, "figure"),
         Output(ids.SEGMENT_PIE, "figure"),
         Output(ids.PROFILE_TABLE, "data"),
         Output(ids.PROFILE_TABLE, "columns"),
         Output(ids.SILHOUETTE_CHART, "figure"),
         Output(ids.SEGMENT_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.SEGMENT_SETTINGS, "data"),
+        Input(ids.SEGMENTS_COMPUTED, "data"),
         Input(ids.X_AXIS, "value"),
         Input(ids.Y_AXIS, "value"),
         Input(ids.SELECTED_SEGMENT, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
+        State(ids.SEGMENT_SETTINGS, "data"),
         prevent_initial_call=True,
     )(update_charts)
     app.callback(
@@ -212,6 +286,7 @@ def register(app: Dash) -> None:
         Output(ids.SELECTION_BADGE, "children"),
         Input(ids.SELECTED_SEGMENT, "data"),
         Input(ids.SEGMENT_SETTINGS, "data"),
+        Input(ids.SEGMENTS_COMPUTED, "data"),
         State(ids.ACTIVE_DATASET, "data"),
     )(show_selection)
     app.callback(
@@ -223,7 +298,9 @@ def register(app: Dash) -> None:
         State(ids.SEGMENT_SETTINGS, "data"),
         State(ids.ACTIVE_DATASET, "data"),
         prevent_initial_call=True,
+        **background(ids.K_JOB),
     )(suggest)
+    report_cancel(app, ids.K_JOB, ids.SEGMENT_MESSAGE)
     app.callback(Output(ids.ADOPT_K, "disabled"), Input(ids.SUGGESTED_K, "data"))(
         lambda suggested: not suggested
     )

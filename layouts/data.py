@@ -12,6 +12,7 @@ import ids
 from analytics.cleaning import describe_report
 from analytics.columns import ROLE_SYNONYMS
 from analytics.prepare import SHAPES
+from layouts.frame import job_progress
 
 UPLOAD_STYLE = {
     "borderStyle": "dashed",
@@ -58,7 +59,8 @@ def data_page(max_upload_bytes: int) -> html.Div:
                 ],
                 className="g-3 mb-3",
             ),
-            dcc.Loading(html.Div(id=ids.DATA_MESSAGE)),
+            job_progress(ids.DATA_JOB),
+            html.Div(id=ids.DATA_MESSAGE),
             dbc.Row(
                 [
                     dbc.Col([html.H4("Your datasets"), html.Div(id=ids.DATASET_LIST)], lg=5),

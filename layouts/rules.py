@@ -8,6 +8,7 @@ from dash import dash_table, dcc, html
 
 import ids
 from analytics.rules import RuleParams
+from layouts.frame import job_progress
 from layouts.segments import GRAPH_CONFIG, card
 
 DEFAULTS = RuleParams(min_support=0.05, min_confidence=0.5, min_lift=1.0, max_length=3)
@@ -43,9 +44,11 @@ def number(label: str, component_id: str, value: float, step: float, low: float,
 def rules_page() -> html.Div:
     thresholds = dbc.Row(
         [
-            number("Min support", ids.MIN_SUPPORT, DEFAULTS.min_support, 0.005, 0.001, 1),
-            number("Min confidence", ids.MIN_CONFIDENCE, DEFAULTS.min_confidence, 0.05, 0, 1),
-            number("Min lift", ids.MIN_LIFT, DEFAULTS.min_lift, 0.1, 0, 100),
+            # The browser rejects (and Dash receives None for) values off the step grid
+            # counted from the minimum, so the steps are as fine as people type.
+            number("Min support", ids.MIN_SUPPORT, DEFAULTS.min_support, 0.001, 0.001, 1),
+            number("Min confidence", ids.MIN_CONFIDENCE, DEFAULTS.min_confidence, 0.01, 0, 1),
+            number("Min lift", ids.MIN_LIFT, DEFAULTS.min_lift, 0.01, 0, 100),
             number("Max rule length", ids.MAX_LENGTH, DEFAULTS.max_length, 1, 2, 6),
             dbc.Col(
                 [
@@ -91,7 +94,10 @@ def rules_page() -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.RULES_READY, data=0),
+            dcc.Store(id=ids.RULES_REQUEST),
+            dcc.Store(id=ids.RULES_COMPUTED),
             html.H2("Rules"),
+            job_progress(ids.RULES_JOB),
             html.Div(id=ids.RULES_MESSAGE),
             card("Which customers?", dcc.Dropdown(id=ids.RULES_SEGMENT, clearable=False)),
             card("Thresholds", [thresholds, product_filter]),

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
 import ids
+from layouts.frame import job_progress
 
 GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -15,7 +16,10 @@ def segments_page() -> html.Div:
         [
             dcc.Store(id=ids.SEGMENTS_READY, data=0),
             dcc.Store(id=ids.SUGGESTED_K),
+            dcc.Store(id=ids.SEGMENTS_REQUEST),
+            dcc.Store(id=ids.SEGMENTS_COMPUTED),
             html.H2("Segments"),
+            job_progress(ids.SEGMENTS_JOB),
             html.Div(id=ids.SEGMENT_MESSAGE),
             controls(),
             dbc.Row(
@@ -132,7 +136,8 @@ def controls() -> dbc.Card:
             dbc.Button(
                 "Use the suggested K", id=ids.ADOPT_K, color="primary", size="sm", disabled=True
             ),
-            dcc.Loading(dcc.Graph(id=ids.K_CHART, config=GRAPH_CONFIG, style={"display": "none"})),
+            job_progress(ids.K_JOB),
+            dcc.Graph(id=ids.K_CHART, config=GRAPH_CONFIG, style={"display": "none"}),
         ],
     )
 

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from dash import no_update
 
 import storage
 from callbacks import customers, data, frame, rules, segments
@@ -46,42 +47,58 @@ def dataset(user):
 SETTINGS = {"features": ["Age", "Income"], "k": 3, "scale": True}
 
 
-def test_upload_stores_and_opens_the_dataset(user):
-    result = triggered(
-        "data-upload.contents",
-        "x",
-        data.change_datasets,
-        upload_contents(TABLE),
-        None,
-        None,
-        None,
-        "shop.csv",
-        None,
-        None,
-        None,
-        0,
+def store_upload(contents, filename, version=0, sample=None, progress=None):
+    """The upload job as the browser runs it, recording the progress reports."""
+    trigger = "data-load-sample.n_clicks" if sample else "data-upload.contents"
+    report = (progress if progress is not None else []).append
+    return triggered(
+        trigger, sample or "x", data.store_upload, report, contents, sample, filename, version
     )
-    active, message, version = result
+
+
+def segment_charts(settings, x, y, selected, active, progress=None):
+    """Charts as the browser gets them: ask, let the background job compute if needed, draw."""
+    computed, asked, message = segments.ask_for_segments(settings, active)
+    if message is not None:
+        return (None,) * 5 + (message,)
+    if asked is not no_update:
+        report = (progress if progress is not None else []).append
+        computed, message = segments.compute_segments(report, asked)
+        if computed is no_update:
+            return (None,) * 5 + (message,)
+    return segments.update_charts(computed, x, y, selected, settings)
+
+
+def rules_view(thresholds, basket, hide, product, side, segment, settings, active, progress=None):
+    """The rules table as the browser gets it: ask, let the mining job run if needed, draw."""
+    computed, asked, _message = rules.ask_for_rules(*thresholds, basket, [], settings, active)
+    if asked is not no_update:
+        report = (progress if progress is not None else []).append
+        computed, _message = rules.mine(report, asked)
+    return rules.update_rules(
+        computed, hide, product, side, segment, *thresholds, basket, settings, active
+    )
+
+
+def test_upload_stores_and_opens_the_dataset(user):
+    progress = []
+    active, message, version = store_upload(upload_contents(TABLE), "shop.csv", progress=progress)
     assert storage.get_dataset(user.get_id(), active).name == "shop"
     assert "Stored shop" in str(message)
     assert version == 1
+    assert [value for value, _text in progress] == [5, 40, 80]
+    assert progress[-1][1] == "Storing"
+
+
+def test_the_sample_is_stored_as_a_background_job(user):
+    progress = []
+    active, _message, _ = store_upload(None, None, sample=1, progress=progress)
+    assert storage.get_dataset(user.get_id(), active).name == data.SAMPLE_NAME
+    assert len(progress) == 3
 
 
 def test_bad_upload_gives_a_message_and_keeps_state(user, dataset):
-    active, message, version = triggered(
-        "data-upload.contents",
-        "x",
-        data.change_datasets,
-        upload_contents("\x00\x01\x02"),
-        None,
-        None,
-        None,
-        "bad.csv",
-        None,
-        None,
-        dataset,
-        4,
-    )
+    active, message, version = store_upload(upload_contents("\x00\x01\x02"), "bad.csv", 4)
     assert "binary data" in str(message)
     assert active is version  # both no_update
     assert [d.id for d in storage.list_datasets(user.get_id())] == [dataset]
@@ -95,10 +112,7 @@ def test_delete_asks_then_deletes(user, dataset):
         "data-delete-confirm.n_clicks",
         1,
         data.change_datasets,
-        None,
-        None,
         1,
-        None,
         None,
         dataset,
         None,
@@ -119,9 +133,6 @@ def test_components_appearing_do_not_act(user, dataset):
             None,
             None,
             None,
-            None,
-            None,
-            None,
             "x",
             dataset,
             1,
@@ -139,7 +150,7 @@ def test_details_show_roles_report_and_preview(user, dataset):
 def test_another_users_dataset_id_shows_nothing(app, dataset):
     with logged_in_as(app, "intruder"):
         assert data.show_details(dataset, 1) is None
-        result = segments.update_charts(SETTINGS, "Age", "Income", None, dataset)
+        result = segment_charts(SETTINGS, "Age", "Income", None, dataset)
         assert "does not exist" in str(result[-1])
         assert customers.look_up(1, None, "1", SETTINGS, dataset).children.startswith(
             "That dataset does not exist"
@@ -147,9 +158,11 @@ def test_another_users_dataset_id_shows_nothing(app, dataset):
 
 
 def test_segment_charts_use_fixed_colours_and_highlight_the_selection(user, dataset):
-    scatter, pie, records, _columns, _silhouette, note = segments.update_charts(
-        SETTINGS, "Age", "Income", 1, dataset
+    progress = []
+    scatter, pie, records, _columns, _silhouette, note = segment_charts(
+        SETTINGS, "Age", "Income", 1, dataset, progress
     )
+    assert [text for _value, text in progress][:2] == ["Reading the dataset", "Finding 3 segments"]
     assert len(pie.data[0].values) == 3
     assert sum(r["size"] for r in records) == 120
     opacities = {trace.name: trace.marker.opacity for trace in scatter.data}
@@ -193,21 +206,26 @@ def test_selecting_by_pie_and_scatter_click(user):
 
 
 def test_suggest_k_offers_the_best_k(user, dataset):
-    _figure, style, best, label = segments.suggest(1, SETTINGS, dataset)
+    progress = []
+    _figure, style, best, label = segments.suggest(progress.append, 1, SETTINGS, dataset)
+    assert [text for _value, text in progress] == [f"Trying K = {k}" for k in range(2, 11)]
     assert style == {"display": "block"}
     assert label == f"Use K={best}"
     assert 2 <= best <= 10
 
 
 def test_rules_for_a_segment_and_filters(user, dataset):
-    rows, sentences, _scatter, _note = rules.update_rules(
-        0.05, 0.5, 1.0, 3, "customer", True, None, "any", -1, SETTINGS, dataset
+    progress = []
+    rows, sentences, _scatter, _note = rules_view(
+        (0.05, 0.5, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset, progress
     )
+    assert any(text == "Mining all customers" for _value, text in progress)
+    assert progress[-1] == (90, "Counting top products")
     pairs = {(r["antecedent"], r["consequent"]) for r in rows}
     assert ("bread", "milk") in pairs and ("tea", "jam") in pairs
     assert "Customers who buy" in text_of(sentences)
-    recommends_milk = rules.update_rules(
-        0.05, 0.5, 1.0, 3, "customer", True, "milk", "consequent", -1, SETTINGS, dataset
+    recommends_milk = rules_view(
+        (0.05, 0.5, 1.0, 3), "customer", True, "milk", "consequent", -1, SETTINGS, dataset
     )[0]
     assert {r["consequent"] for r in recommends_milk} == {"milk"}
 
@@ -265,18 +283,31 @@ def test_over_size_upload_is_explained(tmp_path):
 
     small = create_app(make_config(tmp_path, MAX_UPLOAD_MB=0.001))
     with logged_in_as(small):
-        _, message, _ = triggered(
-            "data-upload.contents",
-            "x",
-            data.change_datasets,
-            upload_contents(TABLE),
-            None,
-            None,
-            None,
-            "big.csv",
-            None,
-            None,
-            None,
-            0,
-        )
+        _, message, _ = store_upload(upload_contents(TABLE), "big.csv")
     assert "over the upload limit of 0 MB" in str(message)
+
+
+def test_stored_results_are_shown_without_a_job(user, dataset):
+    progress = []
+    segment_charts(SETTINGS, "Age", "Income", None, dataset, progress)
+    assert progress
+    computed, asked, _ = segments.ask_for_segments(SETTINGS, dataset)
+    assert asked is no_update and computed["request"]["settings"] == SETTINGS
+    rules_view((0.05, 0.5, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
+    tighter = rules.ask_for_rules(0.1, 0.6, 1.0, 3, "customer", [], SETTINGS, dataset)
+    assert tighter[1] is no_update
+    assert tighter[0]["request"]["thresholds"] == [0.1, 0.6, 1.0, 3]
+    looser = rules.ask_for_rules(0.01, 0.5, 1.0, 3, "customer", [], SETTINGS, dataset)
+    assert looser[0] == {"request": None}  # the old table clears while mining
+    assert looser[1]["request"]["thresholds"][0] == 0.01
+
+
+def test_an_answer_to_an_earlier_choice_is_ignored(user, dataset):
+    earlier = {**SETTINGS, "k": 4}
+    computed = {"request": {"settings": earlier, "dataset": dataset}}
+    assert segments.update_charts(computed, "Age", "Income", None, SETTINGS) == (no_update,) * 6
+    old = {"request": rules._request(SETTINGS, dataset, [0.2, 0.5, 1.0, 3], "customer")}
+    shown = rules.update_rules(
+        old, True, None, "any", -1, 0.05, 0.5, 1.0, 3, "customer", SETTINGS, dataset
+    )
+    assert shown[0] == [] and shown[3] is no_update

@@ -1,6 +1,7 @@
 """In a real browser: RFM segments of the online retail data, drill into one segment's rules
 and top products, and download the rules."""
 
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,30 @@ def wait_for_file(folder: Path, name: str, timeout: float = 60) -> Path:
     raise AssertionError(f"{name} was not downloaded")
 
 
-def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, screenshot):
+def stored_rules(tmp_path: Path) -> list[Path]:
+    return sorted(tmp_path.glob("data/**/rules-*.pickle"))
+
+
+def cancel_a_long_mining(dash_duo, tmp_path: Path) -> None:
+    """Support 0.01 is below what was mined; mining it shows progress, and Cancel stops it."""
+    before = stored_rules(tmp_path)
+    support = dash_duo.find_element("#rules-min-support")
+    support.clear()
+    support.send_keys("0.01\n")
+    dash_duo.wait_for_style_to_equal("#rules-job", "display", "block")
+    dash_duo.wait_for_contains_text("#rules-job-text", "Mining")
+    assert dash_duo.find_elements("#rules-table tbody tr td") == []  # old rules cleared
+    click(dash_duo, "#rules-job-cancel")
+    dash_duo.wait_for_style_to_equal("#rules-job", "display", "none")
+    dash_duo.wait_for_contains_text("#rules-message", "Stopped; nothing was stored")
+    for thread in threading.enumerate():
+        if thread.name.startswith("job-"):
+            thread.join(60)
+            assert not thread.is_alive(), "the cancelled job kept running"
+    assert stored_rules(tmp_path) == before
+
+
+def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, screenshot, tmp_path):
     dash_duo.start_server(dashboard, navigate=False)
     sign_up(dash_duo)
     upload(dash_duo, shared_data / "online_retail_2010-12.csv")
@@ -49,6 +73,8 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     rules = pd.read_csv(wait_for_file(dash_duo.download_path, "rules.csv"))
     assert {"antecedent", "consequent", "support", "confidence", "lift"} <= set(rules.columns)
     assert selected in set(rules["segment_name"])
+
+    cancel_a_long_mining(dash_duo, tmp_path)
 
     click(dash_duo, ".nav-link[href='/analytics/customers']")
     dash_duo.wait_for_element("#customers-input").send_keys("17850")

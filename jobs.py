@@ -1,0 +1,183 @@
+"""Background work: Dash background callbacks with progress, cancel, and a manager per deployment.
+
+The embedded default keeps Dash's ``DiskcacheManager`` store (results, progress
+and cancel flags in a diskcache folder under the instance path) but runs each
+job in a thread of the web process instead of a forked child. Forking a
+threaded web server copies locks other threads hold at that instant: a forked
+job froze inside ``sqlite3.connect`` that way. A thread cannot be killed, so
+cancel is cooperative: every progress report checks the job's cancel flag and
+stops the job there, before anything is stored. Because flags and results are
+on disk, any worker process of a multi-worker server can poll or cancel a job
+another started, and a job whose process died is seen as finished.
+
+``BACKGROUND_MANAGER = "celery"`` selects Dash's ``CeleryManager`` with
+``CELERY_BROKER_URL`` for deployments with separate worker machines.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+import diskcache
+import psutil
+from dash import DiskcacheManager, callback_context, hooks
+from flask import Flask, current_app, has_request_context
+from flask_login import current_user
+
+#: Seconds a finished or abandoned job's flags and results stay on disk.
+JOB_TTL = 6 * 3600
+#: Seconds a finished job still counts as running, longer than Dash's poll interval.
+RESULT_GRACE = 10
+#: Where a background job finds the user who started it (``callback_context.custom_data``).
+OWNER_DATA = "basket_segments_owner"
+
+Progress = Callable[[float, str], None]
+
+_CURRENT_JOB: ContextVar[tuple[diskcache.Cache, str] | None] = ContextVar(
+    "basket_segments_job", default=None
+)
+
+
+class Cancelled(Exception):
+    """The user pressed Cancel; the job stops at its next progress report."""
+
+
+@hooks.custom_data(OWNER_DATA)
+def _owner_of_request(_context: Any) -> str | None:
+    """Hand the requesting user's id to background jobs, which run outside the request."""
+    # The hook runs for every Dash app of the process, including a host's own
+    # apps that may not use flask-login.
+    if not has_request_context() or not hasattr(current_app, "login_manager"):
+        return None
+    if current_user.is_authenticated:
+        return str(current_user.get_id())
+    return None
+
+
+def job_owner() -> str | None:
+    """The user who started the running background job, if this is one."""
+    try:
+        return (callback_context.custom_data or {}).get(OWNER_DATA)
+    except (LookupError, AttributeError):
+        return None
+
+
+class ThreadJobManager(DiskcacheManager):
+    """Dash's diskcache store with jobs in threads of the web process and cooperative cancel."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(diskcache.Cache(str(folder)))
+
+    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
+        # Dash keys jobs by their arguments; two users (or tabs) sending the same
+        # arguments would share one result slot. A fresh id per request keeps them apart.
+        by_arguments = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
+        return f"{by_arguments}-{uuid.uuid4().hex}"
+
+    def call_job_fn(self, key, job_fn, args, context) -> str:
+        job = uuid.uuid4().hex
+        app = current_app._get_current_object()
+        self.handle.set(_running_key(job), os.getpid(), expire=JOB_TTL)
+        threading.Thread(
+            target=self._run,
+            args=(app, job, key, job_fn, args, context),
+            name=f"job-{job[:8]}",
+            daemon=True,
+        ).start()
+        return job
+
+    def _run(self, app: Flask, job: str, key: str, job_fn, args, context) -> None:
+        token = _CURRENT_JOB.set((self.handle, job))
+        try:
+            with app.app_context():
+                job_fn(key, self._make_progress_key(key), args, context)
+        finally:
+            _CURRENT_JOB.reset(token)
+            if self.handle.get(_cancel_key(job)):
+                stale = (key, self._make_progress_key(key), self._make_set_props_key(key))
+                for entry in (*stale, _running_key(job)):
+                    self.handle.delete(entry)
+            else:
+                # Dash polls "result?" then "still running?"; keep the flag a moment so
+                # a result written between those two questions is still collected.
+                self.handle.touch(_running_key(job), expire=RESULT_GRACE)
+
+    def job_running(self, job) -> bool:
+        pid = self.handle.get(_running_key(job)) if job else None
+        return pid is not None and psutil.pid_exists(pid)
+
+    def terminate_job(self, job) -> None:
+        if job:
+            self.handle.set(_cancel_key(job), True, expire=JOB_TTL)
+
+    def terminate_unhealthy_job(self, job) -> bool:
+        pid = self.handle.get(_running_key(job)) if job else None
+        if pid is not None and not psutil.pid_exists(pid):
+            self.handle.delete(_running_key(job))
+            return True
+        return False
+
+
+def _running_key(job: str) -> str:
+    return f"job-{job}-running"
+
+
+def _cancel_key(job: str) -> str:
+    return f"job-{job}-cancelled"
+
+
+def check_cancelled() -> None:
+    """Stop the current background job if its user pressed Cancel."""
+    current = _CURRENT_JOB.get()
+    if current is not None:
+        cache, job = current
+        if cache.get(_cancel_key(job)):
+            raise Cancelled
+
+
+def reporter(set_progress: Callable[[Any], None]) -> Progress:
+    """A ``progress(fraction, text)`` for analytics code that updates the bar and honours Cancel."""
+
+    def report(fraction: float, text: str) -> None:
+        check_cancelled()
+        set_progress((round(100 * min(max(fraction, 0.0), 1.0)), text))
+
+    return report
+
+
+def make_manager(server: Flask):
+    """The background callback manager the configuration asks for."""
+    kind = server.config.get("BACKGROUND_MANAGER", "threads")
+    if kind == "celery":
+        return _celery_manager(server)
+    if kind != "threads":
+        raise ValueError(f"BACKGROUND_MANAGER must be 'threads' or 'celery', not {kind!r}.")
+    folder = server.config.get("JOBS_FOLDER") or Path(server.instance_path) / "jobs"
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return ThreadJobManager(Path(folder))
+
+
+def _celery_manager(server: Flask):
+    try:
+        from celery import Celery
+        from dash import CeleryManager
+    except ImportError as error:
+        raise RuntimeError(
+            "BACKGROUND_MANAGER=celery needs Celery: pip install -r requirements-celery.txt"
+        ) from error
+    broker = server.config.get("CELERY_BROKER_URL")
+    if not broker:
+        raise RuntimeError("BACKGROUND_MANAGER=celery needs CELERY_BROKER_URL (redis://...).")
+    celery_app = Celery(
+        server.import_name,
+        broker=broker,
+        backend=server.config.get("CELERY_RESULT_BACKEND") or broker,
+    )
+    server.extensions["basket_segments_celery"] = celery_app
+    return CeleryManager(celery_app, expire=JOB_TTL)

@@ -1,0 +1,174 @@
+"""Background jobs: progress, cooperative cancel, the acting user, and the real Dash endpoint."""
+
+import json
+import re
+import threading
+import time
+
+import pytest
+
+import auth
+import jobs
+import storage
+from tests.test_callbacks import TABLE
+
+SETTINGS = {"features": ["Age", "Income"], "k": 3, "scale": True}
+
+
+@pytest.fixture
+def manager(tmp_path):
+    return jobs.ThreadJobManager(tmp_path / "jobs")
+
+
+def wait_for_thread(prefix: str = "job-") -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith(prefix):
+            thread.join(10)
+
+
+def start(app, manager, fn, key="key-1", context=None):
+    """Run ``fn(set_progress)`` through Dash's own job function, as a background callback."""
+    job_fn = manager.make_job_fn(fn, progress=True)
+    with app.test_request_context("/analytics/_dash-update-component", method="POST"):
+        return manager.call_job_fn(key, job_fn, [], context or {})
+
+
+def test_progress_reaches_the_store_and_the_result_is_collected(app, manager):
+    def work(set_progress):
+        report = jobs.reporter(set_progress)
+        report(0.25, "a quarter")
+        report(1.7, "too far")
+        return "done"
+
+    job = start(app, manager, work)
+    wait_for_thread()
+    assert manager.result_ready("key-1")
+    assert manager.get_progress("key-1") == (100, "too far")
+    assert manager.get_result("key-1", job) == "done"
+    assert not manager.result_ready("key-1")  # each result is read once
+
+
+def test_a_cancelled_job_stops_at_its_next_report_and_leaves_no_result(app, manager):
+    reached, started, go_on = [], threading.Event(), threading.Event()
+
+    def work(set_progress):
+        report = jobs.reporter(set_progress)
+        report(0.1, "first step")
+        started.set()
+        go_on.wait(10)
+        report(0.5, "second step")
+        reached.append("second step")
+        return "finished anyway"
+
+    job = start(app, manager, work)
+    assert started.wait(10)
+    assert manager.job_running(job)
+    manager.terminate_job(job)
+    go_on.set()
+    wait_for_thread()
+    assert reached == []
+    assert not manager.result_ready("key-1")
+    assert manager.get_progress("key-1") is None
+
+
+def test_a_finished_job_counts_as_running_for_a_grace_period(app, manager, monkeypatch):
+    monkeypatch.setattr(jobs, "RESULT_GRACE", 0.3)
+    job = start(app, manager, lambda _set_progress: 1)
+    wait_for_thread()
+    assert manager.job_running(job)  # a poll between "result?" and "running?" still collects
+    time.sleep(0.5)
+    assert not manager.job_running(job)
+
+
+def test_a_job_whose_process_died_is_not_running(manager):
+    manager.handle.set("job-lost-running", 2**22 + 12345)  # no such process id
+    assert not manager.job_running("lost")
+    assert manager.terminate_unhealthy_job("lost")
+
+
+def test_the_same_arguments_get_different_result_slots(manager):
+    first = manager.build_cache_key(wait_for_thread, [1, 2], [], None)
+    second = manager.build_cache_key(wait_for_thread, [1, 2], [], None)
+    assert first != second
+    assert first.split("-")[0] == second.split("-")[0]
+
+
+def test_a_job_acts_for_the_user_whose_request_started_it(app, manager):
+    def whose(_set_progress):
+        return auth.current_owner()
+
+    start(app, manager, whose, context={"custom_data": {jobs.OWNER_DATA: "42"}})
+    wait_for_thread()
+    assert manager.get_result("key-1", None) == "42"
+    start(app, manager, whose, key="key-2", context={"custom_data": {}})
+    wait_for_thread()
+    assert "Log in" in manager.get_result("key-2", None)["background_callback_error"]["msg"]
+
+
+def test_the_owner_hook_reads_the_logged_in_user(app):
+    from tests.callbacks_support import logged_in_as
+
+    with logged_in_as(app) as user:
+        assert jobs._owner_of_request(None) == str(user.get_id())
+    with app.test_request_context("/"):
+        assert jobs._owner_of_request(None) is None
+
+
+def test_unknown_manager_setting_is_refused(tmp_path):
+    from app import create_app
+    from tests.conftest import make_config
+
+    with pytest.raises(ValueError, match="BACKGROUND_MANAGER"):
+        create_app(make_config(tmp_path, BACKGROUND_MANAGER="processes"))
+
+
+SUGGEST_OUTPUTS = [
+    ("segments-k-chart", "figure"),
+    ("segments-k-chart", "style"),
+    ("segments-suggested-k", "data"),
+    ("segments-adopt-k", "children"),
+]
+
+
+def suggest_request(dataset_id: int) -> dict:
+    return {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in SUGGEST_OUTPUTS) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in SUGGEST_OUTPUTS],
+        "inputs": [{"id": "segments-suggest-k", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["segments-suggest-k.n_clicks"],
+        "state": [
+            {"id": "state-segment-settings", "property": "data", "value": SETTINGS},
+            {"id": "state-active-dataset", "property": "data", "value": dataset_id},
+        ],
+    }
+
+
+def end_id_of_page(client) -> str:
+    page = client.get("/analytics/").get_data(as_text=True)
+    config = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page)
+    return json.loads(config.group(1))["end_id"]
+
+
+def test_suggest_k_runs_as_a_job_through_dashs_endpoint(app, logged_in):
+    with app.app_context():
+        from accounts import User, db
+
+        user_id = str(db.session.scalar(db.select(User).filter_by(username="ana")).id)
+        dataset = storage.save_upload(user_id, "shop.csv", TABLE.encode()).id
+    end_id = end_id_of_page(logged_in)
+    url = "/analytics/_dash-update-component"
+    started = logged_in.post(f"{url}?endId={end_id}", json=suggest_request(dataset)).get_json()
+    assert set(started) >= {"cacheKey", "job", "cancel", "progressDefault"}
+    poll = f"{url}?endId={end_id}&cacheKey={started['cacheKey']}&job={started['job']}"
+    deadline, progress = time.monotonic() + 60, []
+    while time.monotonic() < deadline:
+        answer = logged_in.post(poll, json=suggest_request(dataset)).get_json()
+        progress.append(answer.get("progress"))
+        if "response" in answer:
+            break
+        time.sleep(0.05)
+    response = answer["response"]
+    reports = [report for report in progress if report]
+    assert reports and reports[-1]["segments-k-job-text.children"].startswith("Trying K = ")
+    assert response["segments-adopt-k"]["children"].startswith("Use K=")
+    assert response["segments-k-chart"]["style"] == {"display": "block"}
