@@ -37,6 +37,9 @@ RESULT_GRACE = 10
 #: Where a background job finds the user who started it (``callback_context.custom_data``).
 OWNER_DATA = "basket_segments_owner"
 
+#: Where ``create_app`` keeps the Celery app, for ``worker.py``.
+CELERY_EXTENSION = "basket_segments_celery"
+
 Progress = Callable[[float, str], None]
 
 _CURRENT_JOB: ContextVar[tuple[diskcache.Cache, str] | None] = ContextVar(
@@ -68,17 +71,20 @@ def job_owner() -> str | None:
         return None
 
 
-class ThreadJobManager(DiskcacheManager):
+class _KeyPerRequest:
+    """Dash keys jobs by their arguments; two users (or tabs) sending the same
+    arguments would share one result slot. A fresh id per request keeps them apart."""
+
+    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
+        by_arguments = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
+        return f"{by_arguments}-{uuid.uuid4().hex}"
+
+
+class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
     """Dash's diskcache store with jobs in threads of the web process and cooperative cancel."""
 
     def __init__(self, folder: Path) -> None:
         super().__init__(diskcache.Cache(str(folder)))
-
-    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
-        # Dash keys jobs by their arguments; two users (or tabs) sending the same
-        # arguments would share one result slot. A fresh id per request keeps them apart.
-        by_arguments = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
-        return f"{by_arguments}-{uuid.uuid4().hex}"
 
     def call_job_fn(self, key, job_fn, args, context) -> str:
         job = uuid.uuid4().hex
@@ -165,7 +171,7 @@ def make_manager(server: Flask):
 
 def _celery_manager(server: Flask):
     try:
-        from celery import Celery
+        from celery import Celery, Task
         from dash import CeleryManager
     except ImportError as error:
         raise RuntimeError(
@@ -174,10 +180,23 @@ def _celery_manager(server: Flask):
     broker = server.config.get("CELERY_BROKER_URL")
     if not broker:
         raise RuntimeError("BACKGROUND_MANAGER=celery needs CELERY_BROKER_URL (redis://...).")
+
+    class FlaskTask(Task):
+        """Runs each job inside the app context, where storage finds its database."""
+
+        def __call__(self, *args, **kwargs):
+            with server.app_context():
+                return self.run(*args, **kwargs)
+
     celery_app = Celery(
         server.import_name,
         broker=broker,
         backend=server.config.get("CELERY_RESULT_BACKEND") or broker,
+        task_cls=FlaskTask,
     )
-    server.extensions["basket_segments_celery"] = celery_app
-    return CeleryManager(celery_app, expire=JOB_TTL)
+    server.extensions[CELERY_EXTENSION] = celery_app
+
+    class CeleryJobManager(_KeyPerRequest, CeleryManager):
+        """Dash's Celery manager, with a result slot per request."""
+
+    return CeleryJobManager(celery_app, expire=JOB_TTL)

@@ -61,7 +61,7 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     click(dash_duo, ".nav-link[href='/analytics/rules']")
     dash_duo.wait_for_contains_text("#rules-segment", selected, timeout=30)
     dash_duo.wait_for_contains_text(
-        "#rules-sentences", f"Customers in {selected} who buy", timeout=60
+        "#rules-sentences", f"Customers in {selected} who buy", timeout=180
     )
     rows = dash_duo.find_elements("#rules-table tbody tr")
     assert len(rows) > 1
