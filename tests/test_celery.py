@@ -9,12 +9,9 @@ import time
 
 import pytest
 
-import storage
-from accounts import User, db
 from app import create_app
 from tests.conftest import REPO, make_config
-from tests.test_callbacks import TABLE
-from tests.test_jobs import end_id_of_page, suggest_request
+from tests.test_jobs import run_suggest_k_job
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("redis-server") and not os.environ.get("CI"),
@@ -80,17 +77,7 @@ def test_a_celery_worker_runs_suggest_k_for_the_user(celery_config, worker):
     client.post(
         "/signup", data={"username": "ana", "password": "pw-123456", "confirm": "pw-123456"}
     )
-    with app.app_context():
-        owner = str(db.session.scalar(db.select(User).filter_by(username="ana")).id)
-        dataset = storage.save_upload(owner, "shop.csv", TABLE.encode()).id
-    end_id = end_id_of_page(client)
-    url = "/analytics/_dash-update-component"
-    started = client.post(f"{url}?endId={end_id}", json=suggest_request(dataset)).get_json()
-    poll = f"{url}?endId={end_id}&cacheKey={started['cacheKey']}&job={started['job']}"
-    deadline, answer = time.monotonic() + 120, {}
-    while time.monotonic() < deadline and "response" not in answer:
-        time.sleep(0.2)
-        answer = client.post(poll, json=suggest_request(dataset)).get_json() or {}
+    _started, answer, _progress = run_suggest_k_job(app, client, timeout=120)
     assert worker.poll() is None, "the worker died"
     response = answer["response"]
     assert response["segments-adopt-k"]["children"].startswith("Use K=")

@@ -149,24 +149,29 @@ def end_id_of_page(client) -> str:
     return json.loads(config.group(1))["end_id"]
 
 
-def test_suggest_k_runs_as_a_job_through_dashs_endpoint(app, logged_in):
-    with app.app_context():
-        from accounts import User, db
+def run_suggest_k_job(app, client, timeout: float = 60) -> tuple[dict, dict, list]:
+    """Store a dataset for the client's user "ana", start Suggest K through Dash's endpoint
+    and poll it as the browser does; returns the start answer, the last answer, the progress."""
+    from accounts import User, db
 
+    with app.app_context():
         user_id = str(db.session.scalar(db.select(User).filter_by(username="ana")).id)
         dataset = storage.save_upload(user_id, "shop.csv", TABLE.encode()).id
-    end_id = end_id_of_page(logged_in)
+    end_id = end_id_of_page(client)
     url = "/analytics/_dash-update-component"
-    started = logged_in.post(f"{url}?endId={end_id}", json=suggest_request(dataset)).get_json()
-    assert set(started) >= {"cacheKey", "job", "cancel", "progressDefault"}
+    started = client.post(f"{url}?endId={end_id}", json=suggest_request(dataset)).get_json()
     poll = f"{url}?endId={end_id}&cacheKey={started['cacheKey']}&job={started['job']}"
-    deadline, progress = time.monotonic() + 60, []
-    while time.monotonic() < deadline:
-        answer = logged_in.post(poll, json=suggest_request(dataset)).get_json()
-        progress.append(answer.get("progress"))
-        if "response" in answer:
-            break
+    deadline, answer, progress = time.monotonic() + timeout, {}, []
+    while time.monotonic() < deadline and "response" not in answer:
         time.sleep(0.05)
+        answer = client.post(poll, json=suggest_request(dataset)).get_json() or {}
+        progress.append(answer.get("progress"))
+    return started, answer, progress
+
+
+def test_suggest_k_runs_as_a_job_through_dashs_endpoint(app, logged_in):
+    started, answer, progress = run_suggest_k_job(app, logged_in)
+    assert set(started) >= {"cacheKey", "job", "cancel", "progressDefault"}
     response = answer["response"]
     reports = [report for report in progress if report]
     assert reports and reports[-1]["segments-k-job-text.children"].startswith("Trying K = ")
