@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -96,10 +97,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _persisted_secret(server: Flask) -> str:
     """A random secret key made on first start and kept in the instance folder."""
     path = Path(server.instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:  # O_EXCL: when several server workers start at once, the first key wins for all
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    with os.fdopen(handle, "w") as file:
+        file.write(secrets.token_hex(32))
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    """The key in ``path``, waiting briefly if another worker is still writing it."""
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.05)
+    raise RuntimeError(f"The secret key file {path} is empty; delete it to make a new one.")
 
 
 if __name__ == "__main__":

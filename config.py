@@ -10,7 +10,7 @@ DEFAULTS = {
     # environment variable or the test config; Flask's "instance/" beside app.py otherwise.
     # None: a random key is created once and kept in the instance folder.
     "SECRET_KEY": None,
-    # None: SQLite in the instance folder. PostgreSQL: postgresql+psycopg2://user:pw@host/db
+    # None: SQLite in the instance folder. PostgreSQL: postgresql+psycopg://user:pw@host/db
     "DATABASE_URL": None,
     # None: "data" in the instance folder. Uploaded datasets and results live here.
     "DATA_FOLDER": None,

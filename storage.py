@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 from flask import Flask, current_app
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from analytics.errors import DataError
@@ -39,6 +39,8 @@ from analytics.progress import Report, ignore
 
 EXTENSION = "basket_segments_storage"
 NAME_LENGTH = 120
+#: The largest id an ``Integer`` primary key holds in every supported database.
+MAX_ID = 2**31 - 1
 
 
 class DatasetNotFound(LookupError):
@@ -260,6 +262,8 @@ def _record(session: Session, owner: str, dataset_id: Any) -> DatasetRecord:
         number = int(dataset_id)
     except (TypeError, ValueError):
         raise DatasetNotFound() from None
+    if not 0 < number <= MAX_ID:  # PostgreSQL refuses a forged id beyond its integer range
+        raise DatasetNotFound()
     query = select(DatasetRecord).where(
         DatasetRecord.id == number, DatasetRecord.owner == _check_owner(owner)
     )
@@ -319,10 +323,9 @@ def delete_dataset(owner: str, dataset_id: Any) -> None:
     with _state().sessions.begin() as session:
         record = _record(session, owner, dataset_id)
         folder = _dataset_folder(owner, record)
-        for result in session.scalars(
-            select(ResultRecord).where(ResultRecord.dataset_id == record.id)
-        ):
-            session.delete(result)
+        # One statement, before the dataset row: PostgreSQL's ON DELETE CASCADE would
+        # otherwise remove the result rows first and the ORM would find them gone.
+        session.execute(delete(ResultRecord).where(ResultRecord.dataset_id == record.id))
         session.delete(record)
     shutil.rmtree(folder, ignore_errors=True)
 

@@ -1,14 +1,37 @@
-"""Shared fixtures: real datasets in ../shared/data, and the app as in Flask's tutorial."""
+"""Shared fixtures: real datasets in ../shared/data, and the app as in Flask's tutorial.
 
+The suite runs on SQLite by default. With ``DATABASE_URL`` set to a PostgreSQL
+URL (``.ci/postgres.sh`` starts one), every test instead gets a fresh schema of
+that database, so the whole suite runs against PostgreSQL.
+"""
+
+import os
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from app import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 PASSWORD = "correct horse battery"
+
+
+def pytest_sessionstart(session) -> None:
+    """On PostgreSQL, drop the per-test schemas an earlier run left behind."""
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith("postgresql"):
+        return
+    engine = sqlalchemy.create_engine(server)
+    with engine.begin() as connection:
+        names = connection.execute(
+            sqlalchemy.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'")
+        ).scalars()
+        for name in list(names):
+            connection.execute(sqlalchemy.text(f'DROP SCHEMA "{name}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -19,13 +42,27 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def database_url(tmp_path: Path, name: str = "test") -> str:
+    """A database of its own for one test: a SQLite file, or a new PostgreSQL schema."""
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / f'{name}.db'}"
+    schema = f"t_{name}_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(server)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in server else "?"
+    return f"{server}{separator}options=-csearch_path%3D{schema}"
+
+
 def make_config(tmp_path: Path, **overrides) -> dict:
     """Config for an app whose database and files live in ``tmp_path``."""
     return {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "DATABASE_URL": database_url(tmp_path),
         "DATA_FOLDER": str(tmp_path / "data"),
         "WTF_CSRF_ENABLED": False,
         **overrides,
@@ -71,3 +108,14 @@ def logged_in(client, auth):
     """A client logged in as a freshly signed-up user "ana"."""
     auth.signup()
     return client
+
+
+def host_config(tmp_path: Path, **overrides) -> dict:
+    """Config for examples/host_site: its own user database, and the dashboard's."""
+    return {
+        "SECRET_KEY": "host-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "host"),
+        "DATA_FOLDER": str(tmp_path / "data"),
+        "DATABASE_URL": database_url(tmp_path, "dashboard"),
+        **overrides,
+    }

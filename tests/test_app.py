@@ -1,8 +1,11 @@
 """The factories: configuration order, persisted secret, embedding twice in one process."""
 
 import json
+import os
 from pathlib import Path
 
+import storage
+from accounts import db
 from app import DASH_EXTENSION, create_app
 from tests.conftest import make_config
 
@@ -62,3 +65,13 @@ def test_two_apps_in_one_process_each_have_their_callbacks(tmp_path, auth):
         assert "frame-page.children" in outputs
         assert "frame-user-name.children" in outputs
         assert len(app.extensions[DASH_EXTENSION]) == 1
+
+
+def test_the_suite_runs_on_the_database_it_was_given(app):
+    """With DATABASE_URL set to PostgreSQL, the app's tables really live there."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+    wanted = "postgresql" if on_postgres else "sqlite"
+    with app.app_context():
+        engine = app.extensions[storage.EXTENSION].sessions.kw["bind"]
+        assert engine.dialect.name == wanted
+        assert db.engine.dialect.name == wanted

@@ -6,21 +6,14 @@ import re
 import pytest
 
 from examples.host_site import Member, create_app, create_member, db
+from tests.conftest import host_config
 
 PASSWORD = "host password 1"
 
 
 @pytest.fixture
 def host(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "host-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'host.db'}",
-            "DATA_FOLDER": str(tmp_path / "data"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'dashboard.db'}",
-        }
-    )
+    app = create_app(host_config(tmp_path, TESTING=True))
     with app.app_context():
         create_member("alice@acme.test", PASSWORD)
     return app

@@ -4,19 +4,13 @@ from selenium.webdriver.common.by import By
 
 from app import DASH_EXTENSION
 from examples.host_site import create_app, create_member
+from tests.conftest import host_config
 
 PASSWORD = "host password 1"
 
 
 def test_host_login_leads_to_the_embedded_dashboard(dash_duo, tmp_path):
-    host = create_app(
-        {
-            "SECRET_KEY": "host-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'host.db'}",
-            "DATA_FOLDER": str(tmp_path / "data"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'dashboard.db'}",
-        }
-    )
+    host = create_app(host_config(tmp_path))
     with host.app_context():
         create_member("alice@acme.test", PASSWORD)
     dash_duo.start_server(host.extensions[DASH_EXTENSION][0], navigate=False)
