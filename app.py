@@ -58,6 +58,7 @@ def init_dashboard(
         assets_folder=str(HERE / "assets"),
         suppress_callback_exceptions=True,
         update_title=None,
+        on_error=frame_callbacks.report_failure,
     )
     app.layout = partial(serve_layout, url_base_pathname, logout_url)
     for module in FEATURE_CALLBACKS:

@@ -12,6 +12,8 @@ NAVBAR = "frame-navbar"
 USER_NAME = "frame-user-name"
 LOGOUT_LINK = "frame-logout-link"
 PAGE = "frame-page"
+#: The alert that reports an unexpected server failure of any callback.
+FAILURE = "frame-failure"
 NAV_LINK_TYPE = "frame-nav-link"
 
 

@@ -15,6 +15,8 @@ tests can run several apps in one process.
 
 from __future__ import annotations
 
+import errno
+import functools
 import hashlib
 import json
 import os
@@ -25,11 +27,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 from flask import Flask, current_app
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from analytics.errors import DataError
@@ -38,6 +41,8 @@ from analytics.prepare import PreparedData, prepare
 from analytics.progress import Report, ignore
 
 EXTENSION = "basket_segments_storage"
+P = ParamSpec("P")
+R = TypeVar("R")
 NAME_LENGTH = 120
 #: The largest id an ``Integer`` primary key holds in every supported database.
 MAX_ID = 2**31 - 1
@@ -48,6 +53,54 @@ class DatasetNotFound(LookupError):
 
     def __str__(self) -> str:
         return "That dataset does not exist or was deleted."
+
+
+class StorageUnavailable(DataError):
+    """The server could not read or write its own storage (disk full, read-only, no database).
+
+    A ``DataError`` so every page shows it like any other message: the work
+    was not saved, and what was stored before is unchanged (writes are atomic).
+    """
+
+
+UNCHANGED = "nothing was saved and your stored data is unchanged"
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def explain_failure(error: OSError | SQLAlchemyError) -> str:
+    """One sentence for a storage failure, naming the cause an administrator can fix."""
+    if isinstance(error, OSError):
+        number, detail = error.errno, error.strerror or str(error)
+    else:
+        number, detail = None, str(getattr(error, "orig", error)).splitlines()[0]
+    lowered = detail.lower()
+    if number in DISK_FULL or "disk is full" in lowered or "no space" in lowered:
+        return f"The server's disk is full, so {UNCHANGED}. Ask the administrator to free space."
+    if number in READ_ONLY or "readonly" in lowered or "read-only" in lowered:
+        return (
+            f"The server's data folder is read-only, so {UNCHANGED}. "
+            "Ask the administrator to make it writable."
+        )
+    if isinstance(error, OSError):
+        return f"The server could not write its files ({detail}), so {UNCHANGED}."
+    return f"The server's database is not available ({detail}), so {UNCHANGED}."
+
+
+def _reports_failures(function: Callable[P, R]) -> Callable[P, R]:
+    """Turn an operating-system or database failure inside ``function`` into a message."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except (OSError, SQLAlchemyError) as error:
+            if isinstance(error, PermissionError) and error.errno is None:
+                raise  # not the file system: nobody is logged in (see _check_owner)
+            current_app.logger.error("Storage failure in %s: %r", function.__name__, error)
+            raise StorageUnavailable(explain_failure(error)) from error
+
+    return wrapper
 
 
 class Base(DeclarativeBase):
@@ -172,6 +225,7 @@ def clean_name(name: str, fallback: str = "dataset") -> str:
     return (text or fallback)[:NAME_LENGTH]
 
 
+@_reports_failures
 def save_upload(
     owner: str,
     filename: str,
@@ -248,6 +302,7 @@ def _info(record: DatasetRecord) -> DatasetInfo:
     )
 
 
+@_reports_failures
 def list_datasets(owner: str) -> list[DatasetInfo]:
     """The owner's datasets, newest first."""
     owner = _check_owner(owner)
@@ -273,12 +328,14 @@ def _record(session: Session, owner: str, dataset_id: Any) -> DatasetRecord:
     return record
 
 
+@_reports_failures
 def get_dataset(owner: str, dataset_id: Any) -> DatasetInfo:
     """One of the owner's datasets; ``DatasetNotFound`` for anyone else's."""
     with _state().sessions() as session:
         return _info(_record(session, owner, dataset_id))
 
 
+@_reports_failures
 def load_raw(owner: str, dataset_id: Any) -> RawTable:
     """The stored table as it was read from the upload."""
     with _state().sessions() as session:
@@ -296,6 +353,7 @@ def open_dataset(
     return prepare(load_raw(owner, dataset_id), mapping)
 
 
+@_reports_failures
 def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -> DatasetInfo:
     """Store the user's column roles after checking that the data prepares with them.
 
@@ -310,6 +368,7 @@ def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -
         return _info(record)
 
 
+@_reports_failures
 def rename_dataset(owner: str, dataset_id: Any, name: str) -> DatasetInfo:
     """Give one of the owner's datasets a new display name."""
     with _state().sessions.begin() as session:
@@ -318,6 +377,7 @@ def rename_dataset(owner: str, dataset_id: Any, name: str) -> DatasetInfo:
         return _info(record)
 
 
+@_reports_failures
 def delete_dataset(owner: str, dataset_id: Any) -> None:
     """Remove one of the owner's datasets with its results and files."""
     with _state().sessions.begin() as session:
@@ -340,6 +400,7 @@ def params_key(params: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@_reports_failures
 def save_result(
     owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any], value: object
 ) -> None:
@@ -368,12 +429,14 @@ def save_result(
             )
 
 
+@_reports_failures
 def load_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Any:
     """A stored result, or None when it was never computed for these params."""
     path = _result_path(owner, dataset_id, kind, params)
     return pd.read_pickle(path) if path.exists() else None
 
 
+@_reports_failures
 def has_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> bool:
     """Whether a result is stored, without reading it."""
     return _result_path(owner, dataset_id, kind, params).exists()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output
+import logging
+import uuid
+
+from dash import ALL, Dash, Input, Output, set_props
 from flask_login import current_user
 
 import ids
@@ -43,6 +46,28 @@ def mark_active_link(pathname: str | None, prefix: str) -> list[bool]:
     """Which navbar link is the current page."""
     key = relative_page(pathname, prefix)
     return [page == key for page, _, _ in frame.PAGES]
+
+
+def report_failure(error: Exception) -> None:
+    """Dash's ``on_error`` for every callback: log the failure, tell the user in plain words.
+
+    Expected problems (bad data, a full disk) are messages of their own pages;
+    this catches the rest, so the page never just stops answering and never
+    shows a traceback. The reference ties the user's report to the server log.
+    """
+    reference = uuid.uuid4().hex[:8]
+    logging.getLogger(__name__).error("Callback failed (reference %s)", reference, exc_info=error)
+    set_props(
+        ids.FAILURE,
+        {
+            "children": (
+                "Something went wrong on the server and this step did not finish. "
+                "Your stored data is unchanged; please try again. If it happens again, "
+                f"give the administrator this reference: {reference}."
+            ),
+            "is_open": True,
+        },
+    )
 
 
 def register(app: Dash) -> None:

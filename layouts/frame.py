@@ -65,6 +65,9 @@ def serve_layout(prefix: str = "/analytics/", logout_url: str = "/logout") -> ht
             dcc.Store(id=ids.SELECTED_SEGMENT, storage_type="session"),
             dcc.Store(id=ids.DATA_VERSION, data=0),
             navbar(prefix, logout_url),
+            dbc.Container(
+                dbc.Alert(id=ids.FAILURE, color="danger", is_open=False, dismissable=True)
+            ),
             dbc.Container(id=ids.PAGE, fluid=False),
         ]
     )

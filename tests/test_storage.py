@@ -88,7 +88,9 @@ def test_crash_while_writing_keeps_earlier_data(ctx, tmp_path, monkeypatch):
         raise OSError("disk died")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(
+        storage.StorageUnavailable, match=r"could not write its files \(disk died\)"
+    ):
         storage.save_upload("1", "second.csv", TABLE)
     monkeypatch.undo()
     assert [d.id for d in storage.list_datasets("1")] == [kept.id]
