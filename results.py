@@ -16,6 +16,7 @@ import pandas as pd
 import storage
 from analytics.baskets import build_baskets
 from analytics.errors import DataError
+from analytics.mining import no_rules_reason
 from analytics.pipeline import segment_table
 from analytics.prepare import PreparedData
 from analytics.products import top_products
@@ -204,8 +205,11 @@ def rules(
         data = prepared(owner, dataset_id)
         if data.purchases.empty:
             raise DataError("This dataset has no product column, so it has no rules.")
-        labels, names = _segment_labels(owner, dataset_id, params, part(report, 0.0, 0.3))
         baskets = build_baskets(data.purchases, basket)
+        reason = no_rules_reason(baskets)
+        if reason:  # an empty table would leave the user guessing at thresholds
+            raise DataError(reason)
+        labels, names = _segment_labels(owner, dataset_id, params, part(report, 0.0, 0.3))
         return mine_rules(baskets, labels, names, mining, report=part(report, 0.3, 1.0))
 
     return filter_rules(_cached(owner, dataset_id, "rules", key, compute), wanted)

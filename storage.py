@@ -247,7 +247,8 @@ def save_upload(
             f"{limit / 2**20:,.0f} MB."
         )
     report(0.05, "Reading the file")
-    raw = read_source(content, filename)
+    # No more values than a CSV within the limit could hold (a value and a delimiter each).
+    raw = read_source(content, filename, max_cells=limit // 2)
     report(0.4, f"Finding customers and products in {len(raw.frame):,} rows")
     prepared = prepare(raw)
     report(0.8, "Storing")

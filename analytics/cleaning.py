@@ -41,26 +41,46 @@ DATE_FORMATS = (
 
 _CURRENCY = r"^[\$€£¥]\s*|\s*[\$€£¥%]$"
 _THOUSANDS = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"
+#: 1.234,5 or 45,5: a decimal comma, as European exports write numbers.
+_DECIMAL_COMMA = r"^[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+$"
+#: 1,234 reads as a thousand and more in either convention; only its neighbours tell.
+_COMMA_THOUSANDS = r"^[-+]?\d{1,3}(,\d{3})+$"
 
 
 def to_number(values: pd.Series) -> pd.Series:
-    """Parse numbers, accepting currency signs and thousands separators.
+    """Parse numbers, accepting currency signs, thousands separators and decimal commas.
 
-    Unreadable and infinite values become NaN, so callers count them.
+    A column whose numbers use a decimal comma (``45,5``, ``1.234,5``) and
+    never a decimal point is read the European way; otherwise commas group
+    thousands. Unreadable and infinite values become NaN, so callers count them.
 
     >>> to_number(pd.Series(["1,234.5", "$12", "abc", "inf", "7"])).tolist()
     [1234.5, 12.0, nan, nan, 7.0]
+    >>> to_number(pd.Series(["45,5", "1.234,5", "€3"])).tolist()
+    [45.5, 1234.5, 3.0]
     """
     numbers = pd.to_numeric(values, errors="coerce")
     failed = numbers.isna() & values.notna()
     if failed.any():
         text = values[failed].astype(str).str.strip().str.replace(_CURRENCY, "", regex=True)
-        grouped = text.str.match(_THOUSANDS)
-        text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        if _decimal_comma(text):
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            grouped = text.str.match(_THOUSANDS)
+            text = text.where(~grouped, text.str.replace(",", "", regex=False))
         numbers = numbers.astype("float64")
         numbers[failed] = pd.to_numeric(text, errors="coerce").astype("float64")
     numbers = numbers.astype("float64")
     return numbers.where(np.isfinite(numbers))
+
+
+def _decimal_comma(text: pd.Series) -> bool:
+    """Whether numbers are written with a decimal comma: some value can only be read
+    that way (``45,5``, ``1.234,5``) and none has a decimal point after thousands."""
+    european = text.str.match(_DECIMAL_COMMA) & ~text.str.match(_COMMA_THOUSANDS)
+    if not european.any():
+        return False
+    return not (text.str.match(_THOUSANDS) & text.str.contains(".", regex=False)).any()
 
 
 def to_date(values: pd.Series) -> pd.Series:

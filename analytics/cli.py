@@ -71,6 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except MemoryError:  # no size limit here (your machine, your file), but say so plainly
+        print(
+            "error: not enough memory to analyse this data; try a smaller file or a machine "
+            "with more memory.",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

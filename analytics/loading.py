@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analytics.columns import detect_roles
 from analytics.errors import DataError
+from analytics.sniffing import SNIFF_BYTES, decode_text, refuse_foreign
+from analytics.table_checks import MAX_CELL_CHARS, check_header, finish_table, parser_message
 
 #: Delimiters we accept in text files, in order of preference when ambiguous.
 DELIMITERS = ",;\t|"
-#: How much of a text file we inspect to sniff its delimiter and shape.
-SNIFF_BYTES = 64 * 1024
 #: Refuse to unpack an Excel file that expands beyond this (zip bombs).
 MAX_EXCEL_UNPACKED_BYTES = 500 * 1024 * 1024
-
 Source = str | os.PathLike | bytes
 
 
@@ -43,8 +43,14 @@ class RawTable:
     file_format: str
 
 
-def read_source(source: Source, filename: str | None = None) -> RawTable:
+def read_source(
+    source: Source, filename: str | None = None, max_cells: int | None = None
+) -> RawTable:
     """Read a path or uploaded bytes into a ``RawTable``.
+
+    ``max_cells`` caps the values a Parquet file may unpack to: a few hundred
+    kilobytes of repeated values can declare tens of millions of rows. The
+    dashboard sets it from its upload limit; the command line reads any size.
 
     >>> raw = read_source(b"CustomerID,Age\\n1,30\\n2,41\\n")
     >>> raw.frame.shape, raw.file_format
@@ -56,7 +62,8 @@ def read_source(source: Source, filename: str | None = None) -> RawTable:
     if data.startswith(b"PK\x03\x04"):
         return RawTable(_read_excel(data, name), False, "xlsx")
     if data.startswith(b"PAR1"):
-        return RawTable(_read_parquet(data, name), False, "parquet")
+        return RawTable(_read_parquet(data, name, max_cells), False, "parquet")
+    refuse_foreign(data, name)
     return _read_text(data, name)
 
 
@@ -76,66 +83,77 @@ def _read_bytes(source: Source, filename: str | None) -> tuple[bytes, str]:
 
 
 def _read_excel(data: bytes, name: str) -> pd.DataFrame:
+    _check_workbook(data, name)
+    try:
+        # No header: pandas would rename a repeated column name ("Age.1") without a word.
+        cells = pd.read_excel(
+            io.BytesIO(data), header=None, dtype=str, keep_default_na=False, engine="openpyxl"
+        )
+    except Exception as error:  # openpyxl raises many types for broken files
+        raise DataError(
+            f"The Excel file {name} cannot be read; open it in Excel, save it again "
+            "and upload the new file."
+        ) from error
+    if cells.empty:
+        raise DataError(f"The first sheet of the Excel file {name} is empty.")
+    header = [str(value).strip() or f"Unnamed: {i}" for i, value in enumerate(cells.iloc[0])]
+    frame = cells.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
+    if frame.empty:
+        raise DataError(f"The file {name} has a header but no rows.")
+    return finish_table(frame, name)
+
+
+def _check_workbook(data: bytes, name: str) -> None:
+    """Refuse damaged zips, zip bombs and zips that are not workbooks, before unpacking."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
+            entries = archive.infolist()
+    except Exception as error:  # zipfile raises many types for crafted archives
         raise DataError(f"The file {name} looks like Excel but is damaged or truncated.") from error
+    unpacked = sum(info.file_size for info in entries)
     if unpacked > MAX_EXCEL_UNPACKED_BYTES:
         raise DataError(
             f"The Excel file {name} would unpack to {unpacked / 2**20:,.0f} MB, "
             "more than we accept; save it as CSV instead."
         )
-    try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
-    except Exception as error:  # openpyxl raises many types for broken files
-        raise DataError(f"The Excel file {name} cannot be read ({error}).") from error
-    return _strip_frame(frame)
-
-
-def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_parquet(pa.BufferReader(data))  # zero-copy, faster than BytesIO
-    except Exception as error:  # pyarrow raises several types for broken files
-        raise DataError(f"The Parquet file {name} is damaged or truncated ({error}).") from error
-    return _strip_frame(frame)
-
-
-def decode_text(data: bytes, name: str = "uploaded") -> str:
-    """Decode text as UTF-8 (with or without BOM), UTF-16 (with BOM) or Latin-1.
-
-    >>> decode_text("Müller".encode("latin-1"))
-    'Müller'
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as error:
-            raise DataError(f"The file {name} claims UTF-16 but cannot be decoded.") from error
-    if b"\x00" in data[:SNIFF_BYTES] or _looks_binary(data[:SNIFF_BYTES]):
+    names = {info.filename for info in entries}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise DataError(
-            f"The file {name} is not a CSV, Excel or Parquet file (it contains binary data)."
+            f"The file {name} is a zip archive, not an Excel workbook; "
+            "unzip it and upload the table inside."
+        )
+
+
+def _read_parquet(data: bytes, name: str, max_cells: int | None) -> pd.DataFrame:
+    damaged = f"The Parquet file {name} is damaged or truncated; export it again."
+    try:
+        metadata = pq.read_metadata(pa.BufferReader(data))
+    except Exception as error:  # pyarrow raises several types for broken files
+        raise DataError(damaged) from error
+    rows, columns = metadata.num_rows, metadata.num_columns
+    if max_cells is not None and rows * columns > max_cells:
+        raise DataError(
+            f"The Parquet file {name} unpacks to {rows:,} rows of {columns:,} columns, more "
+            f"than the {max_cells:,} values an upload may hold; upload an extract, or analyse "
+            "it with the command line."
         )
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _looks_binary(head: bytes) -> bool:
-    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
-    return controls > len(head) * 0.01
+        frame = pd.read_parquet(pa.BufferReader(data))  # zero-copy, faster than BytesIO
+    except Exception as error:
+        raise DataError(damaged) from error
+    return finish_table(frame, name)
 
 
 def _read_text(data: bytes, name: str) -> RawTable:
     text = decode_text(data, name)
     head = text[:SNIFF_BYTES]
     delimiter = sniff_delimiter(head)
-    sample_rows = list(csv.reader(io.StringIO(head), delimiter=delimiter))[:200]
+    # newline="": a file with old Mac line endings (\r alone) is read, not refused by csv.
+    sample_rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))[:200]
     sample_rows = [row for row in sample_rows if row]
     if _is_basket_file(sample_rows):
-        return RawTable(parse_basket_lines(text, delimiter), True, "baskets")
-    _check_header(sample_rows[0] if sample_rows else [])
+        return RawTable(parse_basket_lines(text, delimiter, name), True, "baskets")
+    check_header(sample_rows[0] if sample_rows else [], name)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -145,19 +163,12 @@ def _read_text(data: bytes, name: str) -> RawTable:
             skipinitialspace=True,
         )
     except (pd.errors.ParserError, csv.Error) as error:
-        raise DataError(f"The file {name} is not a well-formed table: {error}.") from error
+        raise DataError(parser_message(str(error), name, delimiter)) from error
     except pd.errors.EmptyDataError as error:
         raise DataError(f"The file {name} has no columns.") from error
     if frame.empty:
         raise DataError(f"The file {name} has a header but no rows.")
-    return RawTable(_strip_frame(frame), False, "csv")
-
-
-def _check_header(header: list[str]) -> None:
-    names = [name.strip() for name in header]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise DataError(f"The column name(s) {', '.join(repeated)} appear more than once.")
+    return RawTable(finish_table(frame, name), False, "csv")
 
 
 def sniff_delimiter(head: str) -> str:
@@ -182,7 +193,7 @@ def _is_basket_file(rows: list[list[str]]) -> bool:
     return len({len(row) for row in rows}) > 1
 
 
-def parse_basket_lines(text: str, delimiter: str = ",") -> pd.DataFrame:
+def parse_basket_lines(text: str, delimiter: str = ",", name: str = "uploaded") -> pd.DataFrame:
     """Turn 'one basket per line' text into long form (basket number, product).
 
     >>> parse_basket_lines("bread,milk\\nmilk\\n").to_dict("list")
@@ -190,25 +201,23 @@ def parse_basket_lines(text: str, delimiter: str = ",") -> pd.DataFrame:
     """
     baskets: list[int] = []
     products: list[str] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
-        for item in row:
-            item = item.strip()
-            if item:
-                baskets.append(number)
-                products.append(item)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, row in enumerate(reader):
+            for item in row:
+                item = item.strip()
+                if len(item) > MAX_CELL_CHARS:
+                    raise _long_value(reader.line_num, name)
+                if item:
+                    baskets.append(number)
+                    products.append(item)
+    except csv.Error as error:  # csv's own limit on a field's length (131,072)
+        raise _long_value(reader.line_num, name) from error
     return pd.DataFrame({"basket": baskets, "product": products})
 
 
-def _strip_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Strip whitespace from column names and text values; keep everything else."""
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
-    if duplicated:
-        raise DataError(f"The column name(s) {', '.join(duplicated)} appear more than once.")
-    text_columns = [
-        c
-        for c in frame.columns
-        if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object
-    ]
-    stripped = {c: frame[c].astype("str").str.strip() for c in text_columns}
-    return frame.assign(**stripped) if stripped else frame
+def _long_value(line: int, name: str) -> DataError:
+    return DataError(
+        f"Line {line:,} of {name} holds a value longer than {MAX_CELL_CHARS:,} characters, "
+        "more than a spreadsheet cell can hold; check its quotes."
+    )

@@ -16,7 +16,7 @@ import numpy as np
 from efficient_apriori.itemsets import TransactionManager, apriori_gen
 from efficient_apriori.rules import generate_rules_apriori
 
-from analytics.baskets import split_codes
+from analytics.baskets import Baskets, split_codes
 from analytics.errors import DataError
 
 #: Itemsets an itemset must at least be in: one basket shows no association.
@@ -41,6 +41,41 @@ def min_count(min_support: float, n_baskets: int) -> int:
     (10, 5, 2)
     """
     return max(MIN_ITEMSET_COUNT, math.ceil(Fraction(str(min_support)) * n_baskets))
+
+
+def no_rules_reason(baskets: Baskets) -> str | None:
+    """Why these baskets can hold no rule whatever the thresholds, or None if they can.
+
+    A rule needs two products bought together in at least ``MIN_ITEMSET_COUNT``
+    baskets; data with one product, one basket, one product per basket, or
+    products each bought once has none, and saying so beats an empty table.
+
+    >>> import pandas as pd
+    >>> from analytics.baskets import build_baskets
+    >>> purchases = pd.DataFrame({"customer": ["a", "b"], "basket": ["1", "2"],
+    ...                           "product": ["milk", "milk"]})
+    >>> no_rules_reason(build_baskets(purchases)).split(",")[0]
+    'Every purchase is of one product (milk)'
+    """
+    if len(baskets.products) == 1:
+        return (
+            f"Every purchase is of one product ({baskets.products[0]}), so no products are "
+            "bought together and there are no rules to find."
+        )
+    if len(baskets) < MIN_ITEMSET_COUNT:
+        return (
+            f"All purchases form a single basket, and a rule needs products bought together "
+            f"in at least {MIN_ITEMSET_COUNT} baskets; there are no rules to find."
+        )
+    if baskets.sizes.max() < 2:
+        return "No basket holds more than one product, so there are no rules to find."
+    if np.bincount(baskets.codes).max() < MIN_ITEMSET_COUNT:
+        return (
+            f"No product is in more than one of the {len(baskets):,} baskets "
+            f"({len(baskets.products):,} products, each bought once), so there are no rules "
+            "to find."
+        )
+    return None
 
 
 def check_thresholds(min_support: float, min_confidence: float, max_length: int) -> None:

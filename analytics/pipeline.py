@@ -16,7 +16,7 @@ import pandas as pd
 from analytics.baskets import build_baskets
 from analytics.cleaning import describe_report
 from analytics.errors import DataError
-from analytics.mining import check_thresholds
+from analytics.mining import check_thresholds, no_rules_reason
 from analytics.prepare import PreparedData
 from analytics.products import top_products
 from analytics.profiles import profile_segments
@@ -156,13 +156,14 @@ def _mine(
         if segmentation is None
         else dict(zip(result.profiles["segment"], result.profiles["name"], strict=True))
     )
-    mined = mine_groups(baskets, labels, options.rules, options.n_jobs)
-    for segment, (n_baskets, _) in mined.items():
-        if segment != ALL_CUSTOMERS and n_baskets < MIN_SEGMENT_BASKETS:
-            result.summary["notes"].append(
-                f"{names.get(segment, segment)} has {n_baskets} baskets, fewer than "
-                f"{MIN_SEGMENT_BASKETS}, so no rules were mined for it."
-            )
+    reason = no_rules_reason(baskets)
+    if reason:  # nothing to mine, whatever the thresholds: say why instead
+        mined = {}
+        result.summary["notes"].append(reason)
+        clock.say(f"rules: none. {reason}")
+    else:
+        mined = mine_groups(baskets, labels, options.rules, options.n_jobs)
+        result.summary["notes"] += _small_segment_notes(mined, names)
     clock.lap("mine", f"{sum(len(raw) for _, raw in mined.values()):,} raw rules")
     result.rules = rules_table(mined, baskets, names, options.rules)
     clock.lap("rules_table", f"{len(result.rules):,} rules")
@@ -175,6 +176,16 @@ def _mine(
         rules_per_segment={int(s): int(n) for s, n in counts.items()},
         rules_all_customers=int(counts.get(ALL_CUSTOMERS, 0)),
     )
+
+
+def _small_segment_notes(mined: dict, names: dict[int, str]) -> list[str]:
+    """A note for each segment too small to mine."""
+    return [
+        f"{names.get(segment, segment)} has {n_baskets} baskets, fewer than "
+        f"{MIN_SEGMENT_BASKETS}, so no rules were mined for it."
+        for segment, (n_baskets, _) in mined.items()
+        if segment != ALL_CUSTOMERS and n_baskets < MIN_SEGMENT_BASKETS
+    ]
 
 
 class _Clock:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.cleaning import numeric_share, to_number
+from analytics.cleaning import REASON_TEXT, numeric_share, to_number
 from analytics.columns import apply_mapping, detect_roles, feature_kind
 from analytics.errors import DataError
 from analytics.loading import RawTable, Source, read_source
@@ -24,6 +24,8 @@ SHAPES = {
     "transactions": "purchase transactions (customer features derived as RFM)",
     "baskets": "shopping baskets without customer attributes (rules only)",
 }
+#: Columns a message lists at most; a wide file's full list would bury the sentence.
+MAX_LISTED_COLUMNS = 12
 #: Roles that describe purchases, never customer attributes.
 PURCHASE_ROLES = ("customer", "product", "basket", "date", "quantity", "price", "stock_code")
 
@@ -73,11 +75,11 @@ def prepare(raw: RawTable, mapping: Mapping[str, str | None] | None = None) -> P
         return _prepare_basket_file(raw.frame)
     frame = raw.frame
     roles = apply_mapping(detect_roles(frame.columns), mapping, frame.columns)
-    attributes = attribute_columns(frame, roles)
     if "customer" not in roles:
         if "product" in roles and "basket" in roles:
             return _prepare_long_baskets(frame, roles)
         raise DataError(_missing_customer_message(frame))
+    attributes = attribute_columns(frame, roles)  # after the quick refusals: it reads every column
     if "product" not in roles:
         return _prepare_customer_table(frame, roles, attributes)
     if attributes:
@@ -91,8 +93,23 @@ def attribute_columns(frame: pd.DataFrame, roles: Mapping[str, str]) -> list[str
     return [c for c in frame.columns if c not in used and numeric_share(frame[c]) >= 0.5]
 
 
+def _nothing_usable_message(report: dict) -> str:
+    """Why no purchase row survived cleaning, by the commonest reasons.
+
+    >>> _nothing_usable_message({"rows_read": 10, "dropped": {"bad_date": 10, "cancellation": 0}})
+    'No usable purchase rows among the 10 read: 10 rows with an unreadable date.'
+    """
+    reasons = sorted(report["dropped"].items(), key=lambda item: -item[1])
+    counts = [f"{n:,} {REASON_TEXT.get(reason, reason)}" for reason, n in reasons[:3] if n]
+    read = report["rows_read"]
+    return f"No usable purchase rows among the {read:,} read: {'; '.join(counts)}."
+
+
 def _missing_customer_message(frame: pd.DataFrame) -> str:
-    columns = ", ".join(map(str, frame.columns))
+    names = [str(column) for column in frame.columns]
+    columns = ", ".join(names[:MAX_LISTED_COLUMNS])
+    if len(names) > MAX_LISTED_COLUMNS:
+        columns += f" and {len(names) - MAX_LISTED_COLUMNS:,} more"
     return (
         "No customer column found (looked for names like CustomerID, Customer, Member_number); "
         f"the file's columns are {columns}. Name the customer column explicitly."
@@ -167,7 +184,7 @@ def _prepare_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> Prep
     purchases, report = clean_transactions(frame, roles)
     report["rows_read"] = len(frame)
     if purchases.empty:
-        raise DataError("No usable purchase rows remain after cleaning; see the cleaning report.")
+        raise DataError(_nothing_usable_message(report))
     customers = derive_rfm(purchases)
     kinds = {c: c.lower() for c in customers.columns}
     products = purchases.dropna(subset=["product"])[["customer", "basket", "product"]]
@@ -184,7 +201,9 @@ def _rows_with_customer(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame,
     }
     if not present.any():
         raise DataError(f"The customer column '{column}' is empty in every row.")
-    return frame[present].assign(**{column: ids[present]}), report
+    rows = frame[present].copy()  # not `assign(**{column: ...})`: a column may be "self"
+    rows[column] = ids[present]
+    return rows, report
 
 
 def _customer_attributes(

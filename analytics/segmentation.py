@@ -135,10 +135,7 @@ def segment_customers(
         ).fit(matrix)
     distinct = len(np.unique(model.labels_))
     if distinct < k:
-        raise DataError(
-            f"Only {distinct} group(s) of customers differ in {', '.join(features)}, too few "
-            f"for {k} segments; choose fewer segments or other features."
-        )
+        raise DataError(_too_alike_message(matrix, distinct, features, k))
     order = _size_order(model.labels_, model.cluster_centers_)
     labels = order[model.labels_]
     centroids = customers[features].groupby(labels).mean()
@@ -157,9 +154,35 @@ def _check_k(k: int, n_customers: int) -> None:
         raise DataError(f"The number of segments must be a whole number of at least 2, not {k}.")
     if n_customers < k:
         raise DataError(
-            f"There are {n_customers:,} customers, too few for {k} segments; "
+            f"{_there_are(n_customers)}, too few for {k} segments; "
             "choose fewer segments or add customers."
         )
+
+
+def _there_are(n_customers: int) -> str:
+    """The start of a sentence counting customers, in good English.
+
+    >>> _there_are(1), _there_are(2_000)
+    ('There is only 1 customer', 'There are 2,000 customers')
+    """
+    if n_customers == 1:
+        return "There is only 1 customer"
+    return f"There are {n_customers:,} customers" if n_customers else "There are no customers"
+
+
+def _too_alike_message(matrix: np.ndarray, groups: int, features: list[str], k: int) -> str:
+    """Why KMeans found fewer than ``k`` segments: too few different customers."""
+    named = features[0] if len(features) == 1 else f"{', '.join(features[:-1])} and {features[-1]}"
+    points = len(np.unique(matrix, axis=0))
+    if points == 1:
+        return (
+            f"All {len(matrix):,} customers have the same {named}, so they cannot be split "
+            "into segments; choose other features."
+        )
+    return (
+        f"Only {min(points, groups):,} groups of customers differ in {named}, too few for "
+        f"{k} segments; choose fewer segments or other features."
+    )
 
 
 def _size_order(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -227,9 +250,7 @@ def suggest_k(
     """
     usable = [k for k in k_values if 2 <= k < len(customers)]
     if not usable:
-        raise DataError(
-            f"There are {len(customers):,} customers, too few to compare numbers of segments."
-        )
+        raise DataError(f"{_there_are(len(customers))}, too few to compare numbers of segments.")
     rows = []
     for done, k in enumerate(usable):
         (report or ignore)(done / len(usable), f"Trying K = {k}")

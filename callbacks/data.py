@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, no_update, set_props
 
 import ids
 import jobs
@@ -76,7 +76,11 @@ def open_dataset(clicks: list) -> int:
     """Make the clicked dataset the active one."""
     if not triggered_by_user():
         return no_update
-    return storage.get_dataset(current_owner(), ctx.triggered_id["index"]).id
+    try:
+        return storage.get_dataset(current_owner(), ctx.triggered_id["index"]).id
+    except storage.DatasetNotFound as error:
+        set_props(ids.DATA_MESSAGE, {"children": layout.message(str(error))})
+        return no_update
 
 
 def ask_delete(clicks: list, _cancel, _confirm):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, dcc, no_update
+from dash import Dash, Input, Output, State, dcc, no_update, set_props
 
 import figures
 import ids
@@ -25,6 +26,8 @@ from layouts import rules as layout
 
 #: Most rule rows sent to the browser at once; the CSV export has them all.
 MAX_TABLE_ROWS = 1000
+#: Most products offered in the product filter: the most bought ones.
+MAX_PRODUCT_CHOICES = 5_000
 #: What the mining depends on, in ``rule_params`` order plus the basket choice.
 THRESHOLDS = [
     State(ids.MIN_SUPPORT, "value"),
@@ -69,12 +72,25 @@ def init_rules(_ready, active, settings, selected):
         {"label": name, "value": segment} for segment, name in names.items()
     ]
     value = selected if selected in names else ALL_CUSTOMERS
-    products = sorted(data.purchases["product"].dropna().unique().tolist())
+    products = product_choices(data.purchases["product"])
     baskets = [
         {"label": "a customer", "value": "customer"},
         {"label": "an invoice", "value": "invoice", "disabled": not data.has_invoices},
     ]
     return segments, value, products, baskets, None
+
+
+def product_choices(products: pd.Series) -> list[str]:
+    """The product filter's choices: every product, or the most bought ones when there
+    are more than ``MAX_PRODUCT_CHOICES`` (a million names would freeze the browser).
+
+    >>> product_choices(pd.Series(["tea", "jam", "tea", None]))
+    ['jam', 'tea']
+    """
+    counts = products.value_counts(sort=False).sort_index()
+    if len(counts) > MAX_PRODUCT_CHOICES:
+        counts = counts.sort_values(ascending=False, kind="stable").head(MAX_PRODUCT_CHOICES)
+    return sorted(counts.index.tolist())
 
 
 def choose_segment(value):
@@ -224,18 +240,30 @@ def update_products(segment, computed, basket, settings, active):
 
 def download_rules(_clicks, support, confidence, lift, length, basket, settings, active):
     """Every rule meeting the thresholds, all segments, as CSV."""
-    rules = _rules_for(settings, active, support, confidence, lift, length, basket)
+    try:
+        rules = _rules_for(settings, active, support, confidence, lift, length, basket)
+    except (DataError, storage.DatasetNotFound) as error:
+        return _download_failed(error)
     return dcc.send_data_frame(neutralise_formulas(rules).to_csv, "rules.csv", index=False)
 
 
 def download_products(_clicks, basket, settings, active):
+    """The top products of every segment, as CSV."""
     owner = current_owner()
-    products = results.products(
-        owner, active, params_or_default(owner, active, settings), basket or "customer"
-    )
+    try:
+        params = params_or_default(owner, active, settings)
+        products = results.products(owner, active, params, basket or "customer")
+    except (DataError, storage.DatasetNotFound) as error:
+        return _download_failed(error)
     return dcc.send_data_frame(
         neutralise_formulas(products).to_csv, "top_products.csv", index=False
     )
+
+
+def _download_failed(error: Exception):
+    """Say why nothing was downloaded, on the page, and send nothing."""
+    set_props(ids.RULES_MESSAGE, {"children": data_layout.message(str(error))})
+    return no_update
 
 
 def register(app: Dash) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
 
 import figures
 import ids
@@ -219,7 +219,11 @@ def download_segments(_clicks, settings, active):
     params = segment_params(settings)
     if params is None or active is None:
         return no_update
-    table = results.segments(current_owner(), active, params).table
+    try:
+        table = results.segments(current_owner(), active, params).table
+    except (DataError, storage.DatasetNotFound) as error:
+        set_props(ids.SEGMENT_MESSAGE, {"children": data_layout.message(str(error))})
+        return no_update
     return dcc.send_data_frame(neutralise_formulas(table).to_csv, "segments.csv", index=False)
 
 

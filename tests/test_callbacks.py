@@ -1,6 +1,5 @@
 """Dashboard callbacks called as plain functions on small and real data."""
 
-import base64
 import csv
 import io
 import json
@@ -10,27 +9,21 @@ from dash import no_update
 
 import storage
 from callbacks import customers, data, frame, rules, segments
-from tests.callbacks_support import logged_in_as, triggered
+from tests.callbacks_support import (
+    logged_in_as,
+    rules_view,
+    segment_charts,
+    store_upload,
+    text_of,
+    triggered,
+    upload_contents,
+)
 
 TABLE = "CustomerID,Age,Income,Product\n" + "".join(
     f"{i},{20 + i % 50},{30 + (i * 7) % 90},{p}\n"
     for i in range(120)
     for p in (["bread", "milk"] if i % 3 else ["tea", "jam"])
 )
-
-
-def text_of(component) -> str:
-    """All the text inside a component tree."""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(text_of(child) for child in component)
-    children = getattr(component, "children", None)
-    return "" if children is None else text_of(children)
-
-
-def upload_contents(text: str) -> str:
-    return "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
 
 
 @pytest.fixture
@@ -45,39 +38,6 @@ def dataset(user):
 
 
 SETTINGS = {"features": ["Age", "Income"], "k": 3, "scale": True}
-
-
-def store_upload(contents, filename, version=0, sample=None, progress=None):
-    """The upload job as the browser runs it, recording the progress reports."""
-    trigger = "data-load-sample.n_clicks" if sample else "data-upload.contents"
-    report = (progress if progress is not None else []).append
-    return triggered(
-        trigger, sample or "x", data.store_upload, report, contents, sample, filename, version
-    )
-
-
-def segment_charts(settings, x, y, selected, active, progress=None):
-    """Charts as the browser gets them: ask, let the background job compute if needed, draw."""
-    computed, asked, message = segments.ask_for_segments(settings, active)
-    if message is not None:
-        return (None,) * 5 + (message,)
-    if asked is not no_update:
-        report = (progress if progress is not None else []).append
-        computed, message = segments.compute_segments(report, asked)
-        if computed is no_update:
-            return (None,) * 5 + (message,)
-    return segments.update_charts(computed, x, y, selected, settings)
-
-
-def rules_view(thresholds, basket, hide, product, side, segment, settings, active, progress=None):
-    """The rules table as the browser gets it: ask, let the mining job run if needed, draw."""
-    computed, asked, _message = rules.ask_for_rules(*thresholds, basket, [], settings, active)
-    if asked is not no_update:
-        report = (progress if progress is not None else []).append
-        computed, _message = rules.mine(report, asked)
-    return rules.update_rules(
-        computed, hide, product, side, segment, *thresholds, basket, settings, active
-    )
 
 
 def test_upload_stores_and_opens_the_dataset(user):

@@ -92,7 +92,7 @@ def test_unknown_feature_is_named(mall):
 
 def test_identical_customers_are_explained_not_clustered():
     customers = pd.DataFrame({"a": [1.0] * 10, "b": [2.0] * 10})
-    with pytest.raises(DataError, match="Only 1 group"):
+    with pytest.raises(DataError, match="All 10 customers have the same a and b"):
         segment_customers(customers, ["a", "b"], k=2)
 
 

@@ -1,0 +1,1 @@
+"""Hostile input files, generated at test time (see ``corpus``)."""

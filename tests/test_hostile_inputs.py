@@ -1,0 +1,280 @@
+"""Every file of the hostile corpus through the browser's upload path and the command line.
+
+The upload goes through ``callbacks.data.store_upload``, the Data page's
+background callback, as a ``data:...;base64,`` URL, for a user who already has
+one good dataset: a refused file must leave that user's datasets and files
+exactly as they were. Files that read fine but cannot be analysed are taken
+on through the Segments and Rules pages' callbacks.
+
+Size limits: ``MAX_UPLOAD_MB`` protects a server shared by many users, so the
+upload path refuses the over-limit file (with a 1 MB limit in the test config,
+rather than a 50 MB file). The command line has no limit, by decision: it runs
+on the user's own machine, on files they chose, and the README's benchmark
+feeds it 5 million rows. It analyses the over-limit file like any other (the
+corpus's expectation), and a file too big for the machine's memory ends in one
+sentence and exit status 2, not a traceback (``test_cli_out_of_memory``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from dash import no_update
+
+import results
+import storage
+from analytics.cli import main
+from analytics.prepare import PreparedData
+from app import create_app
+from callbacks import rules
+from tests.callbacks_support import (
+    logged_in_as,
+    rules_view,
+    segment_charts,
+    store_upload,
+    text_of,
+)
+from tests.conftest import REPO, make_config
+from tests.hostile.corpus import ANALYSIS_K, CASES, Accepted, Case, Refused, write_corpus
+from tests.hostile.files import shop_rows, table_text
+
+GOOD = table_text(shop_rows(30, ("bread", "milk", "tea"))).encode()
+#: What a message must never show: a traceback, an exception's name or repr, pandas' innards.
+GIBBERISH = re.compile(
+    r"Traceback|Error\(|Exception|[A-Z][a-z]+(Error|Warning)\b|BadZipFile|Arrow[A-Z]|<|>"
+    r"|dtype|object at 0x|\bnan\b|C error|Errno"
+)
+#: Longest message: a sentence, not a dump of the file's columns or values.
+MAX_MESSAGE_CHARS = 400
+#: A few cases run as real processes, to prove the real entry point prints no traceback.
+SUBPROCESS_CASES = ["png_renamed_csv", "zip_bomb_xlsx", "fewer_customers_than_k"]
+THRESHOLDS = (0.05, 0.5, 1.0, 3)
+
+
+def case_params(names: list[str] | None = None) -> list:
+    chosen = [case for case in CASES if names is None or case.name in names]
+    return [
+        pytest.param(case, id=case.name, marks=[pytest.mark.slow] if case.slow else [])
+        for case in chosen
+    ]
+
+
+def assert_plain_sentence(text: str) -> None:
+    """One readable sentence: no traceback, class names, reprs or pandas' words."""
+    assert text and text.strip() == text and "\n" not in text, repr(text)
+    assert text.endswith("."), text
+    assert len(text) <= MAX_MESSAGE_CHARS, text
+    found = GIBBERISH.search(text)
+    assert found is None, f"{found.group()!r} in {text!r}"
+
+
+def assert_figures(data: PreparedData, expected: Accepted) -> None:
+    """The prepared data has the expected shape, features, products and values."""
+    assert data.shape == expected.shape
+    assert (len(data.customers), data.purchases["product"].nunique()) == (
+        expected.customers,
+        expected.products,
+    )
+    assert tuple(data.features) == expected.features
+    if expected.product_names is not None:
+        assert set(data.purchases["product"]) == expected.product_names
+    for customer, values in expected.customer_values.items():
+        assert data.customers.loc[customer, list(values)].to_dict() == values
+    dropped = {reason: n for reason, n in data.report["dropped"].items() if n}
+    assert dropped == expected.dropped
+
+
+@pytest.fixture(scope="session")
+def corpus_files(tmp_path_factory) -> dict[str, Path]:
+    """Every case's file, written once (the big ones take a few seconds)."""
+    return write_corpus(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory):
+    """One app per upload limit, shared by the module; each test uses its own user."""
+    made = {}
+
+    def app_for(limit_mb: float | None):
+        if limit_mb not in made:
+            extra = {} if limit_mb is None else {"MAX_UPLOAD_MB": limit_mb}
+            made[limit_mb] = create_app(make_config(tmp_path_factory.mktemp("app"), **extra))
+        return made[limit_mb]
+
+    return app_for
+
+
+def data_url(path: Path) -> str:
+    return "data:application/octet-stream;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def stored_files(app) -> dict[str, int]:
+    """Every file under the app's data folder, with its size."""
+    folder = Path(app.config["DATA_FOLDER"])
+    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+
+
+def test_the_corpus_has_many_distinct_cases():
+    names = [case.name for case in CASES]
+    assert len(names) >= 30 and len(set(names)) == len(names)
+    assert {type(case.expected) for case in CASES} == {Accepted, Refused}
+
+
+# --- the upload path -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", case_params())
+def test_upload(case: Case, corpus_files, apps):
+    app = apps(case.upload_limit_mb)
+    with logged_in_as(app, f"user-{case.name}") as user:
+        owner = user.get_id()
+        good = storage.save_upload(owner, "good.csv", GOOD)
+        before, files_before = storage.list_datasets(owner), stored_files(app)
+        good_frame = storage.load_raw(owner, good.id).frame
+        path = corpus_files[case.name]
+        active, message, version = store_upload(data_url(path), case.filename, 3)
+        text = text_of(message)
+        assert_plain_sentence(text)
+        expected = case.upload_expected
+        if isinstance(expected, Refused):
+            assert expected.message in text
+            assert active is no_update and version is no_update
+            assert storage.list_datasets(owner) == before
+            assert stored_files(app) == files_before
+            pd.testing.assert_frame_equal(storage.load_raw(owner, good.id).frame, good_frame)
+            return
+        assert text.startswith("Stored") and version == 4
+        assert [d.id for d in storage.list_datasets(owner)] == [active, good.id]
+        info = storage.get_dataset(owner, active)
+        assert (info.shape, info.rows, info.customers, info.products) == (
+            expected.shape,
+            expected.rows,
+            expected.customers,
+            expected.products,
+        )
+        assert_figures(results.prepared(owner, active), expected)  # as the pages see it
+        check_segments_page(expected, active)
+        check_rules_page(expected, active)
+
+
+def check_segments_page(expected: Accepted, active: int) -> None:
+    """K segments of every customer, or the clear message the corpus expects."""
+    settings = {"features": list(expected.features), "k": ANALYSIS_K, "scale": True}
+    *charts, message = segment_charts(settings, *expected.features[:2], None, active)
+    if expected.segment_error:
+        assert expected.segment_error in text_of(message)
+        assert_plain_sentence(text_of(message))
+        return
+    _scatter, pie, profiles, *_ = charts
+    assert len(pie.data[0].values) == ANALYSIS_K
+    assert sum(row["size"] for row in profiles) == expected.customers
+
+
+def check_rules_page(expected: Accepted, active: int) -> None:
+    """The product filter, then rules (maybe none at these thresholds) or the clear message."""
+    settings = {"features": list(expected.features), "k": ANALYSIS_K, "scale": True}
+    *_, products, _baskets, message = rules.init_rules(None, active, settings, None)
+    if expected.segment_error:
+        assert expected.segment_error in text_of(message)
+    else:
+        assert message is None
+        # A million names would freeze the browser: the filter offers the most bought.
+        assert len(products) == min(expected.products, rules.MAX_PRODUCT_CHOICES)
+        if expected.product_names is not None:
+            assert products == sorted(expected.product_names)
+    rows, _sentences, _scatter, message = rules_view(
+        THRESHOLDS, "customer", True, None, "any", -1, settings, active
+    )
+    wanted = expected.rules_error or expected.segment_error
+    if wanted:
+        assert wanted in text_of(message) and rows == []
+        assert_plain_sentence(text_of(message))
+    else:
+        assert message is None or "danger" not in str(message)
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", case_params())
+def test_cli(case: Case, corpus_files, tmp_path, capsys):
+    out = tmp_path / "out"
+    path = corpus_files[case.name]
+    code = main(["analyze", str(path), "--k", str(ANALYSIS_K), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    expected = case.expected
+    refusal = expected.message if isinstance(expected, Refused) else expected.segment_error
+    if refusal:
+        assert code == 2
+        assert captured.err.startswith("error: ") and captured.err.count("\n") == 1
+        assert refusal in captured.err
+        assert_plain_sentence(captured.err.removeprefix("error: ").strip())
+        assert not out.exists()
+        return
+    assert code == 0 and captured.err == ""
+    check_cli_results(out, expected, captured.out)
+
+
+def check_cli_results(out: Path, expected: Accepted, printed: str) -> None:
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["shape"], summary["customers"], summary["products"]) == (
+        expected.shape,
+        expected.customers,
+        expected.products,
+    )
+    assert summary["cleaning"]["rows_read"] == expected.rows
+    assert {r: n for r, n in summary["cleaning"]["dropped"].items() if n} == expected.dropped
+    assert summary["features"] == list(expected.features) and summary["k"] == ANALYSIS_K
+    segments = pd.read_csv(out / "segments.csv", dtype={"customer": str}).set_index("customer")
+    assert len(segments) == expected.customers
+    for customer, values in expected.customer_values.items():
+        assert segments.loc[customer, list(values)].to_dict() == values
+    if expected.rules_error:
+        assert summary["rules"] == 0
+        assert any(expected.rules_error in note for note in summary["notes"])
+        assert expected.rules_error in printed
+    if expected.product_names is not None and len(expected.product_names) < 10:
+        top = pd.read_csv(out / "top_products.csv", keep_default_na=False)
+        # The command line may neutralise formula-like names ('=cmd) for spreadsheets.
+        assert {name.removeprefix("'") for name in top["product"]} == expected.product_names
+
+
+@pytest.mark.parametrize("case", case_params(SUBPROCESS_CASES))
+def test_cli_entry_point_prints_no_traceback(case: Case, corpus_files, tmp_path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "analytics", "analyze", str(corpus_files[case.name])]
+    run = subprocess.run(
+        [*command, "--k", str(ANALYSIS_K), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    refusal = getattr(case.expected, "message", None) or case.expected.segment_error
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1
+    assert refusal in run.stderr
+    assert not out.exists()
+
+
+def test_cli_out_of_memory(monkeypatch, tmp_path, capsys):
+    """The command line has no size limit; a file too big for memory ends in one sentence."""
+
+    def too_big(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("analytics.cli.load_dataset", too_big)
+    path = tmp_path / "huge.csv"
+    path.write_text(table_text(shop_rows()))
+    assert main(["analyze", str(path), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: not enough memory") and error.count("\n") == 1
+    assert_plain_sentence(error.removeprefix("error: ").strip())
