@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dash import Dash
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 import auth
@@ -64,8 +64,20 @@ def init_dashboard(
     for module in FEATURE_CALLBACKS:
         module.register(app)
     auth.protect(server, url_base_pathname)
+    server.before_request(partial(_limit_request_size, url_base_pathname))
     server.extensions.setdefault(DASH_EXTENSION, []).append(app)
     return app
+
+
+def _limit_request_size(prefix: str) -> None:
+    """Refuse (413) dashboard requests far beyond the upload limit before reading them.
+
+    An upload arrives base64-encoded inside a callback's JSON, 4/3 of the file's
+    size. Files up to about three times the limit still reach ``save_upload``,
+    which answers with a sentence; only absurd bodies are cut off unread.
+    """
+    if request.path.startswith(prefix):
+        request.max_content_length = 4 * storage.max_upload_bytes() + 2**20
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -149,3 +149,21 @@ def test_everything_survives_a_restart(tmp_path):
         assert [d.name for d in storage.list_datasets("7")] == ["shop"]
         assert storage.load_result("7", info.id, "segments", {"k": 2}) == {"sizes": [2, 1]}
         assert storage.open_dataset("7", info.id).shape == "combined"
+
+
+def test_requests_far_beyond_the_upload_limit_are_refused_unread(tmp_path):
+    app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=1))
+    client = app.test_client()
+    client.post("/signup", data={"username": "ana", "password": "p" * 10, "confirm": "p" * 10})
+    url = "/analytics/_dash-update-component"
+    huge = {"inputs": [{"id": "data-upload", "property": "contents", "value": "x" * 5 * 2**20}]}
+    assert client.post(url, json=huge).status_code == 413
+    small = {  # a real callback, padded to 1 MB
+        "output": "frame-user-name.children",
+        "outputs": {"id": "frame-user-name", "property": "children"},
+        "inputs": [{"id": "frame-url", "property": "pathname", "value": "/analytics/"}],
+        "changedPropIds": ["frame-url.pathname"],
+        "state": [],
+        "padding": "x" * 2**20,
+    }
+    assert client.post(url, json=small).status_code == 200
