@@ -102,13 +102,13 @@ def mine_rules(
     group of all customers is mined.
 
     >>> from analytics.baskets import build_baskets
-    >>> purchases = pd.DataFrame({"customer": list("aabbc"), "basket": list("11223"),
-    ...     "product": ["bread", "milk", "bread", "milk", "tea"]})
+    >>> purchases = pd.DataFrame({"customer": list("aabbccd"), "basket": list("1122334"),
+    ...     "product": ["bread", "milk"] * 3 + ["tea"]})
     >>> rules = mine_rules(build_baskets(purchases), params=RuleParams(0.5, 0.5))
-    >>> rules[["antecedent", "consequent", "confidence", "lift"]]
+    >>> rules[["antecedent", "consequent", "confidence", "lift"]].round(2)
       antecedent consequent  confidence  lift
-    0   (bread,)    (milk,)         1.0   1.5
-    1    (milk,)   (bread,)         1.0   1.5
+    0   (bread,)    (milk,)         1.0  1.33
+    1    (milk,)   (bread,)         1.0  1.33
     """
     mined = mine_groups(baskets, segments, params, n_jobs, part(report, 0.0, 0.6))
     return rules_table(mined, baskets, names, params, part(report, 0.6, 1.0))

@@ -5,7 +5,7 @@ from fractions import Fraction
 from itertools import combinations
 
 
-def brute_force_rules(baskets, min_support, min_confidence, max_length, min_itemset_count=2):
+def brute_force_rules(baskets, min_support, min_confidence, max_length, min_itemset_count=3):
     """Every rule X -> Y over ``baskets`` (list of sets) meeting the thresholds, with counts.
 
     Returns {(sorted X, sorted Y): (count, count X, count Y)}.

@@ -505,7 +505,12 @@ def _cases() -> list[Case]:
             "pair.csv",
             text(shop_rows(2)),
             Accepted(
-                "combined", 4, 2, 2, segment_error="There are 2 customers, too few for 3 segments"
+                "combined",
+                4,
+                2,
+                2,
+                segment_error="There are 2 customers, too few for 3 segments",
+                rules_error="All purchases form only 2 baskets",
             ),
         ),
         Case(
