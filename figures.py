@@ -7,15 +7,19 @@ every page, and stays so between views.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import qualitative
 
 #: Colour of segment i is SEGMENT_COLOURS[i % 15]; "all customers" is grey.
 SEGMENT_COLOURS = (qualitative.Plotly + qualitative.Safe)[:15]
 ALL_COLOUR = "#7f7f7f"
 TEMPLATE = "plotly_white"
+_TEMPLATE_DATA = pio.templates[TEMPLATE].to_plotly_json()
 DIMMED = 0.15
 
 
@@ -29,10 +33,25 @@ def segment_colour(segment: int) -> str:
 
 
 def _layout(figure: go.Figure, **extra) -> go.Figure:
-    figure.update_layout(
-        template=TEMPLATE, margin={"l": 40, "r": 10, "t": 40, "b": 40}, clickmode="event", **extra
-    )
+    _apply_template(figure)
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 40, "b": 40}, clickmode="event", **extra)
     return figure
+
+
+def _apply_template(figure: go.Figure) -> None:
+    """Give the figure a fresh copy of ``TEMPLATE``, without validating it again.
+
+    Setting a template by name makes plotly deep-copy and re-validate all of it,
+    about 20 ms per figure and most of a drill-down click's time on the server.
+    The data is plotly's own, so we skip the validation as plotly does for its
+    default template (``BaseFigure._initialize_layout_template``): 3 ms, same JSON.
+    """
+    template = go.layout.Template(copy.deepcopy(_TEMPLATE_DATA), _validate=False)
+    figure.layout._validate = False
+    try:
+        figure.layout.template = template
+    finally:
+        figure.layout._validate = figure._validate
 
 
 def segment_scatter(

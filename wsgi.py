@@ -3,8 +3,27 @@
 Configuration comes from the environment (``INSTANCE_PATH``, ``DATABASE_URL``,
 ``FLASK_*``), as in ``python app.py``; every worker process builds the same app
 and shares the database and data folder, so no worker keeps per-user state.
+
+The workers start at the same moment, and on a fresh instance each would
+create the database tables: two creating one table at once fail ("table
+already exists") and gunicorn then stops the whole server. So they build the
+app one at a time, under a lock file in the instance folder.
 """
 
-from app import create_app
+import fcntl
+import os
+from pathlib import Path
 
-app = create_app()
+from app import HERE, create_app
+
+
+def build_app():
+    """``create_app()``, once at a time among the processes sharing the instance folder."""
+    instance = Path(os.environ.get("INSTANCE_PATH") or HERE / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    with open(instance / ".startup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        return create_app()
+
+
+app = build_app()

@@ -1,0 +1,182 @@
+"""``gunicorn wsgi:app`` in a subprocess, for load runs and tests with real worker processes.
+
+``LiveServer`` starts gunicorn on a free port of 127.0.0.1 with a given
+instance folder and environment, waits until every worker answers, and stops
+the master and every worker again, also when starting fails. ``DashUser``
+(``bench/dash_client.py``) drives it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import psutil
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """``gunicorn wsgi:app`` on 127.0.0.1 with ``workers`` processes, as a context manager.
+
+    Parameters
+    ----------
+    instance_path : the instance folder (database, data, jobs, secret key) for
+        ``INSTANCE_PATH``; several servers on one folder share everything.
+    workers, threads : gunicorn processes, and request threads in each.
+    env : extra environment, e.g. ``{"DATABASE_URL": ..., "FLASK_LOGIN_RATE_LIMIT": ...}``;
+        a value of None removes that variable from the inherited environment.
+    port : default a free one; kept by ``stop()`` so ``start()`` restarts on the same URL.
+    log_path : gunicorn's output, default ``gunicorn-<port>.log`` in the instance folder.
+    extra_args : more gunicorn options, e.g. ``["--access-logfile=-"]``.
+    """
+
+    def __init__(
+        self,
+        instance_path: str | Path,
+        workers: int = 1,
+        *,
+        threads: int = 4,
+        env: Mapping[str, str | None] | None = None,
+        port: int | None = None,
+        timeout: int = 120,
+        startup_timeout: float = 90.0,
+        log_path: str | Path | None = None,
+        extra_args: Iterable[str] = (),
+    ) -> None:
+        self.instance_path = Path(instance_path).resolve()
+        self.workers, self.threads, self.timeout = workers, threads, timeout
+        self.env = dict(env or {})
+        self.port = port or free_port()
+        self.startup_timeout = startup_timeout
+        default_log = self.instance_path / f"gunicorn-{self.port}.log"
+        self.log_path = Path(log_path) if log_path else default_log
+        self.extra_args = list(extra_args)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def master_pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def command(self) -> list[str]:
+        # gthread: each worker answers several requests at once (polls of a job while
+        # another request computes), and its heartbeat comes from the main loop, not
+        # the request, so ``timeout`` only bounds a stuck worker. Background jobs run
+        # in their own threads of the worker (BACKGROUND_MANAGER=threads), outside any
+        # request; a sync worker would queue every poll behind the request in hand.
+        # No control socket: its default path is per user, so two servers would clash.
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "wsgi:app",
+            f"--bind=127.0.0.1:{self.port}",
+            f"--workers={self.workers}",
+            "--worker-class=gthread",
+            f"--threads={self.threads}",
+            f"--timeout={self.timeout}",
+            "--graceful-timeout=10",
+            "--no-control-socket",
+            "--log-level=warning",
+            *self.extra_args,
+        ]
+
+    def start(self) -> LiveServer:
+        """Start gunicorn and wait until ``/login`` answers and every worker is up."""
+        if self.process and self.process.poll() is None:
+            raise RuntimeError("The server is already running.")
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "INSTANCE_PATH": str(self.instance_path), "PYTHONUNBUFFERED": "1"}
+        env.update(self.env)
+        env = {name: value for name, value in env.items() if value is not None}
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                answered = requests.get(f"{self.url}/login", timeout=5).status_code == 200
+            except requests.RequestException:  # not listening yet, or no worker booted yet
+                answered = False
+            if answered and len(self.worker_pids()) >= self.workers:
+                return
+            time.sleep(0.2)
+        seconds = self.startup_timeout
+        raise TimeoutError(f"gunicorn did not answer within {seconds} s:\n{self.log()}")
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of gunicorn's workers (the master's children), sorted."""
+        if not self.process or self.process.poll() is not None:
+            return []
+        try:
+            return sorted(child.pid for child in psutil.Process(self.process.pid).children())
+        except psutil.NoSuchProcess:
+            return []
+
+    def stop(self, grace: float = 15.0) -> None:
+        """Stop gracefully (SIGTERM), then kill the master and any worker left."""
+        if not self.process:
+            return
+        try:
+            left = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            left = []
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        for child in left:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
+        psutil.wait_procs(left, timeout=5)
+
+    def log(self, last: int = 4000) -> str:
+        """The end of gunicorn's output, for error messages."""
+        try:
+            return self.log_path.read_text(errors="replace")[-last:]
+        except FileNotFoundError:
+            return ""
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()

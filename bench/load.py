@@ -1,0 +1,337 @@
+"""Load test: many users at once on gunicorn, with latencies and a cross-user leak check.
+
+Starts ``gunicorn wsgi:app`` on a fresh temporary instance folder, signs up
+``--users`` users and lets each, in its own thread, run ``--rounds`` rounds of:
+log in, upload its own generated dataset, segment it, click each segment,
+download the membership, mine rules, pick each segment on the Rules page,
+download rules and top products, and try another user's dataset id. Prints
+requests per second, latency percentiles per kind of request, errors and
+leaks, and exits with status 1 if there was any error or leak.
+
+Usage (from the repository root):
+    python -m bench.load [--users 20] [--rounds 3] [--workers 3] [--threads 4] [--think 0]
+        [--customers 400] [--k 4] [--profile DIR] [--quiet-wait 120] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also run as a file
+
+import ids
+from analytics.sample import generate_sample
+from bench import spy
+from bench.dash_client import DashError, DashUser, LiveServer, Timing
+from bench.measure import busy_cpu_seconds, wait_for_quiet
+
+#: The issue's target for the 95th percentile of a drill-down click.
+TARGET_SECONDS = 0.300
+#: Successful logins are not counted, but the bench should not depend on that.
+LOGIN_RATE_LIMIT = "1000 per minute"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One user's file for one round, and the customers it holds."""
+
+    filename: str
+    content: bytes
+    customers: frozenset[str]
+
+
+@dataclass
+class Tally:
+    """What all users found, shared between their threads."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    datasets: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    checks: int = 0
+    leaks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    refused_with_error: int = 0
+
+    def check(self, ok: bool, what: str) -> None:
+        with self.lock:
+            self.checks += 1
+            if not ok:
+                self.leaks.append(what)
+
+
+def make_dataset(user: int, round_: int, customers: int) -> Dataset:
+    """A generated sample of its own size and seed, customer ids prefixed by user and round."""
+    frame = generate_sample(customers + 17 * user + 5 * round_, seed=1000 * user + round_)
+    frame["CustomerID"] = f"u{user:02d}r{round_}-" + frame["CustomerID"]
+    name = f"user{user:02d}-round{round_}.csv"
+    content = frame.to_csv(index=False).encode()
+    return Dataset(name, content, frozenset(frame["CustomerID"]))
+
+
+def run_user(server: LiveServer, number: int, files: list[Dataset], args, tally: Tally) -> DashUser:
+    user = DashUser(server.url, f"load{number:02d}")
+    rng = random.Random(number)
+
+    def think() -> None:
+        """A person's pause before the next action: 0.5 to 1.5 times ``--think``."""
+        time.sleep(args.think * rng.uniform(0.5, 1.5))
+
+    try:
+        user.signup()
+    except DashError as error:
+        with tally.lock:
+            tally.errors.append(str(error))
+        return user
+    for round_, dataset in enumerate(files):
+        try:
+            if round_:
+                user.login()
+            run_round(user, dataset, args, tally, think)
+        except (DashError, LookupError, KeyError, TypeError, ValueError) as error:
+            with tally.lock:
+                tally.errors.append(f"{user.username} round {round_}: {error!r}"[:400])
+    user.close()
+    return user
+
+
+def run_round(user: DashUser, dataset: Dataset, args, tally: Tally, think) -> None:
+    """One visit: upload, segment, click each segment, mine rules, pick each segment."""
+    user.load_page("")
+    think()
+    user.upload(dataset.filename, dataset.content)
+    with tally.lock:
+        tally.datasets[user.username].append(user.active_dataset)
+        own = set(tally.datasets[user.username])
+    tally.check(set(user.list_datasets()) == own, f"{user.username}: dataset list")
+    user.dataset_details()
+    think()
+    run = user.segment(k=args.k)
+    sizes = sum(row["size"] for row in run.profiles)
+    tally.check(sizes == len(dataset.customers), f"{user.username}: sizes {sizes}")
+    segments = sorted(row["segment"] for row in run.profiles)
+    for segment in segments:
+        think()
+        user.click_segment(segment)
+    user.show_all_segments()
+    think()
+    members = pd.read_csv(io.StringIO(user.download_segments()), dtype={"customer": str})
+    leaked = set(members["customer"]) ^ dataset.customers
+    tally.check(not leaked, f"{user.username}: membership differs by {sorted(leaked)[:3]}")
+    think()
+    rules = user.mine_rules()
+    if not rules.table:
+        raise DashError(f"{user.username}: no rules mined")
+    for segment in [*segments, None]:
+        think()
+        user.pick_rules_segment(segment)
+    think()
+    user.download_rules()
+    user.download_products()
+    try_other_users_dataset(user, tally)
+
+
+def try_other_users_dataset(user: DashUser, tally: Tally) -> None:
+    """Ask for another user's dataset by id through four callbacks; each must answer nothing."""
+    with tally.lock:
+        others = [i for name, got in tally.datasets.items() if name != user.username for i in got]
+    if not others:
+        return
+    own, other, settings = user.active_dataset, others[-1], user.prop(ids.SEGMENT_SETTINGS, "data")
+    forged = {(ids.ACTIVE_DATASET, "data"): other}
+    name = f"{user.username} asking for dataset {other}"
+    details = user.call((ids.DATASET_DETAILS, "children"), kind="forged", values=forged)
+    tally.check(details.get(ids.DATASET_DETAILS, "children") is None, f"{name}: details")
+    ask = user.call((ids.SEGMENTS_REQUEST, "data"), kind="forged", values=forged)
+    tally.check(
+        ask.get(ids.SEGMENTS_COMPUTED, "data") == {"request": None}
+        and not ask.has(ids.SEGMENTS_REQUEST, "data"),
+        f"{name}: segments",
+    )
+    computed = {
+        (ids.SEGMENTS_COMPUTED, "data"): {"request": {"settings": settings, "dataset": other}}
+    }
+    charts = user.call(
+        (ids.SEGMENT_SCATTER, "figure"), kind="forged", values={**forged, **computed}
+    )
+    tally.check(not charts.get(ids.PROFILE_TABLE, "data"), f"{name}: charts")
+    try:
+        sent = user.call((ids.DOWNLOAD_SEGMENTS, "data"), kind="forged", values=forged)
+        tally.check(not sent.get(ids.DOWNLOAD_SEGMENTS, "data"), f"{name}: download")
+    except DashError:  # refused with an error (the failure alert): nothing was sent
+        tally.check(True, f"{name}: download")
+        with tally.lock:
+            tally.refused_with_error += 1
+    user.set_prop(ids.ACTIVE_DATASET, "data", own)
+    user.set_prop(ids.SEGMENTS_COMPUTED, "data", None)
+
+
+def percentiles(timings: list[Timing]) -> dict[str, tuple[int, float, float, float, float]]:
+    """Per kind: count, p50, p95, p99 and max in milliseconds."""
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for timing in timings:
+        if timing.ok:
+            by_kind[timing.kind].append(timing.seconds * 1000)
+    table = {}
+    for kind, values in sorted(by_kind.items()):
+        p50, p95, p99 = np.percentile(values, [50, 95, 99])
+        table[kind] = (len(values), p50, p95, p99, max(values))
+    return table
+
+
+def print_table(title: str, rows: dict) -> None:
+    print(f"\n{title:<22} {'n':>6} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}   (ms)")
+    for kind, (count, p50, p95, p99, top) in rows.items():
+        print(f"{kind:<22} {count:>6} {p50:>8.0f} {p95:>8.0f} {p99:>8.0f} {top:>8.0f}")
+
+
+def report(users: list[DashUser], tally: Tally, wall: float, cpu: dict, args) -> int:
+    timings = [t for user in users for t in user.timings]
+    requests = [t for t in timings if t.http]
+    failed = [t for t in requests if not t.ok and t.kind != "forged"]
+    print(
+        f"\n{len(requests):,} HTTP requests in {wall:.1f} s: {len(requests) / wall:.1f} per second"
+    )
+    print(
+        f"CPU over the run: server {cpu['server']:.0%}, this client {cpu['client']:.0%}, "
+        f"other processes {cpu['other']:.0%} of {os.cpu_count()} CPUs"
+    )
+    print_table("HTTP request", percentiles(requests))
+    print_table("whole step", percentiles([t for t in timings if not t.http]))
+    errors = len(failed) + len(tally.errors)
+    print(f"\nErrors: {errors} ({len(failed)} failed requests, {len(tally.errors)} failed rounds)")
+    for message in tally.errors[:10]:
+        print(f"  {message}")
+    print(
+        f"Leak check: {tally.checks} checks, {len(tally.leaks)} leaks "
+        f"(another user's id refused with the failure alert: {tally.refused_with_error}x)"
+    )
+    for message in tally.leaks[:10]:
+        print(f"  {message}")
+    clicks = [t.seconds for t in timings if t.kind == "drill-down click" and t.ok]
+    if clicks:
+        p95 = float(np.percentile(clicks, 95))
+        verdict = "met" if p95 <= TARGET_SECONDS else "missed"
+        print(
+            f"Drill-down click p95: {p95 * 1000:.0f} ms = {p95 / TARGET_SECONDS:.2f}x the "
+            f"{TARGET_SECONDS * 1000:.0f} ms target ({verdict}; a click: its requests, "
+            "sent at once where the browser sends them at once)"
+        )
+    return 1 if errors or tally.leaks else 0
+
+
+def cpu_seconds(server: LiveServer) -> dict:
+    """Busy CPU seconds of the machine, the server's processes and this one, so far."""
+    busy, served = busy_cpu_seconds(), 0.0
+    for pid in [server.master_pid, *server.worker_pids()]:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            served += times.user + times.system
+        except (psutil.NoSuchProcess, TypeError):
+            pass
+    own = psutil.Process().cpu_times()
+    return {"busy": busy, "server": served, "client": own.user + own.system}
+
+
+def cpu_shares(before: dict, after: dict, wall: float) -> dict:
+    capacity = wall * (os.cpu_count() or 1)
+    used = {name: (after[name] - before[name]) / capacity for name in before}
+    used["other"] = max(used["busy"] - used["server"] - used["client"], 0.0)
+    return used
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--customers", type=int, default=400, help="customers of user 0's file")
+    parser.add_argument("--k", type=int, default=4, help="segments each user asks for")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a user pauses before each action "
+        "(on average; 0: none, every user sends its next request at once)",
+    )
+    parser.add_argument("--profile", type=Path, help="record the workers with py-spy into DIR")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        help="first wait up to this many seconds "
+        "until the machine's CPU use is under --quiet-below %% (for shared machines)",
+    )
+    parser.add_argument("--quiet-below", type=float, default=20.0)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
+    return parser
+
+
+def run_all(server: LiveServer, files: list[list[Dataset]], args, tally: Tally):
+    """Every user in its own thread; the users, the wall time and the CPU shares."""
+    threads, results = [], [None] * args.users
+
+    def work(number: int) -> None:
+        results[number] = run_user(server, number, files[number], args, tally)
+
+    before, started = cpu_seconds(server), time.perf_counter()
+    for number in range(args.users):
+        threads.append(threading.Thread(target=work, args=(number,), name=f"user-{number}"))
+        threads[-1].start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    users = [user for user in results if user is not None]
+    return users, wall, cpu_shares(before, cpu_seconds(server), wall)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="basket-load-"))
+    env = {"FLASK_LOGIN_RATE_LIMIT": LOGIN_RATE_LIMIT}
+    print(
+        f"{args.users} users x {args.rounds} rounds, think time {args.think} s; gunicorn with "
+        f"{args.workers} workers x {args.threads} threads (gthread) on {os.cpu_count()} CPUs\n"
+        f"FLASK_LOGIN_RATE_LIMIT={LOGIN_RATE_LIMIT!r} (default '5 per minute' per address; "
+        "every user logs in from 127.0.0.1)"
+    )
+    files = [
+        [make_dataset(u, r, args.customers) for r in range(args.rounds)] for u in range(args.users)
+    ]
+    tally = Tally()
+    if args.quiet_wait:
+        waited = wait_for_quiet(args.quiet_below, args.quiet_wait)
+        print(f"Waited {waited:.0f} s for the machine to quieten")
+    try:
+        with LiveServer(folder / "instance", args.workers, threads=args.threads, env=env) as server:
+            workers = server.worker_pids()
+            with spy.recording(workers, args.profile) if args.profile else nullcontext() as spied:
+                users, wall, shares = run_all(server, files, args, tally)
+        status = report(users, tally, wall, shares, args)
+        if spied:
+            print(f"\nWhere the workers' time went (py-spy, {args.profile}):\n{spy.summary(spied)}")
+        if status:
+            print(f"\nThe end of gunicorn's log:\n{server.log(3000)}")
+        return status
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
