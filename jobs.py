@@ -16,6 +16,7 @@ another started, and a job whose process died is seen as finished.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -34,6 +35,8 @@ from flask_login import current_user
 JOB_TTL = 6 * 3600
 #: Seconds a finished job still counts as running, longer than Dash's poll interval.
 RESULT_GRACE = 10
+#: How much lower a job thread's CPU priority is than a request thread's (Linux nice).
+JOB_NICENESS = 10
 #: Where a background job finds the user who started it (``callback_context.custom_data``).
 OWNER_DATA = "basket_segments_owner"
 
@@ -99,6 +102,7 @@ class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
         return job
 
     def _run(self, app: Flask, job: str, key: str, job_fn, args, context) -> None:
+        yield_cpu_to_requests()
         token = _CURRENT_JOB.set((self.handle, job))
         try:
             with app.app_context():
@@ -128,6 +132,17 @@ class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
             self.handle.delete(_running_key(job))
             return True
         return False
+
+
+def yield_cpu_to_requests() -> None:
+    """Lower the calling thread's CPU priority, so clicks answer while jobs compute.
+
+    Linux gives each thread its own niceness: with more work than cores, the
+    scheduler runs the request threads of every worker before the job threads.
+    Elsewhere this does nothing.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICENESS)
 
 
 def _running_key(job: str) -> str:

@@ -212,7 +212,13 @@ def rules(
         labels, names = _segment_labels(owner, dataset_id, params, part(report, 0.0, 0.3))
         return mine_rules(baskets, labels, names, mining, report=part(report, 0.3, 1.0))
 
-    return filter_rules(_cached(owner, dataset_id, "rules", key, compute), wanted)
+    def mined_then_filtered() -> pd.DataFrame:
+        return filter_rules(_cached(owner, dataset_id, "rules", key, compute), wanted)
+
+    # Every click of a drill-down reads these rules; filtering the whole mined table
+    # each time was most of a click's server time, so the filtered table is kept too.
+    shown_key = {**key, "wanted": asdict(wanted)}
+    return _cached(owner, dataset_id, "rules-shown", shown_key, mined_then_filtered)
 
 
 def products(

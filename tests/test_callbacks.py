@@ -262,6 +262,22 @@ def test_stored_results_are_shown_without_a_job(user, dataset):
     assert looser[1]["request"]["thresholds"][0] == 0.01
 
 
+def test_rules_filtered_for_thresholds_are_kept_for_the_next_click(user, dataset, monkeypatch):
+    import results
+
+    thresholds = (0.05, 0.5, 1.0, 3)
+    first = rules_view(thresholds, "customer", True, None, "any", -1, SETTINGS, dataset)
+    filtered = []
+    real = results.filter_rules
+    monkeypatch.setattr(results, "filter_rules", lambda *a: filtered.append(1) or real(*a))
+    for segment in (-1, 0, 1, -1):
+        shown = rules_view(thresholds, "customer", True, None, "any", segment, SETTINGS, dataset)
+    assert filtered == []
+    assert shown[0] == first[0] and len(first[0]) > 0
+    rules_view((0.1, 0.6, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
+    assert filtered == [1]  # new thresholds: filtered once from the stored mining
+
+
 def test_an_answer_to_an_earlier_choice_is_ignored(user, dataset):
     earlier = {**SETTINGS, "k": 4}
     computed = {"request": {"settings": earlier, "dataset": dataset}}

@@ -1,6 +1,7 @@
 """Background jobs: progress, cooperative cancel, the acting user, and the real Dash endpoint."""
 
 import json
+import os
 import re
 import threading
 import time
@@ -177,3 +178,12 @@ def test_suggest_k_runs_as_a_job_through_dashs_endpoint(app, logged_in):
     assert reports and reports[-1]["segments-k-job-text.children"].startswith("Trying K = ")
     assert response["segments-adopt-k"]["children"].startswith("Use K=")
     assert response["segments-k-chart"]["style"] == {"display": "block"}
+
+
+def test_job_threads_give_the_cpu_to_requests_first(app, manager):
+    def niceness(_set_progress):
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    job = start(app, manager, niceness)
+    wait_for_thread()
+    assert manager.get_result("key-1", job) == os.getpriority(os.PRIO_PROCESS, 0) + 10
