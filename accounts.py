@@ -21,6 +21,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp, ValidationError
 
+from storage import create_tables
+
 db = SQLAlchemy()
 limiter = Limiter(key_func=get_remote_address)
 bp = Blueprint(
@@ -83,7 +85,7 @@ def init_accounts(app: Flask) -> None:
     manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
     app.register_blueprint(bp)
     with app.app_context():
-        db.create_all()
+        create_tables(db.create_all)
 
 
 def safe_next(target: str | None) -> str:

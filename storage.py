@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ EXTENSION = "basket_segments_storage"
 P = ParamSpec("P")
 R = TypeVar("R")
 NAME_LENGTH = 120
+#: Tries at creating the tables when several server workers start at once.
+CREATE_ATTEMPTS = 5
 #: The largest id an ``Integer`` primary key holds in every supported database.
 MAX_ID = 2**31 - 1
 
@@ -168,9 +171,26 @@ def init_app(app: Flask) -> None:
     url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'app.db'}"
     ensure_sqlite_folder(url)
     engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+    create_tables(Base.metadata.create_all, engine)
     megabytes = float(app.config.get("MAX_UPLOAD_MB", 50))
     app.extensions[EXTENSION] = _State(sessionmaker(engine), folder, int(megabytes * 2**20))
+
+
+def create_tables(create: Callable[..., None], *args: Any) -> None:
+    """Run ``create`` (a ``create_all``), retrying when another process races it.
+
+    Server workers start together, and on a fresh database two of them may both
+    see a table missing and create it: the second fails with "already exists".
+    A retry then finds the table and creates nothing.
+    """
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            create(*args)
+            return
+        except SQLAlchemyError:
+            if attempt == CREATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 def ensure_sqlite_folder(url: str) -> None:

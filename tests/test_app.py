@@ -1,6 +1,7 @@
 """The factories: configuration order, persisted secret, embedding twice in one process."""
 
 import json
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -75,3 +76,35 @@ def test_the_suite_runs_on_the_database_it_was_given(app):
         engine = app.extensions[storage.EXTENSION].sessions.kw["bind"]
         assert engine.dialect.name == wanted
         assert db.engine.dialect.name == wanted
+
+
+def _start_apps_together(barrier, tmp_path: Path, worker: int, rounds: int, errors) -> None:
+    """One of several server workers: build the app on a fresh database, in step."""
+    for round_number in range(rounds):
+        folder = tmp_path / f"round{round_number}"
+        config = make_config(folder, DATABASE_URL=f"sqlite:///{folder / 'shared.db'}")
+        config["INSTANCE_PATH"] = str(folder / f"instance{worker}")
+        barrier.wait()
+        try:
+            create_app(config)
+        except Exception as error:
+            errors.put(repr(error))
+
+
+def test_workers_starting_at_once_on_a_fresh_database_all_start(tmp_path):
+    """Workers race to create the tables; none may fail with "table already exists"."""
+    context = multiprocessing.get_context("spawn")
+    barrier, errors, rounds = context.Barrier(4), context.Queue(), 4
+    workers = [
+        context.Process(target=_start_apps_together, args=(barrier, tmp_path, i, rounds, errors))
+        for i in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0] * 4
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == []
