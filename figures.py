@@ -54,6 +54,16 @@ def _apply_template(figure: go.Figure) -> None:
         figure.layout._validate = figure._validate
 
 
+def selection_opacity(segment: int, selected: int | None) -> float:
+    """Opacity of a segment's points: all full, or the selected one full and others dimmed."""
+    return 1.0 if selected in (None, segment) else DIMMED
+
+
+def selection_pull(segment: int, selected: int | None) -> float:
+    """How far a segment's slice of the pie stands out: only the selected one does."""
+    return 0.12 if segment == selected else 0
+
+
 def segment_scatter(
     table: pd.DataFrame, x: str, y: str, selected: int | None = None, max_points: int = 5000
 ) -> go.Figure:
@@ -63,8 +73,12 @@ def segment_scatter(
     keeps its share), so the browser never receives a whole large dataset.
     """
     shown = table if len(table) <= max_points else table.sample(max_points, random_state=0)
+    groups = dict(list(shown.groupby("segment", sort=True)))
     figure = go.Figure()
-    for segment, group in shown.groupby("segment", sort=True):
+    # One trace per segment, in segment order, even if the sample missed a tiny one:
+    # a selection then restyles trace i for segment i without redrawing (callbacks).
+    for segment in sorted(table["segment"].unique()):
+        group = groups.get(segment, table[table["segment"] == segment].head(0))
         figure.add_trace(
             go.Scattergl(
                 x=group[x],
@@ -79,7 +93,7 @@ def segment_scatter(
                 marker={
                     "color": segment_colour(int(segment)),
                     "size": 7,
-                    "opacity": 1.0 if selected in (None, segment) else DIMMED,
+                    "opacity": selection_opacity(int(segment), selected),
                 },
             )
         )
@@ -104,7 +118,7 @@ def segment_pie(profiles: pd.DataFrame, selected: int | None = None) -> go.Figur
             direction="clockwise",
             customdata=segments,
             marker={"colors": [segment_colour(s) for s in segments]},
-            pull=[0.12 if s == selected else 0 for s in segments],
+            pull=[selection_pull(s, selected) for s in segments],
             hovertemplate="%{label}: %{value:,} customers (%{percent})<extra></extra>",
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
+from dash import Dash, Input, Output, Patch, State, ctx, dcc, no_update, set_props
 
 import figures
 import ids
@@ -119,6 +119,8 @@ def update_charts(computed, x, y, selected, settings):
         return _empty_charts(None)
     if request["settings"] != settings:
         return (no_update,) * 6  # an answer to an earlier choice
+    if set(ctx.triggered_prop_ids) == {f"{ids.SELECTED_SEGMENT}.data"}:
+        return (*_restyle_selection(settings["k"], selected), *(no_update,) * 4)
     try:
         result = results.segments(
             current_owner(), request["dataset"], segment_params(request["settings"])
@@ -126,6 +128,19 @@ def update_charts(computed, x, y, selected, settings):
     except (DataError, storage.DatasetNotFound) as error:
         return _empty_charts(data_layout.message(str(error)))
     return _charts(result, x, y, selected)
+
+
+def _restyle_selection(k: int, selected) -> tuple[Patch, Patch]:
+    """A drill-down click changes only opacities and one slice's pull.
+
+    Patches of those properties answer it without reading the segments or
+    sending thousands of points to the browser again.
+    """
+    scatter, pie = Patch(), Patch()
+    for segment in range(k):  # trace i is segment i (figures.segment_scatter)
+        scatter["data"][segment]["marker"]["opacity"] = figures.selection_opacity(segment, selected)
+    pie["data"][0]["pull"] = [figures.selection_pull(segment, selected) for segment in range(k)]
+    return scatter, pie
 
 
 def _charts(result: results.SegmentResult, x: str, y: str, selected):

@@ -51,7 +51,8 @@ def segment_charts(settings, x, y, selected, active, progress=None):
         computed, message = segments.compute_segments(report, asked)
         if computed is no_update:
             return (None,) * 5 + (message,)
-    return segments.update_charts(computed, x, y, selected, settings)
+    draw = segments.update_charts
+    return triggered("segments-computed.data", computed, draw, computed, x, y, selected, settings)
 
 
 def rules_view(thresholds, basket, hide, product, side, segment, settings, active, progress=None):

@@ -132,6 +132,32 @@ def test_segment_charts_use_fixed_colours_and_highlight_the_selection(user, data
     assert "Silhouette" in str(note)
 
 
+def test_a_selection_restyles_the_drawn_charts_without_redrawing(user, dataset):
+    """A drill-down click sends opacities and the slice's pull, equal to a full redraw's."""
+    full = segment_charts(SETTINGS, "Age", "Income", 1, dataset)
+    computed, _, _ = segments.ask_for_segments(SETTINGS, dataset)
+    answer = triggered(
+        "state-selected-segment.data",
+        1,
+        segments.update_charts,
+        computed,
+        "Age",
+        "Income",
+        1,
+        SETTINGS,
+    )
+    scatter, pie, *rest = answer
+    assert all(item is no_update for item in rest)
+    opacities = {
+        operation["location"][1]: operation["params"]["value"]
+        for operation in scatter.to_plotly_json()["operations"]
+    }
+    assert opacities == {i: trace.marker.opacity for i, trace in enumerate(full[0].data)}
+    assert sorted(opacities.values()) == [0.15, 0.15, 1.0]
+    (pull,) = pie.to_plotly_json()["operations"]
+    assert pull["params"]["value"] == list(full[1].data[0].pull) == [0, 0.12, 0]
+
+
 def test_selecting_by_pie_and_scatter_click(user):
     pie_click = {"points": [{"customdata": 2}]}
     scatter_click = {"points": [{"customdata": [1, "C7"]}]}
