@@ -20,12 +20,13 @@ import io
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ import ids
 from analytics.sample import generate_sample
 from bench import spy
 from bench.dash_client import DashError, DashUser, LiveServer, Timing
+from bench.live_server import REPO, free_port
 from bench.measure import busy_cpu_seconds, wait_for_quiet
 
 #: The issue's target for the 95th percentile of a drill-down click.
@@ -279,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quiet-below", type=float, default=20.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
+    parser.add_argument(
+        "--celery",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run jobs on N Celery worker processes (nice 10, Redis broker) instead of threads "
+        "of the web workers; needs redis-server and requirements-celery.txt",
+    )
     return parser
 
 
@@ -300,6 +310,35 @@ def run_all(server: LiveServer, files: list[list[Dataset]], args, tally: Tally):
     return users, wall, cpu_shares(before, cpu_seconds(server), wall)
 
 
+@contextmanager
+def celery_workers(instance: Path, processes: int):
+    """A Redis broker and ``celery -A worker worker`` at low CPU priority; yields the
+    environment that makes the web app send its jobs there."""
+    port = free_port()
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    env = {
+        "INSTANCE_PATH": str(instance),
+        "FLASK_BACKGROUND_MANAGER": "celery",
+        "FLASK_CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0",
+    }
+    command = ["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "worker", "worker"]
+    worker = subprocess.Popen(
+        [*command, f"--concurrency={processes}", "-l", "warning"],
+        cwd=REPO,
+        env={**os.environ, **env},
+    )
+    print(f"Jobs run on {processes} Celery worker processes (nice 10), Redis on port {port}")
+    try:
+        yield env
+    finally:
+        for process in (worker, redis):
+            process.terminate()
+            process.wait(30)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="basket-load-"))
@@ -317,8 +356,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.quiet_wait:
         waited = wait_for_quiet(args.quiet_below, args.quiet_wait)
         print(f"Waited {waited:.0f} s for the machine to quieten")
+    jobs = celery_workers(folder / "instance", args.celery) if args.celery else nullcontext({})
     try:
-        with LiveServer(folder / "instance", args.workers, threads=args.threads, env=env) as server:
+        with (
+            jobs as jobs_env,
+            LiveServer(
+                folder / "instance", args.workers, threads=args.threads, env={**env, **jobs_env}
+            ) as server,
+        ):
             workers = server.worker_pids()
             with spy.recording(workers, args.profile) if args.profile else nullcontext() as spied:
                 users, wall, shares = run_all(server, files, args, tally)
