@@ -32,7 +32,17 @@ DEFAULTS = {
     # (pip install -r requirements-celery.txt; start `celery -A worker worker`).
     "BACKGROUND_MANAGER": "threads",
     "JOBS_FOLDER": None,
+    # "threads": jobs one server process runs at once; the rest wait in line, so the
+    # process keeps answering clicks (see bench/README.md, "Load").
+    "JOBS_PER_WORKER": 1,
     "CELERY_BROKER_URL": None,
     # None: the broker URL.
     "CELERY_RESULT_BACKEND": None,
+    # The analysis engine: "local" (pandas, scikit-learn, efficient-apriori; no Java) or
+    # "spark" (pyspark KMeans and FPGrowth; pip install -r requirements-spark.txt, Java 17).
+    # The command line reads ANALYTICS_ENGINE and SPARK_MASTER from the environment (or
+    # --engine and --spark-master); the dashboard computes with the local engine.
+    "ANALYTICS_ENGINE": "local",
+    # Where the spark engine runs: local[*] (all cores here), spark://host:7077, yarn, k8s://...
+    "SPARK_MASTER": "local[*]",
 }

@@ -37,6 +37,8 @@ JOB_TTL = 6 * 3600
 RESULT_GRACE = 10
 #: How much lower a job thread's CPU priority is than a request thread's (Linux nice).
 JOB_NICENESS = 10
+#: What the progress bar says while a job waits for the jobs before it.
+WAITING = "Waiting for other analyses on this server to finish"
 #: Where a background job finds the user who started it (``callback_context.custom_data``).
 OWNER_DATA = "basket_segments_owner"
 
@@ -86,8 +88,11 @@ class _KeyPerRequest:
 class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
     """Dash's diskcache store with jobs in threads of the web process and cooperative cancel."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, slots: int = 1) -> None:
         super().__init__(diskcache.Cache(str(folder)))
+        # Jobs share the web process's interpreter lock with its request threads; one
+        # job at a time (a queue for the rest) keeps clicks answering under load.
+        self._slots = threading.BoundedSemaphore(slots)
 
     def call_job_fn(self, key, job_fn, args, context) -> str:
         job = uuid.uuid4().hex
@@ -105,8 +110,12 @@ class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
         yield_cpu_to_requests()
         token = _CURRENT_JOB.set((self.handle, job))
         try:
-            with app.app_context():
-                job_fn(key, self._make_progress_key(key), args, context)
+            if self._wait_for_slot(job, key):
+                try:
+                    with app.app_context():
+                        job_fn(key, self._make_progress_key(key), args, context)
+                finally:
+                    self._slots.release()
         finally:
             _CURRENT_JOB.reset(token)
             if self.handle.get(_cancel_key(job)):
@@ -117,6 +126,16 @@ class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
                 # Dash polls "result?" then "still running?"; keep the flag a moment so
                 # a result written between those two questions is still collected.
                 self.handle.touch(_running_key(job), expire=RESULT_GRACE)
+
+    def _wait_for_slot(self, job: str, key: str) -> bool:
+        """Wait while this process runs its share of jobs; False if cancelled meanwhile."""
+        if self._slots.acquire(blocking=False):
+            return True
+        self.handle.set(self._make_progress_key(key), (0, WAITING), expire=JOB_TTL)
+        while not self._slots.acquire(timeout=0.25):
+            if self.handle.get(_cancel_key(job)):
+                return False
+        return True
 
     def job_running(self, job) -> bool:
         pid = self.handle.get(_running_key(job)) if job else None
@@ -181,7 +200,7 @@ def make_manager(server: Flask):
         raise ValueError(f"BACKGROUND_MANAGER must be 'threads' or 'celery', not {kind!r}.")
     folder = server.config.get("JOBS_FOLDER") or Path(server.instance_path) / "jobs"
     Path(folder).mkdir(parents=True, exist_ok=True)
-    return ThreadJobManager(Path(folder))
+    return ThreadJobManager(Path(folder), int(server.config.get("JOBS_PER_WORKER", 1)))
 
 
 def _celery_manager(server: Flask):

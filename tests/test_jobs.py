@@ -187,3 +187,28 @@ def test_job_threads_give_the_cpu_to_requests_first(app, manager):
     job = start(app, manager, niceness)
     wait_for_thread()
     assert manager.get_result("key-1", job) == os.getpriority(os.PRIO_PROCESS, 0) + 10
+
+
+def test_jobs_beyond_the_processs_slots_wait_in_line_and_can_be_cancelled(app, manager):
+    release = threading.Event()
+
+    def long(_set_progress):
+        release.wait(10)
+        return "first"
+
+    def quick(_set_progress):
+        return "second"
+
+    first = start(app, manager, long, key="key-1")
+    second = start(app, manager, quick, key="key-2")
+    third = start(app, manager, quick, key="key-3")
+    time.sleep(0.5)
+    assert manager.get_progress("key-2") == (0, jobs.WAITING)
+    assert not manager.result_ready("key-2")
+    manager.terminate_job(third)  # Cancel while waiting
+    time.sleep(0.5)
+    release.set()
+    wait_for_thread()
+    assert manager.get_result("key-1", first) == "first"
+    assert manager.get_result("key-2", second) == "second"
+    assert not manager.result_ready("key-3") and not manager.job_running(third)
