@@ -1,4 +1,4 @@
-"""Command line: ``python -m analytics analyze DATA [options]``.
+"""Command line: ``python -m analytics analyze DATA [options] [--engine local|spark]``.
 
 Writes segments.csv, profiles.csv, rules.csv, top_products.csv and
 summary.json into the output folder and prints one line per stage. Bad input
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +25,11 @@ from analytics.pipeline import Analysis, AnalysisOptions, analyze
 from analytics.prepare import PreparedData, load_dataset, prepare
 from analytics.rules import RuleParams
 from analytics.sample import generate_sample
+from analytics.spark.engine import COLLECT_SEGMENTS_MAX, analyze_spark
+from analytics.spark.session import out_of_memory_in_words, spark_session
+
+ENGINES = ("local", "spark")
+DEFAULT_ENGINE = "local"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +61,36 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-segments", action="store_true", help="mine all baskets as one group")
     run.add_argument("--out", default="results", help="output folder (default: results)")
     run.add_argument("--jobs", type=int, default=None, help="worker processes for mining")
+    run.add_argument(
+        "--n-init",
+        type=int,
+        default=None,
+        help="KMeans restarts (default: 10 up to 20,000 customers, 3 up to 200,000, then 1)",
+    )
+    run.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="local (pandas, scikit-learn; the default) or spark (pyspark; needs "
+        "requirements-spark.txt and Java 17); default: $ANALYTICS_ENGINE, else local",
+    )
+    run.add_argument(
+        "--spark-master",
+        help="Spark master URL, e.g. spark://host:7077; default: $SPARK_MASTER, else the "
+        "spark-submit master, else local[*]",
+    )
+    run.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting for the session, e.g. spark.driver.memory=4g (repeatable)",
+    )
+    run.add_argument(
+        "--segments-out",
+        help="spark: Spark writes the segments table into this new folder (CSV parts, e.g. "
+        "hdfs://...) instead of OUT/segments.csv; done anyway above "
+        f"{COLLECT_SEGMENTS_MAX:,} customers (into OUT/segments/ by default)",
+    )
     sample = commands.add_parser("sample", help="write the generated sample data as CSV")
     sample.add_argument("path", help="where to write the CSV")
     sample.add_argument("--customers", type=int, default=3000)
@@ -84,28 +121,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    options = _options(args)
+    if choose_engine(args.engine, os.environ) == "spark":
+        return _analyze_spark(args, options)
+    if args.spark_master or args.spark_conf or args.segments_out:
+        raise DataError("--spark-master, --spark-conf and --segments-out need --engine spark.")
     started = time.perf_counter()
     data = _load(args)
     print(
         f"load: {data.shape} data, {len(data.customers):,} customers, "
         f"{len(data.purchases):,} purchase rows ({time.perf_counter() - started:.2f} s)"
     )
-    options = AnalysisOptions(
-        features=args.features,
-        k=_parse_k(args.k),
-        scale=not args.no_scale,
-        segment=not args.no_segments,
-        basket=args.basket,
-        n_jobs=args.jobs,
-        rules=RuleParams(
-            args.min_support,
-            args.min_confidence,
-            args.min_lift,
-            args.max_length,
-            args.single_consequent,
-        ),
-    )
     result = analyze(data, options, progress=print)
+    result.summary["engine"] = "local"
     result.summary["timings"] = {
         "load": round(time.perf_counter() - started, 3) - sum(result.summary["timings"].values()),
         **result.summary["timings"],
@@ -115,12 +143,89 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def choose_engine(engine: str | None, environ: Mapping[str, str]) -> str:
+    """The engine asked for: ``--engine``, else ``ANALYTICS_ENGINE``, else local.
+
+    >>> choose_engine(None, {}), choose_engine(None, {"ANALYTICS_ENGINE": "Spark"})
+    ('local', 'spark')
+    """
+    chosen = (engine or environ.get("ANALYTICS_ENGINE") or DEFAULT_ENGINE).strip().lower()
+    if chosen not in ENGINES:
+        raise DataError(f"ANALYTICS_ENGINE must be local or spark, not '{chosen}'.")
+    return chosen
+
+
+def _analyze_spark(args: argparse.Namespace, options: AnalysisOptions) -> int:
+    """The same analysis on Spark: Spark reads DATA itself (a path or URI)."""
+    if not args.sample and not args.data:
+        raise DataError("Name a data file, or use --sample.")
+    source = generate_sample() if args.sample else args.data
+    out = Path(args.out)
+    started = time.perf_counter()
+    master = args.spark_master or os.environ.get("SPARK_MASTER") or None
+    with spark_session(master, _spark_conf(args.spark_conf)) as spark, out_of_memory_in_words():
+        start = round(time.perf_counter() - started, 3)
+        print(f"spark: {spark.sparkContext.master}, Spark {spark.version} ({start:.2f} s)")
+        result = analyze_spark(
+            spark,
+            source,
+            options,
+            progress=print,
+            segments_out=args.segments_out,
+            large_segments_out=(out / "segments").resolve().as_uri(),
+        )
+    result.summary["timings"] = {"spark_start": start, **result.summary["timings"]}
+    write_results(result, out)
+    print(f"wrote {args.out}/ (segments, profiles, rules, top_products, summary)")
+    return 0
+
+
+def _spark_conf(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` settings as a mapping.
+
+    >>> _spark_conf(["spark.driver.memory=4g"])
+    {'spark.driver.memory': '4g'}
+    """
+    conf = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise DataError(f"--spark-conf takes KEY=VALUE, not '{pair}'.")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
+def _options(args: argparse.Namespace) -> AnalysisOptions:
+    return AnalysisOptions(
+        features=args.features,
+        k=_parse_k(args.k),
+        scale=not args.no_scale,
+        segment=not args.no_segments,
+        basket=args.basket,
+        n_jobs=args.jobs,
+        n_init=_positive(args.n_init, "--n-init"),
+        rules=RuleParams(
+            args.min_support,
+            args.min_confidence,
+            args.min_lift,
+            args.max_length,
+            args.single_consequent,
+        ),
+    )
+
+
 def _load(args: argparse.Namespace) -> PreparedData:
     if args.sample:
         return prepare(RawTable(generate_sample().astype(str), False, "sample"))
     if not args.data:
         raise DataError("Name a data file, or use --sample.")
     return load_dataset(args.data)
+
+
+def _positive(value: int | None, option: str) -> int | None:
+    if value is not None and value < 1:
+        raise DataError(f"{option} must be at least 1, not {value}.")
+    return value
 
 
 def _parse_k(text: str) -> int | None:
@@ -137,9 +242,10 @@ def write_results(result: Analysis, out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         # pyarrow writes the one table as long as the customer list, several times faster.
-        pa_csv.write_csv(
-            pa.Table.from_pandas(result.segments, preserve_index=False), out / "segments.csv"
-        )
+        if "segments_path" not in result.summary:  # else Spark wrote it there itself
+            pa_csv.write_csv(
+                pa.Table.from_pandas(result.segments, preserve_index=False), out / "segments.csv"
+            )
         result.profiles.to_csv(out / "profiles.csv", index=False)
         rules = result.rules.copy()
         for column in ("antecedent", "consequent"):

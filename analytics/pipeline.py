@@ -55,6 +55,9 @@ class AnalysisOptions:
     rules: RuleParams = field(default_factory=RuleParams)
     random_state: int = 0
     n_jobs: int | None = None
+    #: KMeans restarts; None: ``default_n_init`` (each restart is a full run, on Spark a
+    #: dozen jobs, so fewer restarts are the first saving on a cluster).
+    n_init: int | None = None
 
 
 def analyze(
@@ -65,7 +68,7 @@ def analyze(
     """Run every stage that the data supports and return the results and a summary."""
     rules = options.rules
     check_thresholds(rules.min_support, rules.min_confidence, rules.max_length)
-    clock = _Clock(progress or (lambda _line: None))
+    clock = StageClock(progress or (lambda _line: None))
     result = Analysis(summary=_base_summary(data, options))
     segmentation = None
     if options.segment and data.shape != "baskets":
@@ -96,7 +99,7 @@ def _base_summary(data: PreparedData, options: AnalysisOptions) -> dict:
 
 
 def _segment(
-    data: PreparedData, options: AnalysisOptions, result: Analysis, clock: _Clock
+    data: PreparedData, options: AnalysisOptions, result: Analysis, clock: StageClock
 ) -> Segmentation:
     features = list(options.features or data.features)
     if not features:
@@ -104,13 +107,17 @@ def _segment(
     k = options.k
     if k is None:
         suggestion = suggest_k(
-            data.customers, features, scale=options.scale, random_state=options.random_state
+            data.customers,
+            features,
+            scale=options.scale,
+            random_state=options.random_state,
+            n_init=options.n_init,
         )
         k = suggestion.suggested_k
         result.summary["k_scores"] = suggestion.scores.to_dict("records")
         clock.lap("suggest_k", f"suggested K={k}")
     segmentation = segment_customers(
-        data.customers, features, k, options.scale, options.random_state
+        data.customers, features, k, options.scale, options.random_state, options.n_init
     )
     result.profiles = profile_segments(data.customers, segmentation, data.feature_kinds)
     names = dict(zip(result.profiles["segment"], result.profiles["name"], strict=True))
@@ -146,7 +153,7 @@ def _mine(
     options: AnalysisOptions,
     segmentation: Segmentation | None,
     result: Analysis,
-    clock: _Clock,
+    clock: StageClock,
 ) -> None:
     baskets = build_baskets(data.purchases, options.basket)
     clock.lap("baskets", f"{len(baskets):,} baskets of {len(baskets.products):,} products")
@@ -163,7 +170,7 @@ def _mine(
         clock.say(f"rules: none. {reason}")
     else:
         mined = mine_groups(baskets, labels, options.rules, options.n_jobs)
-        result.summary["notes"] += _small_segment_notes(mined, names)
+        result.summary["notes"] += small_segment_notes(mined, names)
     clock.lap("mine", f"{sum(len(raw) for _, raw in mined.values()):,} raw rules")
     result.rules = rules_table(mined, baskets, names, options.rules)
     clock.lap("rules_table", f"{len(result.rules):,} rules")
@@ -178,8 +185,9 @@ def _mine(
     )
 
 
-def _small_segment_notes(mined: dict, names: dict[int, str]) -> list[str]:
-    """A note for each segment too small to mine."""
+def small_segment_notes(mined: dict, names: dict[int, str]) -> list[str]:
+    """A note for each segment too small to mine (``mined`` maps a segment to its number
+    of baskets and rules; both engines word it the same)."""
     return [
         f"{names.get(segment, segment)} has {n_baskets} baskets, fewer than "
         f"{MIN_SEGMENT_BASKETS}, so no rules were mined for it."
@@ -188,8 +196,9 @@ def _small_segment_notes(mined: dict, names: dict[int, str]) -> list[str]:
     ]
 
 
-class _Clock:
-    """Times consecutive stages and reports each as a progress line."""
+class StageClock:
+    """Times consecutive stages and reports each as a progress line (both engines use it,
+    so their summaries time stages the same way)."""
 
     def __init__(self, progress: Progress):
         self.progress, self.start, self.timings = progress, time.perf_counter(), {}

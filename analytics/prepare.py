@@ -78,7 +78,7 @@ def prepare(raw: RawTable, mapping: Mapping[str, str | None] | None = None) -> P
     if "customer" not in roles:
         if "product" in roles and "basket" in roles:
             return _prepare_long_baskets(frame, roles)
-        raise DataError(_missing_customer_message(frame))
+        raise DataError(missing_customer_message(frame))
     attributes = attribute_columns(frame, roles)  # after the quick refusals: it reads every column
     if "product" not in roles:
         return _prepare_customer_table(frame, roles, attributes)
@@ -93,10 +93,10 @@ def attribute_columns(frame: pd.DataFrame, roles: Mapping[str, str]) -> list[str
     return [c for c in frame.columns if c not in used and numeric_share(frame[c]) >= 0.5]
 
 
-def _nothing_usable_message(report: dict) -> str:
-    """Why no purchase row survived cleaning, by the commonest reasons.
+def nothing_usable_message(report: dict) -> str:
+    """Why no purchase row survived cleaning, by the commonest reasons (both engines).
 
-    >>> _nothing_usable_message({"rows_read": 10, "dropped": {"bad_date": 10, "cancellation": 0}})
+    >>> nothing_usable_message({"rows_read": 10, "dropped": {"bad_date": 10, "cancellation": 0}})
     'No usable purchase rows among the 10 read: 10 rows with an unreadable date.'
     """
     reasons = sorted(report["dropped"].items(), key=lambda item: -item[1])
@@ -105,7 +105,9 @@ def _nothing_usable_message(report: dict) -> str:
     return f"No usable purchase rows among the {read:,} read: {'; '.join(counts)}."
 
 
-def _missing_customer_message(frame: pd.DataFrame) -> str:
+def missing_customer_message(frame: pd.DataFrame) -> str:
+    """Which columns the file has, when none of them names the customer (any table with
+    ``columns``, so the Spark engine says the same)."""
     names = [str(column) for column in frame.columns]
     columns = ", ".join(names[:MAX_LISTED_COLUMNS])
     if len(names) > MAX_LISTED_COLUMNS:
@@ -184,7 +186,7 @@ def _prepare_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> Prep
     purchases, report = clean_transactions(frame, roles)
     report["rows_read"] = len(frame)
     if purchases.empty:
-        raise DataError(_nothing_usable_message(report))
+        raise DataError(nothing_usable_message(report))
     customers = derive_rfm(purchases)
     kinds = {c: c.lower() for c in customers.columns}
     products = purchases.dropna(subset=["product"])[["customer", "basket", "product"]]

@@ -10,7 +10,7 @@ arules' ``is.redundant``), and what it means in a sentence.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import combinations
@@ -26,6 +26,9 @@ from analytics.mining import RawRule, check_thresholds, min_count, mine_coded
 from analytics.progress import Report, ignore, part
 from analytics.sentences import rule_sentence
 
+#: A rule with item names: antecedent, consequent, and the counts of baskets holding the
+#: whole rule, the antecedent and the consequent.
+NamedRule = tuple[tuple[str, ...], tuple[str, ...], int, int, int]
 #: Rules measured between two progress reports (each report may cancel the work).
 REPORT_EVERY = 50_000
 #: Segment number used for rules over all customers together.
@@ -202,19 +205,36 @@ def _job_count(n_jobs: int | None, n_groups: int, n_entries: int) -> int:
 def _rules_frame(
     segment: int, name: str, n_baskets: int, raw: list[RawRule], baskets: Baskets
 ) -> pd.DataFrame:
-    if not raw:
+    products = baskets.products.tolist()
+    named = [
+        (tuple(products[i] for i in lhs), tuple(products[i] for i in rhs), *counts)
+        for lhs, rhs, *counts in raw
+    ]
+    return rule_frame(segment, name, n_baskets, named)
+
+
+def rule_frame(segment: int, name: str, n_baskets: int, rules: Sequence[NamedRule]) -> pd.DataFrame:
+    """One group's rules with their measures and redundancy flags, from exact counts.
+
+    Both engines end here, so a rule gets the same measures whichever engine
+    counted it; ``lift_vs_all`` and ``sentence`` are added later.
+
+    >>> rule_frame(0, "Young", 4, [(("tea",), ("jam",), 2, 2, 3)])[["support", "lift"]]
+       support      lift
+    0      0.5  1.333333
+    """
+    if not rules:
         return _empty_rules()
-    lhs, rhs, count, lhs_count, rhs_count = zip(*raw, strict=True)
+    lhs, rhs, count, lhs_count, rhs_count = zip(*rules, strict=True)
     count, lhs_count, rhs_count = (
         np.asarray(c, dtype=np.int64) for c in (count, lhs_count, rhs_count)
     )
-    products = baskets.products.tolist()
     frame = pd.DataFrame(
         {
             "segment": segment,
             "segment_name": name,
-            "antecedent": [tuple(products[i] for i in items) for items in lhs],
-            "consequent": [tuple(products[i] for i in items) for items in rhs],
+            "antecedent": list(lhs),
+            "consequent": list(rhs),
             "count": count,
             "antecedent_count": lhs_count,
             "consequent_count": rhs_count,
@@ -288,8 +308,12 @@ def _add_lift_vs_all(
             a, b = [codes[x] for x in key[0]], [codes[x] for x in key[1]]
             known[key] = counter.count(a + b) * n / (counter.count(a) * counter.count(b))
         overall[i] = known[key]
-    rules = rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall))
-    rules["sentence"] = [
+    return add_sentences(rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall)))
+
+
+def add_sentences(rules: pd.DataFrame) -> pd.DataFrame:
+    """Each rule in words, as the dashboard and rules.csv show it."""
+    sentences = [
         rule_sentence(*row)
         for row in zip(
             rules["segment_name"],
@@ -301,7 +325,7 @@ def _add_lift_vs_all(
             strict=True,
         )
     ]
-    return rules
+    return rules.assign(sentence=sentences)
 
 
 def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:

@@ -124,7 +124,7 @@ def segment_customers(
     [1, 1, 0, 0, 0]
     """
     matrix = feature_matrix(customers, features, scale)
-    _check_k(k, len(customers))
+    check_k(k, len(customers))
     with warnings.catch_warnings():
         # Fewer distinct customers than k: KMeans warns and we explain below.
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -136,20 +136,22 @@ def segment_customers(
     distinct = len(np.unique(model.labels_))
     if distinct < k:
         raise DataError(_too_alike_message(matrix, distinct, features, k))
-    order = _size_order(model.labels_, model.cluster_centers_)
+    order = size_order(np.bincount(model.labels_, minlength=k), model.cluster_centers_)
     labels = order[model.labels_]
     centroids = customers[features].groupby(labels).mean()
     return Segmentation(
         labels=pd.Series(labels, index=customers.index, name="segment"),
         centroids=centroids,
         inertia=float(model.inertia_),
-        silhouette=_silhouette(matrix, labels, random_state),
+        silhouette=mean_silhouette(matrix, labels, random_state),
         features=list(features),
         scaled=scale,
     )
 
 
-def _check_k(k: int, n_customers: int) -> None:
+def check_k(k: int, n_customers: int) -> None:
+    """Refuse a K that is not a whole number of at least 2 or exceeds the customers;
+    shared by both engines so both refuse with the same sentence."""
     if not isinstance(k, int | np.integer) or k < 2:
         raise DataError(f"The number of segments must be a whole number of at least 2, not {k}.")
     if n_customers < k:
@@ -185,16 +187,22 @@ def _too_alike_message(matrix: np.ndarray, groups: int, features: list[str], k: 
     )
 
 
-def _size_order(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Map KMeans' arbitrary labels to ranks by size (descending), then by centroid."""
-    sizes = np.bincount(labels, minlength=len(centers))
+def size_order(sizes: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Map KMeans' arbitrary labels to ranks by size (descending), then by centroid.
+
+    ``sizes[c]`` is the number of customers with label ``c``. Both engines number
+    segments this way, so the same partition gets the same numbers and colours.
+
+    >>> size_order(np.array([2, 5, 2]), np.array([[1.0], [0.0], [-1.0]])).tolist()
+    [2, 0, 1]
+    """
     keys = sorted(range(len(centers)), key=lambda c: (-sizes[c], tuple(centers[c])))
     order = np.empty(len(centers), dtype=int)
     order[keys] = np.arange(len(centers))
     return order
 
 
-def _silhouette(matrix: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
+def mean_silhouette(matrix: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
     """Mean silhouette, sampled above ``SILHOUETTE_SAMPLE`` customers; None if undefined."""
     distinct = len(np.unique(labels))
     if distinct < 2 or distinct >= len(labels):

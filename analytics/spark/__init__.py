@@ -1,0 +1,12 @@
+"""The Spark engine: the same analysis as the local engine, for data that outgrows one process.
+
+Spark reads the file itself (CSV or Parquet, local or on a distributed file
+system), derives the customer features, clusters with ``pyspark.ml`` KMeans and
+mines each segment with FPGrowth; only small results (profiles, rules, top
+products and, up to a size, the segments table) come back to the driver.
+
+pyspark is an optional extra (``requirements-spark.txt``) that needs Java, so
+no module here imports it at import time: ``import analytics`` and the local
+engine work without it, and choosing this engine without it installed gives
+one sentence (``session.require_pyspark``).
+"""
