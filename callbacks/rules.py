@@ -6,7 +6,7 @@ import uuid
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, dcc, no_update, set_props
+from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
 
 import figures
 import ids
@@ -232,10 +232,10 @@ def update_products(segment, computed, basket, settings, active):
     except (DataError, storage.DatasetNotFound):
         return go.Figure(), go.Figure()
     names = dict(zip(products["segment"], products["segment_name"], strict=True))
-    return (
-        figures.products_bar(products, segment, names.get(segment, ALL_CUSTOMERS_NAME)),
-        figures.products_bar(products, ALL_CUSTOMERS, ALL_CUSTOMERS_NAME),
-    )
+    shown = figures.products_bar(products, segment, names.get(segment, ALL_CUSTOMERS_NAME))
+    if set(ctx.triggered_prop_ids) == {f"{ids.RULES_SEGMENT}.value"}:
+        return shown, no_update  # picking a segment leaves everyone's products as drawn
+    return shown, figures.products_bar(products, ALL_CUSTOMERS, ALL_CUSTOMERS_NAME)
 
 
 def download_rules(_clicks, support, confidence, lift, length, basket, settings, active):

@@ -304,6 +304,18 @@ def test_rules_filtered_for_thresholds_are_kept_for_the_next_click(user, dataset
     assert filtered == [1]  # new thresholds: filtered once from the stored mining
 
 
+def test_picking_a_segment_redraws_only_its_products(user, dataset):
+    thresholds = (0.05, 0.5, 1.0, 3)
+    rules_view(thresholds, "customer", True, None, "any", -1, SETTINGS, dataset)
+    computed, _, _ = rules.ask_for_rules(*thresholds, "customer", [], SETTINGS, dataset)
+    args = (computed, "customer", SETTINGS, dataset)
+    picked = triggered("rules-segment.value", 0, rules.update_products, 0, *args)
+    drawn = triggered("rules-computed.data", computed, rules.update_products, 0, *args)
+    assert picked[1] is no_update and drawn[1] is not no_update
+    assert picked[0].to_json() == drawn[0].to_json()
+    assert len(drawn[1].data[0].y) > 0
+
+
 def test_an_answer_to_an_earlier_choice_is_ignored(user, dataset):
     earlier = {**SETTINGS, "k": 4}
     computed = {"request": {"settings": earlier, "dataset": dataset}}
