@@ -35,7 +35,7 @@ from analytics.prepare import prepare
 from analytics.rules import RuleParams
 from bench.compare import rule_sets, segment_overlap
 from bench.generate import SIZES
-from bench.measure import Run, measure, tree_rss, wait_for_quiet
+from bench.measure import Run, add_quiet_options, measure, tree_rss, wait_for_quiet
 from bench.run import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,13 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--spark-master", default="local[*]")
     parser.add_argument("--spark-conf", action="append", default=None, metavar="KEY=VALUE")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
-    parser.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=0.0,
-        help="before each run, wait up to this many seconds for the machine to be idle",
-    )
-    parser.add_argument("--quiet-below", type=float, default=10.0, help="idle: CPU use under %%")
+    add_quiet_options(parser)
     parser.add_argument("--child", choices=["local", "spark"], help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)

@@ -41,7 +41,7 @@ from analytics.sample import generate_sample
 from bench import spy
 from bench.dash_client import DashError, DashUser, LiveServer, Timing
 from bench.live_server import REPO, free_port
-from bench.measure import busy_cpu_seconds, wait_for_quiet
+from bench.measure import add_quiet_options, busy_cpu_seconds, wait_for_quiet
 
 #: The issue's target for the 95th percentile of a drill-down click.
 TARGET_SECONDS = 0.300
@@ -272,14 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(on average; 0: none, every user sends its next request at once)",
     )
     parser.add_argument("--profile", type=Path, help="record the workers with py-spy into DIR")
-    parser.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=0.0,
-        help="first wait up to this many seconds "
-        "until the machine's CPU use is under --quiet-below %% (for shared machines)",
-    )
-    parser.add_argument("--quiet-below", type=float, default=20.0)
+    add_quiet_options(parser, below=20.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
     parser.add_argument(
         "--celery",

@@ -11,6 +11,7 @@ largest peak of any child so far, not of this one.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -65,6 +66,17 @@ def measure(command: list[str], cwd: Path, out: Path, timeout: float) -> Run:
     summary = json.loads((out / "summary.json").read_text()) if status == "ok" else None
     others = max(0.0, busy - usage.ru_utime - usage.ru_stime) / (wall * (os.cpu_count() or 1))
     return Run(status, wall, peak, summary, out, others)
+
+
+def add_quiet_options(parser: argparse.ArgumentParser, below: float = 10.0) -> None:
+    """``--quiet-wait`` and ``--quiet-below``: on a shared machine, wait for it to be idle."""
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        help="before each run, wait up to this many seconds for the machine to be idle",
+    )
+    parser.add_argument("--quiet-below", type=float, default=below, help="idle: CPU use under %%")
 
 
 def wait_for_quiet(below: float, longest: float) -> float:

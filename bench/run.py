@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.compare import rule_comparison
 from bench.generate import SIZES
-from bench.measure import Run, measure, wait_for_quiet
+from bench.measure import Run, add_quiet_options, measure, wait_for_quiet
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -56,13 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baseline-timeout", type=float, default=1800.0, help="seconds")
     parser.add_argument("--ours-timeout", type=float, default=1800.0, help="seconds")
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender (median shown)")
-    parser.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=0.0,
-        help="before each run, wait up to this many seconds for the machine to be idle",
-    )
-    parser.add_argument("--quiet-below", type=float, default=10.0, help="idle: CPU use under %%")
+    add_quiet_options(parser)
     return parser
 
 
