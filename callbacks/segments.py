@@ -120,7 +120,10 @@ def update_charts(computed, x, y, selected, settings):
     if request["settings"] != settings:
         return (no_update,) * 6  # an answer to an earlier choice
     if set(ctx.triggered_prop_ids) == {f"{ids.SELECTED_SEGMENT}.data"}:
-        return (*_restyle_selection(settings["k"], selected), *(no_update,) * 4)
+        k = settings.get("k")
+        if not isinstance(k, int) or not layout.MIN_K <= k <= layout.MAX_K:
+            return (no_update,) * 6  # a forged K: no patch of a billion traces
+        return (*_restyle_selection(k, selected), *(no_update,) * 4)
     try:
         result = results.segments(
             current_owner(), request["dataset"], segment_params(request["settings"])

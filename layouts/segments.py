@@ -10,6 +10,9 @@ from layouts.frame import job_progress
 
 GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
+#: The K the slider offers.
+MIN_K, MAX_K = 2, 15
+
 
 def segments_page() -> html.Div:
     return html.Div(
@@ -113,12 +116,12 @@ def controls() -> dbc.Card:
                         [
                             dbc.Label("Number of segments (K)"),
                             dcc.Slider(
-                                2,
-                                15,
+                                MIN_K,
+                                MAX_K,
                                 1,
                                 value=5,
                                 id=ids.K_SLIDER,
-                                marks={k: str(k) for k in range(2, 16)},
+                                marks={k: str(k) for k in range(MIN_K, MAX_K + 1)},
                             ),
                         ],
                         md=8,

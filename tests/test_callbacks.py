@@ -158,6 +158,14 @@ def test_a_selection_restyles_the_drawn_charts_without_redrawing(user, dataset):
     assert pull["params"]["value"] == list(full[1].data[0].pull) == [0, 0.12, 0]
 
 
+def test_a_forged_k_gets_no_restyle(user, dataset):
+    forged = {**SETTINGS, "k": 10**9}
+    computed = {"request": {"settings": forged, "dataset": dataset}}
+    draw = segments.update_charts
+    answer = triggered("state-selected-segment.data", 1, draw, computed, "Age", "Income", 1, forged)
+    assert all(item is no_update for item in answer)
+
+
 def test_selecting_by_pie_and_scatter_click(user):
     pie_click = {"points": [{"customdata": 2}]}
     scatter_click = {"points": [{"customdata": [1, "C7"]}]}
