@@ -9,7 +9,7 @@ sends the callbacks of one change at once, and polls background callbacks
 until their job ends. On top of that it has one method per flow of the app
 (upload, open, segment, mine rules, drill-down clicks, downloads), named
 after what a person does on the page. ``LiveServer`` (``bench/live_server.py``,
-re-exported here) runs the server: ``gunicorn wsgi:app`` in a subprocess.
+re-exported here) runs the server: ``gunicorn basket_segments.wsgi:app`` in a subprocess.
 
 Example::
 
@@ -40,11 +40,11 @@ from typing import Any
 
 import requests
 
-import ids
-from analytics.rules import ALL_CUSTOMERS
-from auth import CSRF_COOKIE
+from basket_segments import ids
+from basket_segments.analytics.rules import ALL_CUSTOMERS
+from basket_segments.auth import CSRF_COOKIE
+from basket_segments.config import DEFAULTS
 from bench.live_server import LiveServer, free_port
-from config import DEFAULTS
 
 __all__ = ["Answer", "Callback", "DashError", "DashUser", "LiveServer", "Timing", "free_port"]
 

@@ -28,11 +28,11 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.cli import write_results
-from analytics.loading import read_source
-from analytics.pipeline import AnalysisOptions, analyze
-from analytics.prepare import prepare
-from analytics.rules import RuleParams
+from basket_segments.analytics.cli import write_results
+from basket_segments.analytics.loading import read_source
+from basket_segments.analytics.pipeline import AnalysisOptions, analyze
+from basket_segments.analytics.prepare import prepare
+from basket_segments.analytics.rules import RuleParams
 from bench.compare import rule_sets, segment_overlap
 from bench.generate import SIZES
 from bench.measure import Run, add_quiet_options, measure, tree_rss, wait_for_quiet
@@ -110,9 +110,9 @@ def run_local(data: str, options: AnalysisOptions, meter: StageMeter):
 
 
 def run_spark(data: str, options: AnalysisOptions, meter: StageMeter, args: argparse.Namespace):
-    from analytics.cli import _spark_conf
-    from analytics.spark.engine import analyze_spark
-    from analytics.spark.session import spark_session
+    from basket_segments.analytics.cli import _spark_conf
+    from basket_segments.analytics.spark.engine import analyze_spark
+    from basket_segments.analytics.spark.session import spark_session
 
     with spark_session(args.spark_master, _spark_conf(args.spark_conf)) as spark:
         meter.lap("start")

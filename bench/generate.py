@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from analytics.sample import generate_sample
+from basket_segments.analytics.sample import generate_sample
 
 OUT = Path(__file__).resolve().parent / "out"
 #: Draws per customer; with bundles and duplicates removed this gives ~10 rows per customer.

@@ -1,4 +1,5 @@
-"""``gunicorn wsgi:app`` in a subprocess, for load runs and tests with real worker processes.
+"""``gunicorn basket_segments.wsgi:app`` in a subprocess, for load runs and tests with real
+worker processes.
 
 ``LiveServer`` starts gunicorn on a free port of 127.0.0.1 with a given
 instance folder and environment, waits until every worker answers, and stops
@@ -32,7 +33,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``gunicorn wsgi:app`` on 127.0.0.1 with ``workers`` processes, as a context manager.
+    """``gunicorn basket_segments.wsgi:app`` on 127.0.0.1 with ``workers`` processes, as a
+    context manager.
 
     Parameters
     ----------
@@ -88,7 +90,7 @@ class LiveServer:
             sys.executable,
             "-m",
             "gunicorn",
-            "wsgi:app",
+            "basket_segments.wsgi:app",
             f"--bind=127.0.0.1:{self.port}",
             f"--workers={self.workers}",
             "--worker-class=gthread",

@@ -1,6 +1,6 @@
 """Load test: many users at once on gunicorn, with latencies and a cross-user leak check.
 
-Starts ``gunicorn wsgi:app`` on a fresh temporary instance folder, signs up
+Starts ``gunicorn basket_segments.wsgi:app`` on a fresh temporary instance folder, signs up
 ``--users`` users and lets each, in its own thread, run ``--rounds`` rounds of:
 log in, upload its own generated dataset, segment it, click each segment,
 download the membership, mine rules, pick each segment on the Rules page,
@@ -36,8 +36,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also run as a file
 
-import ids
-from analytics.sample import generate_sample
+from basket_segments import ids
+from basket_segments.analytics.sample import generate_sample
 from bench import spy
 from bench.dash_client import DashError, DashUser, LiveServer, Timing
 from bench.live_server import REPO, free_port
@@ -317,7 +317,17 @@ def celery_workers(instance: Path, processes: int):
         "FLASK_BACKGROUND_MANAGER": "celery",
         "FLASK_CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0",
     }
-    command = ["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "worker", "worker"]
+    command = [
+        "nice",
+        "-n",
+        "10",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "basket_segments.worker",
+        "worker",
+    ]
     worker = subprocess.Popen(
         [*command, f"--concurrency={processes}", "-l", "warning"],
         cwd=REPO,

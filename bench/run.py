@@ -79,7 +79,16 @@ def contender_commands(data: Path, size: str, args: argparse.Namespace) -> dict[
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     ours, baseline = OUT / size / "ours", OUT / size / "baseline"
     return {
-        "ours": [sys.executable, "-m", "analytics", "analyze", *shared, *jobs, "--out", str(ours)],
+        "ours": [
+            sys.executable,
+            "-m",
+            "basket_segments.analytics",
+            "analyze",
+            *shared,
+            *jobs,
+            "--out",
+            str(ours),
+        ],
         "baseline": [sys.executable, "bench/baseline.py", *shared, "--out", str(baseline)],
     }
 
@@ -120,10 +129,10 @@ def _ratio(theirs: float, mine: float, prefix: str = "") -> str:
 
 
 def code_fingerprint() -> str:
-    """Short hash of analytics/*.py: that package changes between runs, sometimes during
-    one, and a report must say which code it measured."""
+    """Short hash of basket_segments/analytics/*.py: that package changes between runs,
+    sometimes during one, and a report must say which code it measured."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "analytics").glob("*.py")):
+    for path in sorted((ROOT / "basket_segments" / "analytics").glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -143,7 +152,7 @@ def header(
         f"max_length={args.max_length}, ours --jobs {args.jobs or 'default'}",
         f"machine: {os.cpu_count()} CPUs, {memory:.1f} GiB RAM, Python {platform.python_version()}",
         f"packages: {versions}",
-        f"analytics code (sha256 of analytics/*.py): {code}",
+        f"analytics code (sha256 of basket_segments/analytics/*.py): {code}",
         f"ours: {ours.status}; baseline: {baseline.status}",
         "",
     ]

@@ -10,8 +10,8 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from flask_login import login_user
 
-from accounts import User, db
-from callbacks import data, rules, segments
+from basket_segments.accounts import User, db
+from basket_segments.callbacks import data, rules, segments
 
 
 @contextmanager

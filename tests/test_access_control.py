@@ -16,15 +16,15 @@ from typing import Any
 import pytest
 from dash.development.base_component import Component
 
-import storage
-from accounts import User, db
-from app import DASH_EXTENSION, create_app
-from callbacks import rules as rules_callbacks
-from layouts import customers as customers_layout
-from layouts import data as data_layout
-from layouts import rules as rules_layout
-from layouts import segments as segments_layout
-from layouts.frame import PAGES, serve_layout
+from basket_segments import storage
+from basket_segments.accounts import User, db
+from basket_segments.app import DASH_EXTENSION, create_app
+from basket_segments.callbacks import rules as rules_callbacks
+from basket_segments.layouts import customers as customers_layout
+from basket_segments.layouts import data as data_layout
+from basket_segments.layouts import rules as rules_layout
+from basket_segments.layouts import segments as segments_layout
+from basket_segments.layouts.frame import PAGES, serve_layout
 from tests.callbacks_support import logged_in_as
 from tests.conftest import PASSWORD, make_config
 from tests.test_callbacks import SETTINGS, rules_view, segment_charts

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts import User, db
-from app import create_app
+from basket_segments.accounts import User, db
+from basket_segments.app import create_app
 from tests.conftest import PASSWORD, make_config
 
 

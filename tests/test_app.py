@@ -5,9 +5,9 @@ import multiprocessing
 import os
 from pathlib import Path
 
-import storage
-from accounts import db
-from app import DASH_EXTENSION, create_app
+from basket_segments import storage
+from basket_segments.accounts import db
+from basket_segments.app import DASH_EXTENSION, create_app
 from tests.conftest import make_config
 
 

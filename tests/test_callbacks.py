@@ -7,8 +7,8 @@ import json
 import pytest
 from dash import no_update
 
-import storage
-from callbacks import customers, data, frame, rules, segments
+from basket_segments import storage
+from basket_segments.callbacks import customers, data, frame, rules, segments
 from tests.callbacks_support import (
     logged_in_as,
     rules_view,
@@ -272,7 +272,7 @@ def test_anonymous_callbacks_are_refused(app):
 
 
 def test_over_size_upload_is_explained(tmp_path):
-    from app import create_app
+    from basket_segments.app import create_app
     from tests.conftest import make_config
 
     small = create_app(make_config(tmp_path, MAX_UPLOAD_MB=0.001))
@@ -297,7 +297,7 @@ def test_stored_results_are_shown_without_a_job(user, dataset):
 
 
 def test_rules_filtered_for_thresholds_are_kept_for_the_next_click(user, dataset, monkeypatch):
-    import results
+    from basket_segments import results
 
     thresholds = (0.05, 0.5, 1.0, 3)
     first = rules_view(thresholds, "customer", True, None, "any", -1, SETTINGS, dataset)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app import create_app
+from basket_segments.app import create_app
 from tests.conftest import REPO, make_config
 from tests.test_jobs import run_suggest_k_job
 
@@ -62,7 +62,17 @@ def worker(celery_config):
         "FLASK_CELERY_BROKER_URL": celery_config["CELERY_BROKER_URL"],
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "-l", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "basket_segments.worker",
+            "worker",
+            "--pool=solo",
+            "-l",
+            "warning",
+        ],
         cwd=REPO,
         env=env,
     )

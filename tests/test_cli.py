@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from analytics.cli import main
+from basket_segments.analytics.cli import main
 from tests.conftest import REPO
 
 RESULT_FILES = {"segments.csv", "profiles.csv", "rules.csv", "top_products.csv", "summary.json"}
@@ -111,7 +111,15 @@ def test_bad_files_exit_non_zero_without_traceback(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
     run = subprocess.run(
-        [sys.executable, "-m", "analytics", "analyze", str(path), "--out", str(tmp_path / "o")],
+        [
+            sys.executable,
+            "-m",
+            "basket_segments.analytics",
+            "analyze",
+            str(path),
+            "--out",
+            str(tmp_path / "o"),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

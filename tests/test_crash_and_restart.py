@@ -17,8 +17,8 @@ from pathlib import Path
 
 import psutil
 
-import ids
-from analytics.sample import generate_sample
+from basket_segments import ids
+from basket_segments.analytics.sample import generate_sample
 from bench.dash_client import DashUser, LiveServer
 from tests.conftest import database_url
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-import storage
-from app import create_app
+from basket_segments import storage
+from basket_segments.app import create_app
 from tests.callbacks_support import logged_in_as
 from tests.conftest import make_config
 from tests.test_callbacks import (
@@ -190,7 +190,7 @@ def test_an_unexpected_failure_says_so_without_a_traceback(tmp_path, monkeypatch
 
 
 def test_a_background_job_that_fails_unexpectedly_says_so(tmp_path, monkeypatch):
-    import results
+    from basket_segments import results
 
     app = production_app(tmp_path)
     client = app.test_client()
@@ -208,7 +208,7 @@ def test_a_background_job_that_fails_unexpectedly_says_so(tmp_path, monkeypatch)
 
 
 def test_error_pages_show_no_stack_trace(tmp_path, monkeypatch):
-    import accounts
+    from basket_segments import accounts
 
     app = production_app(tmp_path)
 

@@ -28,12 +28,11 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-import results
-import storage
-from analytics.cli import main
-from analytics.prepare import PreparedData
-from app import create_app
-from callbacks import rules
+from basket_segments import results, storage
+from basket_segments.analytics.cli import main
+from basket_segments.analytics.prepare import PreparedData
+from basket_segments.app import create_app
+from basket_segments.callbacks import rules
 from tests.callbacks_support import (
     logged_in_as,
     rules_view,
@@ -251,7 +250,13 @@ def check_cli_results(out: Path, expected: Accepted, printed: str) -> None:
 @pytest.mark.parametrize("case", case_params(SUBPROCESS_CASES))
 def test_cli_entry_point_prints_no_traceback(case: Case, corpus_files, tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "analytics", "analyze", str(corpus_files[case.name])]
+    command = [
+        sys.executable,
+        "-m",
+        "basket_segments.analytics",
+        "analyze",
+        str(corpus_files[case.name]),
+    ]
     run = subprocess.run(
         [*command, "--k", str(ANALYSIS_K), "--out", str(out)],
         cwd=REPO,
@@ -272,7 +277,7 @@ def test_cli_out_of_memory(monkeypatch, tmp_path, capsys):
     def too_big(*_args, **_kwargs):
         raise MemoryError
 
-    monkeypatch.setattr("analytics.cli.load_dataset", too_big)
+    monkeypatch.setattr("basket_segments.analytics.cli.load_dataset", too_big)
     path = tmp_path / "huge.csv"
     path.write_text(table_text(shop_rows()))
     assert main(["analyze", str(path), "--out", str(tmp_path / "out")]) == 2

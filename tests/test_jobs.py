@@ -8,9 +8,7 @@ import time
 
 import pytest
 
-import auth
-import jobs
-import storage
+from basket_segments import auth, jobs, storage
 from tests.test_callbacks import TABLE
 
 SETTINGS = {"features": ["Age", "Income"], "k": 3, "scale": True}
@@ -116,7 +114,7 @@ def test_the_owner_hook_reads_the_logged_in_user(app):
 
 
 def test_unknown_manager_setting_is_refused(tmp_path):
-    from app import create_app
+    from basket_segments.app import create_app
     from tests.conftest import make_config
 
     with pytest.raises(ValueError, match="BACKGROUND_MANAGER"):
@@ -153,7 +151,7 @@ def end_id_of_page(client) -> str:
 def run_suggest_k_job(app, client, timeout: float = 60) -> tuple[dict, dict, list]:
     """Store a dataset for the client's user "ana", start Suggest K through Dash's endpoint
     and poll it as the browser does; returns the start answer, the last answer, the progress."""
-    from accounts import User, db
+    from basket_segments.accounts import User, db
 
     with app.app_context():
         user_id = str(db.session.scalar(db.select(User).filter_by(username="ana")).id)

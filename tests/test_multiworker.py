@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-import ids
-from analytics.sample import generate_sample
+from basket_segments import ids
+from basket_segments.analytics.sample import generate_sample
 from bench.dash_client import DashUser, LiveServer
 from tests.conftest import database_url
 

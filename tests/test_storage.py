@@ -5,9 +5,9 @@ import os
 import pandas as pd
 import pytest
 
-import storage
-from analytics.errors import DataError
-from app import create_app
+from basket_segments import storage
+from basket_segments.analytics.errors import DataError
+from basket_segments.app import create_app
 from tests.conftest import make_config
 
 TABLE = b"CustomerID,Age,Income,Product\n1,30,40,bread\n1,30,40,milk\n2,41,70,milk\n3,50,20,tea\n"

@@ -28,7 +28,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from app import init_dashboard
+from basket_segments.app import init_dashboard
 
 db = SQLAlchemy()
 

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from analytics.cli import choose_engine, main
-from analytics.errors import DataError
-from analytics.spark import engine
-from analytics.spark.reading import file_format
-from analytics.spark.session import MISSING_PYSPARK, out_of_memory_in_words
+from basket_segments.analytics.cli import choose_engine, main
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.spark import engine
+from basket_segments.analytics.spark.reading import file_format
+from basket_segments.analytics.spark.session import MISSING_PYSPARK, out_of_memory_in_words
 from tests.conftest import REPO
 
 
@@ -25,7 +25,8 @@ def no_pyspark(monkeypatch):
 
 def test_importing_the_package_and_the_cli_never_imports_pyspark():
     code = (
-        "import sys, analytics.cli, analytics.pipeline, analytics.spark.engine; "
+        "import sys, basket_segments.analytics.cli, basket_segments.analytics.pipeline, "
+        "basket_segments.analytics.spark.engine; "
         "print('pyspark' in sys.modules)"
     )
     run = subprocess.run(

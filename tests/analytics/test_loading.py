@@ -5,9 +5,9 @@ import io
 import pandas as pd
 import pytest
 
-from analytics.errors import DataError
-from analytics.loading import read_source
-from analytics.prepare import load_dataset
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.loading import read_source
+from basket_segments.analytics.prepare import load_dataset
 
 TABLE = "CustomerID,Age,Annual Income (k$),Product\n1,30,40,bread\n1,30,40,milk\n2,41,70,milk\n"
 
@@ -125,7 +125,7 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_zip_bomb_excel_is_refused_before_unpacking(tmp_path, monkeypatch):
-    monkeypatch.setattr("analytics.loading.MAX_EXCEL_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr("basket_segments.analytics.loading.MAX_EXCEL_UNPACKED_BYTES", 1000)
     frame = pd.DataFrame({"CustomerID": range(500), "Age": range(500)})
     frame.to_excel(tmp_path / "big.xlsx", index=False)
     with pytest.raises(DataError, match="would unpack"):

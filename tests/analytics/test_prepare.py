@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from analytics.cleaning import describe_report
-from analytics.errors import DataError
-from analytics.prepare import load_dataset
+from basket_segments.analytics.cleaning import describe_report
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.prepare import load_dataset
 
 
 @pytest.fixture(scope="module")

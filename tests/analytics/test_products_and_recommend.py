@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
-from analytics.baskets import build_baskets
-from analytics.products import top_products
-from analytics.recommend import recommend_for_customer, recommend_for_segment
-from analytics.rules import ALL_CUSTOMERS, RuleParams, mine_rules
-from analytics.sample import generate_sample
+from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.products import top_products
+from basket_segments.analytics.recommend import recommend_for_customer, recommend_for_segment
+from basket_segments.analytics.rules import ALL_CUSTOMERS, RuleParams, mine_rules
+from basket_segments.analytics.sample import generate_sample
 
 PURCHASES = pd.DataFrame(
     {

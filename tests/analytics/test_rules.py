@@ -8,12 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import mining, rules
-from analytics.baskets import build_baskets
-from analytics.errors import DataError
-from analytics.prepare import load_dataset
-from analytics.rules import ALL_CUSTOMERS, RuleBook, RuleParams, filter_rules, mine_rules
-from analytics.sample import generate_sample
+from basket_segments.analytics import mining, rules
+from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.prepare import load_dataset
+from basket_segments.analytics.rules import (
+    ALL_CUSTOMERS,
+    RuleBook,
+    RuleParams,
+    filter_rules,
+    mine_rules,
+)
+from basket_segments.analytics.sample import generate_sample
 from tests.analytics.brute_force import brute_force_rules, confidence_of
 
 

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.baskets import build_baskets
-from analytics.errors import DataError
-from analytics.pipeline import AnalysisOptions, analyze
-from analytics.prepare import load_dataset
-from analytics.sample import SAMPLE_COLUMNS, generate_sample
+from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.pipeline import AnalysisOptions, analyze
+from basket_segments.analytics.prepare import load_dataset
+from basket_segments.analytics.sample import SAMPLE_COLUMNS, generate_sample
 
 
 def test_sample_is_deterministic_and_in_the_combined_format():

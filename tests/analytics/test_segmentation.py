@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.errors import DataError
-from analytics.prepare import load_dataset
-from analytics.profiles import profile_segments
-from analytics.segmentation import (
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.prepare import load_dataset
+from basket_segments.analytics.profiles import profile_segments
+from basket_segments.analytics.segmentation import (
     segment_customers,
     silhouette_per_customer,
     suggest_k,

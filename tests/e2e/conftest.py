@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app import DASH_EXTENSION, create_app
+from basket_segments.app import DASH_EXTENSION, create_app
 from tests.conftest import make_config
 
 

@@ -2,7 +2,7 @@
 
 from selenium.webdriver.common.by import By
 
-from app import DASH_EXTENSION
+from basket_segments.app import DASH_EXTENSION
 from examples.host_site import create_app, create_member
 from tests.conftest import host_config
 

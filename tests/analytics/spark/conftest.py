@@ -8,7 +8,7 @@ for a pass.
 
 import pytest
 
-from analytics.spark.session import spark_session
+from basket_segments.analytics.spark.session import spark_session
 
 #: Two cores as on CI, no web UI (a port per test run), few shuffle partitions for tiny data.
 TEST_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}

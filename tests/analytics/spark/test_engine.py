@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from analytics.cli import main
-from analytics.sample import generate_sample
+from basket_segments.analytics.cli import main
+from basket_segments.analytics.sample import generate_sample
 
 pytestmark = pytest.mark.spark
 

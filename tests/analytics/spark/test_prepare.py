@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
-from analytics.errors import DataError
-from analytics.prepare import load_dataset
-from analytics.spark.prepare import prepare_table
-from analytics.spark.reading import read_table
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.prepare import load_dataset
+from basket_segments.analytics.spark.prepare import prepare_table
+from basket_segments.analytics.spark.reading import read_table
 
 pytestmark = pytest.mark.spark
 

@@ -3,12 +3,12 @@
 import pandas as pd
 import pytest
 
-from analytics.baskets import build_baskets
-from analytics.pipeline import AnalysisOptions
-from analytics.prepare import load_dataset
-from analytics.rules import RuleParams, mine_rules
-from analytics.spark.engine import analyze_spark
-from analytics.spark.rules import mine_spark
+from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.pipeline import AnalysisOptions
+from basket_segments.analytics.prepare import load_dataset
+from basket_segments.analytics.rules import RuleParams, mine_rules
+from basket_segments.analytics.spark.engine import analyze_spark
+from basket_segments.analytics.spark.rules import mine_spark
 
 pytestmark = pytest.mark.spark
 

@@ -1,0 +1,28 @@
+"""Basket Segments: customer segments and per-segment association rules, as a Dash dashboard.
+
+A Flask site embeds the dashboard with one call from its own factory::
+
+    from basket_segments import init_dashboard
+
+    init_dashboard(app, url_base_pathname="/analytics/", logout_url="/logout")
+
+``create_app`` builds the standalone server (``python -m basket_segments``).
+Both are imported on first use, so ``python -m basket_segments.analytics``
+(the command line) starts without loading Dash or Flask.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from basket_segments.app import create_app, init_dashboard
+
+__all__ = ["create_app", "init_dashboard"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(import_module("basket_segments.app"), name)
+    raise AttributeError(f"module 'basket_segments' has no attribute {name!r}")

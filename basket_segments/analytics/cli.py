@@ -1,0 +1,278 @@
+"""Command line: ``basket-segments analyze DATA [options] [--engine local|spark]``.
+
+The same as ``python -m basket_segments.analytics analyze ...``.
+
+Writes segments.csv, profiles.csv, rules.csv, top_products.csv and
+summary.json into the output folder and prints one line per stage. Bad input
+ends with one sentence on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pa_csv
+
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.loading import RawTable
+from basket_segments.analytics.pipeline import Analysis, AnalysisOptions, analyze
+from basket_segments.analytics.prepare import PreparedData, load_dataset, prepare
+from basket_segments.analytics.rules import RuleParams
+from basket_segments.analytics.sample import generate_sample
+from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, analyze_spark
+from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
+
+ENGINES = ("local", "spark")
+DEFAULT_ENGINE = "local"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=program_name(sys.argv[0]), description="Segment customers and mine basket rules."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("analyze", help="analyse a data file (CSV, Excel, Parquet)")
+    run.add_argument("data", nargs="?", help="data file; omit with --sample")
+    run.add_argument("--sample", action="store_true", help="use the generated sample data")
+    run.add_argument("--k", default="5", help="number of segments, or 'auto' (default 5)")
+    run.add_argument("--features", nargs="+", help="feature columns (default: all numeric)")
+    run.add_argument("--no-scale", action="store_true", help="do not standardise features")
+    run.add_argument("--min-support", type=float, default=RuleParams.min_support)
+    run.add_argument("--min-confidence", type=float, default=RuleParams.min_confidence)
+    run.add_argument("--min-lift", type=float, default=RuleParams.min_lift)
+    run.add_argument("--max-length", type=int, default=RuleParams.max_length)
+    run.add_argument(
+        "--single-consequent",
+        action="store_true",
+        help="only rules with one product on the right (the arules convention)",
+    )
+    run.add_argument(
+        "--basket",
+        choices=("customer", "invoice"),
+        default="customer",
+        help="a basket is all of a customer's products, or one invoice",
+    )
+    run.add_argument("--no-segments", action="store_true", help="mine all baskets as one group")
+    run.add_argument("--out", default="results", help="output folder (default: results)")
+    run.add_argument("--jobs", type=int, default=None, help="worker processes for mining")
+    run.add_argument(
+        "--n-init",
+        type=int,
+        default=None,
+        help="KMeans restarts (default: 10 up to 20,000 customers, 3 up to 200,000, then 1)",
+    )
+    run.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="local (pandas, scikit-learn; the default) or spark (pyspark; needs "
+        "requirements-spark.txt and Java 17); default: $ANALYTICS_ENGINE, else local",
+    )
+    run.add_argument(
+        "--spark-master",
+        help="Spark master URL, e.g. spark://host:7077; default: $SPARK_MASTER, else the "
+        "spark-submit master, else local[*]",
+    )
+    run.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting for the session, e.g. spark.driver.memory=4g (repeatable)",
+    )
+    run.add_argument(
+        "--segments-out",
+        help="spark: Spark writes the segments table into this new folder (CSV parts, e.g. "
+        "hdfs://...) instead of OUT/segments.csv; done anyway above "
+        f"{COLLECT_SEGMENTS_MAX:,} customers (into OUT/segments/ by default)",
+    )
+    sample = commands.add_parser("sample", help="write the generated sample data as CSV")
+    sample.add_argument("path", help="where to write the CSV")
+    sample.add_argument("--customers", type=int, default=3000)
+    return parser
+
+
+def program_name(argv0: str) -> str:
+    """How the user started us, for usage lines: the console script or ``python -m``.
+
+    >>> program_name("/venv/bin/basket-segments"), program_name("/x/analytics/__main__.py")
+    ('basket-segments', 'python -m basket_segments.analytics')
+    """
+    name = Path(argv0).name
+    return "python -m basket_segments.analytics" if name == "__main__.py" else name
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sample":
+            generate_sample(args.customers).to_csv(args.path, index=False)
+            print(f"wrote {args.path}")
+            return 0
+        return _analyze(args)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except MemoryError:  # no size limit here (your machine, your file), but say so plainly
+        print(
+            "error: not enough memory to analyse this data; try a smaller file or a machine "
+            "with more memory.",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    options = _options(args)
+    if choose_engine(args.engine, os.environ) == "spark":
+        return _analyze_spark(args, options)
+    if args.spark_master or args.spark_conf or args.segments_out:
+        raise DataError("--spark-master, --spark-conf and --segments-out need --engine spark.")
+    started = time.perf_counter()
+    data = _load(args)
+    print(
+        f"load: {data.shape} data, {len(data.customers):,} customers, "
+        f"{len(data.purchases):,} purchase rows ({time.perf_counter() - started:.2f} s)"
+    )
+    result = analyze(data, options, progress=print)
+    result.summary["engine"] = "local"
+    result.summary["timings"] = {
+        "load": round(time.perf_counter() - started, 3) - sum(result.summary["timings"].values()),
+        **result.summary["timings"],
+    }
+    write_results(result, Path(args.out))
+    print(f"wrote {args.out}/ (segments, profiles, rules, top_products, summary)")
+    return 0
+
+
+def choose_engine(engine: str | None, environ: Mapping[str, str]) -> str:
+    """The engine asked for: ``--engine``, else ``ANALYTICS_ENGINE``, else local.
+
+    >>> choose_engine(None, {}), choose_engine(None, {"ANALYTICS_ENGINE": "Spark"})
+    ('local', 'spark')
+    """
+    chosen = (engine or environ.get("ANALYTICS_ENGINE") or DEFAULT_ENGINE).strip().lower()
+    if chosen not in ENGINES:
+        raise DataError(f"ANALYTICS_ENGINE must be local or spark, not '{chosen}'.")
+    return chosen
+
+
+def _analyze_spark(args: argparse.Namespace, options: AnalysisOptions) -> int:
+    """The same analysis on Spark: Spark reads DATA itself (a path or URI)."""
+    if not args.sample and not args.data:
+        raise DataError("Name a data file, or use --sample.")
+    source = generate_sample() if args.sample else args.data
+    out = Path(args.out)
+    started = time.perf_counter()
+    master = args.spark_master or os.environ.get("SPARK_MASTER") or None
+    with spark_session(master, _spark_conf(args.spark_conf)) as spark, out_of_memory_in_words():
+        start = round(time.perf_counter() - started, 3)
+        print(f"spark: {spark.sparkContext.master}, Spark {spark.version} ({start:.2f} s)")
+        result = analyze_spark(
+            spark,
+            source,
+            options,
+            progress=print,
+            segments_out=args.segments_out,
+            large_segments_out=(out / "segments").resolve().as_uri(),
+        )
+    result.summary["timings"] = {"spark_start": start, **result.summary["timings"]}
+    write_results(result, out)
+    print(f"wrote {args.out}/ (segments, profiles, rules, top_products, summary)")
+    return 0
+
+
+def _spark_conf(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` settings as a mapping.
+
+    >>> _spark_conf(["spark.driver.memory=4g"])
+    {'spark.driver.memory': '4g'}
+    """
+    conf = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise DataError(f"--spark-conf takes KEY=VALUE, not '{pair}'.")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
+def _options(args: argparse.Namespace) -> AnalysisOptions:
+    return AnalysisOptions(
+        features=args.features,
+        k=_parse_k(args.k),
+        scale=not args.no_scale,
+        segment=not args.no_segments,
+        basket=args.basket,
+        n_jobs=args.jobs,
+        n_init=_positive(args.n_init, "--n-init"),
+        rules=RuleParams(
+            args.min_support,
+            args.min_confidence,
+            args.min_lift,
+            args.max_length,
+            args.single_consequent,
+        ),
+    )
+
+
+def _load(args: argparse.Namespace) -> PreparedData:
+    if args.sample:
+        return prepare(RawTable(generate_sample().astype(str), False, "sample"))
+    if not args.data:
+        raise DataError("Name a data file, or use --sample.")
+    return load_dataset(args.data)
+
+
+def _positive(value: int | None, option: str) -> int | None:
+    if value is not None and value < 1:
+        raise DataError(f"{option} must be at least 1, not {value}.")
+    return value
+
+
+def _parse_k(text: str) -> int | None:
+    if text == "auto":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise DataError(f"--k must be a whole number or 'auto', not '{text}'.") from None
+
+
+def write_results(result: Analysis, out: Path) -> None:
+    """Write the five result files; rule item lists become JSON lists of strings."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # pyarrow writes the one table as long as the customer list, several times faster.
+        if "segments_path" not in result.summary:  # else Spark wrote it there itself
+            pa_csv.write_csv(
+                pa.Table.from_pandas(result.segments, preserve_index=False), out / "segments.csv"
+            )
+        result.profiles.to_csv(out / "profiles.csv", index=False)
+        rules = result.rules.copy()
+        for column in ("antecedent", "consequent"):
+            if column in rules:
+                rules[column] = rules[column].map(lambda items: json.dumps(list(items)))
+        rules.to_csv(out / "rules.csv", index=False)
+        result.products.to_csv(out / "top_products.csv", index=False)
+        (out / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json))
+    except OSError as error:
+        raise DataError(f"Cannot write results to {out}: {error.strerror}.") from error
+
+
+def _json(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

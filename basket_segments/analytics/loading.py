@@ -1,0 +1,228 @@
+"""Read users' files (CSV and other delimited text, Excel, Parquet, basket lists).
+
+Files arrive as a path or as raw bytes (an upload). We look at the bytes, not
+the file name, to tell the format, because users rename files; and every
+failure becomes a ``DataError`` that names the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from basket_segments.analytics.columns import detect_roles
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.sniffing import SNIFF_BYTES, decode_text, refuse_foreign
+from basket_segments.analytics.table_checks import (
+    MAX_CELL_CHARS,
+    check_header,
+    finish_table,
+    parser_message,
+)
+
+#: Delimiters we accept in text files, in order of preference when ambiguous.
+DELIMITERS = ",;\t|"
+#: Refuse to unpack an Excel file that expands beyond this (zip bombs).
+MAX_EXCEL_UNPACKED_BYTES = 500 * 1024 * 1024
+Source = str | os.PathLike | bytes
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's content before any interpretation.
+
+    ``frame`` holds a table with a header, or, for a basket file (one basket
+    per line, no header), the columns ``basket`` and ``product`` in long form.
+    """
+
+    frame: pd.DataFrame
+    is_basket_file: bool
+    file_format: str
+
+
+def read_source(
+    source: Source, filename: str | None = None, max_cells: int | None = None
+) -> RawTable:
+    """Read a path or uploaded bytes into a ``RawTable``.
+
+    ``max_cells`` caps the values a Parquet file may unpack to: a few hundred
+    kilobytes of repeated values can declare tens of millions of rows. The
+    dashboard sets it from its upload limit; the command line reads any size.
+
+    >>> raw = read_source(b"CustomerID,Age\\n1,30\\n2,41\\n")
+    >>> raw.frame.shape, raw.file_format
+    ((2, 2), 'csv')
+    """
+    data, name = _read_bytes(source, filename)
+    if not data.strip():
+        raise DataError(f"The file {name} is empty.")
+    if data.startswith(b"PK\x03\x04"):
+        return RawTable(_read_excel(data, name), False, "xlsx")
+    if data.startswith(b"PAR1"):
+        return RawTable(_read_parquet(data, name, max_cells), False, "parquet")
+    refuse_foreign(data, name)
+    return _read_text(data, name)
+
+
+def _read_bytes(source: Source, filename: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source), f"'{filename}'" if filename else "uploaded"
+    path = Path(source)
+    name = f"'{filename or path.name}'"
+    try:
+        return path.read_bytes(), name
+    except FileNotFoundError as error:
+        raise DataError(f"The file {path} does not exist.") from error
+    except IsADirectoryError as error:
+        raise DataError(f"{path} is a folder, not a data file.") from error
+    except OSError as error:
+        raise DataError(f"The file {path} cannot be read: {error.strerror}.") from error
+
+
+def _read_excel(data: bytes, name: str) -> pd.DataFrame:
+    _check_workbook(data, name)
+    try:
+        # No header: pandas would rename a repeated column name ("Age.1") without a word.
+        cells = pd.read_excel(
+            io.BytesIO(data), header=None, dtype=str, keep_default_na=False, engine="openpyxl"
+        )
+    except Exception as error:  # openpyxl raises many types for broken files
+        raise DataError(
+            f"The Excel file {name} cannot be read; open it in Excel, save it again "
+            "and upload the new file."
+        ) from error
+    if cells.empty:
+        raise DataError(f"The first sheet of the Excel file {name} is empty.")
+    header = [str(value).strip() or f"Unnamed: {i}" for i, value in enumerate(cells.iloc[0])]
+    frame = cells.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
+    if frame.empty:
+        raise DataError(f"The file {name} has a header but no rows.")
+    return finish_table(frame, name)
+
+
+def _check_workbook(data: bytes, name: str) -> None:
+    """Refuse damaged zips, zip bombs and zips that are not workbooks, before unpacking."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except Exception as error:  # zipfile raises many types for crafted archives
+        raise DataError(f"The file {name} looks like Excel but is damaged or truncated.") from error
+    unpacked = sum(info.file_size for info in entries)
+    if unpacked > MAX_EXCEL_UNPACKED_BYTES:
+        raise DataError(
+            f"The Excel file {name} would unpack to {unpacked / 2**20:,.0f} MB, "
+            "more than we accept; save it as CSV instead."
+        )
+    names = {info.filename for info in entries}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise DataError(
+            f"The file {name} is a zip archive, not an Excel workbook; "
+            "unzip it and upload the table inside."
+        )
+
+
+def _read_parquet(data: bytes, name: str, max_cells: int | None) -> pd.DataFrame:
+    damaged = f"The Parquet file {name} is damaged or truncated; export it again."
+    try:
+        metadata = pq.read_metadata(pa.BufferReader(data))
+    except Exception as error:  # pyarrow raises several types for broken files
+        raise DataError(damaged) from error
+    rows, columns = metadata.num_rows, metadata.num_columns
+    if max_cells is not None and rows * columns > max_cells:
+        raise DataError(
+            f"The Parquet file {name} unpacks to {rows:,} rows of {columns:,} columns, more "
+            f"than the {max_cells:,} values an upload may hold; upload an extract, or analyse "
+            "it with the command line."
+        )
+    try:
+        frame = pd.read_parquet(pa.BufferReader(data))  # zero-copy, faster than BytesIO
+    except Exception as error:
+        raise DataError(damaged) from error
+    return finish_table(frame, name)
+
+
+def _read_text(data: bytes, name: str) -> RawTable:
+    text = decode_text(data, name)
+    head = text[:SNIFF_BYTES]
+    delimiter = sniff_delimiter(head)
+    # newline="": a file with old Mac line endings (\r alone) is read, not refused by csv.
+    sample_rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))[:200]
+    sample_rows = [row for row in sample_rows if row]
+    if _is_basket_file(sample_rows):
+        return RawTable(parse_basket_lines(text, delimiter, name), True, "baskets")
+    check_header(sample_rows[0] if sample_rows else [], name)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+        )
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise DataError(parser_message(str(error), name, delimiter)) from error
+    except pd.errors.EmptyDataError as error:
+        raise DataError(f"The file {name} has no columns.") from error
+    if frame.empty:
+        raise DataError(f"The file {name} has a header but no rows.")
+    return RawTable(finish_table(frame, name), False, "csv")
+
+
+def sniff_delimiter(head: str) -> str:
+    """Guess the delimiter of delimited text; a comma when nothing else fits.
+
+    >>> sniff_delimiter("a;b;c\\n1;2;3\\n")
+    ';'
+    """
+    try:
+        return csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        first_line = head.splitlines()[0] if head else ""
+        counts = {d: first_line.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _is_basket_file(rows: list[list[str]]) -> bool:
+    """One basket per line has no recognisable header and rows of varying length."""
+    if len(rows) < 2 or detect_roles(rows[0]):
+        return False
+    return len({len(row) for row in rows}) > 1
+
+
+def parse_basket_lines(text: str, delimiter: str = ",", name: str = "uploaded") -> pd.DataFrame:
+    """Turn 'one basket per line' text into long form (basket number, product).
+
+    >>> parse_basket_lines("bread,milk\\nmilk\\n").to_dict("list")
+    {'basket': [0, 0, 1], 'product': ['bread', 'milk', 'milk']}
+    """
+    baskets: list[int] = []
+    products: list[str] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, row in enumerate(reader):
+            for item in row:
+                item = item.strip()
+                if len(item) > MAX_CELL_CHARS:
+                    raise _long_value(reader.line_num, name)
+                if item:
+                    baskets.append(number)
+                    products.append(item)
+    except csv.Error as error:  # csv's own limit on a field's length (131,072)
+        raise _long_value(reader.line_num, name) from error
+    return pd.DataFrame({"basket": baskets, "product": products})
+
+
+def _long_value(line: int, name: str) -> DataError:
+    return DataError(
+        f"Line {line:,} of {name} holds a value longer than {MAX_CELL_CHARS:,} characters, "
+        "more than a spreadsheet cell can hold; check its quotes."
+    )

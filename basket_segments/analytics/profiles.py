@@ -1,0 +1,113 @@
+"""Describe segments: size, share, feature means and medians, and a name in words.
+
+A name like "High income, low spending" tells an analyst more at a glance
+than "Segment 3"; it comes from how far each centroid sits from the overall
+mean, in standard deviations, for the features that set the segment apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from basket_segments.analytics.segmentation import (
+    FEATURE_WORDS,
+    NAME_THRESHOLD,
+    Segmentation,
+    feature_matrix,
+)
+
+#: Standard deviations from the mean that make a trait "very" pronounced.
+VERY_THRESHOLD = 1.5
+#: Where "very" + the usual word reads badly.
+VERY_WORDS = {"age": ("very young", "senior"), "recency": ("very recent", "long lapsed")}
+
+
+def profile_segments(
+    customers: pd.DataFrame,
+    segmentation: Segmentation,
+    feature_kinds: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per segment: segment, name, size, share, then mean and median per feature.
+
+    >>> from basket_segments.analytics.segmentation import segment_customers
+    >>> customers = pd.DataFrame({"Age": [20.0, 22, 60, 62, 61]}, index=list("abcde"))
+    >>> seg = segment_customers(customers, ["Age"], k=2)
+    >>> profile_segments(customers, seg, {"Age": "age"})[["segment", "name", "size"]]
+       segment   name  size
+    0        0  Older     3
+    1        1  Young     2
+    """
+    features = segmentation.features
+    grouped = customers[features].groupby(segmentation.labels)
+    sizes = grouped.size()
+    table = pd.DataFrame({"segment": sizes.index, "size": sizes.to_numpy()})
+    table["share"] = table["size"] / table["size"].sum()
+    means, medians = grouped.mean(), grouped.median()
+    for feature in features:
+        table[f"mean {feature}"] = means[feature].to_numpy()
+        table[f"median {feature}"] = medians[feature].to_numpy()
+    z_scores = pd.DataFrame(
+        feature_matrix(customers, features, scale=True), columns=features, index=customers.index
+    )
+    names = segment_names(z_scores.groupby(segmentation.labels).mean(), feature_kinds or {})
+    table.insert(1, "name", names)
+    return table
+
+
+def segment_names(z_centroids: pd.DataFrame, feature_kinds: Mapping[str, str]) -> list[str]:
+    """Plain-language, unique names from the most distinctive features of each centroid.
+
+    ``z_centroids`` are centroids in standard deviations from the overall mean
+    (in the space KMeans clustered in). A name uses the features at least
+    ``NAME_THRESHOLD`` away, two at most; when two segments would share a
+    name, the next most distinctive feature tells them apart.
+
+    >>> z = pd.DataFrame({"income": [-1.0, 1.0, 1.2], "spending": [0.1, 0.3, -0.2]})
+    >>> segment_names(z, {"income": "income", "spending": "spending"})
+    ['Low income', 'High income, high spending', 'High income, low spending']
+    """
+    ranked = [
+        row.abs().sort_values(ascending=False, kind="stable") for _, row in z_centroids.iterrows()
+    ]
+    wanted = [max(1, int((order >= NAME_THRESHOLD).sum())) for order in ranked]
+    lengths = [min(2, n) for n in wanted]
+    for _ in range(z_centroids.shape[1]):
+        names = [
+            _name(z_centroids.iloc[i], ranked[i], lengths[i], feature_kinds)
+            for i in range(len(ranked))
+        ]
+        clashes = {n for n in names if names.count(n) > 1}
+        if not clashes:
+            break
+        lengths = [length + (names[i] in clashes) for i, length in enumerate(lengths)]
+    unique: list[str] = []
+    for name in names:
+        unique.append(_unique(name, unique))
+    return unique
+
+
+def _name(row: pd.Series, ranked: pd.Series, length: int, feature_kinds: Mapping[str, str]) -> str:
+    if ranked.iloc[0] < NAME_THRESHOLD and length <= 1:
+        return "Average customers"
+    words = [_word(feature, row[feature], feature_kinds) for feature in ranked.index[:length]]
+    text = ", ".join(words)
+    return text[0].upper() + text[1:]
+
+
+def _word(feature: str, z_score: float, feature_kinds: Mapping[str, str]) -> str:
+    low, high = FEATURE_WORDS.get(
+        feature_kinds.get(feature, ""), (f"low {feature}", f"high {feature}")
+    )
+    kind = feature_kinds.get(feature, "")
+    if abs(z_score) >= VERY_THRESHOLD:
+        low, high = VERY_WORDS.get(kind, (f"very {low}", f"very {high}"))
+    return high if z_score > 0 else low
+
+
+def _unique(name: str, taken: list[str]) -> str:
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name} ({number})", number + 1
+    return candidate

@@ -1,0 +1,396 @@
+"""Association rules per segment and for all customers, as one tidy table.
+
+Each group (every segment, plus all customers together) is mined on its own
+baskets, in parallel across processes when the data is large enough to pay
+for them. The table says how each rule fares in its segment compared with
+all customers, whether a simpler rule already says as much (redundancy, as
+arules' ``is.redundant``), and what it means in a sentence.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from basket_segments.analytics.baskets import Baskets
+from basket_segments.analytics.counting import ItemsetCounter
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.mining import RawRule, check_thresholds, min_count, mine_coded
+from basket_segments.analytics.progress import Report, ignore, part
+from basket_segments.analytics.sentences import rule_sentence
+
+#: A rule with item names: antecedent, consequent, and the counts of baskets holding the
+#: whole rule, the antecedent and the consequent.
+NamedRule = tuple[tuple[str, ...], tuple[str, ...], int, int, int]
+#: Rules measured between two progress reports (each report may cancel the work).
+REPORT_EVERY = 50_000
+#: Segment number used for rules over all customers together.
+ALL_CUSTOMERS = -1
+ALL_CUSTOMERS_NAME = "All customers"
+#: Segments with fewer baskets are not mined: a handful of customers shows no pattern,
+#: and their large shared baskets would make every combination "frequent".
+MIN_SEGMENT_BASKETS = 20
+#: Below this many product entries, starting worker processes (about a second) costs more
+#: than mining the groups one after another saves.
+PARALLEL_MIN_ENTRIES = 3_000_000
+RULE_COLUMNS = [
+    "segment",
+    "segment_name",
+    "antecedent",
+    "consequent",
+    "support",
+    "confidence",
+    "lift",
+    "leverage",
+    "conviction",
+    "count",
+    "antecedent_count",
+    "consequent_count",
+    "baskets",
+    "lift_vs_all",
+    "redundant",
+    "sentence",
+]
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    """Thresholds of a mining run. All thresholds are inclusive."""
+
+    min_support: float = 0.05
+    min_confidence: float = 0.5
+    min_lift: float = 0.0
+    max_length: int = 3
+    single_consequent: bool = False
+
+    def covers(self, other: RuleParams) -> bool:
+        """Whether rules mined with these params contain every rule ``other`` asks for."""
+        return (
+            self.min_support <= other.min_support
+            and self.min_confidence <= other.min_confidence
+            and self.min_lift <= other.min_lift
+            and self.max_length >= other.max_length
+            and (other.single_consequent or not self.single_consequent)
+        )
+
+    def loosest(self, other: RuleParams) -> RuleParams:
+        """Params that cover both ``self`` and ``other``."""
+        return RuleParams(
+            min(self.min_support, other.min_support),
+            min(self.min_confidence, other.min_confidence),
+            min(self.min_lift, other.min_lift),
+            max(self.max_length, other.max_length),
+            self.single_consequent and other.single_consequent,
+        )
+
+
+def mine_rules(
+    baskets: Baskets,
+    segments: pd.Series | None = None,
+    names: Mapping[int, str] | None = None,
+    params: RuleParams = RuleParams(),
+    n_jobs: int | None = None,
+    report: Report | None = None,
+) -> pd.DataFrame:
+    """Rules of every segment and of all customers, one row each (see ``RULE_COLUMNS``).
+
+    ``segments`` maps customer ids to segment numbers; without it only the
+    group of all customers is mined.
+
+    >>> from basket_segments.analytics.baskets import build_baskets
+    >>> purchases = pd.DataFrame({"customer": list("aabbccd"), "basket": list("1122334"),
+    ...     "product": ["bread", "milk"] * 3 + ["tea"]})
+    >>> rules = mine_rules(build_baskets(purchases), params=RuleParams(0.5, 0.5))
+    >>> rules[["antecedent", "consequent", "confidence", "lift"]].round(2)
+      antecedent consequent  confidence  lift
+    0   (bread,)    (milk,)         1.0  1.33
+    1    (milk,)   (bread,)         1.0  1.33
+    """
+    mined = mine_groups(baskets, segments, params, n_jobs, part(report, 0.0, 0.6))
+    return rules_table(mined, baskets, names, params, part(report, 0.6, 1.0))
+
+
+def mine_groups(
+    baskets: Baskets,
+    segments: pd.Series | None = None,
+    params: RuleParams = RuleParams(),
+    n_jobs: int | None = None,
+    report: Report | None = None,
+) -> dict[int, tuple[int, list[RawRule]]]:
+    """Raw rules and basket count of each group, mined in parallel when worth it.
+
+    Segments with fewer than ``MIN_SEGMENT_BASKETS`` baskets get no rules.
+    """
+    check_thresholds(params.min_support, params.min_confidence, params.max_length)
+    groups = basket_groups(baskets, segments)
+    small = {
+        segment: (len(offsets) - 1, [])
+        for segment, (_, offsets) in groups.items()
+        if segment != ALL_CUSTOMERS and len(offsets) - 1 < MIN_SEGMENT_BASKETS
+    }
+    mineable = {segment: group for segment, group in groups.items() if segment not in small}
+    jobs = _job_count(n_jobs, len(mineable), len(baskets.codes))
+    arguments = [
+        (*selected, params.min_support, params.min_confidence, params.max_length)
+        for selected in mineable.values()
+    ]
+    report = report or ignore
+    if jobs == 1:
+        mined = []
+        for done, (segment, args) in enumerate(zip(mineable, arguments, strict=True)):
+            fraction, text = done / len(arguments), f"Mining {_group_label(segment)}"
+            report(fraction, text)
+            mined.append(mine_coded(*args, tick=lambda f=fraction, t=text: report(f, t)))
+    else:
+        report(0.0, f"Mining {len(arguments)} groups in {jobs} processes")
+        mined = Parallel(n_jobs=jobs)(delayed(mine_coded)(*args) for args in arguments)
+    found = dict(zip(mineable, mined, strict=True)) | small
+    return {segment: found[segment] for segment in groups}
+
+
+def _group_label(segment: int) -> str:
+    return "all customers" if segment == ALL_CUSTOMERS else f"segment {segment + 1}"
+
+
+def rules_table(
+    mined: Mapping[int, tuple[int, list[RawRule]]],
+    baskets: Baskets,
+    names: Mapping[int, str] | None = None,
+    params: RuleParams = RuleParams(),
+    report: Report | None = None,
+) -> pd.DataFrame:
+    """The tidy rules table (``RULE_COLUMNS``) from ``mine_groups``' output."""
+    report = report or ignore
+    labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **(names or {})}
+    frames = []
+    for done, (segment, (n, raw)) in enumerate(mined.items()):
+        report(0.8 * done / len(mined), f"Measuring {len(raw):,} rules of {_group_label(segment)}")
+        name = labels.get(segment, f"Segment {segment + 1}")
+        frames.append(_rules_frame(segment, name, n, raw, baskets))
+    frames = [frame for frame in frames if len(frame)]
+    rules = pd.concat(frames, ignore_index=True) if frames else _empty_rules()
+    rules = _add_lift_vs_all(rules, baskets, part(report, 0.8, 1.0))
+    return filter_rules(rules, params)
+
+
+def basket_groups(
+    baskets: Baskets, segments: pd.Series | None
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Codes and offsets of the baskets of all customers and of each segment."""
+    groups = {ALL_CUSTOMERS: (baskets.codes, baskets.offsets)}
+    if segments is None:
+        return groups
+    basket_segment = segments.reindex(baskets.customers).to_numpy(dtype="float64")
+    for segment in sorted(segments.unique()):
+        selected = baskets.select(basket_segment == segment)
+        groups[int(segment)] = (selected.codes, selected.offsets)
+    return groups
+
+
+def _job_count(n_jobs: int | None, n_groups: int, n_entries: int) -> int:
+    if n_jobs is not None:
+        return max(1, min(n_jobs, n_groups))
+    if n_entries < PARALLEL_MIN_ENTRIES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, n_groups))
+
+
+def _rules_frame(
+    segment: int, name: str, n_baskets: int, raw: list[RawRule], baskets: Baskets
+) -> pd.DataFrame:
+    products = baskets.products.tolist()
+    named = [
+        (tuple(products[i] for i in lhs), tuple(products[i] for i in rhs), *counts)
+        for lhs, rhs, *counts in raw
+    ]
+    return rule_frame(segment, name, n_baskets, named)
+
+
+def rule_frame(segment: int, name: str, n_baskets: int, rules: Sequence[NamedRule]) -> pd.DataFrame:
+    """One group's rules with their measures and redundancy flags, from exact counts.
+
+    Both engines end here, so a rule gets the same measures whichever engine
+    counted it; ``lift_vs_all`` and ``sentence`` are added later.
+
+    >>> rule_frame(0, "Young", 4, [(("tea",), ("jam",), 2, 2, 3)])[["support", "lift"]]
+       support      lift
+    0      0.5  1.333333
+    """
+    if not rules:
+        return _empty_rules()
+    lhs, rhs, count, lhs_count, rhs_count = zip(*rules, strict=True)
+    count, lhs_count, rhs_count = (
+        np.asarray(c, dtype=np.int64) for c in (count, lhs_count, rhs_count)
+    )
+    frame = pd.DataFrame(
+        {
+            "segment": segment,
+            "segment_name": name,
+            "antecedent": list(lhs),
+            "consequent": list(rhs),
+            "count": count,
+            "antecedent_count": lhs_count,
+            "consequent_count": rhs_count,
+            "baskets": n_baskets,
+        }
+    )
+    frame["redundant"] = _redundant(lhs, rhs, count, lhs_count)
+    return _add_measures(frame)
+
+
+def _add_measures(frame: pd.DataFrame) -> pd.DataFrame:
+    n = frame["baskets"].astype("float64")
+    support = frame["count"] / n
+    confidence = frame["count"] / frame["antecedent_count"]
+    consequent_share = frame["consequent_count"] / n
+    with np.errstate(divide="ignore"):
+        conviction = (1 - consequent_share) / (1 - confidence)
+    return frame.assign(
+        support=support,
+        confidence=confidence,
+        lift=confidence / consequent_share,
+        leverage=support - (frame["antecedent_count"] / n) * consequent_share,
+        conviction=conviction.replace(-np.inf, np.inf),
+    )
+
+
+def _redundant(lhs, rhs, count, lhs_count) -> np.ndarray:
+    """A rule is redundant if a rule with a smaller antecedent and the same consequent
+    has at least its confidence (compared exactly, as counts)."""
+    confidence = {
+        (frozenset(a), b): (c, n) for a, b, c, n in zip(lhs, rhs, count, lhs_count, strict=True)
+    }
+    flags = np.zeros(len(lhs), dtype=bool)
+    for i, (a, b, c, n) in enumerate(zip(lhs, rhs, count, lhs_count, strict=True)):
+        for size in range(1, len(a)):
+            for general in combinations(a, size):
+                found = confidence.get((frozenset(general), b))
+                if found and found[0] * n >= c * found[1]:
+                    flags[i] = True
+                    break
+            if flags[i]:
+                break
+    return flags
+
+
+def _add_lift_vs_all(
+    rules: pd.DataFrame, baskets: Baskets, report: Report | None = None
+) -> pd.DataFrame:
+    """Lift in the segment divided by the same rule's lift over all customers.
+
+    Rules of all customers compare with themselves (1.0); a segment's rule is
+    looked up among them and otherwise counted over all baskets.
+    """
+    if rules.empty:
+        return rules.assign(lift_vs_all=pd.Series(dtype="float64"), sentence="")
+    everyone = (rules["segment"] == ALL_CUSTOMERS).to_numpy()
+    keys = list(zip(rules["antecedent"].tolist(), rules["consequent"].tolist(), strict=True))
+    lifts = rules["lift"].to_numpy()
+    known = {key: lift for key, lift, own in zip(keys, lifts, everyone, strict=True) if own}
+    codes = {name: code for code, name in enumerate(baskets.products)}
+    missing = {codes[item] for key in keys if key not in known for side in key for item in side}
+    counter = ItemsetCounter(baskets, missing) if missing else None
+    n = len(baskets)
+    overall = np.ones(len(rules))
+    others = np.flatnonzero(~everyone)
+    for done, i in enumerate(others):
+        if done % REPORT_EVERY == 0:
+            (report or ignore)(done / len(others), f"Comparing rule {done:,} of {len(others):,}")
+        key = keys[i]
+        if key not in known:
+            a, b = [codes[x] for x in key[0]], [codes[x] for x in key[1]]
+            known[key] = counter.count(a + b) * n / (counter.count(a) * counter.count(b))
+        overall[i] = known[key]
+    return add_sentences(rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall)))
+
+
+def add_sentences(rules: pd.DataFrame) -> pd.DataFrame:
+    """Each rule in words, as the dashboard and rules.csv show it."""
+    sentences = [
+        rule_sentence(*row)
+        for row in zip(
+            rules["segment_name"],
+            rules["segment"] == ALL_CUSTOMERS,
+            rules["antecedent"],
+            rules["consequent"],
+            rules["confidence"],
+            rules["lift"],
+            strict=True,
+        )
+    ]
+    return rules.assign(sentence=sentences)
+
+
+def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
+    """Rules meeting ``params`` (inclusive), strongest first, from a table mined looser.
+
+    Support and confidence are compared as counts, so a rule exactly at a
+    threshold stays, as it would if mined at that threshold.
+    """
+    check_thresholds(params.min_support, params.min_confidence, params.max_length)
+    if rules.empty:
+        return rules
+    baskets = rules["baskets"].to_numpy(dtype=np.int64)
+    needed = pd.Series(baskets).map(
+        {n: min_count(params.min_support, int(n)) for n in np.unique(baskets)}
+    )
+    confidence = Fraction(str(params.min_confidence))
+    count = rules["count"].to_numpy(dtype=np.int64)
+    keep = (count >= needed.to_numpy()) & (
+        count * confidence.denominator
+        >= confidence.numerator * rules["antecedent_count"].to_numpy(dtype=np.int64)
+    )
+    keep &= (rules["lift"] >= params.min_lift).to_numpy()
+    sizes = rules["antecedent"].map(len) + rules["consequent"].map(len)
+    keep &= (sizes <= params.max_length).to_numpy()
+    if params.single_consequent:
+        keep &= (rules["consequent"].map(len) == 1).to_numpy()
+    kept = rules[keep].sort_values(
+        ["segment", "confidence", "lift", "count", "antecedent", "consequent"],
+        ascending=[True, False, False, False, True, True],
+        kind="stable",
+    )
+    return kept.reset_index(drop=True)[RULE_COLUMNS]
+
+
+def _empty_rules() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in RULE_COLUMNS})
+
+
+class RuleBook:
+    """Mines once at the loosest thresholds asked for and answers tighter ones by filtering.
+
+    An analyst tightening a slider should not wait for a re-mine; loosening
+    past what was mined triggers one, at the loosest thresholds seen so far.
+    """
+
+    def __init__(
+        self,
+        baskets: Baskets,
+        segments: pd.Series | None = None,
+        names: Mapping[int, str] | None = None,
+        n_jobs: int | None = None,
+    ):
+        self.baskets, self.segments, self.names, self.n_jobs = baskets, segments, names, n_jobs
+        self.mined_params: RuleParams | None = None
+        self.mined_rules: pd.DataFrame | None = None
+
+    def rules(self, params: RuleParams) -> pd.DataFrame:
+        """Rules for ``params``, mining only when earlier results do not cover them."""
+        if self.mined_params is None or not self.mined_params.covers(params):
+            loosest = params if self.mined_params is None else self.mined_params.loosest(params)
+            loosest = replace(loosest, min_lift=0.0)
+            self.mined_rules = mine_rules(
+                self.baskets, self.segments, self.names, loosest, self.n_jobs
+            )
+            self.mined_params = loosest
+        if self.mined_rules is None:
+            raise DataError("No rules have been mined.")
+        return filter_rules(self.mined_rules, params)

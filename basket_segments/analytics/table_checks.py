@@ -1,0 +1,98 @@
+"""Checks every table passes once read, whatever its format, and parser errors in words.
+
+A repeated column name would be renamed by pandas ("Age.1") and analysed as a
+second feature; a cell of millions of characters is nearly always a quote left
+open that swallowed the rest of the file. Both are refused with a sentence
+that says where the problem is.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from basket_segments.analytics.errors import DataError
+
+#: How messages name each delimiter.
+DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab", "|": "a pipe (|)"}
+#: Longest cell we accept: what a spreadsheet cell holds. A longer one is almost always
+#: a quote left open that swallowed the rest of the file, and would flood every page.
+MAX_CELL_CHARS = 32_767
+#: Most columns we read: each costs time at every step, and no analysis needs more.
+MAX_COLUMNS = 1_000
+#: Longest column name we accept; names appear in messages and dropdowns.
+MAX_NAME_CHARS = 1_000
+
+
+def parser_message(error: str, name: str, delimiter: str = ",") -> str:
+    """The pandas parser's complaint as a sentence that says where and what to do.
+
+    >>> parser_message("C error: Expected 4 fields in line 14, saw 5", "'a.csv'").split(";")[0]
+    "Line 14 of 'a.csv' has 5 values but the header names 4 columns"
+    """
+    if found := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error):
+        expected, line, seen = found.groups()
+        return (
+            f"Line {line} of {name} has {seen} values but the header names {expected} columns; "
+            f"put quotes around values that contain {DELIMITER_NAMES[delimiter]}."
+        )
+    if found := re.search(r"EOF inside string starting at row (\d+)", error):
+        return (
+            f'A quote (") opened in line {int(found[1]) + 1} of {name} is never closed; '
+            "close it or remove it."
+        )
+    return f"The file {name} is not a well-formed table; check its delimiters and quotes."
+
+
+def check_header(header: list[str], name: str) -> None:
+    """Refuse too many columns, and names that repeat (pandas would rename them) or
+    are absurdly long."""
+    names = [str(column).strip() for column in header]
+    if len(names) > MAX_COLUMNS:
+        raise DataError(
+            f"The file {name} has {len(names):,} columns, more than the {MAX_COLUMNS:,} we read; "
+            "keep the customer, product and feature columns."
+        )
+    long = next((column for column in names if len(column) > MAX_NAME_CHARS), None)
+    if long is not None:
+        raise DataError(
+            f"A column name in {name} is longer than {MAX_NAME_CHARS:,} characters; "
+            "the first row should hold short column names."
+        )
+    repeated = sorted({column for column in names if names.count(column) > 1})
+    if len(repeated) == 1:
+        raise DataError(
+            f"The column name {repeated[0]} appears more than once in {name}; rename one of them."
+        )
+    if repeated:
+        raise DataError(
+            f"The column names {', '.join(repeated)} appear more than once in {name}; "
+            "rename the repeats."
+        )
+
+
+def finish_table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Strip column names and text values; refuse repeated names and giant cells."""
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    check_header(list(frame.columns), name)
+    columns = {}  # one new frame at the end: never `assign(**columns)`, a column may be "self"
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_string_dtype(values) or values.dtype == object:
+            values = values.astype("str").str.strip()
+            _check_cell_lengths(values, name)
+        columns[column] = values
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _check_cell_lengths(values: pd.Series, name: str) -> None:
+    lengths = values.str.len().fillna(0).to_numpy()
+    if len(lengths) and lengths.max() > MAX_CELL_CHARS:
+        row = int(np.argmax(lengths))
+        raise DataError(
+            f"Row {row + 1:,} of column '{values.name}' holds {int(lengths[row]):,} characters, "
+            f"more than the {MAX_CELL_CHARS:,} a spreadsheet cell can hold; check the quotes "
+            f"in {name}."
+        )

@@ -1,0 +1,152 @@
+"""Clean purchase lines and derive recency, frequency and monetary value per customer.
+
+Transaction exports mix purchases with cancellations, returns, postage and
+fees. We keep the rows a sale is made of and count the rest by reason, then
+describe each customer by RFM, the usual retail segmentation features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from basket_segments.analytics.cleaning import to_date, to_number
+from basket_segments.analytics.columns import NON_PRODUCT_CODES
+
+#: Descriptions that mark charges and adjustments rather than products.
+NON_PRODUCT_NAMES = frozenset(
+    {
+        "POSTAGE",
+        "DOTCOM POSTAGE",
+        "MANUAL",
+        "DISCOUNT",
+        "CARRIAGE",
+        "SAMPLES",
+        "AMAZON FEE",
+        "BANK CHARGES",
+        "ADJUST BAD DEBT",
+        "CRUK COMMISSION",
+    }
+)
+RFM_COLUMNS = ("Recency", "Frequency", "Monetary")
+
+
+def clean_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> tuple[pd.DataFrame, dict]:
+    """Keep sale rows: a customer, not a cancellation, quantity > 0, price > 0 where known.
+
+    Returns the clean rows with the columns ``customer``, ``basket``, ``date``,
+    ``product`` (missing for charges such as postage, which count towards
+    spend but stay out of baskets) and ``amount``, plus a cleaning report whose
+    counts are per reason (a row can have several reasons).
+
+    >>> frame = pd.DataFrame({"Invoice": ["1", "C2", "3"], "Customer": ["a", "a", ""],
+    ...                       "Item": ["tea", "tea", "jam"], "Qty": ["2", "-2", "1"]})
+    >>> roles = {"basket": "Invoice", "customer": "Customer", "product": "Item", "quantity": "Qty"}
+    >>> clean, report = clean_transactions(frame, roles)
+    >>> clean["product"].tolist(), report["dropped"]["cancellation"], report["rows_used"]
+    (['tea'], 1, 1)
+    """
+    customer = _text(frame[roles["customer"]])
+    problems = {"missing_customer": customer.isna()}
+    basket = _text(frame[roles["basket"]]) if "basket" in roles else None
+    if basket is not None:
+        problems["cancellation"] = basket.str.upper().str.startswith("C").fillna(False)
+    quantity = to_number(frame[roles["quantity"]]) if "quantity" in roles else None
+    if quantity is not None:
+        problems["non_positive_quantity"] = ~(quantity > 0)
+    price = to_number(frame[roles["price"]]) if "price" in roles else None
+    if price is not None:
+        problems["non_positive_price"] = ~(price > 0)
+    date = to_date(frame[roles["date"]]) if "date" in roles else None
+    if date is not None:
+        problems["bad_date"] = date.isna()
+    product = _text(frame[roles["product"]]) if "product" in roles else None
+
+    keep = ~np.logical_or.reduce([mask.to_numpy(dtype=bool) for mask in problems.values()])
+    report = {
+        "rows_read": len(frame),
+        "dropped": {reason: int(mask.sum()) for reason, mask in problems.items()},
+        "notes": [],
+    }
+    if basket is None and date is not None:
+        basket = customer + "|" + date.dt.strftime("%Y-%m-%d")
+    clean = pd.DataFrame(
+        {
+            "customer": customer,
+            "basket": basket
+            if basket is not None
+            else pd.Series(pd.NA, index=frame.index, dtype="str"),
+            "date": date if date is not None else pd.NaT,
+            "product": product
+            if product is not None
+            else pd.Series(pd.NA, index=frame.index, dtype="str"),
+            "amount": _amount(quantity, price, frame.index),
+        }
+    )[keep]
+    charges = _is_charge(frame, roles, clean)
+    report["dropped"]["non_product_code"] = int(charges.sum())
+    clean.loc[charges, "product"] = pd.NA
+    missing_product = int(clean["product"].isna().sum() - charges.sum())
+    report["dropped"]["missing_product"] = missing_product
+    used = [column for column in roles.values() if column in frame.columns]
+    row_hashes = np.sort(pd.util.hash_pandas_object(frame.loc[keep, used], index=False).to_numpy())
+    duplicates = int((row_hashes[1:] == row_hashes[:-1]).sum())
+    if duplicates:
+        report["notes"].append(
+            f"{duplicates:,} exact duplicate rows were kept as repeated purchase lines "
+            "(the same product bought again in one basket)."
+        )
+    report["rows_used"] = len(clean)
+    return clean, report
+
+
+def derive_rfm(clean: pd.DataFrame) -> pd.DataFrame:
+    """Recency (days), frequency (baskets) and monetary value (spend) per customer.
+
+    Recency counts days from a customer's last purchase to the day after the
+    data's last date, so a customer who bought on the last day has recency 1.
+    Columns that the data cannot support (no dates, no prices) are left out.
+
+    >>> clean = pd.DataFrame({"customer": ["a", "a", "b"], "basket": ["1", "2", "3"],
+    ...     "date": pd.to_datetime(["2020-01-01", "2020-01-05", "2020-01-03"]),
+    ...     "amount": [2.0, 3.0, 4.0]})
+    >>> derive_rfm(clean).to_dict("list")
+    {'Recency': [1, 3], 'Frequency': [2, 1], 'Monetary': [5.0, 4.0]}
+    """
+    groups = clean.groupby("customer", sort=True)
+    columns: dict[str, pd.Series] = {}
+    dates = clean["date"]
+    if dates.notna().any():
+        reference = dates.max().normalize() + pd.Timedelta(days=1)
+        last = groups["date"].max().dt.normalize()
+        columns["Recency"] = (reference - last).dt.days
+    if clean["basket"].notna().any():
+        columns["Frequency"] = groups["basket"].nunique()
+    if clean["amount"].notna().any():
+        columns["Monetary"] = groups["amount"].sum().round(2)
+    rfm = pd.DataFrame(columns)
+    rfm.index.name = "customer"
+    return rfm
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Text with empty cells as missing (loading has already stripped whitespace)."""
+    text = values.astype("str")
+    return text.where(text != "")
+
+
+def _amount(quantity: pd.Series | None, price: pd.Series | None, index: pd.Index) -> pd.Series:
+    if price is None:
+        return pd.Series(np.nan, index=index)
+    return price * quantity if quantity is not None else price
+
+
+def _is_charge(frame: pd.DataFrame, roles: Mapping[str, str], clean: pd.DataFrame) -> pd.Series:
+    """Rows for postage, fees and manual adjustments, by stock code or description."""
+    charge = clean["product"].str.upper().isin(NON_PRODUCT_NAMES).fillna(False)
+    if "stock_code" in roles:
+        codes = frame.loc[clean.index, roles["stock_code"]].astype("str").str.strip().str.upper()
+        charge |= codes.isin(NON_PRODUCT_CODES).fillna(False)
+    return charge.astype(bool)

@@ -1,0 +1,132 @@
+"""Factories: the dashboard on a given Flask server, and a standalone server for it.
+
+A host site calls ``init_dashboard(host_app)`` from its own factory; ``python
+-m basket_segments`` runs ``create_app()`` on http://127.0.0.1:8050 with
+embedded defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from dash import Dash
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+
+from basket_segments import auth, jobs, storage
+from basket_segments.accounts import init_accounts
+from basket_segments.callbacks import customers as customers_callbacks
+from basket_segments.callbacks import data as data_callbacks
+from basket_segments.callbacks import frame as frame_callbacks
+from basket_segments.callbacks import rules as rules_callbacks
+from basket_segments.callbacks import segments as segments_callbacks
+from basket_segments.config import DEFAULTS
+from basket_segments.layouts.frame import PRODUCT_NAME, serve_layout
+
+PACKAGE = Path(__file__).resolve().parent
+FEATURE_CALLBACKS = (
+    frame_callbacks,
+    data_callbacks,
+    segments_callbacks,
+    rules_callbacks,
+    customers_callbacks,
+)
+DASH_EXTENSION = "basket_segments_dash"
+
+
+def init_dashboard(
+    server: Flask, url_base_pathname: str = "/analytics/", logout_url: str = "/logout"
+) -> Dash:
+    """Build the dashboard under ``url_base_pathname`` on ``server`` and guard it.
+
+    The server must have a flask-login ``LoginManager``; the dashboard uses its
+    logged-in user and login view.
+    """
+    storage.init_app(server)
+    app = Dash(
+        __name__,
+        background_callback_manager=jobs.make_manager(server),
+        server=server,
+        url_base_pathname=url_base_pathname,
+        title=PRODUCT_NAME,
+        assets_folder=str(PACKAGE / "assets"),
+        suppress_callback_exceptions=True,
+        update_title=None,
+        on_error=frame_callbacks.report_failure,
+    )
+    app.layout = partial(serve_layout, url_base_pathname, logout_url)
+    for module in FEATURE_CALLBACKS:
+        module.register(app)
+    auth.protect(server, url_base_pathname)
+    server.before_request(partial(_limit_request_size, url_base_pathname))
+    server.extensions.setdefault(DASH_EXTENSION, []).append(app)
+    return app
+
+
+def _limit_request_size(prefix: str) -> None:
+    """Refuse (413) dashboard requests far beyond the upload limit before reading them.
+
+    An upload arrives base64-encoded inside a callback's JSON, 4/3 of the file's
+    size. Files up to about three times the limit still reach ``save_upload``,
+    which answers with a sentence; only absurd bodies are cut off unread.
+    """
+    if request.path.startswith(prefix):
+        request.max_content_length = 4 * storage.max_upload_bytes() + 2**20
+
+
+def instance_path(test_config: dict[str, Any] | None = None) -> Path:
+    """Where the standalone server keeps its database, data and secret key.
+
+    ``INSTANCE_PATH`` from the test config or the environment; otherwise
+    Flask's default: ``instance/`` beside the package in a clone, or
+    ``<venv>/var/basket_segments.app-instance`` when installed.
+    """
+    configured = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+    if configured:
+        return Path(configured).resolve()
+    return Path(Flask(__name__).instance_path)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """A standalone server: config, database, accounts, CSRF and the dashboard."""
+    server = Flask(__name__, instance_path=str(instance_path(test_config)))
+    server.config.from_mapping(DEFAULTS)
+    server.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        server.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        server.config.from_mapping(test_config)
+    Path(server.instance_path).mkdir(parents=True, exist_ok=True)
+    server.config["SECRET_KEY"] = server.config["SECRET_KEY"] or _persisted_secret(server)
+    server.config["DATABASE_URL"] = storage.database_url(server)
+    CSRFProtect(server)
+    init_accounts(server)
+    init_dashboard(server, server.config["DASHBOARD_PREFIX"], logout_url="/logout")
+    return server
+
+
+def _persisted_secret(server: Flask) -> str:
+    """A random secret key made on first start and kept in the instance folder."""
+    path = Path(server.instance_path) / "secret_key"
+    try:  # O_EXCL: when several server workers start at once, the first key wins for all
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    with os.fdopen(handle, "w") as file:
+        file.write(secrets.token_hex(32))
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    """The key in ``path``, waiting briefly if another worker is still writing it."""
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.05)
+    raise RuntimeError(f"The secret key file {path} is empty; delete it to make a new one.")

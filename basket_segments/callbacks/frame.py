@@ -1,0 +1,80 @@
+"""Frame callbacks: show the page for the URL, the user's name, the active link."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from dash import ALL, Dash, Input, Output, set_props
+from flask_login import current_user
+
+from basket_segments import ids, storage
+from basket_segments.auth import display_name
+from basket_segments.layouts import customers, data, frame, rules, segments
+
+
+def relative_page(pathname: str | None, prefix: str) -> str:
+    """The page key for a URL path, "data" for the dashboard's root or unknown paths.
+
+    >>> relative_page("/analytics/rules", "/analytics/"), relative_page(None, "/analytics/")
+    ('rules', 'data')
+    """
+    relative = (pathname or "").removeprefix(prefix.rstrip("/")).strip("/")
+    keys = {path: key for key, _, path in frame.PAGES}
+    return keys.get(relative, "data")
+
+
+def render_page(pathname: str | None, prefix: str):
+    """The content of the page the URL names."""
+    key = relative_page(pathname, prefix)
+    if key == "data":
+        return data.data_page(storage.max_upload_bytes())
+    if key == "segments":
+        return segments.segments_page()
+    if key == "rules":
+        return rules.rules_page()
+    return customers.customers_page()
+
+
+def show_user_name(_pathname: str | None) -> str:
+    """The logged-in user's name for the navbar."""
+    return display_name(current_user)
+
+
+def mark_active_link(pathname: str | None, prefix: str) -> list[bool]:
+    """Which navbar link is the current page."""
+    key = relative_page(pathname, prefix)
+    return [page == key for page, _, _ in frame.PAGES]
+
+
+def report_failure(error: Exception) -> None:
+    """Dash's ``on_error`` for every callback: log the failure, tell the user in plain words.
+
+    Expected problems (bad data, a full disk) are messages of their own pages;
+    this catches the rest, so the page never just stops answering and never
+    shows a traceback. The reference ties the user's report to the server log.
+    """
+    reference = uuid.uuid4().hex[:8]
+    logging.getLogger(__name__).error("Callback failed (reference %s)", reference, exc_info=error)
+    set_props(
+        ids.FAILURE,
+        {
+            "children": (
+                "Something went wrong on the server and this step did not finish. "
+                "Your stored data is unchanged; please try again. If it happens again, "
+                f"give the administrator this reference: {reference}."
+            ),
+            "is_open": True,
+        },
+    )
+
+
+def register(app: Dash) -> None:
+    prefix = app.config.url_base_pathname
+    app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))(
+        lambda pathname: render_page(pathname, prefix)
+    )
+    app.callback(Output(ids.USER_NAME, "children"), Input(ids.URL, "pathname"))(show_user_name)
+    app.callback(
+        Output({"type": ids.NAV_LINK_TYPE, "page": ALL}, "active"), Input(ids.URL, "pathname")
+    )(lambda pathname: mark_active_link(pathname, prefix))

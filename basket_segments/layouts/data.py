@@ -1,0 +1,210 @@
+"""The Data page: upload or pick the sample, list stored datasets, inspect one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dash_table, dcc, html
+
+from basket_segments import ids
+from basket_segments.analytics.cleaning import describe_report
+from basket_segments.analytics.columns import ROLE_SYNONYMS
+from basket_segments.analytics.prepare import SHAPES
+from basket_segments.layouts.frame import job_progress
+
+UPLOAD_STYLE = {
+    "borderStyle": "dashed",
+    "borderWidth": "2px",
+    "borderRadius": "8px",
+    "padding": "1.5rem",
+    "textAlign": "center",
+    "cursor": "pointer",
+}
+
+
+def data_page(max_upload_bytes: int) -> html.Div:
+    """Upload area, sample button, messages, the dataset list and the details pane."""
+    upload = dcc.Upload(
+        id=ids.UPLOAD,
+        style=UPLOAD_STYLE,
+        multiple=False,
+        children=html.Div(
+            [
+                html.B("Drag and drop a file here, or click to choose one"),
+                html.Div(
+                    f"CSV, Excel, Parquet or a basket file; up to "
+                    f"{max_upload_bytes / 2**20:,.0f} MB",
+                    className="text-muted small",
+                ),
+            ]
+        ),
+    )
+    return html.Div(
+        [
+            html.H2("Data"),
+            dbc.Row(
+                [
+                    dbc.Col(upload, md=8),
+                    dbc.Col(
+                        dbc.Button(
+                            "Try the sample dataset",
+                            id=ids.LOAD_SAMPLE,
+                            color="secondary",
+                            className="w-100 h-100",
+                        ),
+                        md=4,
+                    ),
+                ],
+                className="g-3 mb-3",
+            ),
+            job_progress(ids.DATA_JOB),
+            html.Div(id=ids.DATA_MESSAGE),
+            dbc.Row(
+                [
+                    dbc.Col([html.H4("Your datasets"), html.Div(id=ids.DATASET_LIST)], lg=5),
+                    dbc.Col(html.Div(id=ids.DATASET_DETAILS), lg=7),
+                ],
+                className="g-4",
+            ),
+            delete_modal(),
+        ],
+        id=ids.DATA_PAGE,
+    )
+
+
+def delete_modal() -> dbc.Modal:
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Delete this dataset?")),
+            dbc.ModalBody("The dataset and all its results will be removed for good."),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Cancel", id=ids.DELETE_CANCEL, color="secondary"),
+                    dbc.Button("Delete", id=ids.DELETE_CONFIRM, color="danger"),
+                ]
+            ),
+            dcc.Store(id=ids.DELETE_PENDING),
+        ],
+        id=ids.DELETE_MODAL,
+        is_open=False,
+    )
+
+
+def message(text: str, color: str = "danger") -> dbc.Alert:
+    """A readable alert next to the upload."""
+    return dbc.Alert(text, color=color, dismissable=True, className="mb-3")
+
+
+def dataset_list(datasets: Sequence, active: int | None) -> html.Div:
+    """One row per stored dataset with open and delete buttons."""
+    if not datasets:
+        return html.P("No datasets yet: upload one or try the sample.", className="text-muted")
+    rows = [
+        html.Tr(
+            [
+                html.Td(html.B(d.name) if d.id == active else d.name),
+                html.Td(d.shape),
+                html.Td(f"{d.rows:,}"),
+                html.Td(d.created.strftime("%Y-%m-%d %H:%M")),
+                html.Td(
+                    [
+                        dbc.Button(
+                            "Open",
+                            id=ids.open_button(d.id),
+                            size="sm",
+                            className="me-1",
+                            color="primary",
+                            outline=d.id != active,
+                        ),
+                        dbc.Button(
+                            "Delete",
+                            id=ids.delete_button(d.id),
+                            size="sm",
+                            color="danger",
+                            outline=True,
+                        ),
+                    ]
+                ),
+            ]
+        )
+        for d in datasets
+    ]
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Name", "Shape", "Rows", "Uploaded", "")]))
+    return dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", responsive=True)
+
+
+def dataset_details(info, preview: pd.DataFrame, columns: list[str]) -> dbc.Card:
+    """Name (renamable), shape, counts, cleaning report, column roles and a preview."""
+    counts = f"{info.rows:,} rows · {info.customers:,} customers · {info.products:,} products"
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                dbc.InputGroup(
+                    [
+                        dbc.Input(id=ids.RENAME_INPUT, value=info.name, maxLength=120),
+                        dbc.Button("Rename", id=ids.RENAME, color="secondary"),
+                    ],
+                    className="mb-2",
+                ),
+                html.P(
+                    [
+                        dbc.Badge(info.shape, color="info", className="me-2"),
+                        SHAPES.get(info.shape, ""),
+                    ],
+                    className="mb-1",
+                ),
+                html.P(counts, className="text-muted"),
+                html.H5("Cleaning report"),
+                html.Ul([html.Li(line) for line in describe_report(info.report)]),
+                html.H5("Column roles"),
+                role_controls(info.roles, columns),
+                html.H5("First rows", className="mt-3"),
+                dash_table.DataTable(
+                    data=preview.astype(str).to_dict("records"),
+                    columns=[{"name": str(c), "id": str(c)} for c in preview.columns],
+                    page_size=10,
+                    style_table={"overflowX": "auto"},
+                    style_cell={
+                        "fontSize": "0.85rem",
+                        "maxWidth": "14rem",
+                        "overflow": "hidden",
+                        "textOverflow": "ellipsis",
+                    },
+                ),
+            ]
+        )
+    )
+
+
+def role_controls(roles: dict, columns: list[str]) -> html.Div:
+    """A dropdown per role, preset to the detected column; "Apply" re-reads the data."""
+    options = [{"label": c, "value": c} for c in columns]
+    fields = [
+        dbc.Col(
+            [
+                dbc.Label(role.replace("_", " ")),
+                dcc.Dropdown(
+                    id=ids.role_dropdown(role),
+                    options=options,
+                    value=roles.get(role),
+                    placeholder="(none)",
+                ),
+            ],
+            md=4,
+        )
+        for role in ROLE_SYNONYMS
+    ]
+    return (
+        html.Div(
+            [
+                dbc.Row(fields, className="g-2"),
+                dbc.Button(
+                    "Apply roles", id=ids.APPLY_ROLES, color="primary", size="sm", className="mt-2"
+                ),
+            ]
+        )
+        if columns
+        else html.P("A basket file has no columns to assign.", className="text-muted")
+    )

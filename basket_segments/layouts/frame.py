@@ -1,0 +1,102 @@
+"""The page frame: navbar with the pages, the user's name and logout; the page area."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from basket_segments import ids
+
+#: (page key, navbar label, path relative to the dashboard prefix)
+PAGES = (
+    ("data", "Data", ""),
+    ("segments", "Segments", "segments"),
+    ("rules", "Rules", "rules"),
+    ("customers", "Customers", "customers"),
+)
+PRODUCT_NAME = "Basket Segments"
+JOB_SHOWN = {"display": "block"}
+JOB_HIDDEN = {"display": "none"}
+
+
+def page_path(prefix: str, relative: str) -> str:
+    """Absolute path of a page under the dashboard prefix.
+
+    >>> page_path("/analytics/", "rules"), page_path("/analytics/", "")
+    ('/analytics/rules', '/analytics/')
+    """
+    return prefix.rstrip("/") + "/" + relative
+
+
+def navbar(prefix: str, logout_url: str) -> dbc.Navbar:
+    """Product name, one link per page, then the user's name and a logout link."""
+    links = [
+        dbc.NavItem(dbc.NavLink(label, href=page_path(prefix, path), id=ids.nav_link(key)))
+        for key, label, path in PAGES
+    ]
+    user = [
+        dbc.NavItem(html.Span(id=ids.USER_NAME, className="navbar-text me-3")),
+        dbc.NavItem(
+            dbc.NavLink("Log out", href=logout_url, id=ids.LOGOUT_LINK, external_link=True)
+        ),
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(PRODUCT_NAME, href=page_path(prefix, "")),
+                dbc.Nav(links, navbar=True, className="me-auto"),
+                dbc.Nav(user, navbar=True),
+            ]
+        ),
+        color="primary",
+        dark=True,
+        className="mb-4",
+        id=ids.NAVBAR,
+    )
+
+
+def serve_layout(prefix: str = "/analytics/", logout_url: str = "/logout") -> html.Div:
+    """The whole page; a function so each page load gets a fresh tree."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL),
+            dcc.Store(id=ids.ACTIVE_DATASET, storage_type="session"),
+            dcc.Store(id=ids.SEGMENT_SETTINGS, storage_type="session"),
+            dcc.Store(id=ids.SELECTED_SEGMENT, storage_type="session"),
+            dcc.Store(id=ids.DATA_VERSION, data=0),
+            navbar(prefix, logout_url),
+            dbc.Container(
+                dbc.Alert(id=ids.FAILURE, color="danger", is_open=False, dismissable=True)
+            ),
+            dbc.Container(id=ids.PAGE, fluid=False),
+        ]
+    )
+
+
+def job_progress(job: ids.JobIds) -> html.Div:
+    """Progress of a background job and its Cancel button; hidden while no job runs."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    dbc.Progress(
+                        id=job.bar, value=0, striped=True, animated=True, className="flex-grow-1"
+                    ),
+                    dbc.Button(
+                        "Cancel",
+                        id=job.cancel,
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                        disabled=True,
+                        className="ms-2",
+                    ),
+                ],
+                className="d-flex align-items-center",
+            ),
+            html.Small(id=job.text, className="text-muted"),
+        ],
+        id=job.box,
+        style=JOB_HIDDEN,
+        className="my-2",
+    )

@@ -1,0 +1,183 @@
+"""The Rules page: thresholds, the segment's rules as a table, sentences and a scatter,
+and its top products next to everyone's."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dash_table, dcc, html
+
+from basket_segments import ids
+from basket_segments.analytics.rules import RuleParams
+from basket_segments.layouts.frame import job_progress
+from basket_segments.layouts.segments import GRAPH_CONFIG, card
+
+DEFAULTS = RuleParams(min_support=0.05, min_confidence=0.5, min_lift=1.0, max_length=3)
+RULE_TABLE_COLUMNS = [
+    ("antecedent", "If a customer buys", "text"),
+    ("consequent", "they also buy", "text"),
+    ("support", "support", ".3f"),
+    ("confidence", "confidence", ".0%"),
+    ("lift", "lift", ".2f"),
+    ("lift_vs_all", "lift vs all customers", ".2f"),
+    ("count", "baskets", ",d"),
+]
+
+
+def number(label: str, component_id: str, value: float, step: float, low: float, high: float):
+    return dbc.Col(
+        [
+            dbc.Label(label, html_for=component_id),
+            dbc.Input(
+                id=component_id,
+                type="number",
+                value=value,
+                step=step,
+                min=low,
+                max=high,
+                debounce=True,
+            ),
+        ],
+        md=2,
+    )
+
+
+def rules_page() -> html.Div:
+    thresholds = dbc.Row(
+        [
+            # The browser rejects (and Dash receives None for) values off the step grid
+            # counted from the minimum, so the steps are as fine as people type.
+            number("Min support", ids.MIN_SUPPORT, DEFAULTS.min_support, 0.001, 0.001, 1),
+            number("Min confidence", ids.MIN_CONFIDENCE, DEFAULTS.min_confidence, 0.01, 0, 1),
+            number("Min lift", ids.MIN_LIFT, DEFAULTS.min_lift, 0.01, 0, 100),
+            number("Max rule length", ids.MAX_LENGTH, DEFAULTS.max_length, 1, 2, 6),
+            dbc.Col(
+                [
+                    dbc.Label("A basket is"),
+                    dbc.RadioItems(
+                        id=ids.BASKET_CHOICE,
+                        value="customer",
+                        options=[
+                            {"label": "a customer", "value": "customer"},
+                            {"label": "an invoice", "value": "invoice"},
+                        ],
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                dbc.Switch(id=ids.HIDE_REDUNDANT, label="Hide redundant rules", value=True),
+                md=2,
+                className="pt-4",
+            ),
+        ],
+        className="g-2",
+    )
+    product_filter = dbc.Row(
+        [
+            dbc.Col(dcc.Dropdown(id=ids.PRODUCT_FILTER, placeholder="Filter by product..."), md=6),
+            dbc.Col(
+                dbc.RadioItems(
+                    id=ids.PRODUCT_SIDE,
+                    value="any",
+                    inline=True,
+                    options=[
+                        {"label": "contains it", "value": "any"},
+                        {"label": "bought first", "value": "antecedent"},
+                        {"label": "recommends it", "value": "consequent"},
+                    ],
+                ),
+                md=6,
+            ),
+        ],
+        className="g-2 mt-2",
+    )
+    return html.Div(
+        [
+            dcc.Store(id=ids.RULES_READY, data=0),
+            dcc.Store(id=ids.RULES_REQUEST),
+            dcc.Store(id=ids.RULES_COMPUTED),
+            html.H2("Rules"),
+            job_progress(ids.RULES_JOB),
+            html.Div(id=ids.RULES_MESSAGE),
+            card("Which customers?", dcc.Dropdown(id=ids.RULES_SEGMENT, clearable=False)),
+            card("Thresholds", [thresholds, product_filter]),
+            card("What this segment buys together", dcc.Loading(html.Div(id=ids.RULE_SENTENCES))),
+            card(
+                "Rules",
+                [
+                    dcc.Loading(
+                        dash_table.DataTable(
+                            id=ids.RULES_TABLE,
+                            sort_action="native",
+                            filter_action="native",
+                            page_size=15,
+                            columns=table_columns(),
+                            style_table={"overflowX": "auto"},
+                            style_cell={"fontSize": "0.85rem", "whiteSpace": "normal"},
+                        )
+                    ),
+                    dbc.Button(
+                        "Download rules (CSV)",
+                        id=ids.DOWNLOAD_RULES_BUTTON,
+                        size="sm",
+                        color="secondary",
+                        className="mt-2",
+                    ),
+                    dcc.Download(id=ids.DOWNLOAD_RULES),
+                ],
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        card(
+                            "Rules by support and confidence",
+                            [
+                                dcc.Loading(dcc.Graph(id=ids.RULES_SCATTER, config=GRAPH_CONFIG)),
+                                html.Div(id=ids.RULE_CLICKED, className="fw-semibold"),
+                            ],
+                        ),
+                        lg=6,
+                    ),
+                    dbc.Col(
+                        card(
+                            "Top products",
+                            [
+                                dcc.Loading(
+                                    dcc.Graph(id=ids.SEGMENT_PRODUCTS, config=GRAPH_CONFIG)
+                                ),
+                                dcc.Loading(
+                                    dcc.Graph(id=ids.OVERALL_PRODUCTS, config=GRAPH_CONFIG)
+                                ),
+                                dbc.Button(
+                                    "Download top products (CSV)",
+                                    id=ids.DOWNLOAD_PRODUCTS_BUTTON,
+                                    size="sm",
+                                    color="secondary",
+                                ),
+                                dcc.Download(id=ids.DOWNLOAD_PRODUCTS),
+                            ],
+                        ),
+                        lg=6,
+                    ),
+                ],
+                className="g-3",
+            ),
+        ],
+        id=ids.RULES_PAGE,
+    )
+
+
+def table_columns() -> list[dict]:
+    columns = []
+    for column, name, fmt in RULE_TABLE_COLUMNS:
+        spec = {"id": column, "name": name}
+        if fmt != "text":
+            spec.update(type="numeric", format={"specifier": fmt})
+        columns.append(spec)
+    return columns
+
+
+def sentences(lines: list[str]):
+    if not lines:
+        return html.P("No rules meet these thresholds; try lower ones.", className="text-muted")
+    return html.Ol([html.Li(line) for line in lines], className="mb-0")

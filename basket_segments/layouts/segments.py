@@ -1,0 +1,158 @@
+"""The Segments page: controls, K suggestion, scatter, pie, profiles, silhouettes."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dash_table, dcc, html
+
+from basket_segments import ids
+from basket_segments.layouts.frame import job_progress
+
+GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+#: The K the slider offers.
+MIN_K, MAX_K = 2, 15
+
+
+def segments_page() -> html.Div:
+    return html.Div(
+        [
+            dcc.Store(id=ids.SEGMENTS_READY, data=0),
+            dcc.Store(id=ids.SUGGESTED_K),
+            dcc.Store(id=ids.SEGMENTS_REQUEST),
+            dcc.Store(id=ids.SEGMENTS_COMPUTED),
+            html.H2("Segments"),
+            job_progress(ids.SEGMENTS_JOB),
+            html.Div(id=ids.SEGMENT_MESSAGE),
+            controls(),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        html.Div(
+                            [
+                                html.Span(id=ids.SELECTION_BADGE, className="me-2"),
+                                dbc.Button(
+                                    "Show all segments",
+                                    id=ids.CLEAR_SELECTION,
+                                    size="sm",
+                                    color="secondary",
+                                    outline=True,
+                                ),
+                            ]
+                        ),
+                        className="mb-2",
+                    ),
+                ]
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        card(
+                            "Customers",
+                            [
+                                dbc.Row(
+                                    [
+                                        dbc.Col(dcc.Dropdown(id=ids.X_AXIS, clearable=False), md=6),
+                                        dbc.Col(dcc.Dropdown(id=ids.Y_AXIS, clearable=False), md=6),
+                                    ],
+                                    className="g-2 mb-2",
+                                ),
+                                dcc.Loading(dcc.Graph(id=ids.SEGMENT_SCATTER, config=GRAPH_CONFIG)),
+                            ],
+                        ),
+                        lg=7,
+                    ),
+                    dbc.Col(
+                        card(
+                            "Sizes", dcc.Loading(dcc.Graph(id=ids.SEGMENT_PIE, config=GRAPH_CONFIG))
+                        ),
+                        lg=5,
+                    ),
+                ],
+                className="g-3 mb-3",
+            ),
+            card(
+                "Segment profiles",
+                [
+                    dash_table.DataTable(
+                        id=ids.PROFILE_TABLE,
+                        sort_action="native",
+                        style_table={"overflowX": "auto"},
+                        style_cell={"fontSize": "0.85rem"},
+                    ),
+                    dbc.Button(
+                        "Download segment membership (CSV)",
+                        id=ids.DOWNLOAD_SEGMENTS_BUTTON,
+                        size="sm",
+                        color="secondary",
+                        className="mt-2",
+                    ),
+                    dcc.Download(id=ids.DOWNLOAD_SEGMENTS),
+                ],
+            ),
+            card(
+                "How well separated are the segments?",
+                dcc.Loading(dcc.Graph(id=ids.SILHOUETTE_CHART, config=GRAPH_CONFIG)),
+            ),
+        ],
+        id=ids.SEGMENTS_PAGE,
+    )
+
+
+def card(title: str, body) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3")
+
+
+def controls() -> dbc.Card:
+    """Features, K, scaling, and the K suggestion."""
+    return card(
+        "Segment customers",
+        [
+            dbc.Label("Features"),
+            dbc.Checklist(id=ids.FEATURES, inline=True, className="mb-2"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            dbc.Label("Number of segments (K)"),
+                            dcc.Slider(
+                                MIN_K,
+                                MAX_K,
+                                1,
+                                value=5,
+                                id=ids.K_SLIDER,
+                                marks={k: str(k) for k in range(MIN_K, MAX_K + 1)},
+                            ),
+                        ],
+                        md=8,
+                    ),
+                    dbc.Col(
+                        dbc.Switch(id=ids.SCALE, label="Standardise features", value=True),
+                        md=4,
+                        className="pt-4",
+                    ),
+                ]
+            ),
+            dbc.Button(
+                "Suggest K", id=ids.SUGGEST_K, color="secondary", size="sm", className="me-2"
+            ),
+            dbc.Button(
+                "Use the suggested K", id=ids.ADOPT_K, color="primary", size="sm", disabled=True
+            ),
+            job_progress(ids.K_JOB),
+            dcc.Graph(id=ids.K_CHART, config=GRAPH_CONFIG, style={"display": "none"}),
+        ],
+    )
+
+
+def profile_columns(profiles_columns: list[str]) -> list[dict]:
+    """DataTable columns for the profile table, with shares and means formatted."""
+    columns = []
+    for name in profiles_columns:
+        spec = {"name": name, "id": name}
+        if name == "share":
+            spec.update(type="numeric", format={"specifier": ".1%"})
+        elif name.startswith(("mean ", "median ")):
+            spec.update(type="numeric", format={"specifier": ",.1f"})
+        columns.append(spec)
+    return columns

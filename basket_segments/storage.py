@@ -1,0 +1,474 @@
+"""The only code that reads or writes users' datasets and results.
+
+Every function takes the owner (``current_user.get_id()``) first, and every
+query filters on it, so asking for another user's dataset behaves exactly
+like asking for one that does not exist. Metadata lives in the database
+(SQLite by default, PostgreSQL through ``DATABASE_URL``); tables live as
+Parquet and pickle files under the data folder, in directories named by a
+hash of the owner and a random key, never by anything a user typed. Files
+are written to a temporary name and renamed, so a crash mid-write leaves the
+earlier data intact.
+
+Storage is per Flask app (``init_app``), not per module, so a host site and
+tests can run several apps in one process.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import pandas as pd
+from flask import Flask, current_app
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.loading import RawTable, read_source
+from basket_segments.analytics.prepare import PreparedData, prepare
+from basket_segments.analytics.progress import Report, ignore
+
+EXTENSION = "basket_segments_storage"
+P = ParamSpec("P")
+R = TypeVar("R")
+NAME_LENGTH = 120
+#: Tries at creating the tables when several server workers start at once.
+CREATE_ATTEMPTS = 5
+#: The largest id an ``Integer`` primary key holds in every supported database.
+MAX_ID = 2**31 - 1
+
+
+class DatasetNotFound(LookupError):
+    """No dataset with that id belongs to this user (whether or not it exists)."""
+
+    def __str__(self) -> str:
+        return "That dataset does not exist or was deleted."
+
+
+class StorageUnavailable(DataError):
+    """The server could not read or write its own storage (disk full, read-only, no database).
+
+    A ``DataError`` so every page shows it like any other message: the work
+    was not saved, and what was stored before is unchanged (writes are atomic).
+    """
+
+
+UNCHANGED = "nothing was saved and your stored data is unchanged"
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def explain_failure(error: OSError | SQLAlchemyError) -> str:
+    """One sentence for a storage failure, naming the cause an administrator can fix."""
+    if isinstance(error, OSError):
+        number, detail = error.errno, error.strerror or str(error)
+    else:
+        number, detail = None, str(getattr(error, "orig", error)).splitlines()[0]
+    lowered = detail.lower()
+    if number in DISK_FULL or "disk is full" in lowered or "no space" in lowered:
+        return f"The server's disk is full, so {UNCHANGED}. Ask the administrator to free space."
+    if number in READ_ONLY or "readonly" in lowered or "read-only" in lowered:
+        return (
+            f"The server's data folder is read-only, so {UNCHANGED}. "
+            "Ask the administrator to make it writable."
+        )
+    if isinstance(error, OSError):
+        return f"The server could not write its files ({detail}), so {UNCHANGED}."
+    return f"The server's database is not available ({detail}), so {UNCHANGED}."
+
+
+def _reports_failures(function: Callable[P, R]) -> Callable[P, R]:
+    """Turn an operating-system or database failure inside ``function`` into a message."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except (OSError, SQLAlchemyError) as error:
+            if isinstance(error, PermissionError) and error.errno is None:
+                raise  # not the file system: nobody is logged in (see _check_owner)
+            current_app.logger.error("Storage failure in %s: %r", function.__name__, error)
+            raise StorageUnavailable(explain_failure(error)) from error
+
+    return wrapper
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DatasetRecord(Base):
+    __tablename__ = "bs_datasets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    filename: Mapped[str] = mapped_column(String(255))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    file_key: Mapped[str] = mapped_column(String(36), unique=True)
+    file_format: Mapped[str] = mapped_column(String(20))
+    shape: Mapped[str] = mapped_column(String(20))
+    rows: Mapped[int] = mapped_column(Integer)
+    customers: Mapped[int] = mapped_column(Integer)
+    products: Mapped[int] = mapped_column(Integer)
+    roles: Mapped[dict] = mapped_column(JSON)
+    report: Mapped[dict] = mapped_column(JSON)
+
+
+class ResultRecord(Base):
+    __tablename__ = "bs_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("bs_datasets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params_key: Mapped[str] = mapped_column(String(64))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the app shows about a stored dataset."""
+
+    id: int
+    name: str
+    filename: str
+    created: datetime
+    shape: str
+    rows: int
+    customers: int
+    products: int
+    roles: dict
+    report: dict
+
+
+@dataclass(frozen=True)
+class _State:
+    sessions: sessionmaker[Session]
+    folder: Path
+    max_upload_bytes: int
+
+
+def init_app(app: Flask) -> None:
+    """Connect storage to ``app``'s database and data folder, creating them if needed."""
+    if EXTENSION in app.extensions:
+        return
+    folder = Path(app.config.get("DATA_FOLDER") or Path(app.instance_path) / "data")
+    folder.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(database_url(app), pool_pre_ping=True)
+    create_tables(Base.metadata.create_all, engine)
+    megabytes = float(app.config.get("MAX_UPLOAD_MB", 50))
+    app.extensions[EXTENSION] = _State(sessionmaker(engine), folder, int(megabytes * 2**20))
+
+
+def create_tables(create: Callable[..., None], *args: Any) -> None:
+    """Run ``create`` (a ``create_all``), retrying when another process races it.
+
+    Server workers start together, and on a fresh database two of them may both
+    see a table missing and create it: the second fails with "already exists".
+    A retry then finds the table and creates nothing.
+    """
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            create(*args)
+            return
+        except SQLAlchemyError:
+            if attempt == CREATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
+def database_url(app: Flask) -> str:
+    """``DATABASE_URL``, or SQLite in ``app``'s instance folder, its folder created."""
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'app.db'}"
+    ensure_sqlite_folder(url)
+    return url
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite database file, which SQLite will not do itself."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _state() -> _State:
+    return current_app.extensions[EXTENSION]
+
+
+def max_upload_bytes() -> int:
+    """The upload size limit of the current app, in bytes."""
+    return _state().max_upload_bytes
+
+
+def _owner_folder(owner: str) -> Path:
+    return _state().folder / hashlib.sha256(str(owner).encode()).hexdigest()[:32]
+
+
+def _dataset_folder(owner: str, record: DatasetRecord) -> Path:
+    return _owner_folder(owner) / record.file_key
+
+
+def _check_owner(owner: str | None) -> str:
+    if not owner:
+        raise PermissionError("Storage needs a logged-in user.")
+    return str(owner)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through ``write(temporary_path)``, then rename over ``path`` in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def clean_name(name: str, fallback: str = "dataset") -> str:
+    """A dataset name fit to show: trimmed, printable, at most ``NAME_LENGTH`` characters.
+
+    >>> clean_name("  ../../etc/passwd\\n")
+    '../../etc/passwd'
+    """
+    text = "".join(ch for ch in str(name) if ch.isprintable()).strip()
+    return (text or fallback)[:NAME_LENGTH]
+
+
+@_reports_failures
+def save_upload(
+    owner: str,
+    filename: str,
+    content: bytes,
+    name: str | None = None,
+    report: Report | None = None,
+) -> DatasetInfo:
+    """Check, read and store an uploaded file; raises ``DataError`` with a user message.
+
+    Nothing is written unless the file reads and prepares cleanly, and ``report``
+    (which may raise to cancel) is called only before anything is written.
+    """
+    report = report or ignore
+    owner = _check_owner(owner)
+    limit = max_upload_bytes()
+    if len(content) > limit:
+        raise DataError(
+            f"The file is {len(content) / 2**20:,.1f} MB, over the upload limit of "
+            f"{limit / 2**20:,.0f} MB."
+        )
+    report(0.05, "Reading the file")
+    # No more values than a CSV within the limit could hold (a value and a delimiter each).
+    raw = read_source(content, filename, max_cells=limit // 2)
+    report(0.4, f"Finding customers and products in {len(raw.frame):,} rows")
+    prepared = prepare(raw)
+    report(0.8, "Storing")
+    return _store(
+        owner, clean_name(name or Path(filename).stem), clean_name(filename), raw, prepared
+    )
+
+
+def _store(
+    owner: str, name: str, filename: str, raw: RawTable, prepared: PreparedData
+) -> DatasetInfo:
+    record = DatasetRecord(
+        owner=owner,
+        name=name,
+        filename=filename,
+        created=datetime.now(UTC),
+        file_key=str(uuid.uuid4()),
+        file_format=raw.file_format,
+        shape=prepared.shape,
+        rows=len(raw.frame),
+        customers=len(prepared.customers),
+        products=int(prepared.purchases["product"].nunique()) if len(prepared.purchases) else 0,
+        roles=prepared.roles,
+        report=json.loads(json.dumps(prepared.report, default=str)),
+    )
+    folder = _dataset_folder(owner, record)
+    frame = raw.frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    _atomic_write(folder / "raw.parquet", lambda path: frame.to_parquet(path, index=False))
+    try:
+        with _state().sessions.begin() as session:
+            session.add(record)
+            session.flush()
+            return _info(record)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _info(record: DatasetRecord) -> DatasetInfo:
+    return DatasetInfo(
+        id=record.id,
+        name=record.name,
+        filename=record.filename,
+        created=record.created,
+        shape=record.shape,
+        rows=record.rows,
+        customers=record.customers,
+        products=record.products,
+        roles=dict(record.roles or {}),
+        report=dict(record.report or {}),
+    )
+
+
+@_reports_failures
+def list_datasets(owner: str) -> list[DatasetInfo]:
+    """The owner's datasets, newest first."""
+    owner = _check_owner(owner)
+    with _state().sessions() as session:
+        query = select(DatasetRecord).where(DatasetRecord.owner == owner)
+        records = session.scalars(query.order_by(DatasetRecord.id.desc())).all()
+        return [_info(record) for record in records]
+
+
+def _record(session: Session, owner: str, dataset_id: Any) -> DatasetRecord:
+    try:
+        number = int(dataset_id)
+    except (TypeError, ValueError):
+        raise DatasetNotFound() from None
+    if not 0 < number <= MAX_ID:  # PostgreSQL refuses a forged id beyond its integer range
+        raise DatasetNotFound()
+    query = select(DatasetRecord).where(
+        DatasetRecord.id == number, DatasetRecord.owner == _check_owner(owner)
+    )
+    record = session.scalars(query).first()
+    if record is None:
+        raise DatasetNotFound()
+    return record
+
+
+@_reports_failures
+def get_dataset(owner: str, dataset_id: Any) -> DatasetInfo:
+    """One of the owner's datasets; ``DatasetNotFound`` for anyone else's."""
+    with _state().sessions() as session:
+        return _info(_record(session, owner, dataset_id))
+
+
+@_reports_failures
+def load_raw(owner: str, dataset_id: Any) -> RawTable:
+    """The stored table as it was read from the upload."""
+    with _state().sessions() as session:
+        record = _record(session, owner, dataset_id)
+        path = _dataset_folder(owner, record) / "raw.parquet"
+        is_basket_file = record.file_format == "baskets"
+        file_format = record.file_format
+    return RawTable(pd.read_parquet(path), is_basket_file, file_format)
+
+
+def open_dataset(
+    owner: str, dataset_id: Any, mapping: Mapping[str, str | None] | None = None
+) -> PreparedData:
+    """The dataset prepared for analysis, with an optional explicit role mapping."""
+    return prepare(load_raw(owner, dataset_id), mapping)
+
+
+@_reports_failures
+def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -> DatasetInfo:
+    """Store the user's column roles after checking that the data prepares with them.
+
+    Raises ``DataError`` (and changes nothing) when the roles do not fit the data.
+    """
+    prepared = open_dataset(owner, dataset_id, roles)
+    with _state().sessions.begin() as session:
+        record = _record(session, owner, dataset_id)
+        record.roles, record.shape = dict(prepared.roles), prepared.shape
+        record.customers = len(prepared.customers)
+        record.report = json.loads(json.dumps(prepared.report, default=str))
+        return _info(record)
+
+
+@_reports_failures
+def rename_dataset(owner: str, dataset_id: Any, name: str) -> DatasetInfo:
+    """Give one of the owner's datasets a new display name."""
+    with _state().sessions.begin() as session:
+        record = _record(session, owner, dataset_id)
+        record.name = clean_name(name, record.name)
+        return _info(record)
+
+
+@_reports_failures
+def delete_dataset(owner: str, dataset_id: Any) -> None:
+    """Remove one of the owner's datasets with its results and files."""
+    with _state().sessions.begin() as session:
+        record = _record(session, owner, dataset_id)
+        folder = _dataset_folder(owner, record)
+        # One statement, before the dataset row: PostgreSQL's ON DELETE CASCADE would
+        # otherwise remove the result rows first and the ORM would find them gone.
+        session.execute(delete(ResultRecord).where(ResultRecord.dataset_id == record.id))
+        session.delete(record)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def params_key(params: Mapping[str, Any]) -> str:
+    """A stable key for analysis parameters.
+
+    >>> params_key({"k": 5, "features": ["a"]}) == params_key({"features": ["a"], "k": 5})
+    True
+    """
+    text = json.dumps(params, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@_reports_failures
+def save_result(
+    owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any], value: object
+) -> None:
+    """Keep an analysis result of one of the owner's datasets, keyed by kind and params."""
+    key = params_key(params)
+    with _state().sessions.begin() as session:
+        record = _record(session, owner, dataset_id)
+        path = _dataset_folder(owner, record) / "results" / f"{kind}-{key}.pickle"
+        _atomic_write(path, lambda temporary: pd.to_pickle(value, temporary))
+        exists = session.scalars(
+            select(ResultRecord).where(
+                ResultRecord.dataset_id == record.id,
+                ResultRecord.kind == kind,
+                ResultRecord.params_key == key,
+            )
+        ).first()
+        if exists is None:
+            session.add(
+                ResultRecord(
+                    owner=owner,
+                    dataset_id=record.id,
+                    kind=kind,
+                    params_key=key,
+                    created=datetime.now(UTC),
+                )
+            )
+
+
+@_reports_failures
+def load_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Any:
+    """A stored result, or None when it was never computed for these params."""
+    path = _result_path(owner, dataset_id, kind, params)
+    return pd.read_pickle(path) if path.exists() else None
+
+
+@_reports_failures
+def has_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> bool:
+    """Whether a result is stored, without reading it."""
+    return _result_path(owner, dataset_id, kind, params).exists()
+
+
+def _result_path(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Path:
+    with _state().sessions() as session:
+        record = _record(session, owner, dataset_id)
+        return _dataset_folder(owner, record) / "results" / f"{kind}-{params_key(params)}.pickle"

@@ -1,0 +1,11 @@
+"""The Celery worker for ``BACKGROUND_MANAGER=celery``: ``celery -A basket_segments.worker worker``.
+
+It builds the same app as ``python -m basket_segments`` (same configuration
+from the environment), so it registers the same background callbacks as Celery
+tasks and reads and writes the same database and data folder.
+"""
+
+from basket_segments.app import create_app
+from basket_segments.jobs import CELERY_EXTENSION
+
+celery = create_app().extensions[CELERY_EXTENSION]

@@ -1,0 +1,30 @@
+"""The WSGI entry point for production servers: ``gunicorn basket_segments.wsgi:app``.
+
+Configuration comes from the environment (``INSTANCE_PATH``, ``DATABASE_URL``,
+``FLASK_*``), as in ``python -m basket_segments``; every worker process builds
+the same app and shares the database and data folder, so no worker keeps
+per-user state.
+
+The workers start at the same moment, and on a fresh instance each would
+create the database tables: two creating one table at once fail ("table
+already exists") and gunicorn then stops the whole server. So they build the
+app one at a time, under a lock file in the instance folder.
+"""
+
+import fcntl
+
+from flask import Flask
+
+from basket_segments.app import create_app, instance_path
+
+
+def build_app() -> Flask:
+    """``create_app()``, once at a time among the processes sharing the instance folder."""
+    instance = instance_path()
+    instance.mkdir(parents=True, exist_ok=True)
+    with open(instance / ".startup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        return create_app()
+
+
+app = build_app()
