@@ -7,6 +7,7 @@ that database, so the whole suite runs against PostgreSQL.
 
 import os
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -34,28 +35,24 @@ def pytest_sessionstart(session) -> None:
     engine.dispose()
 
 
-def missing_data_reason(folder: Path = SHARED_DATA) -> str:
-    """One line saying which public datasets are missing and where they come from."""
-    return (
+def required_data(folder: Path, environ: Mapping[str, str]) -> Path:
+    """``folder`` if it holds the public datasets; otherwise skip the test, saying where
+    the data comes from, or fail it under ``CI=true``, where it must be present."""
+    if folder.is_dir():
+        return folder
+    reason = (
         f"needs the public datasets in {folder} (their origins are listed in "
         f"{folder / 'SOURCES.md'}); a bare clone runs without them"
     )
+    if environ.get("CI"):
+        pytest.fail(f"CI must lay the shared datasets beside the clone: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The folder of real datasets, beside the clone as in CI.
-
-    Without it a test skips with one line saying where the data comes from,
-    except under ``CI=true``, where a missing dataset fails the run.
-    """
-    if not SHARED_DATA.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(
-                f"CI must lay the shared datasets beside the clone: {missing_data_reason()}"
-            )
-        pytest.skip(missing_data_reason())
-    return SHARED_DATA
+    """The folder of real datasets, ``../shared/data`` beside the clone (as in CI)."""
+    return required_data(SHARED_DATA, os.environ)
 
 
 def database_url(tmp_path: Path, name: str = "test") -> str:
