@@ -7,13 +7,22 @@ that database, so the whole suite runs against PostgreSQL.
 
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy
 
 from basket_segments.app import create_app
+from tests.host_site import (
+    MEMBER,
+    MEMBER_PASSWORD,
+    InstalledHost,
+    imported_host_site,
+    install,
+    serve,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -124,11 +133,34 @@ def logged_in(client, auth):
 
 
 def host_config(tmp_path: Path, **overrides) -> dict:
-    """Config for examples/host_site: its own user database, and the dashboard's."""
+    """Config for examples/host_site: its instance folder in ``tmp_path``, and on
+    PostgreSQL a schema for its members and one for the dashboard."""
     return {
-        "SECRET_KEY": "host-secret",
+        "INSTANCE_PATH": str(tmp_path / "host"),
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "host"),
-        "DATA_FOLDER": str(tmp_path / "data"),
         "DATABASE_URL": database_url(tmp_path, "dashboard"),
         **overrides,
     }
+
+
+@pytest.fixture
+def host_site() -> Iterator[SimpleNamespace]:
+    """examples/host_site's modules, gone from ``sys.modules`` after the test."""
+    with imported_host_site() as modules:
+        yield modules
+
+
+@pytest.fixture(scope="session")
+def installed_host(tmp_path_factory) -> InstalledHost:
+    """The wheel and examples/host_site in a fresh venv, built once per test run."""
+    return install(tmp_path_factory.mktemp("installed-host"))
+
+
+@pytest.fixture(scope="session")
+def host_server(installed_host, tmp_path_factory) -> Iterator[str]:
+    """The installed host serving on a free port (its URL), with one member added by its CLI."""
+    installed_host.run(
+        installed_host.command("flask"), "--app", "app", "add-user", MEMBER, MEMBER_PASSWORD
+    )
+    with serve(installed_host, tmp_path_factory.mktemp("host-server") / "server.log") as url:
+        yield url

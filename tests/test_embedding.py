@@ -1,41 +1,42 @@
-"""The dashboard mounted in an existing Flask site with its own users, login and CSRF."""
+"""The dashboard mounted in examples/host_site, with the host's members, login and CSRF."""
 
 import json
-import re
+import sys
 
 import pytest
 
-from examples.host_site import Member, create_app, create_member, db
+from basket_segments import ids
 from tests.conftest import host_config
-
-PASSWORD = "host password 1"
+from tests.host_site import (
+    CSRF_INPUT,
+    HOST_MODULES,
+    HOST_SITE,
+    MEMBER,
+    MEMBER_PASSWORD,
+    imported_host_site,
+    user_name_request,
+)
 
 
 @pytest.fixture
-def host(tmp_path):
-    app = create_app(host_config(tmp_path, TESTING=True))
+def host(host_site, tmp_path):
+    app = host_site.app.create_app(host_config(tmp_path, TESTING=True))
     with app.app_context():
-        create_member("alice@acme.test", PASSWORD)
+        host_site.models.add_member(MEMBER, MEMBER_PASSWORD)
     return app
 
 
-def sign_in(client):
-    page = client.get("/auth/login")
-    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data).group(1)
+def csrf_token(page: bytes) -> str:
+    return CSRF_INPUT.search(page.decode()).group(1)
+
+
+def sign_in(client, next_path="/analytics/"):
+    token = csrf_token(client.get("/auth/login").data)
     return client.post(
-        "/auth/login?next=/analytics/",
-        data={"csrf_token": token.decode(), "email": "alice@acme.test", "password": PASSWORD},
+        "/auth/login",
+        query_string={"next": next_path},
+        data={"csrf_token": token, "email": MEMBER, "password": MEMBER_PASSWORD},
     )
-
-
-def user_name_request(pathname="/analytics/"):
-    return {
-        "output": "frame-user-name.children",
-        "outputs": {"id": "frame-user-name", "property": "children"},
-        "inputs": [{"id": "frame-url", "property": "pathname", "value": pathname}],
-        "changedPropIds": ["frame-url.pathname"],
-        "state": [],
-    }
 
 
 def test_anonymous_visitors_go_to_the_hosts_login_page(host):
@@ -55,7 +56,7 @@ def test_hosts_user_sees_the_dashboard_with_their_name(host):
         headers={"X-CSRFToken": token},
     )
     assert response.status_code == 200
-    assert response.get_json()["response"]["frame-user-name"]["children"] == "alice@acme.test"
+    assert response.get_json()["response"][ids.USER_NAME]["children"] == MEMBER
 
 
 def test_hosts_csrf_protection_still_covers_dash_callbacks(host):
@@ -66,10 +67,35 @@ def test_hosts_csrf_protection_still_covers_dash_callbacks(host):
     assert response.status_code == 400
 
 
-def test_hosts_logout_link_is_in_the_navbar(host):
+def test_hosts_logout_link_is_in_the_navbar(host_site, host):
     client = host.test_client()
     sign_in(client)
     layout = json.dumps(client.get("/analytics/_dash-layout").get_json())
     assert '"href": "/auth/logout"' in layout
     with host.app_context():
-        assert db.session.scalar(db.select(Member)).email == "alice@acme.test"
+        assert host_site.models.find_member(MEMBER).check_password(MEMBER_PASSWORD)
+
+
+def test_hosts_logout_is_a_csrf_checked_post(host):
+    client = host.test_client()
+    sign_in(client)
+    token = csrf_token(client.get("/auth/logout").data)
+    assert client.get("/analytics/").status_code == 200  # the GET only asked
+    assert client.post("/auth/logout").status_code == 400
+    assert client.post("/auth/logout", data={"csrf_token": token}).location == "/auth/login"
+    assert client.get("/analytics/").location.startswith("/auth/login?next=")
+
+
+@pytest.mark.parametrize("target", ["https://evil.test/", "//evil.test/", "/\\evil.test/"])
+def test_signing_in_goes_on_only_to_a_path_on_the_site(host, target):
+    assert sign_in(host.test_client(), target).location == "/"
+
+
+def test_importing_the_host_site_leaves_no_trace():
+    """Its generic module names must not shadow anything for later tests."""
+    path = list(sys.path)
+    before = {name: sys.modules.get(name) for name in HOST_MODULES}
+    with imported_host_site() as host:
+        assert host.app.__file__ == str(HOST_SITE / "app.py")
+    assert sys.path == path
+    assert {name: sys.modules.get(name) for name in HOST_MODULES} == before

@@ -1,0 +1,203 @@
+"""examples/host_site in tests: imported in this process, or run as a real host would.
+
+In this process its modules are imported from its folder and forgotten
+afterwards. Run as a real host, the dashboard's wheel and the host's
+requirements go into a fresh virtualenv (no system site-packages), and the
+host runs from a copy outside the repository with ``PYTHONPATH`` cleared, so
+nothing can import the repository's files by accident.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import requests
+
+from basket_segments import ids
+
+REPO = Path(__file__).resolve().parents[1]
+HOST_SITE = REPO / "examples" / "host_site"
+#: The host's own top-level modules, deliberately generic names.
+HOST_MODULES = ("app", "auth", "config", "models", "storage")
+MEMBER = "alice@acme.test"
+MEMBER_PASSWORD = "host password 1"
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]* value="([^"]+)"')
+#: Seconds for pip to build or install (dependencies come from the package index).
+PIP_TIMEOUT = 900
+START_TIMEOUT = 60
+
+
+@contextmanager
+def imported_host_site() -> Iterator[SimpleNamespace]:
+    """The host's modules, imported from its folder as ``flask --app app`` does.
+
+    Their names are generic (``app``, ``config``, ``storage``...), so afterwards
+    they leave ``sys.modules`` and the folder leaves ``sys.path``: a later test
+    importing such a name gets what it got before, never the host's.
+    """
+    saved = {name: sys.modules.pop(name) for name in HOST_MODULES if name in sys.modules}
+    sys.path.insert(0, str(HOST_SITE))
+    try:
+        importlib.import_module("app")
+        yield SimpleNamespace(**{name: sys.modules[name] for name in HOST_MODULES})
+    finally:
+        sys.path.remove(str(HOST_SITE))
+        for name in HOST_MODULES:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
+@dataclass(frozen=True)
+class InstalledHost:
+    """A venv holding the dashboard's wheel, and the host's folder that runs in it."""
+
+    wheel: Path
+    venv: Path
+    site_packages: Path
+    site: Path
+    instance: Path
+
+    def command(self, name: str) -> str:
+        return str(self.venv / "bin" / name)
+
+    def env(self) -> dict[str, str]:
+        """This environment without what could reach the repository or reconfigure the host."""
+        dropped = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DATABASE_URL"}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in dropped and not key.startswith("FLASK_")
+        }
+        return env | {"INSTANCE_PATH": str(self.instance), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+    def run(self, *args: str | Path, timeout: float = 120) -> str:
+        """Run ``args`` in the host's folder; its output, or an assertion showing why it failed."""
+        result = subprocess.run(
+            [str(arg) for arg in args],
+            cwd=self.site,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+
+def install(folder: Path) -> InstalledHost:
+    """Build the wheel, make the venv, install the wheel and the host's requirements."""
+    wheel = build_wheel(folder / "wheel")
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=PIP_TIMEOUT)
+    python = str(venv / "bin" / "python")
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    site = shutil.copytree(
+        HOST_SITE, folder / "host_site", ignore=shutil.ignore_patterns("__pycache__", "instance")
+    )
+    host = InstalledHost(wheel, venv, Path(purelib.strip()).resolve(), site, folder / "instance")
+    host.run(
+        python, "-m", "pip", "install", "-q", wheel, "-r", "requirements.txt", timeout=PIP_TIMEOUT
+    )
+    return host
+
+
+def build_wheel(folder: Path) -> Path:
+    """The repository's wheel, as ``pip wheel`` builds it (hatchling, isolated)."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(folder)],
+        check=True,
+        timeout=PIP_TIMEOUT,
+    )
+    (wheel,) = folder.glob("basket_segments-*.whl")
+    return wheel
+
+
+@contextmanager
+def serve(host: InstalledHost, log: Path) -> Iterator[str]:
+    """The host under ``flask run`` on a free port; its process group is killed at the end."""
+    port = free_port()
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [host.command("flask"), "--app", "app", "run", "--port", str(port)],
+            cwd=host.site,
+            env=host.env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, process, log)
+        yield url
+    finally:
+        stop(process)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Return once the host's login page answers; fail with the server's log otherwise."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the host exited:\n{log.read_text()}"
+        with suppress(requests.ConnectionError):
+            if requests.get(f"{url}/auth/login", timeout=5).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"the host did not answer in {START_TIMEOUT} s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End the server and anything it started (background jobs share its process group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+
+
+def sign_in(url: str) -> requests.Session:
+    """A session signed in as ``MEMBER`` through the host's form, CSRF token and all."""
+    session = requests.Session()
+    token = CSRF_INPUT.search(session.get(f"{url}/auth/login", timeout=10).text).group(1)
+    response = session.post(
+        f"{url}/auth/login?next=/analytics/",
+        data={"csrf_token": token, "email": MEMBER, "password": MEMBER_PASSWORD},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.headers.get("Location") == "/analytics/", response.text
+    return session
+
+
+def user_name_request(pathname: str = "/analytics/") -> dict:
+    """The body Dash's renderer posts to ask for the navbar's user name."""
+    return {
+        "output": f"{ids.USER_NAME}.children",
+        "outputs": {"id": ids.USER_NAME, "property": "children"},
+        "inputs": [{"id": ids.URL, "property": "pathname", "value": pathname}],
+        "changedPropIds": [f"{ids.URL}.pathname"],
+        "state": [],
+    }
