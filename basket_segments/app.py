@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dash import Dash
-from flask import Flask, request
+from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 
 from basket_segments import auth, jobs, storage
@@ -27,6 +27,7 @@ from basket_segments.callbacks import rules as rules_callbacks
 from basket_segments.callbacks import segments as segments_callbacks
 from basket_segments.config import DEFAULTS
 from basket_segments.layouts.frame import PRODUCT_NAME, serve_layout
+from basket_segments.uploads import init_uploads, upload_path
 
 PACKAGE = Path(__file__).resolve().parent
 FEATURE_CALLBACKS = (
@@ -37,6 +38,8 @@ FEATURE_CALLBACKS = (
     customers_callbacks,
 )
 DASH_EXTENSION = "basket_segments_dash"
+#: Largest callback request body read: control values and small stores.
+CALLBACK_BODY_LIMIT = 2**20
 
 
 def init_dashboard(
@@ -63,20 +66,30 @@ def init_dashboard(
     for module in FEATURE_CALLBACKS:
         module.register(app)
     auth.protect(server, url_base_pathname)
+    init_uploads(server, url_base_pathname)
     server.before_request(partial(_limit_request_size, url_base_pathname))
     server.extensions.setdefault(DASH_EXTENSION, []).append(app)
     return app
 
 
-def _limit_request_size(prefix: str) -> None:
-    """Refuse (413) dashboard requests far beyond the upload limit before reading them.
+def _limit_request_size(prefix: str) -> Response | None:
+    """Refuse (413) dashboard requests larger than they can be, before reading them.
 
-    An upload arrives base64-encoded inside a callback's JSON, 4/3 of the file's
-    size. Files up to about three times the limit still reach ``save_upload``,
-    which answers with a sentence; only absurd bodies are cut off unread.
+    Callbacks carry control values and small stores, never files (those go to
+    the upload route, which says in a sentence when a file is over the limit),
+    so a callback body over ``CALLBACK_BODY_LIMIT`` is refused unread.
     """
-    if request.path.startswith(prefix):
-        request.max_content_length = 4 * storage.max_upload_bytes() + 2**20
+    if not request.path.startswith(prefix):
+        return None
+    if request.path == upload_path(prefix):
+        request.max_content_length = storage.max_upload_bytes() + 2**16
+        return None
+    request.max_content_length = CALLBACK_BODY_LIMIT
+    if (request.content_length or 0) > CALLBACK_BODY_LIMIT:
+        response = jsonify(error="The request is too large for the dashboard.")
+        response.status_code = 413
+        return response
+    return None
 
 
 def instance_path(test_config: dict[str, Any] | None = None) -> Path:

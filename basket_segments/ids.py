@@ -4,7 +4,7 @@ Values are kebab-case and prefixed by feature; dict ids for pattern-matching
 callbacks come from small functions.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # Page frame
 URL = "frame-url"
@@ -17,8 +17,8 @@ FAILURE = "frame-failure"
 NAV_LINK_TYPE = "frame-nav-link"
 
 
-def nav_link(page: str) -> dict[str, str]:
-    """The navbar link to one page."""
+def nav_link(page: Any) -> dict[str, Any]:
+    """The navbar link to one page (``dash.ALL`` for every one)."""
     return {"type": NAV_LINK_TYPE, "page": page}
 
 
@@ -31,9 +31,19 @@ class JobIds(NamedTuple):
     cancel: str
 
 
-def job(feature: str) -> JobIds:
-    """Ids of the progress display for the background jobs of ``feature``."""
-    return JobIds(*(f"{feature}-job{part}" for part in ("", "-bar", "-text", "-cancel")))
+class WorkIds(NamedTuple):
+    """One kind of long work (``callbacks.long_work``): the request handed to the
+    background job, the answer the page's views listen to, and the job's progress."""
+
+    asked: str
+    answer: str
+    job: JobIds
+
+
+def work(feature: str) -> WorkIds:
+    """Ids of the long work of ``feature`` and of its progress display."""
+    job = JobIds(*(f"{feature}-job{part}" for part in ("", "-bar", "-text", "-cancel")))
+    return WorkIds(f"{feature}-asked", f"{feature}-answer", job)
 
 
 # State kept in the browser session (small values only; data stays on the server)
@@ -56,24 +66,27 @@ DELETE_CONFIRM = "data-delete-confirm"
 DELETE_CANCEL = "data-delete-cancel"
 DELETE_PENDING = "data-delete-pending"
 APPLY_ROLES = "data-apply-roles"
-DATA_JOB = job("data")
+#: The upload's address on the server, and what the browser sent there (a handle).
+UPLOAD_URL = "data-upload-url"
+UPLOADED = "data-uploaded"
+DATA_WORK = work("data")
 OPEN_TYPE = "data-open"
 DELETE_TYPE = "data-delete"
 ROLE_TYPE = "data-role"
 
 
-def open_button(dataset_id: int) -> dict:
-    """The button that opens one stored dataset."""
+def open_button(dataset_id: Any) -> dict:
+    """The button that opens one stored dataset (``dash.ALL`` for every one)."""
     return {"type": OPEN_TYPE, "index": dataset_id}
 
 
-def delete_button(dataset_id: int) -> dict:
-    """The button that asks to delete one stored dataset."""
+def delete_button(dataset_id: Any) -> dict:
+    """The button that asks to delete one stored dataset (``dash.ALL`` for every one)."""
     return {"type": DELETE_TYPE, "index": dataset_id}
 
 
-def role_dropdown(role: str) -> dict:
-    """The dropdown choosing the column for one role."""
+def role_dropdown(role: Any) -> dict:
+    """The dropdown choosing the column for one role (``dash.ALL`` for every one)."""
     return {"type": ROLE_TYPE, "role": role}
 
 
@@ -98,10 +111,8 @@ CLEAR_SELECTION = "segments-clear-selection"
 DOWNLOAD_SEGMENTS = "segments-download"
 DOWNLOAD_SEGMENTS_BUTTON = "segments-download-button"
 SUGGESTED_K = "segments-suggested-k"
-SEGMENTS_REQUEST = "segments-request"
-SEGMENTS_COMPUTED = "segments-computed"
-SEGMENTS_JOB = job("segments")
-K_JOB = job("segments-k")
+SEGMENTS_WORK = work("segments")
+K_WORK = work("segments-k")
 
 # Rules page
 RULES_PAGE = "rules-page"
@@ -126,12 +137,13 @@ DOWNLOAD_RULES = "rules-download"
 DOWNLOAD_RULES_BUTTON = "rules-download-button"
 DOWNLOAD_PRODUCTS = "rules-products-download"
 DOWNLOAD_PRODUCTS_BUTTON = "rules-products-download-button"
-RULES_REQUEST = "rules-request"
-RULES_COMPUTED = "rules-computed"
-RULES_JOB = job("rules")
+RULES_WORK = work("rules")
 
 # Customers page
 CUSTOMERS_PAGE = "customers-page"
 CUSTOMER_INPUT = "customers-input"
 CUSTOMER_LOOKUP = "customers-lookup"
 CUSTOMER_RESULT = "customers-result"
+CUSTOMER_SEGMENT = "customers-segment"
+CUSTOMER_BOUGHT = "customers-bought"
+CUSTOMER_RECOMMENDATIONS = "customers-recommendations"

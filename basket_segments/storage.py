@@ -15,6 +15,7 @@ tests can run several apps in one process.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -28,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, BinaryIO, ParamSpec, TypeVar
 
 import pandas as pd
 from flask import Flask, current_app
@@ -51,8 +52,11 @@ CREATE_ATTEMPTS = 5
 MAX_ID = 2**31 - 1
 
 
-class DatasetNotFound(LookupError):
-    """No dataset with that id belongs to this user (whether or not it exists)."""
+class DatasetNotFound(DataError, LookupError):
+    """No dataset with that id belongs to this user (whether or not it exists).
+
+    A ``DataError``, so pages show it as any other sentence about the data.
+    """
 
     def __str__(self) -> str:
         return "That dataset does not exist or was deleted."
@@ -250,6 +254,77 @@ def clean_name(name: str, fallback: str = "dataset") -> str:
     return (text or fallback)[:NAME_LENGTH]
 
 
+#: Seconds a received upload waits to be read before it is thrown away.
+UPLOAD_TTL = 3600
+#: Bytes read from the request at a time while an upload is written to disk.
+UPLOAD_CHUNK = 2**20
+
+
+class UploadTooLarge(DataError):
+    """An upload over ``MAX_UPLOAD_MB``; the upload route answers it with 413."""
+
+
+def too_large(size: int, limit: int) -> UploadTooLarge:
+    return UploadTooLarge(
+        f"The file is {size / 2**20:,.1f} MB, over the upload limit of {limit / 2**20:,.0f} MB."
+    )
+
+
+def _uploads_folder(owner: str) -> Path:
+    return _owner_folder(owner) / "uploads"
+
+
+@_reports_failures
+def receive_upload(owner: str, stream: BinaryIO, declared_size: int | None) -> str:
+    """Write an uploaded file's bytes to the owner's upload area; a handle to read it by.
+
+    The bytes are streamed to disk in chunks, never held whole; more than the
+    upload limit (declared or actually sent) is refused before anything is kept.
+    """
+    owner, limit = _check_owner(owner), max_upload_bytes()
+    if declared_size is not None and declared_size > limit:
+        raise too_large(declared_size, limit)
+    folder = _uploads_folder(owner)
+    _forget_stale_uploads(folder)
+    handle = uuid.uuid4().hex
+
+    def write(path: Path) -> None:
+        written = 0
+        with open(path, "wb") as file:
+            while chunk := stream.read(UPLOAD_CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise too_large(written, limit)
+                file.write(chunk)
+
+    _atomic_write(folder / handle, write)
+    return handle
+
+
+@_reports_failures
+def take_upload(owner: str, handle: Any) -> bytes:
+    """The bytes of an upload this owner sent, removed from the upload area."""
+    text = str(handle or "")
+    path = _uploads_folder(_check_owner(owner)) / text
+    if len(text) != 32 or not all(c in "0123456789abcdef" for c in text) or not path.is_file():
+        raise DataError("That upload is no longer on the server; please upload the file again.")
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _forget_stale_uploads(folder: Path) -> None:
+    """Remove uploads nobody read within ``UPLOAD_TTL`` (a closed tab, a failed job)."""
+    if not folder.is_dir():
+        return
+    oldest = time.time() - UPLOAD_TTL
+    for path in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+
+
 @_reports_failures
 def save_upload(
     owner: str,
@@ -267,10 +342,7 @@ def save_upload(
     owner = _check_owner(owner)
     limit = max_upload_bytes()
     if len(content) > limit:
-        raise DataError(
-            f"The file is {len(content) / 2**20:,.1f} MB, over the upload limit of "
-            f"{limit / 2**20:,.0f} MB."
-        )
+        raise too_large(len(content), limit)
     report(0.05, "Reading the file")
     # No more values than a CSV within the limit could hold (a value and a delimiter each).
     raw = read_source(content, filename, max_cells=limit // 2)

@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -44,6 +45,7 @@ from basket_segments import ids
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.auth import CSRF_COOKIE
 from basket_segments.config import DEFAULTS
+from basket_segments.uploads import FILENAME_HEADER
 from bench.live_server import LiveServer, free_port
 
 __all__ = ["Answer", "Callback", "DashError", "DashUser", "LiveServer", "Timing", "free_port"]
@@ -572,20 +574,39 @@ class DashUser(requests.Session):
     # ----- the Data page -----------------------------------------------------------------
 
     def upload(self, filename: str, content: bytes, mime: str = "text/csv") -> Answer:
-        """Drop a file on the upload area: a job stores it and makes it the active dataset."""
+        """Drop a file on the upload area: the browser posts it to the upload route, then a
+        job stores it and it becomes the active dataset. Returns the final answer."""
         self.go_to("")
-        url = f"data:{mime};base64,{base64.b64encode(content).decode()}"
-        answer = self.call(
-            (ids.DATA_MESSAGE, "children"),
-            (ids.UPLOAD, "contents"),
-            url,
-            values={(ids.UPLOAD, "filename"): filename},
-            kind="upload",
-        )
+        token = next((c.value for c in self.cookies if c.name == CSRF_COOKIE), None)
+        headers = {"Content-Type": mime, FILENAME_HEADER: quote(filename)}
+        sent = self.http(
+            "POST",
+            self.prefix + "upload",
+            "upload",
+            expect=(200, 400, 413),
+            data=content,
+            headers={**headers, "X-CSRFToken": token} if token else headers,
+        ).json()
+        self._long_work(ids.DATA_WORK, (ids.UPLOADED, "data"), sent, "upload")
+        stored = (ids.DATA_WORK.answer, "data")
+        answer = self.call((ids.ACTIVE_DATASET, "data"), stored, self.prop(*stored), kind="upload")
         if not answer.has(ids.ACTIVE_DATASET, "data"):
-            raise DashError(f"{self.username}: upload not stored: {answer.updates}")
+            message = self.prop(ids.DATA_MESSAGE, "children")
+            raise DashError(f"{self.username}: upload not stored: {sent} {message}")
         self.list_datasets()
         return answer
+
+    def _long_work(
+        self, work: ids.WorkIds, trigger: tuple[Any, str], value: Any, kind: str
+    ) -> tuple[Answer, Answer | None]:
+        """Ask for long work as the page does (``callbacks.long_work``), then run its
+        background job if the ask handed one over; the ask's and the job's answers."""
+        ask = self.call((work.asked, "data"), trigger, value, kind="ask")
+        asked = ask.get(work.asked, "data")
+        job = None
+        if asked and asked.get("request") is not None:
+            job = self.call((work.answer, "data"), (work.asked, "data"), asked, kind=kind)
+        return ask, job
 
     def list_datasets(self) -> list[int]:
         """Redraw "Your datasets"; the ids of the datasets listed, as their Open buttons say."""
@@ -639,18 +660,9 @@ class DashUser(requests.Session):
             kind="controls",
         )
         settings = (ids.SEGMENT_SETTINGS, "data")
-        ask = self.call((ids.SEGMENTS_REQUEST, "data"), settings, self.prop(*settings), kind="ask")
-        job = None
-        if ask.has(ids.SEGMENTS_REQUEST, "data"):
-            asked = ask.get(ids.SEGMENTS_REQUEST, "data")
-            job = self.call(
-                (ids.SEGMENTS_COMPUTED, "data"),
-                (ids.SEGMENTS_REQUEST, "data"),
-                asked,
-                kind="segment",
-            )
-        computed = (ids.SEGMENTS_COMPUTED, "data")
-        charts, _ = self.call_together(computed, self.prop(*computed), SEGMENT_VIEWS, "charts")
+        ask, job = self._long_work(ids.SEGMENTS_WORK, settings, self.prop(*settings), "segment")
+        answer = (ids.SEGMENTS_WORK.answer, "data")
+        charts, _ = self.call_together(answer, self.prop(*answer), SEGMENT_VIEWS, "charts")
         return SegmentsRun(job is None, ask, job, charts)
 
     def click_segment(self, segment: int) -> Answer:
@@ -691,15 +703,9 @@ class DashUser(requests.Session):
         values = {(getattr(ids, name), "value"): item for name, item in thresholds.items()}
         options = (ids.RULES_SEGMENT, "options")
         self.call(options, (ids.RULES_READY, "data"), 0, values=values, kind="controls")
-        ask = self.call((ids.RULES_REQUEST, "data"), options, self.prop(*options), kind="ask")
-        job = None
-        if ask.has(ids.RULES_REQUEST, "data"):
-            asked = ask.get(ids.RULES_REQUEST, "data")
-            job = self.call(
-                (ids.RULES_COMPUTED, "data"), (ids.RULES_REQUEST, "data"), asked, kind="mine"
-            )
-        computed = (ids.RULES_COMPUTED, "data")
-        rules, products = self.call_together(computed, self.prop(*computed), RULE_VIEWS, "rules")
+        ask, job = self._long_work(ids.RULES_WORK, options, self.prop(*options), "mine")
+        answer = (ids.RULES_WORK.answer, "data")
+        rules, products = self.call_together(answer, self.prop(*answer), RULE_VIEWS, "rules")
         return RulesRun(job is None, ask, job, rules, products)
 
     def pick_rules_segment(self, segment: int | None) -> tuple[Answer, Answer]:

@@ -30,9 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from basket_segments.analytics.cli import write_results
 from basket_segments.analytics.loading import read_source
-from basket_segments.analytics.pipeline import AnalysisOptions, analyze
-from basket_segments.analytics.prepare import prepare
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.pipeline import analyze
+from basket_segments.analytics.prepare import PreparedData, prepare
 from basket_segments.analytics.rules import RuleParams
+from basket_segments.analytics.stages import AnalysisOptions, StageClock
 from bench.compare import rule_sets, segment_overlap
 from bench.generate import SIZES
 from bench.measure import Run, add_quiet_options, measure, tree_rss, wait_for_quiet
@@ -41,11 +43,11 @@ from bench.run import generate
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "engines"
 MIB = 2**20
-STAGES = ("start", "read", "features", "kmeans", "rules", "products")
+STAGES = ("start", "read", "features", "segment", "rules", "products")
 #: The local pipeline's stage names, grouped into the stages both engines share.
 LOCAL_STAGES = {
-    "suggest_k": "kmeans",
-    "segment": "kmeans",
+    "suggest_k": "segment",
+    "segment": "segment",
     "baskets": "rules",
     "mine": "rules",
     "rules_table": "rules",
@@ -95,34 +97,43 @@ class StageMeter:
         self.started, self.peak = now, 0
 
 
-def run_local(data: str, options: AnalysisOptions, meter: StageMeter):
-    raw = read_source(data)
-    meter.lap("read")
-    prepared = prepare(raw)
-    meter.lap("features")
+class MeteredLocalEngine(LocalEngine):
+    """The local engine, its loading split into Spark's "read" and "features" stages."""
 
-    def progress(line: str) -> None:
+    def __init__(self, meter: StageMeter):
+        self.meter = meter
+
+    def load(self, source: str, clock: StageClock) -> PreparedData:
+        raw = read_source(source)
+        self.meter.lap("read")
+        data = prepare(raw)
+        self.meter.lap("features")
+        return data
+
+
+def run_local(data: str, options: AnalysisOptions, meter: StageMeter):
+    def say(line: str) -> None:
         stage = line.split(":")[0]
         if stage in LOCAL_STAGES:
             meter.lap(LOCAL_STAGES[stage])
 
-    return analyze(prepared, options, progress)
+    return analyze(MeteredLocalEngine(meter), data, options, say)
 
 
 def run_spark(data: str, options: AnalysisOptions, meter: StageMeter, args: argparse.Namespace):
     from basket_segments.analytics.cli import _spark_conf
-    from basket_segments.analytics.spark.engine import analyze_spark
+    from basket_segments.analytics.spark.engine import SparkEngine
     from basket_segments.analytics.spark.session import spark_session
 
     with spark_session(args.spark_master, _spark_conf(args.spark_conf)) as spark:
         meter.lap("start")
 
-        def progress(line: str) -> None:
+        def say(line: str) -> None:
             stage = line.split(":")[0]
             if stage in STAGES:
                 meter.lap(stage)
 
-        result = analyze_spark(spark, data, options, progress)
+        result = analyze(SparkEngine(spark), data, options, say)
         result.summary["jvm_cpu_seconds"] = meter.children_cpu()
         return result
 

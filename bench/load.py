@@ -158,18 +158,14 @@ def try_other_users_dataset(user: DashUser, tally: Tally) -> None:
     name = f"{user.username} asking for dataset {other}"
     details = user.call((ids.DATASET_DETAILS, "children"), kind="forged", values=forged)
     tally.check(details.get(ids.DATASET_DETAILS, "children") is None, f"{name}: details")
-    ask = user.call((ids.SEGMENTS_REQUEST, "data"), kind="forged", values=forged)
+    work = ids.SEGMENTS_WORK
+    ask = user.call((work.asked, "data"), kind="forged", values=forged)
     tally.check(
-        ask.get(ids.SEGMENTS_COMPUTED, "data") == {"request": None}
-        and not ask.has(ids.SEGMENTS_REQUEST, "data"),
+        ask.get(work.answer, "data") is None and not ask.get(work.asked, "data"),
         f"{name}: segments",
     )
-    computed = {
-        (ids.SEGMENTS_COMPUTED, "data"): {"request": {"settings": settings, "dataset": other}}
-    }
-    charts = user.call(
-        (ids.SEGMENT_SCATTER, "figure"), kind="forged", values={**forged, **computed}
-    )
+    answer = {(work.answer, "data"): {"request": {"settings": settings, "dataset": other}}}
+    charts = user.call((ids.SEGMENT_SCATTER, "figure"), kind="forged", values={**forged, **answer})
     tally.check(not charts.get(ids.PROFILE_TABLE, "data"), f"{name}: charts")
     try:
         sent = user.call((ids.DOWNLOAD_SEGMENTS, "data"), kind="forged", values=forged)
@@ -179,7 +175,7 @@ def try_other_users_dataset(user: DashUser, tally: Tally) -> None:
         with tally.lock:
             tally.refused_with_error += 1
     user.set_prop(ids.ACTIVE_DATASET, "data", own)
-    user.set_prop(ids.SEGMENTS_COMPUTED, "data", None)
+    user.set_prop(ids.SEGMENTS_WORK.answer, "data", None)
 
 
 def percentiles(timings: list[Timing]) -> dict[str, tuple[int, float, float, float, float]]:

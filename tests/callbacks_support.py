@@ -2,6 +2,7 @@
 and walk the Segments and Rules pages the way the browser does."""
 
 import base64
+import io
 from contextlib import contextmanager
 from contextvars import copy_context
 
@@ -10,8 +11,11 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from flask_login import login_user
 
+from basket_segments import ids, storage
 from basket_segments.accounts import User, db
-from basket_segments.callbacks import data, rules, segments
+from basket_segments.analytics.errors import DataError
+from basket_segments.auth import current_owner
+from basket_segments.callbacks import data, long_work, rules, segments
 
 
 @contextmanager
@@ -41,18 +45,24 @@ def triggered(prop_id: str, value, function, *args):
     return copy_context().run(run)
 
 
+def through_long_work(work, *values, progress=None):
+    """What the page's answer store ends with, as in the browser: the ask callback, then
+    the background job if it asked for one. Returns the answer and the last message."""
+    answer, asked, message = long_work.ask(work, *values, True)
+    if asked is no_update:
+        return answer, message
+    report = (progress if progress is not None else []).append
+    answer, message = long_work.run(work, report, asked)
+    return (None if answer is no_update else answer), message
+
+
 def segment_charts(settings, x, y, selected, active, progress=None):
     """Charts as the browser gets them: ask, let the background job compute if needed, draw."""
-    computed, asked, message = segments.ask_for_segments(settings, active)
-    if message is not None:
+    answer, message = through_long_work(segments.SEGMENTS, settings, active, progress=progress)
+    if answer is None:
         return (None,) * 5 + (message,)
-    if asked is not no_update:
-        report = (progress if progress is not None else []).append
-        computed, message = segments.compute_segments(report, asked)
-        if computed is no_update:
-            return (None,) * 5 + (message,)
     draw = segments.update_charts
-    return triggered("segments-computed.data", computed, draw, computed, x, y, selected, settings)
+    return triggered(f"{ids.SEGMENTS_WORK.answer}.data", answer, draw, answer, x, y, selected)
 
 
 def rules_view(thresholds, basket, hide, product, side, segment, settings, active, progress=None):
@@ -60,17 +70,11 @@ def rules_view(thresholds, basket, hide, product, side, segment, settings, activ
 
     When the job fails, the page shows the job's message and no table.
     """
-    computed, asked, message = rules.ask_for_rules(*thresholds, basket, [], settings, active)
-    if computed == {"request": None} and asked is no_update:
+    values = (settings, active, *thresholds, basket, [])  # the request, then the trigger
+    answer, message = through_long_work(rules.RULES, *values, progress=progress)
+    if answer is None:
         return [], None, None, message
-    if asked is not no_update:
-        report = (progress if progress is not None else []).append
-        computed, message = rules.mine(report, asked)
-        if computed is no_update:
-            return [], None, None, message
-    return rules.update_rules(
-        computed, hide, product, side, segment, *thresholds, basket, settings, active
-    )
+    return rules.update_rules(answer, hide, product, side, segment)
 
 
 def text_of(component) -> str:
@@ -88,9 +92,19 @@ def upload_contents(text: str) -> str:
 
 
 def store_upload(contents, filename, version=0, sample=None, progress=None):
-    """The upload job as the browser runs it, recording the progress reports."""
-    trigger = "data-load-sample.n_clicks" if sample else "data-upload.contents"
-    report = (progress if progress is not None else []).append
-    return triggered(
-        trigger, sample or "x", data.store_upload, report, contents, sample, filename, version
-    )
+    """An upload (a data URL, as dcc.Upload reads it) or the sample, as the browser sends it:
+    the file goes to the upload route's storage, then the Data page's long work stores it.
+    Returns the active dataset, the message and the data version the page ends with."""
+    if sample:
+        sent = {"sample": sample}
+    else:
+        content = base64.b64decode(contents.split(",", 1)[1])
+        try:
+            handle = storage.receive_upload(current_owner(), io.BytesIO(content), len(content))
+            sent = {"upload": handle, "filename": filename}
+        except DataError as error:  # the route answers {"error": ...}: 413 or 400
+            sent = {"error": str(error)}
+    answer, message = through_long_work(data.UPLOAD, sent, progress=progress)
+    if answer is None:
+        return no_update, message, no_update
+    return data.show_stored(answer, version)

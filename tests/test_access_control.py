@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from dash.development.base_component import Component
 
-from basket_segments import storage
+from basket_segments import ids, storage
 from basket_segments.accounts import User, db
 from basket_segments.app import DASH_EXTENSION, create_app
 from basket_segments.callbacks import rules as rules_callbacks
@@ -25,7 +25,7 @@ from basket_segments.layouts import data as data_layout
 from basket_segments.layouts import rules as rules_layout
 from basket_segments.layouts import segments as segments_layout
 from basket_segments.layouts.frame import PAGES, serve_layout
-from tests.callbacks_support import logged_in_as
+from tests.callbacks_support import logged_in_as, through_long_work
 from tests.conftest import PASSWORD, make_config
 from tests.test_callbacks import SETTINGS, rules_view, segment_charts
 
@@ -97,7 +97,7 @@ def layout_values() -> dict[tuple[str, str], Any]:
     """The value of every property of every component the pages show at first."""
     pages = [
         serve_layout(),
-        data_layout.data_page(10**6),
+        data_layout.data_page(10**6, "/analytics/upload"),
         segments_layout.segments_page(),
         rules_layout.rules_page(),
         customers_layout.customers_page(),
@@ -226,39 +226,44 @@ def two_users(tmp_path):
     with logged_in_as(app, "alice"):
         assert segment_charts(SETTINGS, "Age", "Income", None, dataset)[0] is not None
         rules_view(THRESHOLDS, "customer", [], None, "any", None, SETTINGS, dataset)
-        rules_computed, _, _ = rules_callbacks.ask_for_rules(
-            *THRESHOLDS, "customer", [], SETTINGS, dataset
+        rules_answer, _ = through_long_work(
+            rules_callbacks.RULES, SETTINGS, dataset, *THRESHOLDS, "customer", []
         )
-    assert rules_computed["request"] is not None  # Alice's rules are stored
-    return app, clients, alice, dataset, rules_computed
+    assert rules_answer["request"] is not None  # Alice's rules are stored
+    return app, clients, alice, dataset, rules_answer
 
 
-def alices_values(dataset: int, rules_computed: dict) -> dict:
+def alices_values(dataset: int, rules_answer: dict) -> dict:
     """What Alice's browser would send, from the page defaults plus her choices."""
-    segments_request = {"request": {"settings": SETTINGS, "dataset": dataset}}
+    segments_answer = {"request": {"settings": SETTINGS, "dataset": dataset}, "result": None}
+    upload = {"upload": "0" * 32, "filename": "alice.csv"}
     values = layout_values()
     values.update(
         {
-            ("state-active-dataset", "data"): dataset,
-            ("state-segment-settings", "data"): SETTINGS,
-            ("state-selected-segment", "data"): 0,
-            ("state-data-version", "data"): 1,
-            ("data-delete-pending", "data"): dataset,
-            ("data-rename-input", "value"): "renamed by someone",
-            ("segments-computed", "data"): segments_request,
-            ("segments-request", "data"): {**segments_request, "nonce": "n1"},
-            ("segments-x-axis", "value"): "Age",
-            ("segments-y-axis", "value"): "Income",
-            ("rules-computed", "data"): rules_computed,
-            ("rules-request", "data"): {**rules_computed, "nonce": "n2"},
-            ("rules-segment", "value"): 0,
-            ("rules-segment", "options"): [{"label": "Segment 1", "value": 0}],
-            ("rules-min-support", "value"): THRESHOLDS[0],
-            ("rules-min-confidence", "value"): THRESHOLDS[1],
-            ("rules-min-lift", "value"): THRESHOLDS[2],
-            ("rules-max-length", "value"): THRESHOLDS[3],
-            ("rules-basket", "value"): "customer",
-            ("customers-input", "value"): "QZC0004",
+            (ids.ACTIVE_DATASET, "data"): dataset,
+            (ids.SEGMENT_SETTINGS, "data"): SETTINGS,
+            (ids.SELECTED_SEGMENT, "data"): 0,
+            (ids.DATA_VERSION, "data"): 1,
+            (ids.DELETE_PENDING, "data"): dataset,
+            (ids.RENAME_INPUT, "value"): "renamed by someone",
+            (ids.UPLOADED, "data"): upload,
+            (ids.DATA_WORK.asked, "data"): {"request": {"file": upload}, "nonce": "n0"},
+            (ids.SEGMENTS_WORK.answer, "data"): segments_answer,
+            (ids.SEGMENTS_WORK.asked, "data"): {**segments_answer, "nonce": "n1"},
+            (ids.K_WORK.answer, "data"): segments_answer,
+            (ids.K_WORK.asked, "data"): {**segments_answer, "nonce": "n3"},
+            (ids.X_AXIS, "value"): "Age",
+            (ids.Y_AXIS, "value"): "Income",
+            (ids.RULES_WORK.answer, "data"): rules_answer,
+            (ids.RULES_WORK.asked, "data"): {**rules_answer, "nonce": "n2"},
+            (ids.RULES_SEGMENT, "value"): 0,
+            (ids.RULES_SEGMENT, "options"): [{"label": "Segment 1", "value": 0}],
+            (ids.MIN_SUPPORT, "value"): THRESHOLDS[0],
+            (ids.MIN_CONFIDENCE, "value"): THRESHOLDS[1],
+            (ids.MIN_LIFT, "value"): THRESHOLDS[2],
+            (ids.MAX_LENGTH, "value"): THRESHOLDS[3],
+            (ids.BASKET_CHOICE, "value"): "customer",
+            (ids.CUSTOMER_INPUT, "value"): "QZC0004",
         }
     )
     for component_id, prop in list(values):
@@ -274,10 +279,12 @@ def leaks(text: str, sent: dict) -> set[str]:
     return {secret for secret in secrets if secret in text and secret not in carried}
 
 
-def every_forgery(app, dataset: int, rules_computed: dict):
+def every_forgery(app, dataset: int, rules_answer: dict):
     """(callback key, payload) for every callback and each of its inputs as the trigger."""
-    values = alices_values(dataset, rules_computed)
+    values = alices_values(dataset, rules_answer)
     for key, spec in list(dash_app(app).callback_map.items()):
+        if "callback" not in spec:
+            continue  # a clientside callback runs in the browser; the server has no function
         for trigger in range(len(spec["inputs"])):
             yield key, payload(key, spec, values, dataset, trigger)
 
@@ -296,11 +303,11 @@ def stored_state(app, owner: str) -> tuple:
 
 def test_forged_callbacks_never_show_or_change_another_users_data(two_users, caplog):
     caplog.set_level(logging.ERROR)
-    app, clients, alice, dataset, rules_computed = two_users
-    forgeries = list(every_forgery(app, dataset, rules_computed))
+    app, clients, alice, dataset, rules_answer = two_users
+    forgeries = list(every_forgery(app, dataset, rules_answer))
     revealed_to_alice = set()
     for key, body in forgeries:
-        if re.search("data-(delete-confirm|rename)", body["changedPropIds"][0]):
+        if re.search(f"{ids.DELETE_CONFIRM}|{ids.RENAME}", body["changedPropIds"][0]):
             continue  # Alice would change her own data; Bob's attempts are below
         status, text = call(clients["alice"], body)
         if status == 200 and leaks(text, body):
@@ -334,13 +341,13 @@ def rename_request(app, dataset: int, new_name: str) -> dict:
     (key, spec), *_ = [
         (key, spec)
         for key, spec in dash_app(app).callback_map.items()
-        if any(dep["id"] == "data-rename" for dep in spec["inputs"])
+        if any(dep["id"] == ids.RENAME for dep in spec["inputs"])
     ]
     values = {
         **layout_values(),
-        ("data-rename", "n_clicks"): 1,
-        ("data-rename-input", "value"): new_name,
-        ("state-active-dataset", "data"): dataset,
+        (ids.RENAME, "n_clicks"): 1,
+        (ids.RENAME_INPUT, "value"): new_name,
+        (ids.ACTIVE_DATASET, "data"): dataset,
     }
     return payload(key, spec, values, dataset, trigger=1)
 

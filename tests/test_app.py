@@ -5,7 +5,7 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from basket_segments import storage
+from basket_segments import ids, storage
 from basket_segments.accounts import db
 from basket_segments.app import DASH_EXTENSION, create_app
 from tests.conftest import make_config
@@ -63,8 +63,8 @@ def test_two_apps_in_one_process_each_have_their_callbacks(tmp_path, auth):
         assert response.status_code == 200, response.data
         dependencies = json.loads(response.data)
         outputs = {d["output"] for d in dependencies}
-        assert "frame-page.children" in outputs
-        assert "frame-user-name.children" in outputs
+        assert f"{ids.PAGE}.children" in outputs
+        assert f"{ids.USER_NAME}.children" in outputs
         assert len(app.extensions[DASH_EXTENSION]) == 1
 
 

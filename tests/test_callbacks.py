@@ -7,14 +7,15 @@ import json
 import pytest
 from dash import no_update
 
-from basket_segments import storage
-from basket_segments.callbacks import customers, data, frame, rules, segments
+from basket_segments import ids, storage
+from basket_segments.callbacks import customers, data, frame, long_work, rules, segments
 from tests.callbacks_support import (
     logged_in_as,
     rules_view,
     segment_charts,
     store_upload,
     text_of,
+    through_long_work,
     triggered,
     upload_contents,
 )
@@ -38,6 +39,7 @@ def dataset(user):
 
 
 SETTINGS = {"features": ["Age", "Income"], "k": 3, "scale": True}
+THRESHOLDS = (0.05, 0.5, 1.0, 3)
 
 
 def test_upload_stores_and_opens_the_dataset(user):
@@ -65,11 +67,11 @@ def test_bad_upload_gives_a_message_and_keeps_state(user, dataset):
 
 
 def test_delete_asks_then_deletes(user, dataset):
-    button = json.dumps({"index": dataset, "type": "data-delete"}, separators=(",", ":"))
+    button = json.dumps(ids.delete_button(dataset), separators=(",", ":"), sort_keys=True)
     is_open, pending = triggered(button + ".n_clicks", 1, data.ask_delete, [1], None, None)
     assert (is_open, pending) == (True, dataset)
     active, message, _ = triggered(
-        "data-delete-confirm.n_clicks",
+        f"{ids.DELETE_CONFIRM}.n_clicks",
         1,
         data.change_datasets,
         1,
@@ -87,7 +89,7 @@ def test_delete_asks_then_deletes(user, dataset):
 def test_components_appearing_do_not_act(user, dataset):
     assert (
         triggered(
-            "data-rename.n_clicks",
+            f"{ids.RENAME}.n_clicks",
             None,
             data.change_datasets,
             None,
@@ -135,17 +137,9 @@ def test_segment_charts_use_fixed_colours_and_highlight_the_selection(user, data
 def test_a_selection_restyles_the_drawn_charts_without_redrawing(user, dataset):
     """A drill-down click sends opacities and the slice's pull, equal to a full redraw's."""
     full = segment_charts(SETTINGS, "Age", "Income", 1, dataset)
-    computed, _, _ = segments.ask_for_segments(SETTINGS, dataset)
-    answer = triggered(
-        "state-selected-segment.data",
-        1,
-        segments.update_charts,
-        computed,
-        "Age",
-        "Income",
-        1,
-        SETTINGS,
-    )
+    stored, _ = through_long_work(segments.SEGMENTS, SETTINGS, dataset)
+    selected = f"{ids.SELECTED_SEGMENT}.data"
+    answer = triggered(selected, 1, segments.update_charts, stored, "Age", "Income", 1)
     scatter, pie, *rest = answer
     assert all(item is no_update for item in rest)
     opacities = {
@@ -159,10 +153,9 @@ def test_a_selection_restyles_the_drawn_charts_without_redrawing(user, dataset):
 
 
 def test_a_forged_k_gets_no_restyle(user, dataset):
-    forged = {**SETTINGS, "k": 10**9}
-    computed = {"request": {"settings": forged, "dataset": dataset}}
+    forged = {"request": {"settings": {**SETTINGS, "k": 10**9}, "dataset": dataset}}
     draw = segments.update_charts
-    answer = triggered("state-selected-segment.data", 1, draw, computed, "Age", "Income", 1, forged)
+    answer = triggered(f"{ids.SELECTED_SEGMENT}.data", 1, draw, forged, "Age", "Income", 1)
     assert all(item is no_update for item in answer)
 
 
@@ -171,13 +164,18 @@ def test_selecting_by_pie_and_scatter_click(user):
     scatter_click = {"points": [{"customdata": [1, "C7"]}]}
     assert (
         triggered(
-            "segments-pie.clickData", pie_click, segments.select_segment, None, pie_click, None
+            f"{ids.SEGMENT_PIE}.clickData",
+            pie_click,
+            segments.select_segment,
+            None,
+            pie_click,
+            None,
         )
         == 2
     )
     assert (
         triggered(
-            "segments-scatter.clickData",
+            f"{ids.SEGMENT_SCATTER}.clickData",
             scatter_click,
             segments.select_segment,
             scatter_click,
@@ -188,7 +186,7 @@ def test_selecting_by_pie_and_scatter_click(user):
     )
     assert (
         triggered(
-            "segments-clear-selection.n_clicks",
+            f"{ids.CLEAR_SELECTION}.n_clicks",
             1,
             segments.select_segment,
             scatter_click,
@@ -201,7 +199,8 @@ def test_selecting_by_pie_and_scatter_click(user):
 
 def test_suggest_k_offers_the_best_k(user, dataset):
     progress = []
-    _figure, style, best, label = segments.suggest(progress.append, 1, SETTINGS, dataset)
+    answer, _ = through_long_work(segments.SUGGEST_K, SETTINGS, dataset, 1, progress=progress)
+    _figure, style, best, label = segments.show_k_scores(answer)
     assert [text for _value, text in progress] == [f"Trying K = {k}" for k in range(2, 11)]
     assert style == {"display": "block"}
     assert label == f"Use K={best}"
@@ -213,8 +212,11 @@ def test_rules_for_a_segment_and_filters(user, dataset):
     rows, sentences, _scatter, _note = rules_view(
         (0.05, 0.5, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset, progress
     )
-    assert any(text == "Mining all customers" for _value, text in progress)
-    assert progress[-1] == (90, "Counting top products")
+    texts = [text for _value, text in progress]
+    assert texts[:2] == ["Reading the dataset", "Finding 3 segments"]  # segmented first
+    assert "Mining all customers" in texts and texts[-1] == "Counting top products"
+    fractions = [value for value, _text in progress]
+    assert fractions == sorted(fractions) and fractions[-1] < 100
     pairs = {(r["antecedent"], r["consequent"]) for r in rows}
     assert ("bread", "milk") in pairs and ("tea", "jam") in pairs
     assert "Customers who buy" in text_of(sentences)
@@ -228,14 +230,12 @@ def test_downloads_neutralise_formulas(user):
     text = TABLE.replace("bread", "=HYPERLINK(evil)")
     owner = user.get_id()
     dataset = storage.save_upload(owner, "evil.csv", text.encode()).id
-    for download in (
-        rules.download_rules(1, 0.05, 0.5, 1.0, 3, "customer", SETTINGS, dataset),
-        rules.download_products(1, "customer", SETTINGS, dataset),
-    ):
+    answer, _ = through_long_work(rules.RULES, SETTINGS, dataset, *THRESHOLDS, "customer", [])
+    for download in (rules.download_rules(1, answer), rules.download_products(1, answer)):
         cells = [cell for row in csv.reader(io.StringIO(download["content"])) for cell in row]
         assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
         assert any("=HYPERLINK(evil)" in cell for cell in cells)
-    products = rules.download_products(1, "customer", SETTINGS, dataset)["content"]
+    products = rules.download_products(1, answer)["content"]
     assert "'=HYPERLINK(evil)" in products
 
 
@@ -254,10 +254,10 @@ def test_empty_lookup_does_nothing(user, dataset):
 
 def test_pages_render_for_each_path(user):
     for path, marker in [
-        ("/analytics/", "data-page"),
-        ("/analytics/segments", "segments-page"),
-        ("/analytics/rules", "rules-page"),
-        ("/analytics/customers", "customers-page"),
+        ("/analytics/", ids.DATA_PAGE),
+        ("/analytics/segments", ids.SEGMENTS_PAGE),
+        ("/analytics/rules", ids.RULES_PAGE),
+        ("/analytics/customers", ids.CUSTOMERS_PAGE),
     ]:
         page = frame.render_page(path, "/analytics/")
         assert page.id == marker
@@ -285,51 +285,66 @@ def test_stored_results_are_shown_without_a_job(user, dataset):
     progress = []
     segment_charts(SETTINGS, "Age", "Income", None, dataset, progress)
     assert progress
-    computed, asked, _ = segments.ask_for_segments(SETTINGS, dataset)
-    assert asked is no_update and computed["request"]["settings"] == SETTINGS
-    rules_view((0.05, 0.5, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
-    tighter = rules.ask_for_rules(0.1, 0.6, 1.0, 3, "customer", [], SETTINGS, dataset)
+    answer, asked, _ = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, True)
+    assert asked is no_update and answer["request"]["settings"] == SETTINGS
+    rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
+    tighter = long_work.ask(rules.RULES, SETTINGS, dataset, 0.1, 0.6, 1.0, 3, "customer", [], True)
     assert tighter[1] is no_update
-    assert tighter[0]["request"]["thresholds"] == [0.1, 0.6, 1.0, 3]
-    looser = rules.ask_for_rules(0.01, 0.5, 1.0, 3, "customer", [], SETTINGS, dataset)
-    assert looser[0] == {"request": None}  # the old table clears while mining
-    assert looser[1]["request"]["thresholds"][0] == 0.01
+    assert tighter[0]["request"]["support"] == 0.1
+    looser = long_work.ask(rules.RULES, SETTINGS, dataset, 0.01, 0.5, 1.0, 3, "customer", [], True)
+    assert looser[0] is None  # the old table clears while mining
+    assert looser[1]["request"]["support"] == 0.01
 
 
 def test_rules_filtered_for_thresholds_are_kept_for_the_next_click(user, dataset, monkeypatch):
     from basket_segments import results
 
-    thresholds = (0.05, 0.5, 1.0, 3)
-    first = rules_view(thresholds, "customer", True, None, "any", -1, SETTINGS, dataset)
+    first = rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
     filtered = []
     real = results.filter_rules
     monkeypatch.setattr(results, "filter_rules", lambda *a: filtered.append(1) or real(*a))
     for segment in (-1, 0, 1, -1):
-        shown = rules_view(thresholds, "customer", True, None, "any", segment, SETTINGS, dataset)
+        shown = rules_view(THRESHOLDS, "customer", True, None, "any", segment, SETTINGS, dataset)
     assert filtered == []
     assert shown[0] == first[0] and len(first[0]) > 0
     rules_view((0.1, 0.6, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
     assert filtered == [1]  # new thresholds: filtered once from the stored mining
 
 
+def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
+    user, dataset, monkeypatch
+):
+    from basket_segments import results
+
+    mined = []
+    real = results.ENGINE.mine
+    monkeypatch.setattr(results.ENGINE, "mine", lambda *a: mined.append(1) or real(*a))
+    loose = rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)[0]
+    tight = rules_view((0.5, 0.9, 1.0, 2), "customer", True, None, "any", -1, SETTINGS, dataset)[0]
+    assert mined == [1] and 0 < len(tight) < len(loose)
+    rules_view((0.01, 0.5, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
+    assert mined == [1, 1]  # looser than the stored mining: mined again
+
+
 def test_picking_a_segment_redraws_only_its_products(user, dataset):
-    thresholds = (0.05, 0.5, 1.0, 3)
-    rules_view(thresholds, "customer", True, None, "any", -1, SETTINGS, dataset)
-    computed, _, _ = rules.ask_for_rules(*thresholds, "customer", [], SETTINGS, dataset)
-    args = (computed, "customer", SETTINGS, dataset)
-    picked = triggered("rules-segment.value", 0, rules.update_products, 0, *args)
-    drawn = triggered("rules-computed.data", computed, rules.update_products, 0, *args)
+    rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
+    answer, _ = through_long_work(rules.RULES, SETTINGS, dataset, *THRESHOLDS, "customer", [])
+    picked = triggered(f"{ids.RULES_SEGMENT}.value", 0, rules.update_products, 0, answer)
+    drawn = triggered(f"{ids.RULES_WORK.answer}.data", answer, rules.update_products, 0, answer)
     assert picked[1] is no_update and drawn[1] is not no_update
     assert picked[0].to_json() == drawn[0].to_json()
     assert len(drawn[1].data[0].y) > 0
 
 
-def test_an_answer_to_an_earlier_choice_is_ignored(user, dataset):
-    earlier = {**SETTINGS, "k": 4}
-    computed = {"request": {"settings": earlier, "dataset": dataset}}
-    assert segments.update_charts(computed, "Age", "Income", None, SETTINGS) == (no_update,) * 6
-    old = {"request": rules._request(SETTINGS, dataset, [0.2, 0.5, 1.0, 3], "customer")}
-    shown = rules.update_rules(
-        old, True, None, "any", -1, 0.05, 0.5, 1.0, 3, "customer", SETTINGS, dataset
-    )
-    assert shown[0] == [] and shown[3] is no_update
+def test_a_new_request_supersedes_a_running_job(user, dataset):
+    """While a job runs (its Cancel enabled), any newer request re-asks the job's callback,
+    so Dash terminates the running job and its answer never overwrites the newer one."""
+    segment_charts(SETTINGS, "Age", "Income", None, dataset)
+    stored = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, False)
+    assert stored[0]["request"]["settings"] == SETTINGS
+    assert stored[1]["request"] is None and stored[1]["nonce"]
+    assert long_work.run(segments.SEGMENTS, [].append, stored[1]) == (no_update, no_update)
+    idle = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, True)
+    assert idle[1] is no_update
+    nothing = long_work.ask(segments.SEGMENTS, {**SETTINGS, "features": []}, dataset, False)
+    assert nothing[0] is None and nothing[1]["request"] is None

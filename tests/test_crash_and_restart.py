@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_upload_or_mid_analysis_loses_nothing(tmp_path):
         other.login()
 
         (worker,) = server.worker_pids()
-        upload = in_background(lambda: other.upload("big.csv", sample_csv(40_000, seed=3)))
+        upload = in_background(lambda: other.upload("big.csv", sample_csv(80_000, seed=3)))
         assert kill_when_busy(worker), "the upload never kept the worker busy"
         upload.join(60)
         wait_for_a_new_worker(server, worker)

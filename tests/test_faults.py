@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from basket_segments import storage
+from basket_segments import ids, storage
 from basket_segments.app import create_app
 from tests.callbacks_support import logged_in_as
 from tests.conftest import make_config
@@ -151,19 +151,19 @@ def production_app(tmp_path):
 
 def dataset_list_request() -> dict:
     return {
-        "output": "data-dataset-list.children",
-        "outputs": {"id": "data-dataset-list", "property": "children"},
+        "output": f"{ids.DATASET_LIST}.children",
+        "outputs": {"id": ids.DATASET_LIST, "property": "children"},
         "inputs": [
-            {"id": "state-data-version", "property": "data", "value": 0},
-            {"id": "state-active-dataset", "property": "data", "value": None},
+            {"id": ids.DATA_VERSION, "property": "data", "value": 0},
+            {"id": ids.ACTIVE_DATASET, "property": "data", "value": None},
         ],
-        "changedPropIds": ["state-data-version.data"],
+        "changedPropIds": [f"{ids.DATA_VERSION}.data"],
         "state": [],
     }
 
 
 def failure_alert(answer: dict) -> dict:
-    return answer["sideUpdate"]["frame-failure"]
+    return answer["sideUpdate"][ids.FAILURE]
 
 
 def test_an_unexpected_failure_says_so_without_a_traceback(tmp_path, monkeypatch, caplog):

@@ -5,6 +5,8 @@ That everything else refuses anonymous callers is proved in test_access_control.
 
 import pytest
 
+from basket_segments import ids
+
 PREFIX = "/analytics/"
 
 
@@ -20,12 +22,12 @@ def test_pages_outside_the_prefix_stay_public(client, path):
 
 def test_callbacks_answer_with_the_users_name(logged_in):
     body = {
-        "output": "frame-user-name.children",
-        "outputs": {"id": "frame-user-name", "property": "children"},
-        "inputs": [{"id": "frame-url", "property": "pathname", "value": "/analytics/"}],
-        "changedPropIds": ["frame-url.pathname"],
+        "output": f"{ids.USER_NAME}.children",
+        "outputs": {"id": ids.USER_NAME, "property": "children"},
+        "inputs": [{"id": ids.URL, "property": "pathname", "value": "/analytics/"}],
+        "changedPropIds": [f"{ids.URL}.pathname"],
         "state": [],
     }
     response = logged_in.post(PREFIX + "_dash-update-component", json=body)
     assert response.status_code == 200
-    assert response.get_json()["response"]["frame-user-name"]["children"] == "ana"
+    assert response.get_json()["response"][ids.USER_NAME]["children"] == "ana"

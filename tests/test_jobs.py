@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from basket_segments import auth, jobs, storage
+from basket_segments import auth, ids, jobs, results, storage
+from basket_segments.app import DASH_EXTENSION
 from tests.test_callbacks import TABLE
 
 SETTINGS = {"features": ["Age", "Income"], "k": 3, "scale": True}
@@ -121,24 +122,19 @@ def test_unknown_manager_setting_is_refused(tmp_path):
         create_app(make_config(tmp_path, BACKGROUND_MANAGER="processes"))
 
 
-SUGGEST_OUTPUTS = [
-    ("segments-k-chart", "figure"),
-    ("segments-k-chart", "style"),
-    ("segments-suggested-k", "data"),
-    ("segments-adopt-k", "children"),
-]
-
-
-def suggest_request(dataset_id: int) -> dict:
+def suggest_request(app, dataset_id: int) -> dict:
+    """The body the browser posts for Suggest K's background job, from the app's own map."""
+    dash_app = app.extensions[DASH_EXTENSION][0]
+    asked = {"id": ids.K_WORK.asked, "property": "data"}
+    key = next(key for key, spec in dash_app.callback_map.items() if spec["inputs"] == [asked])
+    outputs = [part.rsplit(".", 1) for part in key[2:-2].split("...")]
+    request = {"settings": SETTINGS, "dataset": dataset_id}
     return {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in SUGGEST_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in SUGGEST_OUTPUTS],
-        "inputs": [{"id": "segments-suggest-k", "property": "n_clicks", "value": 1}],
-        "changedPropIds": ["segments-suggest-k.n_clicks"],
-        "state": [
-            {"id": "state-segment-settings", "property": "data", "value": SETTINGS},
-            {"id": "state-active-dataset", "property": "data", "value": dataset_id},
-        ],
+        "output": key,
+        "outputs": [{"id": component, "property": prop} for component, prop in outputs],
+        "inputs": [{**asked, "value": {"request": request, "nonce": "1"}}],
+        "changedPropIds": [f"{ids.K_WORK.asked}.data"],
+        "state": [],
     }
 
 
@@ -158,14 +154,27 @@ def run_suggest_k_job(app, client, timeout: float = 60) -> tuple[dict, dict, lis
         dataset = storage.save_upload(user_id, "shop.csv", TABLE.encode()).id
     end_id = end_id_of_page(client)
     url = "/analytics/_dash-update-component"
-    started = client.post(f"{url}?endId={end_id}", json=suggest_request(dataset)).get_json()
+    body = suggest_request(app, dataset)
+    started = client.post(f"{url}?endId={end_id}", json=body).get_json()
     poll = f"{url}?endId={end_id}&cacheKey={started['cacheKey']}&job={started['job']}"
     deadline, answer, progress = time.monotonic() + timeout, {}, []
     while time.monotonic() < deadline and "response" not in answer:
         time.sleep(0.05)
-        answer = client.post(poll, json=suggest_request(dataset)).get_json() or {}
+        answer = client.post(poll, json=body).get_json() or {}
         progress.append(answer.get("progress"))
     return started, answer, progress
+
+
+def k_scores_stored(app, response: dict) -> bool:
+    """Whether the job's answer asks for "ana"'s K scores and the job stored them."""
+    from basket_segments.accounts import User, db
+
+    request = response[ids.K_WORK.answer]["data"]["request"]
+    with app.app_context():
+        owner = str(db.session.scalar(db.select(User).filter_by(username="ana")).id)
+        features = request["settings"]["features"]
+        stored = results.k_scores_ready(owner, request["dataset"], features, True)
+    return request["settings"] == SETTINGS and stored
 
 
 def test_suggest_k_runs_as_a_job_through_dashs_endpoint(app, logged_in):
@@ -173,9 +182,8 @@ def test_suggest_k_runs_as_a_job_through_dashs_endpoint(app, logged_in):
     assert set(started) >= {"cacheKey", "job", "cancel", "progressDefault"}
     response = answer["response"]
     reports = [report for report in progress if report]
-    assert reports and reports[-1]["segments-k-job-text.children"].startswith("Trying K = ")
-    assert response["segments-adopt-k"]["children"].startswith("Use K=")
-    assert response["segments-k-chart"]["style"] == {"display": "block"}
+    assert reports and reports[-1][f"{ids.K_WORK.job.text}.children"].startswith("Trying K = ")
+    assert k_scores_stored(app, response)
 
 
 def test_job_threads_give_the_cpu_to_requests_first(app, manager):

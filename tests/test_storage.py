@@ -5,7 +5,7 @@ import os
 import pandas as pd
 import pytest
 
-from basket_segments import storage
+from basket_segments import ids, storage
 from basket_segments.analytics.errors import DataError
 from basket_segments.app import create_app
 from tests.conftest import make_config
@@ -151,19 +151,19 @@ def test_everything_survives_a_restart(tmp_path):
         assert storage.open_dataset("7", info.id).shape == "combined"
 
 
-def test_requests_far_beyond_the_upload_limit_are_refused_unread(tmp_path):
+def test_callback_bodies_over_a_megabyte_are_refused_unread(tmp_path):
     app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=1))
     client = app.test_client()
     client.post("/signup", data={"username": "ana", "password": "p" * 10, "confirm": "p" * 10})
     url = "/analytics/_dash-update-component"
-    huge = {"inputs": [{"id": "data-upload", "property": "contents", "value": "x" * 5 * 2**20}]}
+    huge = {"inputs": [{"id": ids.UPLOAD, "property": "contents", "value": "x" * 5 * 2**20}]}
     assert client.post(url, json=huge).status_code == 413
-    small = {  # a real callback, padded to 1 MB
-        "output": "frame-user-name.children",
-        "outputs": {"id": "frame-user-name", "property": "children"},
-        "inputs": [{"id": "frame-url", "property": "pathname", "value": "/analytics/"}],
-        "changedPropIds": ["frame-url.pathname"],
+    small = {  # a real callback, padded to nearly 1 MB
+        "output": f"{ids.USER_NAME}.children",
+        "outputs": {"id": ids.USER_NAME, "property": "children"},
+        "inputs": [{"id": ids.URL, "property": "pathname", "value": "/analytics/"}],
+        "changedPropIds": [f"{ids.URL}.pathname"],
         "state": [],
-        "padding": "x" * 2**20,
+        "padding": "x" * (2**20 - 1000),
     }
     assert client.post(url, json=small).status_code == 200

@@ -22,13 +22,13 @@ import pyarrow as pa
 from pyarrow import csv as pa_csv
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.loading import RawTable
-from basket_segments.analytics.pipeline import Analysis, AnalysisOptions, analyze
-from basket_segments.analytics.prepare import PreparedData, load_dataset, prepare
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.pipeline import Analysis, analyze
 from basket_segments.analytics.rules import RuleParams
 from basket_segments.analytics.sample import generate_sample
-from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, analyze_spark
+from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, SparkEngine
 from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
+from basket_segments.analytics.stages import AnalysisOptions
 
 ENGINES = ("local", "spark")
 DEFAULT_ENGINE = "local"
@@ -134,25 +134,27 @@ def main(argv: list[str] | None = None) -> int:
 
 def _analyze(args: argparse.Namespace) -> int:
     options = _options(args)
+    source = _source(args)
     if choose_engine(args.engine, os.environ) == "spark":
-        return _analyze_spark(args, options)
+        return _analyze_spark(args, source, options)
     if args.spark_master or args.spark_conf or args.segments_out:
         raise DataError("--spark-master, --spark-conf and --segments-out need --engine spark.")
-    started = time.perf_counter()
-    data = _load(args)
-    print(
-        f"load: {data.shape} data, {len(data.customers):,} customers, "
-        f"{len(data.purchases):,} purchase rows ({time.perf_counter() - started:.2f} s)"
-    )
-    result = analyze(data, options, progress=print)
-    result.summary["engine"] = "local"
-    result.summary["timings"] = {
-        "load": round(time.perf_counter() - started, 3) - sum(result.summary["timings"].values()),
-        **result.summary["timings"],
-    }
-    write_results(result, Path(args.out))
-    print(f"wrote {args.out}/ (segments, profiles, rules, top_products, summary)")
+    _finish(analyze(LocalEngine(), source, options, say=print), Path(args.out))
     return 0
+
+
+def _source(args: argparse.Namespace) -> str | pd.DataFrame:
+    """The file to analyse, or the generated sample."""
+    if args.sample:
+        return generate_sample()
+    if not args.data:
+        raise DataError("Name a data file, or use --sample.")
+    return args.data
+
+
+def _finish(result: Analysis, out: Path) -> None:
+    write_results(result, out)
+    print(f"wrote {out}/ (segments, profiles, rules, top_products, summary)")
 
 
 def choose_engine(engine: str | None, environ: Mapping[str, str]) -> str:
@@ -167,28 +169,20 @@ def choose_engine(engine: str | None, environ: Mapping[str, str]) -> str:
     return chosen
 
 
-def _analyze_spark(args: argparse.Namespace, options: AnalysisOptions) -> int:
+def _analyze_spark(
+    args: argparse.Namespace, source: str | pd.DataFrame, options: AnalysisOptions
+) -> int:
     """The same analysis on Spark: Spark reads DATA itself (a path or URI)."""
-    if not args.sample and not args.data:
-        raise DataError("Name a data file, or use --sample.")
-    source = generate_sample() if args.sample else args.data
     out = Path(args.out)
     started = time.perf_counter()
     master = args.spark_master or os.environ.get("SPARK_MASTER") or None
     with spark_session(master, _spark_conf(args.spark_conf)) as spark, out_of_memory_in_words():
         start = round(time.perf_counter() - started, 3)
         print(f"spark: {spark.sparkContext.master}, Spark {spark.version} ({start:.2f} s)")
-        result = analyze_spark(
-            spark,
-            source,
-            options,
-            progress=print,
-            segments_out=args.segments_out,
-            large_segments_out=(out / "segments").resolve().as_uri(),
-        )
+        engine = SparkEngine(spark, args.segments_out, (out / "segments").resolve().as_uri())
+        result = analyze(engine, source, options, say=print)
     result.summary["timings"] = {"spark_start": start, **result.summary["timings"]}
-    write_results(result, out)
-    print(f"wrote {args.out}/ (segments, profiles, rules, top_products, summary)")
+    _finish(result, out)
     return 0
 
 
@@ -224,14 +218,6 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
             args.single_consequent,
         ),
     )
-
-
-def _load(args: argparse.Namespace) -> PreparedData:
-    if args.sample:
-        return prepare(RawTable(generate_sample().astype(str), False, "sample"))
-    if not args.data:
-        raise DataError("Name a data file, or use --sample.")
-    return load_dataset(args.data)
 
 
 def _positive(value: int | None, option: str) -> int | None:

@@ -52,6 +52,11 @@ class PreparedData:
         return list(self.customers.columns)
 
     @property
+    def has_products(self) -> bool:
+        """Whether there are purchases to mine rules and rank products from."""
+        return not self.purchases.empty
+
+    @property
     def has_invoices(self) -> bool:
         """Whether baskets can be single invoices rather than whole customers."""
         return bool(self.purchases["basket"].notna().any()) if len(self.purchases) else False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
 
@@ -21,7 +21,6 @@ from joblib import Parallel, delayed
 
 from basket_segments.analytics.baskets import Baskets
 from basket_segments.analytics.counting import ItemsetCounter
-from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.mining import RawRule, check_thresholds, min_count, mine_coded
 from basket_segments.analytics.progress import Report, ignore, part
 from basket_segments.analytics.sentences import rule_sentence
@@ -69,16 +68,6 @@ class RuleParams:
     min_lift: float = 0.0
     max_length: int = 3
     single_consequent: bool = False
-
-    def covers(self, other: RuleParams) -> bool:
-        """Whether rules mined with these params contain every rule ``other`` asks for."""
-        return (
-            self.min_support <= other.min_support
-            and self.min_confidence <= other.min_confidence
-            and self.min_lift <= other.min_lift
-            and self.max_length >= other.max_length
-            and (other.single_consequent or not self.single_consequent)
-        )
 
     def loosest(self, other: RuleParams) -> RuleParams:
         """Params that cover both ``self`` and ``other``."""
@@ -362,35 +351,3 @@ def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
 
 def _empty_rules() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype="object") for column in RULE_COLUMNS})
-
-
-class RuleBook:
-    """Mines once at the loosest thresholds asked for and answers tighter ones by filtering.
-
-    An analyst tightening a slider should not wait for a re-mine; loosening
-    past what was mined triggers one, at the loosest thresholds seen so far.
-    """
-
-    def __init__(
-        self,
-        baskets: Baskets,
-        segments: pd.Series | None = None,
-        names: Mapping[int, str] | None = None,
-        n_jobs: int | None = None,
-    ):
-        self.baskets, self.segments, self.names, self.n_jobs = baskets, segments, names, n_jobs
-        self.mined_params: RuleParams | None = None
-        self.mined_rules: pd.DataFrame | None = None
-
-    def rules(self, params: RuleParams) -> pd.DataFrame:
-        """Rules for ``params``, mining only when earlier results do not cover them."""
-        if self.mined_params is None or not self.mined_params.covers(params):
-            loosest = params if self.mined_params is None else self.mined_params.loosest(params)
-            loosest = replace(loosest, min_lift=0.0)
-            self.mined_rules = mine_rules(
-                self.baskets, self.segments, self.names, loosest, self.n_jobs
-            )
-            self.mined_params = loosest
-        if self.mined_rules is None:
-            raise DataError("No rules have been mined.")
-        return filter_rules(self.mined_rules, params)

@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.progress import Report, ignore
+from basket_segments.analytics.stages import KSuggestion, Segments
 
 #: Above this many customers, silhouette is computed on a fixed-seed sample.
 SILHOUETTE_SAMPLE = 10_000
@@ -214,7 +215,7 @@ def mean_silhouette(matrix: np.ndarray, labels: np.ndarray, random_state: int) -
 
 
 def silhouette_per_customer(
-    customers: pd.DataFrame, segmentation: Segmentation, random_state: int = 0
+    customers: pd.DataFrame, segmentation: Segmentation | Segments, random_state: int = 0
 ) -> pd.Series:
     """Each customer's silhouette value (a fixed-seed sample above 10,000 customers)."""
     matrix = feature_matrix(customers, segmentation.features, segmentation.scaled)
@@ -231,14 +232,6 @@ def silhouette_per_customer(
     with config_context(working_memory=SILHOUETTE_MEMORY_MB):
         values = silhouette_samples(matrix[index], labels[index])
     return pd.Series(values, index=customers.index[index], name="silhouette")
-
-
-@dataclass(frozen=True)
-class KSuggestion:
-    """Inertia and silhouette per K, and the K with the best silhouette."""
-
-    scores: pd.DataFrame
-    suggested_k: int
 
 
 def suggest_k(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, no_update
 
-from basket_segments import ids, results, storage
+from basket_segments import ids, results
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.recommend import recommend_for_customer
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.auth import current_owner
-from basket_segments.callbacks.segments import NO_DATASET, params_or_default
+from basket_segments.callbacks.common import NO_DATASET, params_or_default
+from basket_segments.choices import RULE_DEFAULTS
 from basket_segments.layouts import customers as layout
-from basket_segments.layouts import data as data_layout
-from basket_segments.layouts.rules import DEFAULTS
+from basket_segments.layouts.common import message
 
 
 def look_up(_clicks, _submit, customer, settings, active):
@@ -21,19 +21,19 @@ def look_up(_clicks, _submit, customer, settings, active):
     if not customer:
         return no_update
     if active is None:
-        return data_layout.message(NO_DATASET, "info")
+        return message(NO_DATASET, "info")
     owner = current_owner()
     try:
         data = results.prepared(owner, active)
         bought = results.purchases_of(owner, active, customer)
         if customer not in data.customers.index and not bought:
-            return data_layout.message(f"There is no customer '{customer}' in this dataset.")
+            return message(f"There is no customer '{customer}' in this dataset.")
         params = params_or_default(owner, active, settings)
         segment, name = _segment_of(owner, active, params, customer)
-        rules = results.rules(owner, active, params, DEFAULTS, "customer")
-        products = results.products(owner, active, params, "customer")
-    except (DataError, storage.DatasetNotFound) as error:
-        return data_layout.message(str(error))
+        rules = results.rules(owner, active, params, RULE_DEFAULTS, "customer")
+        products = results.products(owner, active, params, RULE_DEFAULTS, "customer")
+    except DataError as error:
+        return message(str(error))
     group = ALL_CUSTOMERS if segment is None else segment
     picks = recommend_for_customer(bought, group, rules, products, top=5)
     return layout.customer_card(customer, segment, name, bought, picks)

@@ -2,54 +2,62 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update, set_props
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update, set_props
-
-from basket_segments import ids, jobs, storage
+from basket_segments import ids, storage
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.prepare import SHAPES
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.auth import current_owner
-from basket_segments.callbacks.progress import background, report_cancel
+from basket_segments.callbacks import long_work
 from basket_segments.layouts import data as layout
+from basket_segments.layouts.common import message
 
 SAMPLE_NAME = "Sample: grocery customers"
 
 
-def decode_upload(contents: str) -> bytes:
-    """The file bytes of a ``dcc.Upload`` data URL."""
-    try:
-        return base64.b64decode(contents.split(",", 1)[1], validate=True)
-    except (IndexError, ValueError, binascii.Error) as error:
-        raise DataError("The upload arrived damaged; please try again.") from error
-
-
 def triggered_by_user() -> bool:
-    """Whether a real click or upload fired the callback, not a component appearing."""
+    """Whether a real click fired the callback, not a component appearing."""
     return bool(ctx.triggered and ctx.triggered[0].get("value"))
 
 
-def store_upload(set_progress, contents, _sample, filename, version):
-    """Read and store an upload or the sample (a background job); answer with a message."""
-    owner, trigger = current_owner(), ctx.triggered_id
-    if not triggered_by_user():
+def upload_ready(_owner: str, request: dict) -> bool | None:
+    """An upload or the sample always needs storing (None: nothing was sent)."""
+    sent = request["file"]
+    if not sent:
+        return None
+    if sent.get("error"):  # the upload route's own answer, e.g. over the size limit
+        raise DataError(sent["error"])
+    return False
+
+
+def store_upload(owner: str, request: dict, report) -> dict:
+    """Read and store the uploaded file or the sample (in a background job)."""
+    sent = request["file"]
+    if sent.get("sample"):
+        content = generate_sample().to_csv(index=False).encode()
+        info = storage.save_upload(owner, "sample.csv", content, name=SAMPLE_NAME, report=report)
+        return {"dataset": info.id, "text": f"Stored {info.name}; open Segments to explore it."}
+    content = storage.take_upload(owner, sent.get("upload"))
+    info = storage.save_upload(owner, sent.get("filename") or "upload", content, report=report)
+    return {"dataset": info.id, "text": f"Stored {info.name}: {SHAPES[info.shape]}."}
+
+
+UPLOAD = long_work.LongWork(
+    ids=ids.DATA_WORK,
+    message=ids.DATA_MESSAGE,
+    request={"file": Input(ids.UPLOADED, "data")},
+    ready=upload_ready,
+    compute=store_upload,
+)
+
+
+def show_stored(answer, version):
+    """Open the dataset just stored and say so."""
+    stored = long_work.result_of(answer)
+    if not stored:
         return no_update, no_update, no_update
-    report = jobs.reporter(set_progress)
-    try:
-        if trigger == ids.UPLOAD:
-            content = decode_upload(contents)
-            info = storage.save_upload(owner, filename or "upload", content, report=report)
-            text = f"Stored {info.name}: {layout.SHAPES[info.shape]}."
-        else:
-            content = generate_sample().to_csv(index=False).encode()
-            info = storage.save_upload(
-                owner, "sample.csv", content, name=SAMPLE_NAME, report=report
-            )
-            text = f"Stored {info.name}; open Segments to explore it."
-    except DataError as error:
-        return no_update, layout.message(str(error)), no_update
-    return info.id, layout.message(text, "success"), (version or 0) + 1
+    return stored["dataset"], message(stored["text"], "success"), (version or 0) + 1
 
 
 def change_datasets(_confirm, _rename, pending, new_name, active, version):
@@ -65,9 +73,9 @@ def change_datasets(_confirm, _rename, pending, new_name, active, version):
             text = f"Renamed to {storage.rename_dataset(owner, active, new_name).name}."
         else:
             return no_update, no_update, no_update
-    except (DataError, storage.DatasetNotFound) as error:
-        return no_update, layout.message(str(error)), no_update
-    return active, layout.message(text, "success"), (version or 0) + 1
+    except DataError as error:
+        return no_update, message(str(error)), no_update
+    return active, message(text, "success"), (version or 0) + 1
 
 
 def open_dataset(clicks: list) -> int:
@@ -77,7 +85,7 @@ def open_dataset(clicks: list) -> int:
     try:
         return storage.get_dataset(current_owner(), ctx.triggered_id["index"]).id
     except storage.DatasetNotFound as error:
-        set_props(ids.DATA_MESSAGE, {"children": layout.message(str(error))})
+        set_props(ids.DATA_MESSAGE, {"children": message(str(error))})
         return no_update
 
 
@@ -119,26 +127,35 @@ def apply_roles(_clicks, values, role_ids, active, version):
     roles = {item["role"]: value for item, value in zip(role_ids, values, strict=True)}
     try:
         info = storage.update_roles(current_owner(), active, roles)
-    except (DataError, storage.DatasetNotFound) as error:
-        return layout.message(str(error)), no_update
-    return layout.message(f"Roles applied: {layout.SHAPES[info.shape]}.", "success"), (
-        version or 0
-    ) + 1
+    except DataError as error:
+        return message(str(error)), no_update
+    return message(f"Roles applied: {SHAPES[info.shape]}.", "success"), (version or 0) + 1
 
 
 def register(app: Dash) -> None:
+    app.clientside_callback(
+        ClientsideFunction("basket_segments", "send_upload"),
+        Output(ids.UPLOADED, "data"),
+        Input(ids.UPLOAD, "contents"),
+        State(ids.UPLOAD, "filename"),
+        State(ids.UPLOAD_URL, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("basket_segments", "use_sample"),
+        Output(ids.UPLOADED, "data", allow_duplicate=True),
+        Input(ids.LOAD_SAMPLE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    long_work.register(app, UPLOAD)
     app.callback(
         Output(ids.ACTIVE_DATASET, "data", allow_duplicate=True),
         Output(ids.DATA_MESSAGE, "children"),
         Output(ids.DATA_VERSION, "data", allow_duplicate=True),
-        Input(ids.UPLOAD, "contents"),
-        Input(ids.LOAD_SAMPLE, "n_clicks"),
-        State(ids.UPLOAD, "filename"),
+        Input(ids.DATA_WORK.answer, "data"),
         State(ids.DATA_VERSION, "data"),
         prevent_initial_call=True,
-        **background(ids.DATA_JOB),
-    )(store_upload)
-    report_cancel(app, ids.DATA_JOB, ids.DATA_MESSAGE)
+    )(show_stored)
     app.callback(
         Output(ids.ACTIVE_DATASET, "data", allow_duplicate=True),
         Output(ids.DATA_MESSAGE, "children", allow_duplicate=True),
@@ -153,13 +170,13 @@ def register(app: Dash) -> None:
     )(change_datasets)
     app.callback(
         Output(ids.ACTIVE_DATASET, "data", allow_duplicate=True),
-        Input({"type": ids.OPEN_TYPE, "index": ALL}, "n_clicks"),
+        Input(ids.open_button(ALL), "n_clicks"),
         prevent_initial_call=True,
     )(open_dataset)
     app.callback(
         Output(ids.DELETE_MODAL, "is_open"),
         Output(ids.DELETE_PENDING, "data"),
-        Input({"type": ids.DELETE_TYPE, "index": ALL}, "n_clicks"),
+        Input(ids.delete_button(ALL), "n_clicks"),
         Input(ids.DELETE_CANCEL, "n_clicks"),
         Input(ids.DELETE_CONFIRM, "n_clicks"),
         prevent_initial_call=True,
@@ -178,8 +195,8 @@ def register(app: Dash) -> None:
         Output(ids.DATA_MESSAGE, "children", allow_duplicate=True),
         Output(ids.DATA_VERSION, "data", allow_duplicate=True),
         Input(ids.APPLY_ROLES, "n_clicks"),
-        State({"type": ids.ROLE_TYPE, "role": ALL}, "value"),
-        State({"type": ids.ROLE_TYPE, "role": ALL}, "id"),
+        State(ids.role_dropdown(ALL), "value"),
+        State(ids.role_dropdown(ALL), "id"),
         State(ids.ACTIVE_DATASET, "data"),
         State(ids.DATA_VERSION, "data"),
         prevent_initial_call=True,

@@ -11,6 +11,7 @@ from flask_login import current_user
 from basket_segments import ids, storage
 from basket_segments.auth import display_name
 from basket_segments.layouts import customers, data, frame, rules, segments
+from basket_segments.uploads import upload_path
 
 
 def relative_page(pathname: str | None, prefix: str) -> str:
@@ -28,7 +29,7 @@ def render_page(pathname: str | None, prefix: str):
     """The content of the page the URL names."""
     key = relative_page(pathname, prefix)
     if key == "data":
-        return data.data_page(storage.max_upload_bytes())
+        return data.data_page(storage.max_upload_bytes(), upload_path(prefix))
     if key == "segments":
         return segments.segments_page()
     if key == "rules":
@@ -75,6 +76,6 @@ def register(app: Dash) -> None:
         lambda pathname: render_page(pathname, prefix)
     )
     app.callback(Output(ids.USER_NAME, "children"), Input(ids.URL, "pathname"))(show_user_name)
-    app.callback(
-        Output({"type": ids.NAV_LINK_TYPE, "page": ALL}, "active"), Input(ids.URL, "pathname")
-    )(lambda pathname: mark_active_link(pathname, prefix))
+    app.callback(Output(ids.nav_link(ALL), "active"), Input(ids.URL, "pathname"))(
+        lambda pathname: mark_active_link(pathname, prefix)
+    )

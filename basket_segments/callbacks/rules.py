@@ -2,68 +2,41 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
 
-from basket_segments import figures, ids, jobs, results, storage
+from basket_segments import figures, ids, results
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.export import neutralise_formulas
-from basket_segments.analytics.progress import part
 from basket_segments.analytics.recommend import recommend_for_segment
 from basket_segments.analytics.rules import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME, RuleParams
 from basket_segments.auth import current_owner
-from basket_segments.callbacks.progress import background, report_cancel
-from basket_segments.callbacks.segments import NO_DATASET, params_or_default
-from basket_segments.layouts import data as data_layout
+from basket_segments.callbacks import long_work
+from basket_segments.callbacks.common import NO_DATASET, params_or_default
+from basket_segments.choices import SegmentParams, rule_params
 from basket_segments.layouts import rules as layout
+from basket_segments.layouts.common import message
 
 #: Most rule rows sent to the browser at once; the CSV export has them all.
 MAX_TABLE_ROWS = 1000
 #: Most products offered in the product filter: the most bought ones.
 MAX_PRODUCT_CHOICES = 5_000
-#: What the mining depends on, in ``rule_params`` order plus the basket choice.
-THRESHOLDS = [
-    State(ids.MIN_SUPPORT, "value"),
-    State(ids.MIN_CONFIDENCE, "value"),
-    State(ids.MIN_LIFT, "value"),
-    State(ids.MAX_LENGTH, "value"),
-    State(ids.BASKET_CHOICE, "value"),
-]
-
-
-def rule_params(support, confidence, lift, length) -> RuleParams:
-    """Thresholds from the inputs; empty boxes fall back to the defaults.
-
-    >>> rule_params(0.1, None, None, 2).min_confidence
-    0.5
-    """
-    defaults = layout.DEFAULTS
-    return RuleParams(
-        float(support if support is not None else defaults.min_support),
-        float(confidence if confidence is not None else defaults.min_confidence),
-        float(lift if lift is not None else defaults.min_lift),
-        int(length if length is not None else defaults.max_length),
-        single_consequent=True,
-    )
 
 
 def init_rules(_ready, active, settings, selected):
     """Segment choices, products to filter by, basket choices, for the open dataset."""
     if active is None:
-        return [], None, [], [], data_layout.message(NO_DATASET, "info")
+        return [], None, [], [], message(NO_DATASET, "info")
     owner = current_owner()
     try:
         data = results.prepared(owner, active)
         params = params_or_default(owner, active, settings)
         names = results.segments(owner, active, params).names if params else {}
-    except (DataError, storage.DatasetNotFound) as error:
-        return [], None, [], [], data_layout.message(str(error))
-    if data.purchases.empty:
-        text = "This dataset has no product column, so it has no rules."
-        return [], None, [], [], data_layout.message(text, "info")
+    except DataError as error:
+        return [], None, [], [], message(str(error))
+    if not data.has_products:
+        return [], None, [], [], message(results.NO_PRODUCTS, "info")
     segments = [{"label": ALL_CUSTOMERS_NAME, "value": ALL_CUSTOMERS}] + [
         {"label": name, "value": segment} for segment, name in names.items()
     ]
@@ -94,63 +67,52 @@ def choose_segment(value):
     return None if value in (None, ALL_CUSTOMERS) else value
 
 
-def _rules_for(settings, active, support, confidence, lift, length, basket):
-    owner = current_owner()
-    params = params_or_default(owner, active, settings)
-    wanted = rule_params(support, confidence, lift, length)
-    return results.rules(owner, active, params, wanted, basket or "customer")
+def choices(owner: str, request: dict) -> tuple[SegmentParams | None, RuleParams, str]:
+    """The segmentation, thresholds and basket a rules request asks for."""
+    params = params_or_default(owner, request["dataset"], request["settings"])
+    thresholds = (request[name] for name in ("support", "confidence", "lift", "length"))
+    return params, rule_params(*thresholds), request["basket"] or "customer"
 
 
-def _request(settings, active, thresholds, basket) -> dict:
-    return {"settings": settings, "dataset": active, "thresholds": thresholds, "basket": basket}
-
-
-def ask_for_rules(support, confidence, lift, length, basket, _segments, settings, active):
-    """Show stored rules at once; hand rules not mined yet to ``mine``.
-
-    Rules are mined at loose thresholds and filtered, so most threshold moves
-    find them stored; the rest runs as a background job with a progress bar.
-    """
-    if active is None:
-        return {"request": None}, no_update, no_update
-    request = _request(settings, active, [support, confidence, lift, length], basket)
-    owner = current_owner()
-    try:
-        params = params_or_default(owner, active, settings)
-        wanted = rule_params(support, confidence, lift, length)
-        ready = results.rules_ready(owner, active, params, wanted, basket or "customer")
-    except (DataError, storage.DatasetNotFound) as error:
-        return {"request": None}, no_update, data_layout.message(str(error))
-    if ready:
-        return {"request": request}, no_update, no_update
-    return {"request": None}, {"request": request, "nonce": uuid.uuid4().hex}, None
-
-
-def mine(set_progress, asked):
-    """Mine and store the asked-for rules and top products, reporting progress (a job)."""
-    request = (asked or {}).get("request")
-    if not request:
-        return no_update, no_update
-    owner, active = current_owner(), request["dataset"]
-    basket = request["basket"] or "customer"
-    report = jobs.reporter(set_progress)
-    try:
-        params = params_or_default(owner, active, request["settings"])
-        wanted = rule_params(*request["thresholds"])
-        results.rules(owner, active, params, wanted, basket, report=part(report, 0.0, 0.9))
-        report(0.9, "Counting top products")
-        results.products(owner, active, params, basket)
-    except (DataError, storage.DatasetNotFound) as error:
-        return no_update, data_layout.message(str(error))
-    return {"request": request}, None
-
-
-def _current(computed, settings, active, thresholds, basket) -> dict | None:
-    """The computed request if it answers the current choices (not an earlier one)."""
-    request = (computed or {}).get("request")
-    if request != _request(settings, active, thresholds, basket):
+def rules_ready(owner: str, request: dict) -> bool | None:
+    """Whether the rules and top products asked for are stored (None: no dataset open)."""
+    if request["dataset"] is None:
         return None
-    return request
+    return results.mining_ready(owner, request["dataset"], *choices(owner, request))
+
+
+def mine(owner: str, request: dict, report) -> None:
+    """Mine and store the rules and top products asked for (in a background job)."""
+    results.mining(owner, request["dataset"], *choices(owner, request), report=report)
+
+
+RULES = long_work.LongWork(
+    ids=ids.RULES_WORK,
+    message=ids.RULES_MESSAGE,
+    request={
+        "settings": State(ids.SEGMENT_SETTINGS, "data"),
+        "dataset": State(ids.ACTIVE_DATASET, "data"),
+        "support": Input(ids.MIN_SUPPORT, "value"),
+        "confidence": Input(ids.MIN_CONFIDENCE, "value"),
+        "lift": Input(ids.MIN_LIFT, "value"),
+        "length": Input(ids.MAX_LENGTH, "value"),
+        "basket": Input(ids.BASKET_CHOICE, "value"),
+    },
+    # The page's controls are filled first (init_rules), then the rules are asked for.
+    triggers=[Input(ids.RULES_SEGMENT, "options")],
+    ready=rules_ready,
+    compute=mine,
+)
+
+
+def _rules_of(request: dict) -> pd.DataFrame:
+    owner = current_owner()
+    return results.rules(owner, request["dataset"], *choices(owner, request))
+
+
+def _products_of(request: dict) -> pd.DataFrame:
+    owner = current_owner()
+    return results.products(owner, request["dataset"], *choices(owner, request))
 
 
 def filter_table(rules, segment, hide_redundant, product, side):
@@ -167,28 +129,15 @@ def filter_table(rules, segment, hide_redundant, product, side):
     return shown
 
 
-def update_rules(
-    computed,
-    hide,
-    product,
-    side,
-    segment,
-    support,
-    confidence,
-    lift,
-    length,
-    basket,
-    settings,
-    active,
-):
-    """Table, sentences and scatter for the selected segment and thresholds."""
-    thresholds = [support, confidence, lift, length]
-    if segment is None or _current(computed, settings, active, thresholds, basket) is None:
+def update_rules(answer, hide, product, side, segment):
+    """Table, sentences and scatter for the selected segment at the asked thresholds."""
+    request = long_work.answered(answer)
+    if segment is None or request is None:
         return [], layout.sentences([]), go.Figure(), no_update
     try:
-        rules = _rules_for(settings, active, *thresholds, basket)
-    except (DataError, storage.DatasetNotFound) as error:
-        return [], layout.sentences([]), go.Figure(), data_layout.message(str(error))
+        rules = _rules_of(request)
+    except DataError as error:
+        return [], layout.sentences([]), go.Figure(), message(str(error))
     shown = filter_table(rules, segment, hide, product, side).reset_index(drop=True)
     table = shown.head(MAX_TABLE_ROWS).assign(
         antecedent=lambda f: f["antecedent"].map(", ".join),
@@ -198,7 +147,7 @@ def update_rules(
     top = recommend_for_segment(shown, segment, top=5)
     note = None
     if len(shown) > MAX_TABLE_ROWS:
-        note = data_layout.message(
+        note = message(
             f"Showing the first {MAX_TABLE_ROWS:,} of {len(shown):,} rules; the CSV has all.",
             "info",
         )
@@ -216,16 +165,14 @@ def show_clicked_rule(click):
     return click["points"][0].get("text", "")
 
 
-def update_products(segment, computed, basket, settings, active):
+def update_products(segment, answer):
     """Bars of the segment's top products and of everyone's (counted by the mining job)."""
-    request = (computed or {}).get("request")
-    if segment is None or not request or request["dataset"] != active:
+    request = long_work.answered(answer)
+    if segment is None or request is None:
         return go.Figure(), go.Figure()
-    owner = current_owner()
     try:
-        params = params_or_default(owner, active, settings)
-        products = results.products(owner, active, params, basket or "customer")
-    except (DataError, storage.DatasetNotFound):
+        products = _products_of(request)
+    except DataError:
         return go.Figure(), go.Figure()
     names = dict(zip(products["segment"], products["segment_name"], strict=True))
     shown = figures.products_bar(products, segment, names.get(segment, ALL_CUSTOMERS_NAME))
@@ -234,31 +181,38 @@ def update_products(segment, computed, basket, settings, active):
     return shown, figures.products_bar(products, ALL_CUSTOMERS, ALL_CUSTOMERS_NAME)
 
 
-def download_rules(_clicks, support, confidence, lift, length, basket, settings, active):
-    """Every rule meeting the thresholds, all segments, as CSV."""
+NOT_MINED = "The rules are not mined yet; download them once they are shown."
+
+
+def download_rules(_clicks, answer):
+    """Every rule meeting the shown thresholds, all segments, as CSV."""
+    request = long_work.answered(answer)
+    if request is None:
+        return _download_failed(NOT_MINED)
     try:
-        rules = _rules_for(settings, active, support, confidence, lift, length, basket)
-    except (DataError, storage.DatasetNotFound) as error:
-        return _download_failed(error)
+        rules = _rules_of(request)
+    except DataError as error:
+        return _download_failed(str(error))
     return dcc.send_data_frame(neutralise_formulas(rules).to_csv, "rules.csv", index=False)
 
 
-def download_products(_clicks, basket, settings, active):
+def download_products(_clicks, answer):
     """The top products of every segment, as CSV."""
-    owner = current_owner()
+    request = long_work.answered(answer)
+    if request is None:
+        return _download_failed(NOT_MINED)
     try:
-        params = params_or_default(owner, active, settings)
-        products = results.products(owner, active, params, basket or "customer")
-    except (DataError, storage.DatasetNotFound) as error:
-        return _download_failed(error)
+        products = _products_of(request)
+    except DataError as error:
+        return _download_failed(str(error))
     return dcc.send_data_frame(
         neutralise_formulas(products).to_csv, "top_products.csv", index=False
     )
 
 
-def _download_failed(error: Exception):
+def _download_failed(text: str):
     """Say why nothing was downloaded, on the page, and send nothing."""
-    set_props(ids.RULES_MESSAGE, {"children": data_layout.message(str(error))})
+    set_props(ids.RULES_MESSAGE, {"children": message(text)})
     return no_update
 
 
@@ -279,39 +233,19 @@ def register(app: Dash) -> None:
         Input(ids.RULES_SEGMENT, "value"),
         prevent_initial_call=True,
     )(choose_segment)
+    long_work.register(app, RULES)
     app.callback(
         Output(ids.RULES_TABLE, "data"),
         Output(ids.RULE_SENTENCES, "children"),
         Output(ids.RULES_SCATTER, "figure"),
         Output(ids.RULES_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.RULES_COMPUTED, "data"),
+        Input(ids.RULES_WORK.answer, "data"),
         Input(ids.HIDE_REDUNDANT, "value"),
         Input(ids.PRODUCT_FILTER, "value"),
         Input(ids.PRODUCT_SIDE, "value"),
         Input(ids.RULES_SEGMENT, "value"),
-        *THRESHOLDS,
-        State(ids.SEGMENT_SETTINGS, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
         prevent_initial_call=True,
     )(update_rules)
-    app.callback(
-        Output(ids.RULES_COMPUTED, "data"),
-        Output(ids.RULES_REQUEST, "data"),
-        Output(ids.RULES_MESSAGE, "children", allow_duplicate=True),
-        *(Input(item.component_id, item.component_property) for item in THRESHOLDS),
-        Input(ids.RULES_SEGMENT, "options"),
-        State(ids.SEGMENT_SETTINGS, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
-        prevent_initial_call=True,
-    )(ask_for_rules)
-    app.callback(
-        Output(ids.RULES_COMPUTED, "data", allow_duplicate=True),
-        Output(ids.RULES_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.RULES_REQUEST, "data"),
-        prevent_initial_call=True,
-        **background(ids.RULES_JOB),
-    )(mine)
-    report_cancel(app, ids.RULES_JOB, ids.RULES_MESSAGE)
     app.callback(Output(ids.RULE_CLICKED, "children"), Input(ids.RULES_SCATTER, "clickData"))(
         show_clicked_rule
     )
@@ -319,29 +253,18 @@ def register(app: Dash) -> None:
         Output(ids.SEGMENT_PRODUCTS, "figure"),
         Output(ids.OVERALL_PRODUCTS, "figure"),
         Input(ids.RULES_SEGMENT, "value"),
-        Input(ids.RULES_COMPUTED, "data"),
-        State(ids.BASKET_CHOICE, "value"),
-        State(ids.SEGMENT_SETTINGS, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
+        Input(ids.RULES_WORK.answer, "data"),
         prevent_initial_call=True,
     )(update_products)
     app.callback(
         Output(ids.DOWNLOAD_RULES, "data"),
         Input(ids.DOWNLOAD_RULES_BUTTON, "n_clicks"),
-        State(ids.MIN_SUPPORT, "value"),
-        State(ids.MIN_CONFIDENCE, "value"),
-        State(ids.MIN_LIFT, "value"),
-        State(ids.MAX_LENGTH, "value"),
-        State(ids.BASKET_CHOICE, "value"),
-        State(ids.SEGMENT_SETTINGS, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
+        State(ids.RULES_WORK.answer, "data"),
         prevent_initial_call=True,
     )(download_rules)
     app.callback(
         Output(ids.DOWNLOAD_PRODUCTS, "data"),
         Input(ids.DOWNLOAD_PRODUCTS_BUTTON, "n_clicks"),
-        State(ids.BASKET_CHOICE, "value"),
-        State(ids.SEGMENT_SETTINGS, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
+        State(ids.RULES_WORK.answer, "data"),
         prevent_initial_call=True,
     )(download_products)

@@ -2,68 +2,43 @@
 
 from __future__ import annotations
 
-import uuid
-
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, Patch, State, ctx, dcc, no_update, set_props
 
-from basket_segments import figures, ids, jobs, results, storage
+from basket_segments import figures, ids, results
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.export import neutralise_formulas
 from basket_segments.auth import current_owner
-from basket_segments.callbacks.progress import background, report_cancel
-from basket_segments.layouts import data as data_layout
+from basket_segments.callbacks import long_work
+from basket_segments.callbacks.common import NO_DATASET
+from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K, segment_params
 from basket_segments.layouts import segments as layout
+from basket_segments.layouts.common import message
 
-NO_DATASET = "Open a dataset on the Data page first."
 PROJECTION = ("PCA 1", "PCA 2")
-
-
-def segment_params(settings: dict | None) -> results.SegmentParams | None:
-    """The stored choice as parameters, or None when nothing usable was chosen.
-
-    >>> segment_params({"features": ["Age"], "k": 4, "scale": True}).k
-    4
-    >>> segment_params({"features": [], "k": 4}) is None
-    True
-    """
-    if not settings or not settings.get("features"):
-        return None
-    return results.SegmentParams(
-        tuple(settings["features"]), int(settings.get("k") or 5), bool(settings.get("scale", True))
-    )
 
 
 def init_controls(_ready, active, settings):
     """Feature choices of the open dataset, preset from the last choice."""
     if active is None:
-        return _no_controls(data_layout.message(NO_DATASET, "info"))
+        return _no_controls(message(NO_DATASET, "info"))
     try:
         features = results.prepared(current_owner(), active).features
-    except (DataError, storage.DatasetNotFound) as error:
-        return _no_controls(data_layout.message(str(error)))
+    except DataError as error:
+        return _no_controls(message(str(error)))
     if not features:
         text = "This dataset has no customer features; its rules are on the Rules page."
-        return _no_controls(data_layout.message(text, "info"))
+        return _no_controls(message(text, "info"))
     chosen = [f for f in (settings or {}).get("features", []) if f in features] or features
     axes = [*features, *PROJECTION]
     x, y = (chosen + chosen)[:2] if len(chosen) > 1 else PROJECTION
     previous = settings or {}
-    return (
-        features,
-        chosen,
-        previous.get("k", 5),
-        previous.get("scale", True),
-        axes,
-        axes,
-        x,
-        y,
-        None,
-    )
+    k, scale = previous.get("k", DEFAULT_K), previous.get("scale", True)
+    return features, chosen, k, scale, axes, axes, x, y, None
 
 
-def _no_controls(message):
-    return [], [], 5, True, [], [], None, None, message
+def _no_controls(note):
+    return [], [], DEFAULT_K, True, [], [], None, None, note
 
 
 def save_settings(features, k, scale):
@@ -71,61 +46,47 @@ def save_settings(features, k, scale):
     return {"features": features or [], "k": k, "scale": bool(scale)}
 
 
-def ask_for_segments(settings, active):
-    """Show stored segments at once; hand missing ones to ``compute_segments``.
-
-    Computing can take a while on large data, so it runs as a background job
-    with a progress bar and a Cancel button; either way ``SEGMENTS_COMPUTED``
-    ends up naming the segments to draw.
-    """
-    params = segment_params(settings)
-    if active is None or params is None:
-        return {"request": None}, no_update, None
-    request = {"settings": settings, "dataset": active}
-    try:
-        ready = results.segments_ready(current_owner(), active, params)
-    except storage.DatasetNotFound as error:
-        return {"request": None}, no_update, data_layout.message(str(error))
-    if ready:
-        return {"request": request}, no_update, None
-    return {"request": None}, {"request": request, "nonce": uuid.uuid4().hex}, None
+def segments_ready(owner: str, request: dict) -> bool | None:
+    """Whether the asked-for segments are stored (None: nothing chosen yet)."""
+    params = segment_params(request["settings"])
+    if request["dataset"] is None or params is None:
+        return None
+    return results.segments_ready(owner, request["dataset"], params)
 
 
-def compute_segments(set_progress, asked):
-    """Compute and store the asked-for segments, reporting progress (a background job)."""
-    request = (asked or {}).get("request")
-    if not request:
-        return no_update, no_update
-    try:
-        results.segments(
-            current_owner(),
-            request["dataset"],
-            segment_params(request["settings"]),
-            report=jobs.reporter(set_progress),
-        )
-    except (DataError, storage.DatasetNotFound) as error:
-        return no_update, data_layout.message(str(error))
-    return {"request": request}, None
+def compute_segments(owner: str, request: dict, report) -> None:
+    """Compute and store the asked-for segments (in a background job)."""
+    results.segments(owner, request["dataset"], segment_params(request["settings"]), report)
 
 
-def update_charts(computed, x, y, selected, settings):
-    """Scatter, pie, profile table and silhouettes of the computed segments."""
-    request = (computed or {}).get("request")
+SEGMENTS = long_work.LongWork(
+    ids=ids.SEGMENTS_WORK,
+    message=ids.SEGMENT_MESSAGE,
+    request={
+        "settings": Input(ids.SEGMENT_SETTINGS, "data"),
+        "dataset": State(ids.ACTIVE_DATASET, "data"),
+    },
+    ready=segments_ready,
+    compute=compute_segments,
+)
+
+
+def update_charts(answer, x, y, selected):
+    """Scatter, pie, profile table and silhouettes of the stored segments."""
+    request = long_work.answered(answer)
     if not request or not x or not y:
         return _empty_charts(None)
-    if request["settings"] != settings:
-        return (no_update,) * 6  # an answer to an earlier choice
     if set(ctx.triggered_prop_ids) == {f"{ids.SELECTED_SEGMENT}.data"}:
-        k = settings.get("k")
-        if not isinstance(k, int) or not layout.MIN_K <= k <= layout.MAX_K:
+        k = request["settings"].get("k")
+        if not isinstance(k, int) or not MIN_K <= k <= MAX_K:
             return (no_update,) * 6  # a forged K: no patch of a billion traces
         return (*_restyle_selection(k, selected), *(no_update,) * 4)
     try:
         result = results.segments(
             current_owner(), request["dataset"], segment_params(request["settings"])
         )
-    except (DataError, storage.DatasetNotFound) as error:
-        return _empty_charts(data_layout.message(str(error)))
+    except DataError as error:
+        return _empty_charts(message(str(error)))
     return _charts(result, x, y, selected)
 
 
@@ -155,8 +116,8 @@ def _charts(result: results.SegmentResult, x: str, y: str, selected):
     )
 
 
-def _empty_charts(message):
-    return go.Figure(), go.Figure(), [], [], go.Figure(), message
+def _empty_charts(note):
+    return go.Figure(), go.Figure(), [], [], go.Figure(), note
 
 
 def _quality_note(result: results.SegmentResult):
@@ -166,7 +127,7 @@ def _quality_note(result: results.SegmentResult):
         f"Silhouette {result.silhouette:.3f} (from -1 to 1; above 0.5 means well "
         f"separated segments)."
     )
-    return data_layout.message(text, "light")
+    return message(text, "light")
 
 
 def select_segment(scatter_click, pie_click, _clear):
@@ -182,14 +143,14 @@ def select_segment(scatter_click, pie_click, _clear):
     return int(data[0] if isinstance(data, list) else data)
 
 
-def show_selection(selected, settings, _computed, active):
+def show_selection(selected, settings, _answer, active):
     """Name the selected segment, in its colour."""
     params = segment_params(settings)
     if selected is None or params is None or active is None:
         return "All segments"
     try:
         result = results.segments(current_owner(), active, params, only_cached=True)
-    except (DataError, storage.DatasetNotFound):
+    except DataError:
         return "All segments"
     name = result.names.get(selected) if result is not None else None
     if name is None:
@@ -204,21 +165,46 @@ def show_selection(selected, settings, _computed, active):
     )
 
 
-def suggest(set_progress, _clicks, settings, active):
-    """Silhouette and inertia for K = 2..10 and the best K (a background job)."""
-    params = segment_params(settings)
-    if params is None or active is None:
+def k_ready(owner: str, request: dict) -> bool | None:
+    """Whether the K suggestion for the chosen features is stored (None: none chosen)."""
+    params = segment_params(request["settings"])
+    if request["dataset"] is None or params is None:
+        return None
+    return results.k_scores_ready(owner, request["dataset"], list(params.features), params.scale)
+
+
+def compute_k_scores(owner: str, request: dict, report) -> None:
+    """Silhouette and inertia for K = 2..10 (in a background job)."""
+    params = segment_params(request["settings"])
+    results.k_scores(owner, request["dataset"], list(params.features), params.scale, report)
+
+
+SUGGEST_K = long_work.LongWork(
+    ids=ids.K_WORK,
+    message=ids.SEGMENT_MESSAGE,
+    request={
+        "settings": State(ids.SEGMENT_SETTINGS, "data"),
+        "dataset": State(ids.ACTIVE_DATASET, "data"),
+    },
+    triggers=[Input(ids.SUGGEST_K, "n_clicks")],
+    ready=k_ready,
+    compute=compute_k_scores,
+)
+
+
+def show_k_scores(answer):
+    """The K chart, and the suggested K to adopt."""
+    request = long_work.answered(answer)
+    if request is None:
         return no_update, no_update, no_update, no_update
+    params = segment_params(request["settings"])
     try:
         found = results.k_scores(
-            current_owner(),
-            active,
-            params.features,
-            params.scale,
-            report=jobs.reporter(set_progress),
+            current_owner(), request["dataset"], list(params.features), params.scale
         )
-    except (DataError, storage.DatasetNotFound) as error:
-        return no_update, no_update, no_update, str(error)
+    except DataError as error:
+        set_props(ids.SEGMENT_MESSAGE, {"children": message(str(error))})
+        return no_update, no_update, no_update, no_update
     best = found["suggested_k"]
     figure = figures.k_scores_figure(found["scores"], best)
     return figure, {"display": "block"}, best, f"Use K={best}"
@@ -235,8 +221,8 @@ def download_segments(_clicks, settings, active):
         return no_update
     try:
         table = results.segments(current_owner(), active, params).table
-    except (DataError, storage.DatasetNotFound) as error:
-        set_props(ids.SEGMENT_MESSAGE, {"children": data_layout.message(str(error))})
+    except DataError as error:
+        set_props(ids.SEGMENT_MESSAGE, {"children": message(str(error))})
         return no_update
     return dcc.send_data_frame(neutralise_formulas(table).to_csv, "segments.csv", index=False)
 
@@ -263,22 +249,7 @@ def register(app: Dash) -> None:
         Input(ids.SCALE, "value"),
         prevent_initial_call=True,
     )(save_settings)
-    app.callback(
-        Output(ids.SEGMENTS_COMPUTED, "data"),
-        Output(ids.SEGMENTS_REQUEST, "data"),
-        Output(ids.SEGMENT_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.SEGMENT_SETTINGS, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
-        prevent_initial_call=True,
-    )(ask_for_segments)
-    app.callback(
-        Output(ids.SEGMENTS_COMPUTED, "data", allow_duplicate=True),
-        Output(ids.SEGMENT_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.SEGMENTS_REQUEST, "data"),
-        prevent_initial_call=True,
-        **background(ids.SEGMENTS_JOB),
-    )(compute_segments)
-    report_cancel(app, ids.SEGMENTS_JOB, ids.SEGMENT_MESSAGE)
+    long_work.register(app, SEGMENTS)
     app.callback(
         Output(ids.SEGMENT_SCATTER, "figure"),
         Output(ids.SEGMENT_PIE, "figure"),
@@ -286,11 +257,10 @@ def register(app: Dash) -> None:
         Output(ids.PROFILE_TABLE, "columns"),
         Output(ids.SILHOUETTE_CHART, "figure"),
         Output(ids.SEGMENT_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.SEGMENTS_COMPUTED, "data"),
+        Input(ids.SEGMENTS_WORK.answer, "data"),
         Input(ids.X_AXIS, "value"),
         Input(ids.Y_AXIS, "value"),
         Input(ids.SELECTED_SEGMENT, "data"),
-        State(ids.SEGMENT_SETTINGS, "data"),
         prevent_initial_call=True,
     )(update_charts)
     app.callback(
@@ -304,21 +274,18 @@ def register(app: Dash) -> None:
         Output(ids.SELECTION_BADGE, "children"),
         Input(ids.SELECTED_SEGMENT, "data"),
         Input(ids.SEGMENT_SETTINGS, "data"),
-        Input(ids.SEGMENTS_COMPUTED, "data"),
+        Input(ids.SEGMENTS_WORK.answer, "data"),
         State(ids.ACTIVE_DATASET, "data"),
     )(show_selection)
+    long_work.register(app, SUGGEST_K)
     app.callback(
         Output(ids.K_CHART, "figure"),
         Output(ids.K_CHART, "style"),
         Output(ids.SUGGESTED_K, "data"),
         Output(ids.ADOPT_K, "children"),
-        Input(ids.SUGGEST_K, "n_clicks"),
-        State(ids.SEGMENT_SETTINGS, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
+        Input(ids.K_WORK.answer, "data"),
         prevent_initial_call=True,
-        **background(ids.K_JOB),
-    )(suggest)
-    report_cancel(app, ids.K_JOB, ids.SEGMENT_MESSAGE)
+    )(show_k_scores)
     app.callback(Output(ids.ADOPT_K, "disabled"), Input(ids.SUGGESTED_K, "data"))(
         lambda suggested: not suggested
     )
@@ -335,12 +302,3 @@ def register(app: Dash) -> None:
         State(ids.ACTIVE_DATASET, "data"),
         prevent_initial_call=True,
     )(download_segments)
-
-
-def params_or_default(owner: str, active, settings) -> results.SegmentParams | None:
-    """The chosen segmentation, else all features with K=5; None without features."""
-    chosen = segment_params(settings)
-    if chosen is not None:
-        return chosen
-    features = results.prepared(owner, active).features
-    return results.SegmentParams(tuple(features), 5, True) if features else None

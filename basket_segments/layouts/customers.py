@@ -7,7 +7,7 @@ import pandas as pd
 from dash import dash_table, dcc, html
 
 from basket_segments import figures, ids
-from basket_segments.layouts.segments import card
+from basket_segments.layouts.common import card
 
 #: Purchases listed in full up to this many; beyond, the count says the rest.
 SHOWN_PURCHASES = 40
@@ -49,7 +49,7 @@ def customer_card(
                     "borderLeft": f"6px solid {figures.segment_colour(segment)}",
                     "paddingLeft": "0.5rem",
                 },
-                id="customers-segment",
+                id=ids.CUSTOMER_SEGMENT,
             )
         )
     more = len(bought) - SHOWN_PURCHASES
@@ -63,10 +63,10 @@ def customer_card(
             [
                 *header,
                 html.H5("Bought", className="mt-3"),
-                html.P(purchases or "Nothing recorded.", id="customers-bought"),
+                html.P(purchases or "Nothing recorded.", id=ids.CUSTOMER_BOUGHT),
                 html.H5("Recommended next"),
                 dash_table.DataTable(
-                    id="customers-recommendations",
+                    id=ids.CUSTOMER_RECOMMENDATIONS,
                     data=table.to_dict("records"),
                     columns=[{"id": c, "name": c} for c in table.columns],
                     style_cell={"whiteSpace": "normal", "textAlign": "left", "fontSize": "0.85rem"},

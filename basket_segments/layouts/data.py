@@ -12,7 +12,7 @@ from basket_segments import ids
 from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.columns import ROLE_SYNONYMS
 from basket_segments.analytics.prepare import SHAPES
-from basket_segments.layouts.frame import job_progress
+from basket_segments.layouts.common import long_work
 
 UPLOAD_STYLE = {
     "borderStyle": "dashed",
@@ -24,8 +24,11 @@ UPLOAD_STYLE = {
 }
 
 
-def data_page(max_upload_bytes: int) -> html.Div:
-    """Upload area, sample button, messages, the dataset list and the details pane."""
+def data_page(max_upload_bytes: int, upload_url: str) -> html.Div:
+    """Upload area, sample button, messages, the dataset list and the details pane.
+
+    The browser posts a dropped file to ``upload_url`` (``callbacks.data``).
+    """
     upload = dcc.Upload(
         id=ids.UPLOAD,
         style=UPLOAD_STYLE,
@@ -43,6 +46,8 @@ def data_page(max_upload_bytes: int) -> html.Div:
     )
     return html.Div(
         [
+            dcc.Store(id=ids.UPLOAD_URL, data=upload_url),
+            dcc.Store(id=ids.UPLOADED),
             html.H2("Data"),
             dbc.Row(
                 [
@@ -59,7 +64,7 @@ def data_page(max_upload_bytes: int) -> html.Div:
                 ],
                 className="g-3 mb-3",
             ),
-            job_progress(ids.DATA_JOB),
+            long_work(ids.DATA_WORK),
             html.Div(id=ids.DATA_MESSAGE),
             dbc.Row(
                 [
@@ -90,11 +95,6 @@ def delete_modal() -> dbc.Modal:
         id=ids.DELETE_MODAL,
         is_open=False,
     )
-
-
-def message(text: str, color: str = "danger") -> dbc.Alert:
-    """A readable alert next to the upload."""
-    return dbc.Alert(text, color=color, dismissable=True, className="mb-3")
 
 
 def dataset_list(datasets: Sequence, active: int | None) -> html.Div:

@@ -15,8 +15,6 @@ PAGES = (
     ("customers", "Customers", "customers"),
 )
 PRODUCT_NAME = "Basket Segments"
-JOB_SHOWN = {"display": "block"}
-JOB_HIDDEN = {"display": "none"}
 
 
 def page_path(prefix: str, relative: str) -> str:
@@ -70,33 +68,4 @@ def serve_layout(prefix: str = "/analytics/", logout_url: str = "/logout") -> ht
             ),
             dbc.Container(id=ids.PAGE, fluid=False),
         ]
-    )
-
-
-def job_progress(job: ids.JobIds) -> html.Div:
-    """Progress of a background job and its Cancel button; hidden while no job runs."""
-    return html.Div(
-        [
-            html.Div(
-                [
-                    dbc.Progress(
-                        id=job.bar, value=0, striped=True, animated=True, className="flex-grow-1"
-                    ),
-                    dbc.Button(
-                        "Cancel",
-                        id=job.cancel,
-                        color="secondary",
-                        outline=True,
-                        size="sm",
-                        disabled=True,
-                        className="ms-2",
-                    ),
-                ],
-                className="d-flex align-items-center",
-            ),
-            html.Small(id=job.text, className="text-muted"),
-        ],
-        id=job.box,
-        style=JOB_HIDDEN,
-        className="my-2",
     )

@@ -7,11 +7,9 @@ import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
 from basket_segments import ids
-from basket_segments.analytics.rules import RuleParams
-from basket_segments.layouts.frame import job_progress
-from basket_segments.layouts.segments import GRAPH_CONFIG, card
+from basket_segments.choices import RULE_DEFAULTS
+from basket_segments.layouts.common import GRAPH_CONFIG, card, long_work
 
-DEFAULTS = RuleParams(min_support=0.05, min_confidence=0.5, min_lift=1.0, max_length=3)
 RULE_TABLE_COLUMNS = [
     ("antecedent", "If a customer buys", "text"),
     ("consequent", "they also buy", "text"),
@@ -46,10 +44,10 @@ def rules_page() -> html.Div:
         [
             # The browser rejects (and Dash receives None for) values off the step grid
             # counted from the minimum, so the steps are as fine as people type.
-            number("Min support", ids.MIN_SUPPORT, DEFAULTS.min_support, 0.001, 0.001, 1),
-            number("Min confidence", ids.MIN_CONFIDENCE, DEFAULTS.min_confidence, 0.01, 0, 1),
-            number("Min lift", ids.MIN_LIFT, DEFAULTS.min_lift, 0.01, 0, 100),
-            number("Max rule length", ids.MAX_LENGTH, DEFAULTS.max_length, 1, 2, 6),
+            number("Min support", ids.MIN_SUPPORT, RULE_DEFAULTS.min_support, 0.001, 0.001, 1),
+            number("Min confidence", ids.MIN_CONFIDENCE, RULE_DEFAULTS.min_confidence, 0.01, 0, 1),
+            number("Min lift", ids.MIN_LIFT, RULE_DEFAULTS.min_lift, 0.01, 0, 100),
+            number("Max rule length", ids.MAX_LENGTH, RULE_DEFAULTS.max_length, 1, 2, 6),
             dbc.Col(
                 [
                     dbc.Label("A basket is"),
@@ -94,10 +92,8 @@ def rules_page() -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.RULES_READY, data=0),
-            dcc.Store(id=ids.RULES_REQUEST),
-            dcc.Store(id=ids.RULES_COMPUTED),
             html.H2("Rules"),
-            job_progress(ids.RULES_JOB),
+            long_work(ids.RULES_WORK),
             html.Div(id=ids.RULES_MESSAGE),
             card("Which customers?", dcc.Dropdown(id=ids.RULES_SEGMENT, clearable=False)),
             card("Thresholds", [thresholds, product_filter]),

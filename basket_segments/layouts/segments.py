@@ -6,12 +6,8 @@ import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
 from basket_segments import ids
-from basket_segments.layouts.frame import job_progress
-
-GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
-
-#: The K the slider offers.
-MIN_K, MAX_K = 2, 15
+from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K
+from basket_segments.layouts.common import GRAPH_CONFIG, card, long_work
 
 
 def segments_page() -> html.Div:
@@ -19,10 +15,8 @@ def segments_page() -> html.Div:
         [
             dcc.Store(id=ids.SEGMENTS_READY, data=0),
             dcc.Store(id=ids.SUGGESTED_K),
-            dcc.Store(id=ids.SEGMENTS_REQUEST),
-            dcc.Store(id=ids.SEGMENTS_COMPUTED),
             html.H2("Segments"),
-            job_progress(ids.SEGMENTS_JOB),
+            long_work(ids.SEGMENTS_WORK),
             html.Div(id=ids.SEGMENT_MESSAGE),
             controls(),
             dbc.Row(
@@ -99,10 +93,6 @@ def segments_page() -> html.Div:
     )
 
 
-def card(title: str, body) -> dbc.Card:
-    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3")
-
-
 def controls() -> dbc.Card:
     """Features, K, scaling, and the K suggestion."""
     return card(
@@ -119,7 +109,7 @@ def controls() -> dbc.Card:
                                 MIN_K,
                                 MAX_K,
                                 1,
-                                value=5,
+                                value=DEFAULT_K,
                                 id=ids.K_SLIDER,
                                 marks={k: str(k) for k in range(MIN_K, MAX_K + 1)},
                             ),
@@ -139,7 +129,7 @@ def controls() -> dbc.Card:
             dbc.Button(
                 "Use the suggested K", id=ids.ADOPT_K, color="primary", size="sm", disabled=True
             ),
-            job_progress(ids.K_JOB),
+            long_work(ids.K_WORK),
             dcc.Graph(id=ids.K_CHART, config=GRAPH_CONFIG, style={"display": "none"}),
         ],
     )

@@ -14,7 +14,6 @@ from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.rules import (
     ALL_CUSTOMERS,
-    RuleBook,
     RuleParams,
     filter_rules,
     mine_rules,
@@ -137,21 +136,6 @@ def test_filtering_a_loose_table_equals_mining_tight():
     loose = mine_rules(coded, params=RuleParams(0.1, 0.1, max_length=3))
     tight = RuleParams(0.25, 0.6, min_lift=1.0, max_length=2, single_consequent=True)
     pd.testing.assert_frame_equal(filter_rules(loose, tight), mine_rules(coded, params=tight))
-
-
-def test_rule_book_mines_once_for_tighter_thresholds(monkeypatch):
-    baskets = [{"bread", "milk", "tea"}, {"bread", "milk"}, {"milk", "tea"}] * 10
-    calls = []
-    real = rules.mine_rules
-    monkeypatch.setattr(rules, "mine_rules", lambda *a, **k: calls.append(1) or real(*a, **k))
-    book = RuleBook(build_baskets(baskets_frame(baskets)))
-    first = book.rules(RuleParams(0.1, 0.3))
-    tighter = book.rules(RuleParams(0.3, 0.7, min_lift=0.5))
-    assert len(calls) == 1
-    assert len(tighter) < len(first)
-    book.rules(RuleParams(0.05, 0.3))
-    assert len(calls) == 2
-    assert book.mined_params.min_support == 0.05
 
 
 def test_single_segment_rules_are_skipped_when_the_segment_is_tiny():

@@ -6,9 +6,11 @@ import pytest
 
 from basket_segments.analytics.baskets import build_baskets
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.pipeline import AnalysisOptions, analyze
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.pipeline import analyze
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.sample import SAMPLE_COLUMNS, generate_sample
+from basket_segments.analytics.stages import AnalysisOptions
 
 
 def test_sample_is_deterministic_and_in_the_combined_format():
@@ -22,9 +24,8 @@ def test_sample_is_deterministic_and_in_the_combined_format():
 def test_sample_has_natural_groups_with_their_own_rules(tmp_path):
     path = tmp_path / "sample.csv"
     generate_sample(2000).to_csv(path, index=False)
-    data = load_dataset(path)
-    assert data.shape == "combined"
-    result = analyze(data, AnalysisOptions(k=None))
+    assert load_dataset(path).shape == "combined"
+    result = analyze(LocalEngine(), path, AnalysisOptions(k=None))
     assert result.summary["k"] >= 4
     assert result.summary["silhouette"] > 0.35
     per_segment = result.rules[result.rules["segment"] >= 0].groupby("segment").size()

@@ -2,6 +2,8 @@
 
 from selenium.webdriver.common.by import By
 
+from basket_segments import ids
+
 PASSWORD = "browser password"
 
 
@@ -20,13 +22,13 @@ def sign_up(dash_duo, username="maria", path="/analytics/"):
     fill_and_submit(
         dash_duo.driver, "signup-form", username=username, password=PASSWORD, confirm=PASSWORD
     )
-    dash_duo.wait_for_text_to_equal("#frame-user-name", username)
+    dash_duo.wait_for_text_to_equal(f"#{ids.USER_NAME}", username)
 
 
 def upload(dash_duo, path):
     """Send a file to the Data page's upload and wait for the success message."""
-    dash_duo.find_element("#data-upload input[type=file]").send_keys(str(path))
-    dash_duo.wait_for_contains_text("#data-message", "Stored", timeout=60)
+    dash_duo.find_element(f"#{ids.UPLOAD} input[type=file]").send_keys(str(path))
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_MESSAGE}", "Stored", timeout=60)
 
 
 def click(dash_duo, selector):

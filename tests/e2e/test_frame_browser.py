@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from basket_segments import ids
 from tests.e2e.helpers import PASSWORD, fill_and_submit
 
 
@@ -18,14 +19,14 @@ def test_sign_up_log_out_log_in(dash_duo, dashboard, screenshot):
     dash_duo.wait_for_contains_text(".invalid-feedback", "at least 8 characters")
     fill_and_submit(driver, "signup-form", username="maria", password=PASSWORD, confirm=PASSWORD)
 
-    dash_duo.wait_for_text_to_equal("#frame-user-name", "maria")
+    dash_duo.wait_for_text_to_equal(f"#{ids.USER_NAME}", "maria")
     assert driver.current_url.endswith("/analytics/segments")
-    dash_duo.wait_for_contains_text("#frame-page", "Segments")
+    dash_duo.wait_for_contains_text(f"#{ids.PAGE}", "Segments")
     for label in ("Data", "Segments", "Rules", "Customers", "Log out"):
-        assert label in dash_duo.find_element("#frame-navbar").text
+        assert label in dash_duo.find_element(f"#{ids.NAVBAR}").text
     screenshot("frame")
 
-    dash_duo.find_element("#frame-logout-link").click()
+    dash_duo.find_element(f"#{ids.LOGOUT_LINK}").click()
     dash_duo.wait_for_element("#login-form")
     driver.get(dash_duo.server.url + "/analytics/")
     dash_duo.wait_for_element("#login-form")
@@ -33,9 +34,9 @@ def test_sign_up_log_out_log_in(dash_duo, dashboard, screenshot):
     fill_and_submit(driver, "login-form", username="maria", password="wrong password")
     dash_duo.wait_for_contains_text(".alert", "Wrong username or password")
     fill_and_submit(driver, "login-form", username="maria", password=PASSWORD)
-    dash_duo.wait_for_text_to_equal("#frame-user-name", "maria")
+    dash_duo.wait_for_text_to_equal(f"#{ids.USER_NAME}", "maria")
     dash_duo.find_element(".nav-link[href='/analytics/rules']").click()
-    dash_duo.wait_for_contains_text("#frame-page", "Rules")
+    dash_duo.wait_for_contains_text(f"#{ids.PAGE}", "Rules")
     # Rejected forms answer 400/401 on purpose; the dashboard itself logs no error.
     errors = [
         entry["message"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from basket_segments import ids
 from tests.e2e.helpers import click, sign_up, upload
 
 
@@ -27,15 +28,15 @@ def stored_rules(tmp_path: Path) -> list[Path]:
 def cancel_a_long_mining(dash_duo, tmp_path: Path) -> None:
     """Support 0.01 is below what was mined; mining it shows progress, and Cancel stops it."""
     before = stored_rules(tmp_path)
-    support = dash_duo.find_element("#rules-min-support")
+    support = dash_duo.find_element(f"#{ids.MIN_SUPPORT}")
     support.clear()
     support.send_keys("0.01\n")
-    dash_duo.wait_for_style_to_equal("#rules-job", "display", "block")
-    dash_duo.wait_for_contains_text("#rules-job-text", "Mining")
+    dash_duo.wait_for_style_to_equal(f"#{ids.RULES_WORK.job.box}", "display", "block")
+    dash_duo.wait_for_contains_text(f"#{ids.RULES_WORK.job.text}", "Mining")
     assert dash_duo.find_elements("#rules-table tbody tr td") == []  # old rules cleared
-    click(dash_duo, "#rules-job-cancel")
-    dash_duo.wait_for_style_to_equal("#rules-job", "display", "none")
-    dash_duo.wait_for_contains_text("#rules-message", "Stopped; nothing was stored")
+    click(dash_duo, f"#{ids.RULES_WORK.job.cancel}")
+    dash_duo.wait_for_style_to_equal(f"#{ids.RULES_WORK.job.box}", "display", "none")
+    dash_duo.wait_for_contains_text(f"#{ids.RULES_MESSAGE}", "Stopped; nothing was stored")
     for thread in threading.enumerate():
         if thread.name.startswith("job-"):
             thread.join(60)
@@ -48,28 +49,28 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     sign_up(dash_duo)
     upload(dash_duo, shared_data / "online_retail_2010-12.csv")
     click(dash_duo, ".nav-link[href='/analytics/segments']")
-    dash_duo.wait_for_contains_text("#segments-features", "Recency")
+    dash_duo.wait_for_contains_text(f"#{ids.FEATURES}", "Recency")
     dash_duo.wait_for_element("#segments-pie .slice")
 
     largest = dash_duo.find_elements("#segments-pie .slice path")[0]
     dash_duo.driver.execute_script(
         "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}));", largest
     )
-    dash_duo.wait_for_contains_text("#segments-selection", "Selected:")
-    selected = dash_duo.find_element("#segments-selection").text.removeprefix("Selected: ")
+    dash_duo.wait_for_contains_text(f"#{ids.SELECTION_BADGE}", "Selected:")
+    selected = dash_duo.find_element(f"#{ids.SELECTION_BADGE}").text.removeprefix("Selected: ")
 
     click(dash_duo, ".nav-link[href='/analytics/rules']")
-    dash_duo.wait_for_contains_text("#rules-segment", selected, timeout=30)
+    dash_duo.wait_for_contains_text(f"#{ids.RULES_SEGMENT}", selected, timeout=30)
     dash_duo.wait_for_contains_text(
-        "#rules-sentences", f"Customers in {selected} who buy", timeout=180
+        f"#{ids.RULE_SENTENCES}", f"Customers in {selected} who buy", timeout=180
     )
     rows = dash_duo.find_elements("#rules-table tbody tr")
     assert len(rows) > 1
-    dash_duo.wait_for_contains_text("#rules-segment-products", "Top products")
-    assert selected in dash_duo.find_element("#rules-segment-products").text
+    dash_duo.wait_for_contains_text(f"#{ids.SEGMENT_PRODUCTS}", "Top products")
+    assert selected in dash_duo.find_element(f"#{ids.SEGMENT_PRODUCTS}").text
     screenshot("rules")
 
-    click(dash_duo, "#rules-download-button")
+    click(dash_duo, f"#{ids.DOWNLOAD_RULES_BUTTON}")
     rules = pd.read_csv(wait_for_file(dash_duo.download_path, "rules.csv"))
     assert {"antecedent", "consequent", "support", "confidence", "lift"} <= set(rules.columns)
     assert selected in set(rules["segment_name"])
@@ -77,21 +78,23 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     cancel_a_long_mining(dash_duo, tmp_path)
 
     click(dash_duo, ".nav-link[href='/analytics/customers']")
-    dash_duo.wait_for_element("#customers-input").send_keys("17850")
-    click(dash_duo, "#customers-lookup")
-    dash_duo.wait_for_contains_text("#customers-bought", "WHITE HANGING HEART T-LIGHT HOLDER")
+    dash_duo.wait_for_element(f"#{ids.CUSTOMER_INPUT}").send_keys("17850")
+    click(dash_duo, f"#{ids.CUSTOMER_LOOKUP}")
+    dash_duo.wait_for_contains_text(f"#{ids.CUSTOMER_BOUGHT}", "WHITE HANGING HEART T-LIGHT HOLDER")
     dash_duo.wait_for_element("#customers-recommendations tbody tr")
     recommendations = dash_duo.find_elements("#customers-recommendations tbody tr")
     assert len(recommendations) == 1 + 5  # header row + five products
-    assert "Customers in" in dash_duo.find_element("#customers-recommendations").text or (
-        "popular" in dash_duo.find_element("#customers-recommendations").text
+    assert "Customers in" in dash_duo.find_element(f"#{ids.CUSTOMER_RECOMMENDATIONS}").text or (
+        "popular" in dash_duo.find_element(f"#{ids.CUSTOMER_RECOMMENDATIONS}").text
     )
     screenshot("customers")
 
-    dash_duo.find_element("#customers-input").clear()
-    dash_duo.find_element("#customers-input").send_keys("no-such-customer")
-    click(dash_duo, "#customers-lookup")
-    dash_duo.wait_for_contains_text("#customers-result", "There is no customer 'no-such-customer'")
+    dash_duo.find_element(f"#{ids.CUSTOMER_INPUT}").clear()
+    dash_duo.find_element(f"#{ids.CUSTOMER_INPUT}").send_keys("no-such-customer")
+    click(dash_duo, f"#{ids.CUSTOMER_LOOKUP}")
+    dash_duo.wait_for_contains_text(
+        f"#{ids.CUSTOMER_RESULT}", "There is no customer 'no-such-customer'"
+    )
 
-    click(dash_duo, "#frame-logout-link")
+    click(dash_duo, f"#{ids.LOGOUT_LINK}")
     dash_duo.wait_for_element("#login-form")

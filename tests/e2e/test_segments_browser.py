@@ -4,6 +4,7 @@ import time
 
 from selenium.webdriver.common.by import By
 
+from basket_segments import ids
 from tests.e2e.helpers import click, sign_up, upload
 
 
@@ -13,33 +14,33 @@ def test_mall_customers_five_segments_and_drill_down(dash_duo, dashboard, shared
     upload(dash_duo, shared_data / "Mall_Customers.csv")
     click(dash_duo, ".nav-link[href='/analytics/segments']")
 
-    dash_duo.wait_for_contains_text("#segments-features", "Spending Score")
+    dash_duo.wait_for_contains_text(f"#{ids.FEATURES}", "Spending Score")
     dash_duo.wait_for_element("#segments-pie .slice")
     slices = dash_duo.find_elements("#segments-pie .slice")
     assert len(slices) == 5
-    dash_duo.wait_for_contains_text("#segments-profile-table", "mean Age")
+    dash_duo.wait_for_contains_text(f"#{ids.PROFILE_TABLE}", "mean Age")
     rows = dash_duo.find_elements("#segments-profile-table tbody tr")
     assert len(rows) == 1 + 5  # header row + one per segment
-    assert dash_duo.find_element("#segments-selection").text == "All segments"
+    assert dash_duo.find_element(f"#{ids.SELECTION_BADGE}").text == "All segments"
 
     # Click the third slice: its segment becomes the selection, named in the badge.
     target = dash_duo.find_elements("#segments-pie .slice path")[2]
     dash_duo.driver.execute_script(
         "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}));", target
     )
-    dash_duo.wait_for_contains_text("#segments-selection", "Selected:")
-    selected = dash_duo.find_element("#segments-selection").text.removeprefix("Selected: ")
-    profile = dash_duo.find_element("#segments-profile-table").text
+    dash_duo.wait_for_contains_text(f"#{ids.SELECTION_BADGE}", "Selected:")
+    selected = dash_duo.find_element(f"#{ids.SELECTION_BADGE}").text.removeprefix("Selected: ")
+    profile = dash_duo.find_element(f"#{ids.PROFILE_TABLE}").text
     assert selected in profile
     # The click restyles the drawn charts: the third segment stands out in both.
-    until(lambda: drawn(dash_duo, "segments-pie", "pull") == [[0, 0, 0.12, 0, 0]])
-    until(lambda: drawn(dash_duo, "segments-scatter", "opacity") == [0.15, 0.15, 1, 0.15, 0.15])
+    until(lambda: drawn(dash_duo, ids.SEGMENT_PIE, "pull") == [[0, 0, 0.12, 0, 0]])
+    until(lambda: drawn(dash_duo, ids.SEGMENT_SCATTER, "opacity") == [0.15, 0.15, 1, 0.15, 0.15])
     screenshot("segments")
 
-    click(dash_duo, "#segments-clear-selection")
-    dash_duo.wait_for_text_to_equal("#segments-selection", "All segments")
-    until(lambda: drawn(dash_duo, "segments-scatter", "opacity") == [1] * 5)
-    assert dash_duo.driver.find_element(By.ID, "segments-k").is_displayed()
+    click(dash_duo, f"#{ids.CLEAR_SELECTION}")
+    dash_duo.wait_for_text_to_equal(f"#{ids.SELECTION_BADGE}", "All segments")
+    until(lambda: drawn(dash_duo, ids.SEGMENT_SCATTER, "opacity") == [1] * 5)
+    assert dash_duo.driver.find_element(By.ID, ids.K_SLIDER).is_displayed()
 
 
 def drawn(dash_duo, graph: str, what: str) -> list:

@@ -1,11 +1,12 @@
-"""The whole analysis on Spark, returning the same tables and summary as ``analytics.pipeline``.
+"""The Spark engine: the stages of ``analytics.stages.Engine`` on Spark.
 
-Stages (each timed and reported as it finishes): ``read`` (Spark opens the
-file), ``features`` (cleaning and customer features, materialised and
-cached), ``kmeans`` (segments and profiles), ``rules`` (FPGrowth per segment)
-and ``products``. Only small tables come back to the driver; the segments
-table does too up to ``COLLECT_SEGMENTS_MAX`` customers, and above that (or
-when asked) Spark writes it itself.
+``analytics.pipeline.analyze`` runs it as it runs the local engine. Stages
+said and timed: ``read`` (Spark opens the file), ``features`` (cleaning and
+customer features, materialised and cached), ``segment`` (KMeans and
+profiles), ``rules`` (FPGrowth per segment) and ``products``. Only small tables
+come back to the driver; the segments table does too up to
+``COLLECT_SEGMENTS_MAX`` customers, and above that (or when asked) Spark
+writes it itself.
 """
 
 from __future__ import annotations
@@ -14,26 +15,20 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from basket_segments.analytics.baskets import BASKET_CHOICES
-from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.mining import check_thresholds
-from basket_segments.analytics.pipeline import (
-    Analysis,
-    AnalysisOptions,
-    Progress,
-    StageClock,
-    small_segment_notes,
-)
+from basket_segments.analytics.local import small_segment_notes
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.analytics.spark.prepare import SparkData, prepare_table
 from basket_segments.analytics.spark.products import top_products_spark
 from basket_segments.analytics.spark.reading import read_table
 from basket_segments.analytics.spark.rules import build_baskets, mine_spark
-from basket_segments.analytics.spark.segments import (
-    SparkSegmentation,
-    segment_spark,
-    suggest_k_spark,
+from basket_segments.analytics.spark.segments import segment_spark, suggest_k_spark
+from basket_segments.analytics.stages import (
+    AnalysisOptions,
+    KSuggestion,
+    Mined,
+    Segments,
+    StageClock,
 )
 
 if TYPE_CHECKING:
@@ -47,119 +42,103 @@ SINGLE_CONSEQUENT_NOTE = (
 )
 
 
-def analyze_spark(
-    spark: SparkSession,
-    source: str | pd.DataFrame,
-    options: AnalysisOptions | None = None,
-    progress: Progress | None = None,
-    segments_out: str | None = None,
-    large_segments_out: str | None = None,
-) -> Analysis:
-    """Run every stage the data supports on Spark; see ``analytics.pipeline.analyze``.
+class SparkEngine:
+    """The stages on ``spark``.
 
     ``segments_out``: Spark writes the segments table there (CSV parts) instead
     of collecting it. ``large_segments_out``: where it writes it when there are
     more than ``COLLECT_SEGMENTS_MAX`` customers and no ``segments_out``.
     """
-    options = options or AnalysisOptions()
-    rules = options.rules
-    check_thresholds(rules.min_support, rules.min_confidence, rules.max_length)
-    if options.basket not in BASKET_CHOICES:
-        choices = " or one ".join(BASKET_CHOICES)
-        raise DataError(f"A basket is one {choices}, not '{options.basket}'.")
-    clock = StageClock(progress or (lambda _line: None))
-    table = read_table(spark, source)
-    clock.lap("read", f"{table.file_format}, {len(table.frame.columns)} columns")
-    data = prepare_table(table)
-    result = Analysis(summary=_base_summary(spark, data, options))
-    summary = result.summary
-    clock.lap(
-        "features",
-        f"{data.shape} data, {summary['customers']:,} customers, "
-        f"{summary['purchase_rows']:,} purchase rows",
-    )
-    segmentation = None
-    if options.segment and data.shape != "baskets":
-        segmentation = _segment(data, options, result, clock)
-        large = large_table_destination(summary["customers"], large_segments_out)
-        _segments_table(data, segmentation, result, segments_out or large)
-        clock.lap("kmeans", f"{segmentation.k} segments of {summary['customers']:,} customers")
-    if data.purchases is None and data.baskets is None:
-        summary["notes"].append(
-            "The data has no product column, so no association rules or top products."
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        segments_out: str | None = None,
+        large_segments_out: str | None = None,
+    ):
+        self.spark = spark
+        self.segments_out, self.large_segments_out = segments_out, large_segments_out
+
+    def load(self, source: str | pd.DataFrame, clock: StageClock) -> SparkData:
+        table = read_table(self.spark, source)
+        clock.lap("read", f"{table.file_format}, {len(table.frame.columns)} columns")
+        data = prepare_table(table)
+        clock.lap(
+            "features",
+            f"{data.shape} data, {data.counts['customers']:,} customers, "
+            f"{data.counts['purchase_rows']:,} purchase rows",
         )
-        clock.say("rules: skipped, the data has no product column")
-    else:
-        _mine(data, options, segmentation, result, clock)
-    summary["timings"] = clock.timings
-    return result
+        return data
 
+    def describe(self, data: SparkData) -> dict:
+        """The local engine's counts, counted in Spark, plus which engine and master ran."""
+        return {
+            "engine": "spark",
+            "spark_master": self.spark.sparkContext.master,
+            "spark_version": self.spark.version,
+            **data.counts,
+        }
 
-def _base_summary(spark: SparkSession, data: SparkData, options: AnalysisOptions) -> dict:
-    """The local engine's summary keys, counted in Spark, plus which engine and master ran."""
-    from pyspark.sql import functions as F
+    def suggest_k(
+        self, data: SparkData, features: list[str], options: AnalysisOptions, clock: StageClock
+    ) -> KSuggestion:
+        return suggest_k_spark(data.customers, features, **options.kmeans)
 
-    customers = data.customers.count() if data.customers is not None else 0
-    rows, products = 0, 0
-    if data.purchases is not None:
-        counted = data.purchases.agg(F.count(F.lit(1)), F.count_distinct("product")).first()
-        rows, products = counted[0], counted[1]
-    elif data.baskets is not None:
-        held = data.baskets.select(F.explode("items").alias("product"))
-        rows, products = held.agg(F.count(F.lit(1)), F.count_distinct("product")).first()
-    notes = [] if options.rules.single_consequent else [SINGLE_CONSEQUENT_NOTE]
-    return {
-        "engine": "spark",
-        "spark_master": spark.sparkContext.master,
-        "spark_version": spark.version,
-        "shape": data.shape,
-        "roles": data.roles,
-        "customers": customers,
-        "purchase_rows": rows,
-        "products": products,
-        "cleaning": data.report,
-        "cleaning_text": describe_report(data.report),
-        "rule_params": vars(options.rules) | {"basket": options.basket},
-        "notes": notes,
-    }
-
-
-def _segment(
-    data: SparkData, options: AnalysisOptions, result: Analysis, clock: StageClock
-) -> SparkSegmentation:
-    features = list(options.features or data.features)
-    if not features:
-        raise DataError("The data has no numeric customer features to segment on.")
-    k = options.k
-    if k is None:
-        k, scores = suggest_k_spark(
-            data.customers,
-            features,
-            scale=options.scale,
-            random_state=options.random_state,
-            n_init=options.n_init,
+    def segment(
+        self, data: SparkData, features: list[str], k: int, options: AnalysisOptions
+    ) -> Segments:
+        return segment_spark(
+            data.customers, features, k, kinds=data.feature_kinds, **options.kmeans
         )
-        result.summary["k_scores"] = scores.to_dict("records")
-        clock.lap("suggest_k", f"suggested K={k}")
-    segmentation = segment_spark(
-        data.customers,
-        features,
-        k,
-        options.scale,
-        options.random_state,
-        data.feature_kinds,
-        options.n_init,
-    )
-    result.profiles = segmentation.profiles
-    result.summary.update(
-        k=k,
-        features=features,
-        scaled=options.scale,
-        inertia=segmentation.inertia,
-        silhouette=segmentation.silhouette,
-        sizes=result.profiles.set_index("name")["size"].to_dict(),
-    )
-    return segmentation
+
+    def segment_table(self, data: SparkData, segments: Segments) -> pd.DataFrame | str:
+        """The segments table collected, or the folder where Spark wrote it."""
+        from pyspark.errors import AnalysisException
+
+        written_to = self.segments_out or large_table_destination(
+            data.counts["customers"], self.large_segments_out
+        )
+        table = segment_table_spark(data.customers, segments)
+        if written_to is None:
+            return table.toPandas().sort_values("customer").reset_index(drop=True)
+        try:
+            table.write.csv(written_to, header=True, mode="errorifexists")
+        except AnalysisException as error:
+            raise DataError(
+                f"Cannot write the segments table to {written_to}: it already exists, or Spark "
+                "cannot write there; name a new folder."
+            ) from error
+        return written_to
+
+    def mine(
+        self,
+        data: SparkData,
+        segments: Segments | None,
+        options: AnalysisOptions,
+        clock: StageClock,
+    ) -> Mined:
+        from pyspark.sql import functions as F
+
+        if data.baskets is not None:
+            baskets = data.baskets.withColumn("customer", F.lit(None).cast("string"))
+        else:
+            baskets = build_baskets(data.purchases, options.basket, data.shape == "baskets")
+        if segments is None:
+            baskets = baskets.withColumn("segment", F.lit(None).cast("int"))
+            names, n_segments = {}, 0
+        else:
+            baskets = baskets.join(segments.labels, "customer", "left")
+            names, n_segments = segments.names, segments.k
+        baskets = baskets.cache()
+        rules, sizes = mine_spark(baskets, n_segments, names, options.rules)
+        clock.lap("rules", f"{len(rules):,} rules in {sizes[ALL_CUSTOMERS]:,} baskets")
+        products = top_products_spark(baskets, sizes, names, top=options.top_products)
+        clock.lap("products", f"{len(products):,} rows")
+        baskets.unpersist()
+        notes = [] if options.rules.single_consequent else [SINGLE_CONSEQUENT_NOTE]
+        per_segment = {segment: sizes.get(segment, 0) for segment in range(n_segments)}
+        notes += small_segment_notes(per_segment, names)
+        return Mined(rules, products, sizes[ALL_CUSTOMERS], tuple(notes))
 
 
 def large_table_destination(customers: int, path: str | None) -> str | None:
@@ -178,68 +157,12 @@ def large_table_destination(customers: int, path: str | None) -> str | None:
     return path
 
 
-def segment_table_spark(customers: DataFrame, segmentation: SparkSegmentation) -> DataFrame:
+def segment_table_spark(customers: DataFrame, segments: Segments) -> DataFrame:
     """Customer, segment number and name, then every feature value (as the local table)."""
     from pyspark.sql import functions as F
 
-    names = segmentation.profiles.sort_values("segment")["name"].tolist()
+    names = [segments.names[segment] for segment in range(segments.k)]
     name = F.element_at(F.array(*[F.lit(n) for n in names]), F.col("segment") + 1)
     features = customers.columns[1:]
-    joined = segmentation.labels.join(customers, "customer")
+    joined = segments.labels.join(customers, "customer")
     return joined.select("customer", "segment", name.alias("segment_name"), *features)
-
-
-def _segments_table(
-    data: SparkData, segmentation: SparkSegmentation, result: Analysis, written_to: str | None
-) -> None:
-    """Collect the segments table, or have Spark write it to ``written_to``."""
-    from pyspark.errors import AnalysisException
-
-    table = segment_table_spark(data.customers, segmentation)
-    if written_to is None:
-        result.segments = table.toPandas().sort_values("customer").reset_index(drop=True)
-        return
-    try:
-        table.write.csv(written_to, header=True, mode="errorifexists")
-    except AnalysisException as error:
-        raise DataError(
-            f"Cannot write the segments table to {written_to}: it already exists, or Spark "
-            "cannot write there; name a new folder."
-        ) from error
-    result.summary["segments_path"] = written_to
-
-
-def _mine(
-    data: SparkData,
-    options: AnalysisOptions,
-    segmentation: SparkSegmentation | None,
-    result: Analysis,
-    clock: StageClock,
-) -> None:
-    from pyspark.sql import functions as F
-
-    if data.baskets is not None:
-        baskets = data.baskets.withColumn("customer", F.lit(None).cast("string"))
-    else:
-        baskets = build_baskets(data.purchases, options.basket, data.shape == "baskets")
-    if segmentation is None:
-        baskets = baskets.withColumn("segment", F.lit(None).cast("int"))
-        names, n_segments = {}, 0
-    else:
-        baskets = baskets.join(segmentation.labels, "customer", "left")
-        names, n_segments = segmentation.names, segmentation.k
-    baskets = baskets.cache()
-    result.rules, sizes = mine_spark(baskets, n_segments, names, options.rules)
-    groups = {segment: (sizes.get(segment, 0), []) for segment in range(n_segments)}
-    result.summary["notes"] += small_segment_notes(groups, names)
-    clock.lap("rules", f"{len(result.rules):,} rules in {sizes[ALL_CUSTOMERS]:,} baskets")
-    result.products = top_products_spark(baskets, sizes, names)
-    clock.lap("products", f"{len(result.products):,} rows")
-    counts = result.rules.groupby("segment").size() if len(result.rules) else pd.Series()
-    result.summary.update(
-        baskets=sizes[ALL_CUSTOMERS],
-        rules=len(result.rules),
-        rules_per_segment={int(s): int(n) for s, n in counts.items()},
-        rules_all_customers=int(counts.get(ALL_CUSTOMERS, 0)),
-    )
-    baskets.unpersist()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, reduce
 from typing import TYPE_CHECKING
 
 from basket_segments.analytics.columns import detect_roles, feature_kind
@@ -51,6 +51,27 @@ class SparkData:
     def features(self) -> list[str]:
         """Numeric customer features available for segmentation."""
         return [] if self.customers is None else self.customers.columns[1:]
+
+    @property
+    def has_products(self) -> bool:
+        """Whether there are purchases (or baskets) to mine rules and rank products from."""
+        return self.purchases is not None or self.baskets is not None
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """Customers, purchase rows and distinct products, as the summary reports them
+        (Spark jobs, run once)."""
+        from pyspark.sql import functions as F
+
+        customers = self.customers.count() if self.customers is not None else 0
+        rows, products = 0, 0
+        if self.purchases is not None:
+            counted = self.purchases.agg(F.count(F.lit(1)), F.count_distinct("product")).first()
+            rows, products = counted[0], counted[1]
+        elif self.baskets is not None:
+            held = self.baskets.select(F.explode("items").alias("product"))
+            rows, products = held.agg(F.count(F.lit(1)), F.count_distinct("product")).first()
+        return {"customers": customers, "purchase_rows": rows, "products": products}
 
 
 def prepare_table(table: SparkTable) -> SparkData:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +29,7 @@ from basket_segments.analytics.segmentation import (
 from basket_segments.analytics.spark.profiles import profile_spark
 from basket_segments.analytics.spark.scaling import fit_scaling, z_columns
 from basket_segments.analytics.spark.values import col
+from basket_segments.analytics.stages import KSuggestion, Segments
 
 if TYPE_CHECKING:
     from pyspark.ml.clustering import KMeansModel
@@ -41,24 +41,6 @@ MAX_ITER = 300
 TOL = 1e-6
 #: KMeans runs submitted to Spark at once.
 RESTART_THREADS = 4
-
-
-@dataclass(frozen=True)
-class SparkSegmentation:
-    """Segments found by Spark: ``labels`` (customer, segment) stay in Spark, the rest is small."""
-
-    labels: DataFrame
-    profiles: pd.DataFrame
-    k: int
-    inertia: float
-    silhouette: float | None
-    features: list[str]
-    scaled: bool
-
-    @property
-    def names(self) -> dict[int, str]:
-        """Segment number to name, as rules and top products label their groups."""
-        return dict(zip(self.profiles["segment"], self.profiles["name"], strict=True))
 
 
 def points(customers: DataFrame, features: list[str], scale: bool) -> DataFrame:
@@ -104,8 +86,9 @@ def segment_spark(
     random_state: int = 0,
     kinds: Mapping[str, str] | None = None,
     n_init: int | None = None,
-) -> SparkSegmentation:
-    """Cluster customers into ``k`` segments numbered 0.. by decreasing size, with profiles."""
+) -> Segments:
+    """Cluster customers into ``k`` segments numbered 0.. by decreasing size, with profiles;
+    the labels (``customer``, ``segment``) stay in Spark."""
     _check_features(customers, features)
     prepared = points(customers, features, scale)
     n = prepared.count()
@@ -120,10 +103,9 @@ def segment_spark(
         )
     labelled = _labelled(model, prepared, size_order(sizes, np.array(model.clusterCenters())))
     profiles = profile_spark(labelled, features, kinds or {})
-    return SparkSegmentation(
+    return Segments(
         labels=labelled.select("customer", "segment"),
         profiles=profiles,
-        k=k,
         inertia=float(model.summary.trainingCost),
         silhouette=silhouette_spark(labelled, n, random_state),
         features=list(features),
@@ -176,8 +158,8 @@ def suggest_k_spark(
     scale: bool = True,
     random_state: int = 0,
     n_init: int | None = None,
-) -> tuple[int, pd.DataFrame]:
-    """The K with the best silhouette, and inertia and silhouette for each K tried."""
+) -> KSuggestion:
+    """Inertia and silhouette for each K tried, and the K with the best silhouette."""
     prepared = points(customers, features, scale)
     n = prepared.count()
     usable = [k for k in k_values if 2 <= k < n]
@@ -192,4 +174,4 @@ def suggest_k_spark(
     scores = pd.DataFrame(rows)
     rated = scores.dropna(subset=["silhouette"])
     best = int(rated.loc[rated["silhouette"].idxmax(), "k"]) if len(rated) else usable[0]
-    return best, scores
+    return KSuggestion(scores, best)

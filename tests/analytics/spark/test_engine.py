@@ -69,7 +69,7 @@ def test_the_summary_times_each_spark_stage(runs):
         "spark_start",
         "read",
         "features",
-        "kmeans",
+        "segment",
         "rules",
         "products",
     ]

@@ -4,11 +4,12 @@ import pandas as pd
 import pytest
 
 from basket_segments.analytics.baskets import build_baskets
-from basket_segments.analytics.pipeline import AnalysisOptions
+from basket_segments.analytics.pipeline import analyze
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.rules import RuleParams, mine_rules
-from basket_segments.analytics.spark.engine import analyze_spark
+from basket_segments.analytics.spark.engine import SparkEngine
 from basket_segments.analytics.spark.rules import mine_spark
+from basket_segments.analytics.stages import AnalysisOptions
 
 pytestmark = pytest.mark.spark
 
@@ -18,7 +19,7 @@ EXACT = ["count", "antecedent_count", "consequent_count", "baskets", "redundant"
 
 def spark_rules(spark, path, params: RuleParams) -> pd.DataFrame:
     options = AnalysisOptions(segment=False, rules=params)
-    return analyze_spark(spark, str(path), options).rules
+    return analyze(SparkEngine(spark), str(path), options).rules
 
 
 def assert_same_rules(spark_table: pd.DataFrame, local_table: pd.DataFrame) -> None:
@@ -106,7 +107,7 @@ def test_customer_day_baskets_of_transactions_match_the_local_engine(spark, shar
     path = shared_data / "Groceries_dataset.csv"
     params = RuleParams(0.002, 0.05, max_length=3, single_consequent=True)
     options = AnalysisOptions(segment=False, basket="invoice", rules=params)
-    ours = analyze_spark(spark, str(path), options)
+    ours = analyze(SparkEngine(spark), str(path), options)
     theirs = mine_rules(build_baskets(load_dataset(path).purchases, "invoice"), params=params)
     assert len(theirs) == 219
     assert ours.summary["baskets"] == 14_963

@@ -1,0 +1,127 @@
+"""The local engine: pandas, scikit-learn and efficient-apriori in this process.
+
+The command line runs it through ``analytics.pipeline.analyze``; the
+dashboard calls its stages one at a time and stores what they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.loading import RawTable
+from basket_segments.analytics.mining import no_rules_reason
+from basket_segments.analytics.prepare import PreparedData, load_dataset, prepare
+from basket_segments.analytics.products import top_products
+from basket_segments.analytics.profiles import profile_segments
+from basket_segments.analytics.progress import part
+from basket_segments.analytics.rules import (
+    ALL_CUSTOMERS,
+    MIN_SEGMENT_BASKETS,
+    mine_groups,
+    rules_table,
+)
+from basket_segments.analytics.segmentation import segment_customers, suggest_k
+from basket_segments.analytics.stages import (
+    AnalysisOptions,
+    KSuggestion,
+    Mined,
+    Segments,
+    StageClock,
+)
+
+
+class LocalEngine:
+    """Every stage in this process; stateless, so one instance serves everyone."""
+
+    def load(self, source: Any, clock: StageClock) -> PreparedData:
+        """A file (path or bytes), or a DataFrame of text such as the generated sample."""
+        if isinstance(source, pd.DataFrame):
+            data = prepare(RawTable(source.astype(str), False, "sample"))
+        else:
+            data = load_dataset(source)
+        clock.lap(
+            "load",
+            f"{data.shape} data, {len(data.customers):,} customers, "
+            f"{len(data.purchases):,} purchase rows",
+        )
+        return data
+
+    def describe(self, data: PreparedData) -> dict:
+        purchases = data.purchases
+        return {
+            "engine": "local",
+            "customers": len(data.customers),
+            "purchase_rows": len(purchases),
+            "products": int(purchases["product"].nunique()) if len(purchases) else 0,
+        }
+
+    def suggest_k(
+        self, data: PreparedData, features: list[str], options: AnalysisOptions, clock: StageClock
+    ) -> KSuggestion:
+        return suggest_k(data.customers, features, report=clock.report, **options.kmeans)
+
+    def segment(
+        self, data: PreparedData, features: list[str], k: int, options: AnalysisOptions
+    ) -> Segments:
+        found = segment_customers(data.customers, features, k, **options.kmeans)
+        profiles = profile_segments(data.customers, found, data.feature_kinds)
+        return Segments(
+            found.labels, profiles, found.inertia, found.silhouette, found.features, found.scaled
+        )
+
+    def segment_table(self, data: PreparedData, segments: Segments) -> pd.DataFrame:
+        """Customer, segment number and name, then every feature value."""
+        labels = segments.labels
+        table = pd.DataFrame(
+            {
+                "customer": data.customers.index,
+                "segment": labels.to_numpy(),
+                "segment_name": labels.map(segments.names).to_numpy(),
+            }
+        )
+        return pd.concat([table, data.customers.reset_index(drop=True)], axis=1)
+
+    def mine(
+        self,
+        data: PreparedData,
+        segments: Segments | None,
+        options: AnalysisOptions,
+        clock: StageClock,
+    ) -> Mined:
+        baskets = build_baskets(data.purchases, options.basket)
+        clock.lap("baskets", f"{len(baskets):,} baskets of {len(baskets.products):,} products")
+        labels, names = (segments.labels, segments.names) if segments else (None, {})
+        reason = no_rules_reason(baskets)
+        mined, notes = {}, []
+        if reason:  # nothing to mine, whatever the thresholds: say why instead
+            clock.say(f"rules: none. {reason}")
+        else:
+            mined = mine_groups(
+                baskets, labels, options.rules, options.n_jobs, part(clock.report, 0.0, 0.6)
+            )
+            notes = small_segment_notes({s: n for s, (n, _) in mined.items()}, names)
+        clock.lap("mine", f"{sum(len(raw) for _, raw in mined.values()):,} raw rules")
+        rules = rules_table(mined, baskets, names, options.rules, part(clock.report, 0.6, 0.95))
+        clock.lap("rules_table", f"{len(rules):,} rules")
+        clock.report(0.95, "Counting top products")
+        products = top_products(baskets, labels, names, top=options.top_products)
+        clock.lap("top_products", f"{len(products):,} rows")
+        return Mined(rules, products, len(baskets), tuple(notes), reason)
+
+
+def small_segment_notes(baskets_per_segment: Mapping[int, int], names: Mapping[int, str]):
+    """A note for each segment too small to mine; both engines word it the same.
+
+    >>> small_segment_notes({-1: 100, 0: 90, 1: 10}, {0: "Young", 1: "Older"})
+    ['Older has 10 baskets, fewer than 20, so no rules were mined for it.']
+    """
+    return [
+        f"{names.get(segment, segment)} has {n_baskets} baskets, fewer than "
+        f"{MIN_SEGMENT_BASKETS}, so no rules were mined for it."
+        for segment, n_baskets in baskets_per_segment.items()
+        if segment != ALL_CUSTOMERS and n_baskets < MIN_SEGMENT_BASKETS
+    ]

@@ -1,0 +1,157 @@
+"""The stages of an analysis, what each returns, and the engines that compute them.
+
+An ``Engine`` loads data, suggests K, segments, and mines rules and top
+products. The local engine (``analytics.local``) and Spark
+(``analytics.spark.engine``) both implement it; ``analytics.pipeline.analyze``
+runs the stages in one order for either, and the dashboard stores what the
+local engine returns. Only pandas and the standard library are imported here,
+so every engine and the dashboard can share these types cheaply.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+
+from basket_segments.analytics.progress import Report, ignore
+from basket_segments.analytics.rules import RuleParams
+
+#: A line for the user as a stage finishes (the command line prints them).
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What the user asked for; ``k=None`` means "suggest K"."""
+
+    features: Sequence[str] | None = None
+    k: int | None = 5
+    scale: bool = True
+    segment: bool = True
+    basket: str = "customer"
+    rules: RuleParams = field(default_factory=RuleParams)
+    random_state: int = 0
+    n_jobs: int | None = None
+    #: KMeans restarts; None: ``default_n_init`` (each restart is a full run, on Spark a
+    #: dozen jobs, so fewer restarts are the first saving on a cluster).
+    n_init: int | None = None
+    #: Products listed per segment in the top products table.
+    top_products: int = 10
+
+    @property
+    def kmeans(self) -> dict[str, Any]:
+        """The keywords every engine's KMeans takes from these options."""
+        return {"scale": self.scale, "random_state": self.random_state, "n_init": self.n_init}
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Segments found by an engine, numbered 0.. by decreasing size.
+
+    ``labels`` stays where the engine computed it: a pandas Series of segment
+    numbers indexed by customer (local), or a Spark DataFrame of ``customer``
+    and ``segment``. Everything else is small.
+    """
+
+    labels: Any
+    profiles: pd.DataFrame
+    inertia: float
+    silhouette: float | None
+    features: list[str]
+    scaled: bool
+
+    @property
+    def k(self) -> int:
+        return len(self.profiles)
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Segment number to name, as every table and chart labels the segments.
+
+        >>> profiles = pd.DataFrame({"segment": [0, 1], "name": ["Young", "Older"]})
+        >>> Segments(None, profiles, 1.0, None, ["Age"], True).names
+        {0: 'Young', 1: 'Older'}
+        """
+        return dict(
+            zip(self.profiles["segment"].astype(int).tolist(), self.profiles["name"], strict=True)
+        )
+
+
+@dataclass(frozen=True)
+class KSuggestion:
+    """Inertia and silhouette per K, and the K with the best silhouette."""
+
+    scores: pd.DataFrame
+    suggested_k: int
+
+
+@dataclass(frozen=True)
+class Mined:
+    """Rules and top products of all customers and of every segment.
+
+    ``baskets`` counts all baskets; ``notes`` say what was left out (segments
+    too small to mine); ``reason`` says why the data can hold no rule at all,
+    whatever the thresholds (then ``rules`` is empty).
+    """
+
+    rules: pd.DataFrame
+    products: pd.DataFrame
+    baskets: int
+    notes: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+class StageClock:
+    """Times consecutive stages and says each as it finishes.
+
+    ``say`` gets one line per stage (the command line prints them); ``report``
+    gets progress fractions within a stage (the dashboard's progress bar, which
+    may raise to cancel).
+    """
+
+    def __init__(self, say: Say | None = None, report: Report | None = None):
+        self._say, self.report = say or (lambda _line: None), report or ignore
+        self.start, self.timings = time.perf_counter(), {}
+
+    def lap(self, stage: str, detail: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self.start, 3)
+        self.start = now
+        self.say(f"{stage}: {detail} ({self.timings[stage]:.2f} s)")
+
+    def say(self, line: str) -> None:
+        self._say(line)
+
+
+class Engine(Protocol):
+    """The stages an engine computes; ``data`` is the engine's own prepared data.
+
+    Prepared data has ``shape``, ``roles``, ``report``, ``features``,
+    ``feature_kinds`` and ``has_products``.
+    """
+
+    def load(self, source: Any, clock: StageClock) -> Any:
+        """Read and prepare ``source`` (a path, or a DataFrame such as the sample)."""
+
+    def describe(self, data: Any) -> dict:
+        """Counts for the summary (customers, purchase_rows, products) and engine facts."""
+
+    def suggest_k(
+        self, data: Any, features: list[str], options: AnalysisOptions, clock: StageClock
+    ) -> KSuggestion:
+        """Scores of K = 2..10 and the best K."""
+
+    def segment(self, data: Any, features: list[str], k: int, options: AnalysisOptions) -> Segments:
+        """``k`` segments of the customers on ``features``, with profiles."""
+
+    def segment_table(self, data: Any, segments: Segments) -> pd.DataFrame | str:
+        """Customer, segment, name and features; or where the engine wrote that table."""
+
+    def mine(
+        self, data: Any, segments: Segments | None, options: AnalysisOptions, clock: StageClock
+    ) -> Mined:
+        """Rules and top products of all customers and of each segment."""

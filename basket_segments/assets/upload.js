@@ -1,0 +1,33 @@
+// Sends the file dcc.Upload read in the browser to the dashboard's upload route, so
+// callbacks never carry files. Answers what the route answered: {upload, filename} or
+// {error}. Dash's renderer sends the same _csrf_token cookie as X-CSRFToken.
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  basket_segments: {
+    send_upload: async function (contents, filename, url) {
+      if (!contents) {
+        return window.dash_clientside.no_update;
+      }
+      const cookie = document.cookie.split("; ").find((c) => c.startsWith("_csrf_token="));
+      const headers = { "X-Filename": encodeURIComponent(filename || "upload") };
+      if (cookie) {
+        headers["X-CSRFToken"] = decodeURIComponent(cookie.split("=").slice(1).join("="));
+      }
+      try {
+        const file = await (await fetch(contents)).blob();
+        const response = await fetch(url, {
+          method: "POST",
+          body: file,
+          headers: headers,
+          credentials: "same-origin",
+        });
+        const answer = await response.json().catch(() => null);
+        return answer || { error: `The server refused the file (HTTP ${response.status}).` };
+      } catch (error) {
+        return { error: "The file did not reach the server; check the connection and try again." };
+      }
+    },
+    use_sample: function (clicks) {
+      return clicks ? { sample: clicks } : window.dash_clientside.no_update;
+    },
+  },
+});

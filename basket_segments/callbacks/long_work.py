@@ -1,0 +1,179 @@
+"""Long work, one way for every page: ask, compute in a background job, show.
+
+A page declares a ``LongWork``: what one request is made of (named inputs),
+whether its results are stored already, and how to compute and store them.
+``register`` wires the rest:
+
+- *ask*: when a request input (or a trigger) changes, a request whose results
+  are stored is answered at once; any other is handed to the job;
+- *job*: a background callback computes and stores the results, with a
+  progress bar and Cancel (``jobs.reporter``), and answers;
+- *answer*: ``{"request": ..., "result": ...}`` in the answer store, the only
+  thing the page's views listen to; ``result`` is the job's small return value.
+
+A newer request supersedes a running job: Dash terminates a job whose output
+is asked for again (its ``oldJob``), so an earlier request's answer never
+overwrites a newer one. Adding an input to a page means adding it to the
+page's ``request`` mapping and reading it where the request is used.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+
+from basket_segments import ids, jobs
+from basket_segments.analytics.errors import DataError
+from basket_segments.auth import current_owner
+from basket_segments.layouts.common import JOB_HIDDEN, JOB_SHOWN, message
+
+#: How often the browser asks a running job for progress, in milliseconds.
+POLL_INTERVAL_MS = 400
+STOPPED = "Stopped; nothing was stored. Change a setting or press the button again to restart."
+
+Request = dict[str, Any]
+#: ``ready(owner, request)``: True when stored, False when a job must compute it, None when
+#: the request is incomplete (nothing to show).
+Ready = Callable[[str, Request], bool | None]
+#: ``compute(owner, request, report)`` stores what the request asks for and returns a small,
+#: JSON-able result for the answer (or None).
+Compute = Callable[[str, Request, jobs.Progress], Any]
+
+
+def never_stored(_owner: str, _request: Request) -> bool:
+    """For work that always runs as a job (an upload is new each time)."""
+    return False
+
+
+@dataclass(frozen=True)
+class LongWork:
+    """One kind of long work of a page."""
+
+    ids: ids.WorkIds
+    #: The page's message area, where errors and "Stopped" appear.
+    message: str
+    #: What one request is made of: name to ``Input`` (asks again when it changes) or ``State``.
+    request: Mapping[str, Input | State]
+    compute: Compute
+    ready: Ready = never_stored
+    #: Inputs that ask again without being part of the request (a button, a page appearing).
+    triggers: Sequence[Input] = field(default_factory=tuple)
+
+
+def answered(answer: dict | None) -> Request | None:
+    """The request whose results the answer says are stored, if any.
+
+    >>> answered({"request": {"k": 3}, "result": None}), answered(None)
+    ({'k': 3}, None)
+    """
+    return (answer or {}).get("request")
+
+
+def result_of(answer: dict | None) -> Any:
+    """What the job returned with its answer (None for an answer from storage)."""
+    return (answer or {}).get("result")
+
+
+def ask(work: LongWork, *values) -> tuple:
+    """The ask callback: answer a stored request at once, hand any other to the job.
+
+    ``values`` are the request's inputs, the triggers', then whether Cancel is
+    disabled (False while a job runs). Returns the answer, the job's request
+    and the page message.
+    """
+    *values, running = values
+    request = dict(zip(work.request, values[: len(work.request)], strict=True))
+    try:
+        ready = work.ready(current_owner(), request)
+    except DataError as error:
+        return None, _supersede(running), message(str(error))
+    if ready is None:
+        return None, _supersede(running), no_update
+    if ready:
+        return {"request": request, "result": None}, _supersede(running), None
+    return None, {"request": request, "nonce": uuid.uuid4().hex}, None
+
+
+def run(work: LongWork, set_progress, asked: dict | None) -> tuple:
+    """The background job: compute and store the asked request; the answer and message."""
+    request = (asked or {}).get("request")
+    if request is None:  # only superseding a running job
+        return no_update, no_update
+    try:
+        result = work.compute(current_owner(), request, jobs.reporter(set_progress))
+    except DataError as error:
+        return no_update, message(str(error))
+    return {"request": request, "result": result}, None
+
+
+def register(app: Dash, work: LongWork) -> None:
+    """Wire the ask callback, the background job and Cancel's message for ``work``."""
+    app.callback(
+        Output(work.ids.answer, "data", allow_duplicate=True),
+        Output(work.ids.asked, "data"),
+        Output(work.message, "children", allow_duplicate=True),
+        *work.request.values(),
+        *work.triggers,
+        State(work.ids.job.cancel, "disabled"),
+        prevent_initial_call=True,
+    )(_bound(ask, work))
+    app.callback(
+        Output(work.ids.answer, "data", allow_duplicate=True),
+        Output(work.message, "children", allow_duplicate=True),
+        Input(work.ids.asked, "data"),
+        prevent_initial_call=True,
+        **background(work.ids.job),
+    )(_bound(run, work))
+    app.callback(
+        Output(work.message, "children", allow_duplicate=True),
+        Input(work.ids.job.cancel, "n_clicks"),
+        prevent_initial_call=True,
+    )(stopped_message)
+
+
+def _supersede(running: bool | None) -> Any:
+    """A request that makes Dash terminate the running job (its Cancel is enabled)."""
+    return {"request": None, "nonce": uuid.uuid4().hex} if running is False else no_update
+
+
+def _bound(function: Callable, work: LongWork) -> Callable:
+    """``function`` with ``work`` as its first argument, named for the page's work.
+
+    A plain function, not a ``functools.partial``: Dash reads a background
+    callback's source to key its jobs, and a partial has none.
+    """
+
+    def bound(*args):
+        return function(work, *args)
+
+    bound.__name__ = bound.__qualname__ = f"{function.__name__}_{work.ids.answer}".replace("-", "_")
+    return bound
+
+
+def background(job: ids.JobIds) -> dict:
+    """``app.callback`` keywords that run a callback as a job shown by ``job``'s widgets.
+
+    The callback receives ``set_progress`` first; wrap it with ``jobs.reporter``.
+    """
+    return {
+        "background": True,
+        "progress": [Output(job.bar, "value"), Output(job.text, "children")],
+        "progress_default": [0, ""],
+        "running": [
+            (Output(job.box, "style"), JOB_SHOWN, JOB_HIDDEN),
+            (Output(job.cancel, "disabled"), False, True),
+        ],
+        "cancel": [Input(job.cancel, "n_clicks")],
+        "interval": POLL_INTERVAL_MS,
+    }
+
+
+def stopped_message(clicks):
+    """What the page says after its user pressed Cancel."""
+    if not clicks:
+        return None
+    return message(STOPPED, "secondary")

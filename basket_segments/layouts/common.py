@@ -1,0 +1,66 @@
+"""Pieces every page uses: messages, cards, chart settings and the display of long work."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from basket_segments import ids
+
+#: Every chart's toolbar: no Plotly logo, and a PNG export at twice the size.
+GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+JOB_SHOWN = {"display": "block"}
+JOB_HIDDEN = {"display": "none"}
+
+
+def message(text: str, color: str = "danger") -> dbc.Alert:
+    """A sentence for the user in a page's message area (``danger`` for problems)."""
+    return dbc.Alert(text, color=color, dismissable=True, className="mb-3")
+
+
+def card(title: str, body) -> dbc.Card:
+    """A titled section of a page."""
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3")
+
+
+def long_work(work: ids.WorkIds) -> html.Div:
+    """The stores of one kind of long work and its progress bar with Cancel.
+
+    The bar is hidden while no job runs; ``callbacks.long_work`` drives it.
+    """
+    job = work.job
+    return html.Div(
+        [
+            dcc.Store(id=work.asked),
+            dcc.Store(id=work.answer),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            dbc.Progress(
+                                id=job.bar,
+                                value=0,
+                                striped=True,
+                                animated=True,
+                                className="flex-grow-1",
+                            ),
+                            dbc.Button(
+                                "Cancel",
+                                id=job.cancel,
+                                color="secondary",
+                                outline=True,
+                                size="sm",
+                                disabled=True,
+                                className="ms-2",
+                            ),
+                        ],
+                        className="d-flex align-items-center",
+                    ),
+                    html.Small(id=job.text, className="text-muted"),
+                ],
+                id=job.box,
+                style=JOB_HIDDEN,
+                className="my-2",
+            ),
+        ]
+    )
