@@ -38,11 +38,4 @@ DEFAULTS = {
     "CELERY_BROKER_URL": None,
     # None: the broker URL.
     "CELERY_RESULT_BACKEND": None,
-    # The analysis engine: "local" (pandas, scikit-learn, efficient-apriori; no Java) or
-    # "spark" (pyspark KMeans and FPGrowth; pip install -r requirements-spark.txt, Java 17).
-    # The command line reads ANALYTICS_ENGINE and SPARK_MASTER from the environment (or
-    # --engine and --spark-master); the dashboard computes with the local engine.
-    "ANALYTICS_ENGINE": "local",
-    # Where the spark engine runs: local[*] (all cores here), spark://host:7077, yarn, k8s://...
-    "SPARK_MASTER": "local[*]",
 }

@@ -203,9 +203,10 @@ def rules_scatter(rules: pd.DataFrame) -> go.Figure:
     )
 
 
-def products_bar(products: pd.DataFrame, segment: int, name: str) -> go.Figure:
-    """A segment's top products by share of its baskets."""
+def products_bar(products: pd.DataFrame, segment: int) -> go.Figure:
+    """A segment's top products by share of its baskets, titled with its name."""
     top = products[products["segment"] == segment].head(10).iloc[::-1]
+    name = top["segment_name"].iat[0] if len(top) else ""
     figure = go.Figure(
         go.Bar(
             x=top["share"],

@@ -174,11 +174,10 @@ def update_products(segment, answer):
         products = _products_of(request)
     except DataError:
         return go.Figure(), go.Figure()
-    names = dict(zip(products["segment"], products["segment_name"], strict=True))
-    shown = figures.products_bar(products, segment, names.get(segment, ALL_CUSTOMERS_NAME))
+    shown = figures.products_bar(products, segment)
     if set(ctx.triggered_prop_ids) == {f"{ids.RULES_SEGMENT}.value"}:
         return shown, no_update  # picking a segment leaves everyone's products as drawn
-    return shown, figures.products_bar(products, ALL_CUSTOMERS, ALL_CUSTOMERS_NAME)
+    return shown, figures.products_bar(products, ALL_CUSTOMERS)
 
 
 NOT_MINED = "The rules are not mined yet; download them once they are shown."
