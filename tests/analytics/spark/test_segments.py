@@ -44,10 +44,10 @@ def test_mall_segments_match_the_local_engine(spark, shared_data, tmp_path):
 def test_spark_suggests_the_local_engines_k(spark):
     rows = [(str(i), x) for i, x in enumerate([1.0, 1.1, 1.2, 5.0, 5.2, 5.1, 9.0, 9.1])]
     customers = spark.createDataFrame(rows, "customer string, x double")
-    k, scores = suggest_k_spark(customers, ["x"], range(2, 5), n_init=2)
-    assert k == 3
-    assert scores["k"].tolist() == [2, 3, 4]
-    assert np.isfinite(scores["silhouette"]).all()
+    suggestion = suggest_k_spark(customers, ["x"], range(2, 5), n_init=2)
+    assert suggestion.suggested_k == 3
+    assert suggestion.scores["k"].tolist() == [2, 3, 4]
+    assert np.isfinite(suggestion.scores["silhouette"]).all()
 
 
 def test_too_few_different_customers_are_explained(spark):
