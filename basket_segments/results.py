@@ -204,17 +204,6 @@ def rules(
     return _cached(owner, dataset_id, "rules-shown", key, filtered)
 
 
-def products(
-    owner: str,
-    dataset_id: int,
-    params: SegmentParams | None,
-    wanted: RuleParams,
-    basket: str = "customer",
-) -> pd.DataFrame:
-    """The top products of each segment and overall, counted with the stored mining."""
-    return mining(owner, dataset_id, params, wanted, basket).products
-
-
 def purchases_of(owner: str, dataset_id: int, customer: str) -> list[str]:
     """The distinct products one customer bought, sorted."""
     data = prepared(owner, dataset_id)

@@ -31,6 +31,7 @@ from basket_segments.analytics.stages import (
     Mined,
     Segments,
     StageClock,
+    data_line,
 )
 
 
@@ -43,11 +44,7 @@ class LocalEngine:
             data = prepare(RawTable(source.astype(str), False, "sample"))
         else:
             data = load_dataset(source)
-        clock.lap(
-            "load",
-            f"{data.shape} data, {len(data.customers):,} customers, "
-            f"{len(data.purchases):,} purchase rows",
-        )
+        clock.lap("load", data_line(data.shape, **self.describe(data)))
         return data
 
     def describe(self, data: PreparedData) -> dict:

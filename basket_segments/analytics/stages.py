@@ -105,6 +105,15 @@ class Mined:
     reason: str | None = None
 
 
+def data_line(shape: str, customers: int, purchase_rows: int, **_other: Any) -> str:
+    """What an engine says it loaded, in the same words for every engine.
+
+    >>> data_line("combined", customers=3000, purchase_rows=30514)
+    'combined data, 3,000 customers, 30,514 purchase rows'
+    """
+    return f"{shape} data, {customers:,} customers, {purchase_rows:,} purchase rows"
+
+
 class StageClock:
     """Times consecutive stages and says each as it finishes.
 

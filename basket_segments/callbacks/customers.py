@@ -31,7 +31,7 @@ def look_up(_clicks, _submit, customer, settings, active):
         params = params_or_default(owner, active, settings)
         segment, name = _segment_of(owner, active, params, customer)
         rules = results.rules(owner, active, params, RULE_DEFAULTS, "customer")
-        products = results.products(owner, active, params, RULE_DEFAULTS, "customer")
+        products = results.mining(owner, active, params, RULE_DEFAULTS, "customer").products
     except DataError as error:
         return message(str(error))
     group = ALL_CUSTOMERS if segment is None else segment

@@ -112,7 +112,7 @@ def _rules_of(request: dict) -> pd.DataFrame:
 
 def _products_of(request: dict) -> pd.DataFrame:
     owner = current_owner()
-    return results.products(owner, request["dataset"], *choices(owner, request))
+    return results.mining(owner, request["dataset"], *choices(owner, request)).products
 
 
 def filter_table(rules, segment, hide_redundant, product, side):

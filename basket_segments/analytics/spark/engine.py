@@ -29,6 +29,7 @@ from basket_segments.analytics.stages import (
     Mined,
     Segments,
     StageClock,
+    data_line,
 )
 
 if TYPE_CHECKING:
@@ -63,11 +64,7 @@ class SparkEngine:
         table = read_table(self.spark, source)
         clock.lap("read", f"{table.file_format}, {len(table.frame.columns)} columns")
         data = prepare_table(table)
-        clock.lap(
-            "features",
-            f"{data.shape} data, {data.counts['customers']:,} customers, "
-            f"{data.counts['purchase_rows']:,} purchase rows",
-        )
+        clock.lap("features", data_line(data.shape, **data.counts))
         return data
 
     def describe(self, data: SparkData) -> dict:
