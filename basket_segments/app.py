@@ -17,8 +17,9 @@ from typing import Any
 from dash import Dash
 from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from basket_segments import auth, jobs, storage
+from basket_segments import auth, headers, jobs, storage
 from basket_segments.accounts import init_accounts
 from basket_segments.callbacks import customers as customers_callbacks
 from basket_segments.callbacks import data as data_callbacks
@@ -26,6 +27,7 @@ from basket_segments.callbacks import frame as frame_callbacks
 from basket_segments.callbacks import rules as rules_callbacks
 from basket_segments.callbacks import segments as segments_callbacks
 from basket_segments.config import DEFAULTS
+from basket_segments.downloads import init_downloads
 from basket_segments.layouts.frame import PRODUCT_NAME, serve_layout
 from basket_segments.uploads import init_uploads, upload_path
 
@@ -43,12 +45,21 @@ CALLBACK_BODY_LIMIT = 2**20
 
 
 def init_dashboard(
-    server: Flask, url_base_pathname: str = "/analytics/", logout_url: str = "/logout"
+    server: Flask,
+    url_base_pathname: str = "/analytics/",
+    logout_url: str = "/logout",
+    *,
+    logout_method: str = "post",
+    password_url: str | None = None,
 ) -> Dash:
     """Build the dashboard under ``url_base_pathname`` on ``server`` and guard it.
 
     The server must have a flask-login ``LoginManager``; the dashboard uses its
-    logged-in user and login view.
+    logged-in user and login view. The navbar's "Log out" posts a form to
+    ``logout_url`` with a ``csrf_token`` field (Flask-WTF's, when the server
+    has ``CSRFProtect``); ``logout_method="get"`` makes it a plain link, for a
+    site whose logout answers GET only. ``password_url``, when given, adds a
+    "Password" link (the standalone accounts' page).
     """
     storage.init_app(server)
     app = Dash(
@@ -62,30 +73,50 @@ def init_dashboard(
         update_title=None,
         on_error=frame_callbacks.report_failure,
     )
-    app.layout = partial(serve_layout, url_base_pathname, logout_url)
+
+    def page():  # one page load's layout; its logout form carries this request's CSRF token
+        return serve_layout(
+            url_base_pathname,
+            logout_url,
+            csrf_token=auth.csrf_token(),
+            logout_method=logout_method,
+            password_url=password_url,
+        )
+
+    app.layout = page
     for module in FEATURE_CALLBACKS:
         module.register(app)
+    headers.init_headers(app)
     auth.protect(server, url_base_pathname)
     init_uploads(server, url_base_pathname)
+    init_downloads(server, url_base_pathname)
     server.before_request(partial(_limit_request_size, url_base_pathname))
     server.extensions.setdefault(DASH_EXTENSION, []).append(app)
     return app
 
 
 def _limit_request_size(prefix: str) -> Response | None:
-    """Refuse (413) dashboard requests larger than they can be, before reading them.
+    """Refuse (413) dashboard requests larger than they can be, before Dash reads them.
 
     Callbacks carry control values and small stores, never files (those go to
     the upload route, which says in a sentence when a file is over the limit),
-    so a callback body over ``CALLBACK_BODY_LIMIT`` is refused unread.
+    so a callback body over ``CALLBACK_BODY_LIMIT`` is refused: at once when its
+    length is declared, and as soon as reading passes the limit when it is
+    sent in chunks.
     """
     if not request.path.startswith(prefix):
         return None
     if request.path == upload_path(prefix):
         request.max_content_length = storage.max_upload_bytes() + 2**16
         return None
-    request.max_content_length = CALLBACK_BODY_LIMIT
-    if (request.content_length or 0) > CALLBACK_BODY_LIMIT:
+    # A chunked body has no length to check, and Werkzeug cuts it at the limit without
+    # a word: read one byte more than allowed and refuse when it is there.
+    request.max_content_length = CALLBACK_BODY_LIMIT + 1
+    try:
+        too_large = len(request.get_data(cache=True)) > CALLBACK_BODY_LIMIT
+    except RequestEntityTooLarge:
+        too_large = True
+    if too_large:
         response = jsonify(error="The request is too large for the dashboard.")
         response.status_code = 413
         return response
@@ -114,12 +145,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         server.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if test_config:
         server.config.from_mapping(test_config)
-    Path(server.instance_path).mkdir(parents=True, exist_ok=True)
+    storage.private_folder(Path(server.instance_path))
     server.config["SECRET_KEY"] = server.config["SECRET_KEY"] or _persisted_secret(server)
     server.config["DATABASE_URL"] = storage.database_url(server)
+    storage.private_sqlite_file(server.config["DATABASE_URL"])
     CSRFProtect(server)
     init_accounts(server)
-    init_dashboard(server, server.config["DASHBOARD_PREFIX"], logout_url="/logout")
+    dashboard = init_dashboard(
+        server, server.config["DASHBOARD_PREFIX"], logout_url="/logout", password_url="/password"
+    )
+    headers.init_headers(dashboard, "/")  # the account pages are ours too
     return server
 
 

@@ -5,6 +5,14 @@ we only ask ``current_user`` whether someone is logged in. Page loads go to
 the login view, Dash's background requests get 401. Dash's renderer sends the
 ``_csrf_token`` cookie back as an ``X-CSRFToken`` header, so we set that
 cookie and Flask-WTF's CSRF protection keeps covering Dash's callbacks.
+
+The logged-in user's data is keyed by ``owner_of(user)``: the user's
+``owner_id`` attribute when it has one, else Flask-Login's ``get_id()``. That
+key must stay the same for a user across logins, or the user loses their
+datasets and results. ``get_id()`` is such a key for most sites; a site that
+uses Flask-Login's "alternative tokens" (``get_id()`` returns a per-login
+token, so that logging out or changing the password ends other sessions)
+exposes the stable id as ``owner_id`` too, as the standalone accounts do.
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ def protect(server: Flask, url_prefix: str) -> None:
 
     def share_csrf_token(response: Response) -> Response:
         if request.path.startswith(url_prefix) and current_user.is_authenticated:
-            token = _csrf_token()
+            token = csrf_token()
             if token:
                 response.set_cookie(
                     CSRF_COOKIE,
@@ -78,7 +86,20 @@ def current_owner() -> str:
         raise PermissionError("Log in to use the dashboard.")
     if not current_user.is_authenticated:
         raise PermissionError("Log in to use the dashboard.")
-    return str(current_user.get_id())
+    return owner_of(current_user)
+
+
+def owner_of(user: object) -> str:
+    """The key that owns ``user``'s data: ``user.owner_id`` if set, else ``user.get_id()``.
+
+    >>> from types import SimpleNamespace
+    >>> owner_of(SimpleNamespace(owner_id=7, get_id=lambda: "7:per-login-token"))
+    '7'
+    >>> owner_of(SimpleNamespace(get_id=lambda: "alice@acme.test"))
+    'alice@acme.test'
+    """
+    owner = getattr(user, "owner_id", None)
+    return str(owner if owner is not None else user.get_id())
 
 
 def display_name(user: object) -> str:
@@ -87,7 +108,7 @@ def display_name(user: object) -> str:
         value = getattr(user, attribute, None)
         if value:
             return str(value)
-    return str(user.get_id())
+    return owner_of(user)
 
 
 def _wants_json() -> bool:
@@ -95,8 +116,9 @@ def _wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-def _csrf_token() -> str | None:
-    if "csrf" not in current_app.extensions:
+def csrf_token() -> str | None:
+    """This request's Flask-WTF CSRF token, or None without a request or ``CSRFProtect``."""
+    if not has_request_context() or "csrf" not in current_app.extensions:
         return None
     from flask_wtf.csrf import generate_csrf
 

@@ -15,21 +15,31 @@ DEFAULTS = {
     # None: "data" in the instance folder. Uploaded datasets and results live here.
     "DATA_FOLDER": None,
     "MAX_UPLOAD_MB": 50,
+    # Space each user's datasets and results may take, in MB; beyond it nothing more is stored.
+    "USER_QUOTA_MB": 1000,
     "DASHBOARD_PREFIX": "/analytics/",
+    # Who may frame the dashboard: CSP frame-ancestors sources, e.g. "'self' https://intranet.test".
+    "FRAME_ANCESTORS": "'self'",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Set FLASK_SESSION_COOKIE_SECURE=true when served over HTTPS.
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Seconds a login lasts at most, and a "Keep me logged in" cookie with it (14 days).
+    "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
     "MIN_PASSWORD_LENGTH": 8,
-    # Failed logins allowed per client address before a pause (Flask-Limiter syntax).
+    # Login attempts allowed per client address and, separately, per username (Flask-Limiter
+    # syntax). Every attempt counts, before its password is checked, so parallel guesses
+    # cannot slip past the limit.
     "LOGIN_RATE_LIMIT": "5 per minute",
+    # Sign-up attempts allowed per client address.
+    "SIGNUP_RATE_LIMIT": "10 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     # Long work (uploads, K suggestion, mining) runs as background jobs with a progress bar.
     # "threads": in the web process, state in JOBS_FOLDER (default: "jobs" in the instance
     # folder), shared by all worker processes of one machine. "celery": Celery workers
-    # (pip install -r requirements-celery.txt; start `celery -A worker worker`).
+    # (pip install -r requirements-celery.txt; start `celery -A basket_segments.worker worker`).
     "BACKGROUND_MANAGER": "threads",
     "JOBS_FOLDER": None,
     # "threads": jobs one server process runs at once; the rest wait in line, so the
@@ -38,4 +48,7 @@ DEFAULTS = {
     "CELERY_BROKER_URL": None,
     # None: the broker URL.
     "CELERY_RESULT_BACKEND": None,
+    # Rules kept at most per segment and for all customers, the strongest (0: no limit);
+    # a few shared baskets of many products otherwise make millions of rules.
+    "MAX_RULES": 20_000,
 }

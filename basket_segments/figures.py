@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import qualitative
 
+from basket_segments.analytics.segmentation import stratified_sample
+
 #: Colour of segment i is SEGMENT_COLOURS[i % 15]; "all customers" is grey.
 SEGMENT_COLOURS = (qualitative.Plotly + qualitative.Safe)[:15]
 ALL_COLOUR = "#7f7f7f"
@@ -54,6 +56,19 @@ def _apply_template(figure: go.Figure) -> None:
         figure.layout._validate = figure._validate
 
 
+def plain(text: object) -> str:
+    """User text (a column, segment or product name) for Plotly to show as it is.
+
+    Plotly renders a little HTML in titles, legends, labels and hover text
+    (``<a href>`` becomes a link, ``<b>`` bold); written as entities, the
+    markup shows as the characters the user typed.
+
+    >>> plain('<a href="https://evil.example/">EVIL</a> & co')
+    '&lt;a href="https://evil.example/"&gt;EVIL&lt;/a&gt; &amp; co'
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def selection_opacity(segment: int, selected: int | None) -> float:
     """Opacity of a segment's points: all full, or the selected one full and others dimmed."""
     return 1.0 if selected in (None, segment) else DIMMED
@@ -69,25 +84,23 @@ def segment_scatter(
 ) -> go.Figure:
     """Customers as points coloured by segment; the selected segment stands out.
 
-    Above ``max_points`` customers a fixed-seed sample is drawn (each segment
-    keeps its share), so the browser never receives a whole large dataset.
+    Above ``max_points`` customers a fixed-seed sample is drawn in which each
+    segment keeps its share and at least one point, so the browser never
+    receives a whole large dataset and every segment has its trace: a selection
+    then restyles trace i for segment i without redrawing (callbacks).
     """
-    shown = table if len(table) <= max_points else table.sample(max_points, random_state=0)
-    groups = dict(list(shown.groupby("segment", sort=True)))
+    shown = table.iloc[stratified_sample(table["segment"].to_numpy(), max_points)]
     figure = go.Figure()
-    # One trace per segment, in segment order, even if the sample missed a tiny one:
-    # a selection then restyles trace i for segment i without redrawing (callbacks).
-    for segment in sorted(table["segment"].unique()):
-        group = groups.get(segment, table[table["segment"] == segment].head(0))
+    for segment, group in shown.groupby("segment", sort=True):
         figure.add_trace(
             go.Scattergl(
                 x=group[x],
                 y=group[y],
                 mode="markers",
-                name=str(group["segment_name"].iat[0]),
-                customdata=np.column_stack([group["segment"], group["customer"]]),
+                name=plain(group["segment_name"].iat[0]),
+                customdata=np.column_stack([group["segment"], group["customer"].map(plain)]),
                 hovertemplate=(
-                    f"customer %{{customdata[1]}}<br>{x}: %{{x}}<br>{y}: %{{y}}"
+                    f"customer %{{customdata[1]}}<br>{plain(x)}: %{{x}}<br>{plain(y)}: %{{y}}"
                     "<extra>%{fullData.name}</extra>"
                 ),
                 marker={
@@ -99,8 +112,8 @@ def segment_scatter(
         )
     return _layout(
         figure,
-        xaxis_title=x,
-        yaxis_title=y,
+        xaxis_title=plain(x),
+        yaxis_title=plain(y),
         legend_title="Segment",
         title=f"{len(table):,} customers"
         + (f" (showing {max_points:,})" if len(table) > max_points else ""),
@@ -112,7 +125,7 @@ def segment_pie(profiles: pd.DataFrame, selected: int | None = None) -> go.Figur
     segments = profiles["segment"].astype(int).tolist()
     figure = go.Figure(
         go.Pie(
-            labels=profiles["name"],
+            labels=profiles["name"].map(plain),
             values=profiles["size"],
             sort=False,
             direction="clockwise",
@@ -159,12 +172,13 @@ def silhouette_figure(values: pd.Series, labels: pd.Series, names: dict[int, str
     frame = pd.DataFrame({"value": values, "segment": labels.reindex(values.index)})
     for segment, group in frame.groupby("segment", sort=True):
         ordered = group["value"].sort_values()
+        name = plain(names.get(int(segment), segment))
         figure.add_trace(
             go.Bar(
                 x=ordered.to_numpy(),
-                y=[names.get(int(segment), str(segment))] * len(ordered),
+                y=[name] * len(ordered),
                 orientation="h",
-                name=names.get(int(segment), str(segment)),
+                name=name,
                 marker={"color": segment_colour(int(segment))},
                 hoverinfo="x+name",
             )
@@ -187,7 +201,7 @@ def rules_scatter(rules: pd.DataFrame) -> go.Figure:
             y=rules["confidence"],
             mode="markers",
             customdata=rules.index.to_numpy(),
-            text=rules["sentence"],
+            text=rules["sentence"].map(plain),
             marker={
                 "color": rules["lift"],
                 "colorscale": "Viridis",
@@ -210,7 +224,7 @@ def products_bar(products: pd.DataFrame, segment: int) -> go.Figure:
     figure = go.Figure(
         go.Bar(
             x=top["share"],
-            y=top["product"],
+            y=top["product"].map(plain),
             orientation="h",
             marker={"color": segment_colour(segment)},
             customdata=top["share_vs_all"],
@@ -218,4 +232,5 @@ def products_bar(products: pd.DataFrame, segment: int) -> go.Figure:
             "<extra></extra>",
         )
     )
-    return _layout(figure, title=f"Top products: {name}", xaxis_tickformat=".0%", height=380)
+    title = f"Top products: {plain(name)}"
+    return _layout(figure, title=title, xaxis_tickformat=".0%", height=380)

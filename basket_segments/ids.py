@@ -109,7 +109,6 @@ SEGMENT_MESSAGE = "segments-message"
 SELECTION_BADGE = "segments-selection"
 CLEAR_SELECTION = "segments-clear-selection"
 DOWNLOAD_SEGMENTS = "segments-download"
-DOWNLOAD_SEGMENTS_BUTTON = "segments-download-button"
 SUGGESTED_K = "segments-suggested-k"
 SEGMENTS_WORK = work("segments")
 K_WORK = work("segments-k")
@@ -134,9 +133,7 @@ RULE_CLICKED = "rules-clicked"
 SEGMENT_PRODUCTS = "rules-segment-products"
 OVERALL_PRODUCTS = "rules-overall-products"
 DOWNLOAD_RULES = "rules-download"
-DOWNLOAD_RULES_BUTTON = "rules-download-button"
 DOWNLOAD_PRODUCTS = "rules-products-download"
-DOWNLOAD_PRODUCTS_BUTTON = "rules-products-download-button"
 RULES_WORK = work("rules")
 
 # Customers page

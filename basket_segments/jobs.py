@@ -17,6 +17,7 @@ another started, and a job whose process died is seen as finished.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import uuid
@@ -30,6 +31,8 @@ import psutil
 from dash import DiskcacheManager, callback_context, hooks
 from flask import Flask, current_app, has_request_context
 from flask_login import current_user
+
+from basket_segments import storage
 
 #: Seconds a finished or abandoned job's flags and results stay on disk.
 JOB_TTL = 6 * 3600
@@ -64,7 +67,9 @@ def _owner_of_request(_context: Any) -> str | None:
     if not has_request_context() or not hasattr(current_app, "login_manager"):
         return None
     if current_user.is_authenticated:
-        return str(current_user.get_id())
+        from basket_segments.auth import owner_of  # auth imports this module
+
+        return owner_of(current_user)
     return None
 
 
@@ -76,16 +81,52 @@ def job_owner() -> str | None:
         return None
 
 
-class _KeyPerRequest:
-    """Dash keys jobs by their arguments; two users (or tabs) sending the same
-    arguments would share one result slot. A fresh id per request keeps them apart."""
+def owner_mark(owner: str | None) -> str:
+    """A short mark of the user a job belongs to, for its result key (not the id itself:
+    keys travel to the browser and into access logs).
+
+    >>> owner_mark("7") == owner_mark("7") != owner_mark("8"), owner_mark(None)
+    (True, 'nobody')
+    """
+    if owner is None:
+        return "nobody"
+    return hashlib.sha256(f"basket-segments-job:{owner}".encode()).hexdigest()[:16]
+
+
+class _OwnedJobs:
+    """Result keys and jobs bound to the user who started them.
+
+    Dash keys a job's result by its arguments, so two users (or tabs) sending
+    the same arguments would share one result slot: a fresh id per request
+    keeps them apart. The key starts with its owner's mark, and a poll by
+    anyone else finds no progress, no result and nothing to take: another
+    user who learns the handles (they are in query strings) gets nothing, and
+    the owner's own poll still collects the result.
+    """
 
     def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
         by_arguments = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
-        return f"{by_arguments}-{uuid.uuid4().hex}"
+        return f"{owner_mark(_owner_of_request(None))}-{by_arguments}-{uuid.uuid4().hex}"
+
+    def result_ready(self, key) -> bool:
+        return _asked_by_owner(key) and super().result_ready(key)
+
+    def get_result(self, key, job):
+        return super().get_result(key, job) if _asked_by_owner(key) else self.UNDEFINED
+
+    def get_progress(self, key):
+        return super().get_progress(key) if _asked_by_owner(key) else None
+
+    def get_updated_props(self, key):
+        return super().get_updated_props(key) if _asked_by_owner(key) else {}
 
 
-class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
+def _asked_by_owner(key: str | None) -> bool:
+    """Whether the user of this request started the job whose result ``key`` names."""
+    return bool(key) and key.startswith(owner_mark(_owner_of_request(None)) + "-")
+
+
+class ThreadJobManager(_OwnedJobs, DiskcacheManager):
     """Dash's diskcache store with jobs in threads of the web process and cooperative cancel."""
 
     def __init__(self, folder: Path, slots: int = 1) -> None:
@@ -98,6 +139,7 @@ class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
         job = uuid.uuid4().hex
         app = current_app._get_current_object()
         self.handle.set(_running_key(job), os.getpid(), expire=JOB_TTL)
+        self.handle.set(_owner_key(job), owner_mark(_owner_of_request(None)), expire=JOB_TTL)
         threading.Thread(
             target=self._run,
             args=(app, job, key, job_fn, args, context),
@@ -142,7 +184,8 @@ class ThreadJobManager(_KeyPerRequest, DiskcacheManager):
         return pid is not None and psutil.pid_exists(pid)
 
     def terminate_job(self, job) -> None:
-        if job:
+        """Cancel ``job`` if the user of this request started it."""
+        if job and self.handle.get(_owner_key(job)) == owner_mark(_owner_of_request(None)):
             self.handle.set(_cancel_key(job), True, expire=JOB_TTL)
 
     def terminate_unhealthy_job(self, job) -> bool:
@@ -172,6 +215,10 @@ def _cancel_key(job: str) -> str:
     return f"job-{job}-cancelled"
 
 
+def _owner_key(job: str) -> str:
+    return f"job-{job}-owner"
+
+
 def check_cancelled() -> None:
     """Stop the current background job if its user pressed Cancel."""
     current = _CURRENT_JOB.get()
@@ -198,9 +245,10 @@ def make_manager(server: Flask):
         return _celery_manager(server)
     if kind != "threads":
         raise ValueError(f"BACKGROUND_MANAGER must be 'threads' or 'celery', not {kind!r}.")
-    folder = server.config.get("JOBS_FOLDER") or Path(server.instance_path) / "jobs"
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    return ThreadJobManager(Path(folder), int(server.config.get("JOBS_PER_WORKER", 1)))
+    folder = Path(server.config.get("JOBS_FOLDER") or Path(server.instance_path) / "jobs")
+    # Results hold users' data: the folder and diskcache's database are the server's only.
+    storage.private_file(storage.private_folder(folder) / diskcache.core.DBNAME)
+    return ThreadJobManager(folder, int(server.config.get("JOBS_PER_WORKER", 1)))
 
 
 def _celery_manager(server: Flask):
@@ -230,7 +278,7 @@ def _celery_manager(server: Flask):
     )
     server.extensions[CELERY_EXTENSION] = celery_app
 
-    class CeleryJobManager(_KeyPerRequest, CeleryManager):
-        """Dash's Celery manager, with a result slot per request."""
+    class CeleryJobManager(_OwnedJobs, CeleryManager):
+        """Dash's Celery manager, with a result slot per request bound to its user."""
 
     return CeleryJobManager(celery_app, expire=JOB_TTL)

@@ -10,10 +10,11 @@ finds them. The command line runs the same engine through
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import pandas as pd
+from flask import current_app
 
 from basket_segments import storage
 from basket_segments.analytics.baskets import build_baskets
@@ -22,10 +23,10 @@ from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.prepare import PreparedData
 from basket_segments.analytics.progress import Report, ignore, part
-from basket_segments.analytics.rules import RuleParams, filter_rules
+from basket_segments.analytics.rules import MAX_RULES, RuleParams, filter_rules
 from basket_segments.analytics.segmentation import project_2d, silhouette_per_customer
 from basket_segments.analytics.stages import AnalysisOptions, Mined, Segments, StageClock
-from basket_segments.choices import SegmentParams
+from basket_segments.choices import DEFAULT_K, SegmentParams, rule_params, segment_params
 
 ENGINE = LocalEngine()
 #: Rules are mined at least this loosely, so most slider moves only filter.
@@ -33,6 +34,8 @@ LOOSEST_MINING = RuleParams(min_support=0.02, min_confidence=0.2, max_length=3)
 #: Products the Rules page ranks per segment.
 TOP_PRODUCTS = 20
 NO_PRODUCTS = "This dataset has no product column, so it has no rules."
+NOT_MINED = "These rules are not mined yet; open the Rules page to mine them."
+NOT_SEGMENTED = "These segments are not computed yet; open the Segments page first."
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,23 @@ class SegmentResult:
     @property
     def silhouette(self) -> float | None:
         return self.segments.silhouette
+
+
+def chosen_segments(owner: str, dataset_id: int, settings: dict | None) -> SegmentParams | None:
+    """The segmentation chosen on the Segments page, else all features with the default K;
+    None when the dataset has no features (a basket file)."""
+    chosen = segment_params(settings)
+    if chosen is not None:
+        return chosen
+    features = prepared(owner, dataset_id).features
+    return SegmentParams(tuple(features), DEFAULT_K, True) if features else None
+
+
+def rules_choice(owner: str, request: dict) -> tuple[SegmentParams | None, RuleParams, str]:
+    """The segmentation, thresholds and basket of a Rules page request (``callbacks.rules``)."""
+    params = chosen_segments(owner, request["dataset"], request["settings"])
+    thresholds = (request[name] for name in ("support", "confidence", "lift", "length"))
+    return params, rule_params(*thresholds), request["basket"] or "customer"
 
 
 def prepared(owner: str, dataset_id: int) -> PreparedData:
@@ -130,9 +150,11 @@ def mining(
     wanted: RuleParams,
     basket: str = "customer",
     report: Report | None = None,
+    only_cached: bool = False,
 ) -> Mined:
     """Rules and top products per segment, mined once at thresholds at least as loose as
-    ``LOOSEST_MINING``; a ``DataError`` when the data can hold no rules at all."""
+    ``LOOSEST_MINING``; a ``DataError`` when the data can hold no rules at all, or (with
+    ``only_cached``) when they are not mined yet."""
 
     def compute() -> Mined:
         data = prepared(owner, dataset_id)
@@ -142,11 +164,17 @@ def mining(
         if params is not None:
             found = _segments_for_mining(owner, dataset_id, params, basket, report)
         options = AnalysisOptions(
-            basket=basket, rules=_mining_params(wanted), top_products=TOP_PRODUCTS
+            basket=basket,
+            rules=_mining_params(wanted),
+            top_products=TOP_PRODUCTS,
+            isolate_mining=True,  # the request threads keep the interpreter lock
         )
         return ENGINE.mine(data, found, options, StageClock(report=part(report, 0.3, 1.0)))
 
-    mined = _cached(owner, dataset_id, "mining", _mining_key(params, wanted, basket), compute)
+    key = _mining_key(params, wanted, basket)
+    mined = _cached(owner, dataset_id, "mining", key, compute, only_cached)
+    if mined is None:
+        raise DataError(NOT_MINED)
     if mined.reason:  # an empty table would leave the user guessing at thresholds
         raise DataError(mined.reason)
     return mined
@@ -175,7 +203,9 @@ def mining_ready(
 
 
 def _mining_params(wanted: RuleParams) -> RuleParams:
-    return LOOSEST_MINING.loosest(wanted)
+    """At least as loose as ``LOOSEST_MINING``, keeping at most the configured rules."""
+    limit = int(current_app.config.get("MAX_RULES", MAX_RULES))
+    return replace(LOOSEST_MINING.loosest(wanted), max_rules=limit or None)
 
 
 def _mining_key(params: SegmentParams | None, wanted: RuleParams, basket: str) -> dict:
@@ -193,15 +223,8 @@ def rules(
     wanted: RuleParams,
     basket: str = "customer",
 ) -> pd.DataFrame:
-    """Rules per segment meeting ``wanted``, filtered from the stored mining."""
-    key = {**_mining_key(params, wanted, basket), "wanted": asdict(wanted)}
-
-    def filtered() -> pd.DataFrame:
-        return filter_rules(mining(owner, dataset_id, params, wanted, basket).rules, wanted)
-
-    # Every click of a drill-down reads these rules; filtering the whole mined table
-    # each time was most of a click's server time, so the filtered table is kept too.
-    return _cached(owner, dataset_id, "rules-shown", key, filtered)
+    """Rules per segment meeting ``wanted``, filtered from the one stored mining."""
+    return filter_rules(mining(owner, dataset_id, params, wanted, basket).rules, wanted)
 
 
 def purchases_of(owner: str, dataset_id: int, customer: str) -> list[str]:

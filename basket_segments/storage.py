@@ -34,6 +34,7 @@ from typing import Any, BinaryIO, ParamSpec, TypeVar
 import pandas as pd
 from flask import Flask, current_app
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -170,12 +171,53 @@ def init_app(app: Flask) -> None:
     """Connect storage to ``app``'s database and data folder, creating them if needed."""
     if EXTENSION in app.extensions:
         return
-    folder = Path(app.config.get("DATA_FOLDER") or Path(app.instance_path) / "data")
-    folder.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(database_url(app), pool_pre_ping=True)
+    folder = private_folder(Path(app.config.get("DATA_FOLDER") or Path(app.instance_path) / "data"))
+    url = database_url(app)
+    private_sqlite_file(url)
+    engine = create_engine(url, pool_pre_ping=True)
     create_tables(Base.metadata.create_all, engine)
     megabytes = float(app.config.get("MAX_UPLOAD_MB", 50))
     app.extensions[EXTENSION] = _State(sessionmaker(engine), folder, int(megabytes * 2**20))
+
+
+#: Modes of what holds password hashes, the secret key and users' data: the server's only.
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+
+
+def private_folder(path: Path) -> Path:
+    """Create the folder ``path`` for the server's user only, or take others' access away."""
+    path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    _withdraw_access(path, PRIVATE_FOLDER)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty for the server's user only, or take others' access away.
+
+    SQLite (and diskcache, which uses it) takes an empty file as a new database
+    and gives its journal files the database file's mode.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        _withdraw_access(path, PRIVATE_FILE)
+    return path
+
+
+def private_sqlite_file(url: str) -> None:
+    """Make the database file of a SQLite ``url`` private before SQLite creates it."""
+    parsed = make_url(url)
+    name = parsed.database or ":memory:"
+    if parsed.get_backend_name() == "sqlite" and not name.startswith((":memory:", "file:")):
+        private_file(Path(name))
+
+
+def _withdraw_access(path: Path, mode: int) -> None:
+    """Set ``mode`` on ``path`` if its group or others have any access to it."""
+    with contextlib.suppress(PermissionError):  # not ours: its owner decides
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, mode)
 
 
 def create_tables(create: Callable[..., None], *args: Any) -> None:
@@ -274,6 +316,27 @@ def _uploads_folder(owner: str) -> Path:
     return _owner_folder(owner) / "uploads"
 
 
+def used_bytes(owner: str) -> int:
+    """Bytes of the owner's files: datasets, results and uploads not yet read."""
+    folder = _owner_folder(_check_owner(owner))
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def check_quota(owner: str, adding: int) -> None:
+    """Refuse (``DataError``) to add ``adding`` bytes beyond the owner's ``USER_QUOTA_MB``.
+
+    Stored data and results stay as they are; the sentence says how to make room.
+    """
+    quota = int(float(current_app.config.get("USER_QUOTA_MB", 1000)) * 2**20)
+    used = used_bytes(owner)
+    if used + adding > quota:
+        raise DataError(
+            f"Your storage is full: your datasets and results take {used / 2**20:,.1f} MB "
+            f"of your {quota / 2**20:,.0f} MB, so this was not stored. Delete a dataset on "
+            "the Data page to make room."
+        )
+
+
 @_reports_failures
 def receive_upload(owner: str, stream: BinaryIO, declared_size: int | None) -> str:
     """Write an uploaded file's bytes to the owner's upload area; a handle to read it by.
@@ -284,6 +347,7 @@ def receive_upload(owner: str, stream: BinaryIO, declared_size: int | None) -> s
     owner, limit = _check_owner(owner), max_upload_bytes()
     if declared_size is not None and declared_size > limit:
         raise too_large(declared_size, limit)
+    check_quota(owner, declared_size or 0)
     folder = _uploads_folder(owner)
     _forget_stale_uploads(folder)
     handle = uuid.uuid4().hex
@@ -374,8 +438,9 @@ def _store(
     folder = _dataset_folder(owner, record)
     frame = raw.frame.copy()
     frame.columns = [str(c) for c in frame.columns]
-    _atomic_write(folder / "raw.parquet", lambda path: frame.to_parquet(path, index=False))
+    write = _within_quota(owner, lambda path: frame.to_parquet(path, index=False))
     try:
+        _atomic_write(folder / "raw.parquet", write)
         with _state().sessions.begin() as session:
             session.add(record)
             session.flush()
@@ -507,7 +572,7 @@ def save_result(
     with _state().sessions.begin() as session:
         record = _record(session, owner, dataset_id)
         path = _dataset_folder(owner, record) / "results" / f"{kind}-{key}.pickle"
-        _atomic_write(path, lambda temporary: pd.to_pickle(value, temporary))
+        _atomic_write(path, _within_quota(owner, lambda temporary: pd.to_pickle(value, temporary)))
         exists = session.scalars(
             select(ResultRecord).where(
                 ResultRecord.dataset_id == record.id,
@@ -525,6 +590,17 @@ def save_result(
                     created=datetime.now(UTC),
                 )
             )
+
+
+def _within_quota(owner: str, write: Callable[[Path], None]) -> Callable[[Path], None]:
+    """``write`` to a temporary file of the owner's, refused (and the file removed by
+    ``_atomic_write``) when the owner's files, it included, pass the quota."""
+
+    def checked(path: Path) -> None:
+        write(path)
+        check_quota(owner, 0)
+
+    return checked
 
 
 @_reports_failures

@@ -29,7 +29,6 @@ every multi-request step (a job, a click) once more as a whole, for
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -359,7 +358,9 @@ class DashUser(requests.Session):
         return answer
 
     def logout(self) -> None:
-        self.http("GET", "/logout", "logout")
+        """Log out as the navbar does: a POST carrying the CSRF token (from the logout page)."""
+        page = self.http("GET", "/logout", "page")
+        self.http("POST", "/logout", "logout", data=hidden_inputs(page.text))
 
     def is_logged_in(self) -> bool:
         """Whether the dashboard accepts this session (its layout answers, not 401)."""
@@ -723,19 +724,24 @@ class DashUser(requests.Session):
 
     # ----- downloads ---------------------------------------------------------------------
 
-    def download(self, download: str, button: str) -> str:
-        """Press a download button; the file's text (or "" when nothing was sent)."""
-        clicks = (self.prop(button, "n_clicks") or 0) + 1
-        answer = self.call((download, "data"), (button, "n_clicks"), clicks, kind="download")
-        sent = answer.get(download, "data") or {}
-        content = sent.get("content", "")
-        return base64.b64decode(content).decode() if sent.get("base64") else content
+    def download(self, link: str, answer: str) -> str:
+        """Follow a download link as the page shows it for the page's answer; the file's
+        text ("" when the link is not ready or the server refused)."""
+        shown = self.call((link, "href"), (answer, "data"), self.prop(answer, "data"), kind="link")
+        href = shown.get(link, "href")
+        if not href:
+            return ""
+        response = self.http("GET", href, "download", expect=(200, 404))
+        return response.text if response.status_code == 200 else ""
 
     def download_segments(self) -> str:
-        return self.download(ids.DOWNLOAD_SEGMENTS, ids.DOWNLOAD_SEGMENTS_BUTTON)
+        """Open Segments (stored segments answer at once) and follow its download link."""
+        if self.prop(ids.SEGMENTS_WORK.answer, "data") is None:
+            self.segment()
+        return self.download(ids.DOWNLOAD_SEGMENTS, ids.SEGMENTS_WORK.answer)
 
     def download_rules(self) -> str:
-        return self.download(ids.DOWNLOAD_RULES, ids.DOWNLOAD_RULES_BUTTON)
+        return self.download(ids.DOWNLOAD_RULES, ids.RULES_WORK.answer)
 
     def download_products(self) -> str:
-        return self.download(ids.DOWNLOAD_PRODUCTS, ids.DOWNLOAD_PRODUCTS_BUTTON)
+        return self.download(ids.DOWNLOAD_PRODUCTS, ids.RULES_WORK.answer)

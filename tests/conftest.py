@@ -6,6 +6,7 @@ that database, so the whole suite runs against PostgreSQL.
 """
 
 import os
+import re
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -117,7 +118,10 @@ class AuthActions:
         return self.client.post(url, data={"username": username, "password": password})
 
     def logout(self):
-        return self.client.get("/logout")
+        """Log out as the navbar does: a POST, with the CSRF token of the logout page."""
+        page = self.client.get("/logout").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        return self.client.post("/logout", data={"csrf_token": token[1]} if token else {})
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ def every_route(app):
         "package_name": "dash",
         "fingerprinted_path": "x.js",
         "path": "segments",
+        "name": "rules.csv",
     }
     adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():

@@ -8,7 +8,7 @@ from pathlib import Path
 from basket_segments import ids, storage
 from basket_segments.accounts import db
 from basket_segments.app import DASH_EXTENSION, create_app
-from tests.conftest import make_config
+from tests.conftest import PASSWORD, make_config
 
 
 def test_config_order_defaults_then_environment_then_test_config(tmp_path, monkeypatch):
@@ -56,9 +56,7 @@ def test_two_apps_in_one_process_each_have_their_callbacks(tmp_path, auth):
     other = create_app(make_config(tmp_path / "other"))
     for app in (auth.client.application, other):
         client = app.test_client()
-        client.post(
-            "/signup", data={"username": "bob", "password": "12345678", "confirm": "12345678"}
-        )
+        client.post("/signup", data={"username": "bob", "password": PASSWORD, "confirm": PASSWORD})
         response = client.get("/analytics/_dash-dependencies")
         assert response.status_code == 200, response.data
         dependencies = json.loads(response.data)

@@ -1,7 +1,5 @@
 """Dashboard callbacks called as plain functions on small and real data."""
 
-import csv
-import io
 import json
 
 import pytest
@@ -226,19 +224,6 @@ def test_rules_for_a_segment_and_filters(user, dataset):
     assert {r["consequent"] for r in recommends_milk} == {"milk"}
 
 
-def test_downloads_neutralise_formulas(user):
-    text = TABLE.replace("bread", "=HYPERLINK(evil)")
-    owner = user.get_id()
-    dataset = storage.save_upload(owner, "evil.csv", text.encode()).id
-    answer, _ = through_long_work(rules.RULES, SETTINGS, dataset, *THRESHOLDS, "customer", [])
-    for download in (rules.download_rules(1, answer), rules.download_products(1, answer)):
-        cells = [cell for row in csv.reader(io.StringIO(download["content"])) for cell in row]
-        assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
-        assert any("=HYPERLINK(evil)" in cell for cell in cells)
-    products = rules.download_products(1, answer)["content"]
-    assert "'=HYPERLINK(evil)" in products
-
-
 def test_customer_lookup_recommends_with_reasons(user, dataset):
     text = text_of(customers.look_up(1, None, "2", SETTINGS, dataset))
     assert "Customer 2" in text
@@ -296,19 +281,20 @@ def test_stored_results_are_shown_without_a_job(user, dataset):
     assert looser[1]["request"]["support"] == 0.01
 
 
-def test_rules_filtered_for_thresholds_are_kept_for_the_next_click(user, dataset, monkeypatch):
-    from basket_segments import results
+def test_one_stored_copy_per_mining_whatever_the_confidence(user, dataset):
+    """Each confidence asked for once wrote another copy of the filtered rules (104 MB each
+    on an explosive file); now every threshold inside the mining filters the one copy."""
 
-    first = rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
-    filtered = []
-    real = results.filter_rules
-    monkeypatch.setattr(results, "filter_rules", lambda *a: filtered.append(1) or real(*a))
-    for segment in (-1, 0, 1, -1):
-        shown = rules_view(THRESHOLDS, "customer", True, None, "any", segment, SETTINGS, dataset)
-    assert filtered == []
-    assert shown[0] == first[0] and len(first[0]) > 0
-    rules_view((0.1, 0.6, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
-    assert filtered == [1]  # new thresholds: filtered once from the stored mining
+    def stored_files():
+        folder = storage._owner_folder(user.get_id())
+        return sorted(path.name.split("-")[0] for path in folder.rglob("results/*.pickle"))
+
+    shown = [
+        rules_view((0.05, confidence, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
+        for confidence in (0.5, 0.51, 0.52, 0.53, 0.9)
+    ]
+    assert stored_files() == ["mining", "prepared", "segments"]
+    assert all(len(rows) > 0 for rows, *_ in shown)
 
 
 def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
@@ -348,3 +334,16 @@ def test_a_new_request_supersedes_a_running_job(user, dataset):
     assert idle[1] is no_update
     nothing = long_work.ask(segments.SEGMENTS, {**SETTINGS, "features": []}, dataset, False)
     assert nothing[0] is None and nothing[1]["request"] is None
+
+
+def test_the_selection_badge_shows_a_name_as_text_never_as_markdown(user):
+    """A column named like a Markdown link made the "Selected:" badge a real link."""
+    phishing = "[Session expired - log in](https://evil.example/phish)"
+    owner = user.get_id()
+    dataset = storage.save_upload(owner, "p.csv", TABLE.replace("Income", phishing).encode()).id
+    settings = {**SETTINGS, "features": ["Age", phishing]}
+    segment_charts(settings, "Age", phishing, None, dataset)
+    badge = segments.show_selection(0, settings, None, dataset)
+    tree = json.dumps(badge.to_plotly_json(), default=lambda c: c.to_plotly_json())
+    assert "Markdown" not in tree and "Link" not in tree
+    assert phishing in text_of(badge)

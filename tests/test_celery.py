@@ -10,7 +10,7 @@ import time
 import pytest
 
 from basket_segments.app import create_app
-from tests.conftest import REPO, make_config
+from tests.conftest import PASSWORD, REPO, make_config
 from tests.test_jobs import k_scores_stored, run_suggest_k_job
 
 pytestmark = pytest.mark.skipif(
@@ -84,9 +84,7 @@ def worker(celery_config):
 def test_a_celery_worker_runs_suggest_k_for_the_user(celery_config, worker):
     app = create_app(celery_config)
     client = app.test_client()
-    client.post(
-        "/signup", data={"username": "ana", "password": "pw-123456", "confirm": "pw-123456"}
-    )
+    client.post("/signup", data={"username": "ana", "password": PASSWORD, "confirm": PASSWORD})
     _started, answer, _progress = run_suggest_k_job(app, client, timeout=120)
     assert worker.poll() is None, "the worker died"
     assert k_scores_stored(app, answer["response"])

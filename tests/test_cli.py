@@ -135,3 +135,25 @@ def test_sample_command_writes_a_loadable_csv(tmp_path):
     path = tmp_path / "sample.csv"
     assert main(["sample", str(path), "--customers", "100"]) == 0
     assert pd.read_csv(path)["CustomerID"].nunique() == 100
+
+
+def explosive_basket_file(path, baskets=21, products=40):
+    """Identical baskets of many products: every combination is a rule of confidence 1."""
+    line = ",".join(f"p{i:03d}" for i in range(products)) + "\n"
+    path.write_text(line * baskets + "tea\njam,tea\n")
+    return path
+
+
+def test_max_rules_keeps_the_strongest_and_says_how_many_were_left_out(tmp_path, capsys):
+    data = explosive_basket_file(tmp_path / "explosive.csv")
+    out = tmp_path / "out"
+    assert main(["analyze", str(data), "--max-rules", "500", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    everything = 40 * 39 + 40 * 39 * 38  # at the default length of 3
+    assert summary["rules"] == 500 == len(pd.read_csv(out / "rules.csv"))
+    note = f"All customers: kept the 500 strongest of {everything:,} rules"
+    assert any(line.startswith(note) for line in summary["notes"])
+    assert main(["analyze", str(data), "--max-rules", "0", "--out", str(out)]) == 0
+    assert json.loads((out / "summary.json").read_text())["rules"] == everything
+    assert main(["analyze", str(data), "--max-rules", "-1", "--out", str(out)]) == 2
+    assert "--max-rules must be 0 (no limit) or more" in capsys.readouterr().err

@@ -67,11 +67,11 @@ def test_hosts_csrf_protection_still_covers_dash_callbacks(host):
     assert response.status_code == 400
 
 
-def test_hosts_logout_link_is_in_the_navbar(host_site, host):
+def test_hosts_logout_form_is_in_the_navbar(host_site, host):
     client = host.test_client()
     sign_in(client)
     layout = json.dumps(client.get("/analytics/_dash-layout").get_json())
-    assert '"href": "/auth/logout"' in layout
+    assert '"action": "/auth/logout"' in layout
     with host.app_context():
         assert host_site.models.find_member(MEMBER).check_password(MEMBER_PASSWORD)
 

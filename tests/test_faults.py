@@ -19,7 +19,7 @@ import pytest
 from basket_segments import ids, storage
 from basket_segments.app import create_app
 from tests.callbacks_support import logged_in_as
-from tests.conftest import make_config
+from tests.conftest import PASSWORD, make_config
 from tests.test_callbacks import (
     SETTINGS,
     TABLE,
@@ -169,7 +169,7 @@ def failure_alert(answer: dict) -> dict:
 def test_an_unexpected_failure_says_so_without_a_traceback(tmp_path, monkeypatch, caplog):
     app = production_app(tmp_path)
     client = app.test_client()
-    client.post("/signup", data={"username": "ana", "password": "p" * 10, "confirm": "p" * 10})
+    client.post("/signup", data={"username": "ana", "password": PASSWORD, "confirm": PASSWORD})
 
     def broken(_owner):
         raise RuntimeError("internal detail /srv/secret/path")
@@ -194,7 +194,7 @@ def test_a_background_job_that_fails_unexpectedly_says_so(tmp_path, monkeypatch)
 
     app = production_app(tmp_path)
     client = app.test_client()
-    client.post("/signup", data={"username": "ana", "password": "p" * 10, "confirm": "p" * 10})
+    client.post("/signup", data={"username": "ana", "password": PASSWORD, "confirm": PASSWORD})
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("internal detail /srv/secret/path")
@@ -208,7 +208,7 @@ def test_a_background_job_that_fails_unexpectedly_says_so(tmp_path, monkeypatch)
 
 
 def test_error_pages_show_no_stack_trace(tmp_path, monkeypatch):
-    from basket_segments import accounts
+    from basket_segments.accounts import views as accounts
 
     app = production_app(tmp_path)
 
@@ -217,9 +217,9 @@ def test_error_pages_show_no_stack_trace(tmp_path, monkeypatch):
 
     monkeypatch.setattr(accounts, "check_password_hash", broken)
     client = app.test_client()
-    client.post("/signup", data={"username": "ana", "password": "p" * 10, "confirm": "p" * 10})
+    client.post("/signup", data={"username": "ana", "password": PASSWORD, "confirm": PASSWORD})
     client.get("/logout")
-    response = client.post("/login", data={"username": "ana", "password": "p" * 10})
+    response = client.post("/login", data={"username": "ana", "password": PASSWORD})
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Internal Server Error" in body

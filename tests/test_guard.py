@@ -4,8 +4,10 @@ That everything else refuses anonymous callers is proved in test_access_control.
 """
 
 import pytest
+from flask_login import UserMixin, login_user
 
-from basket_segments import ids
+from basket_segments import ids, jobs
+from basket_segments.auth import current_owner
 
 PREFIX = "/analytics/"
 
@@ -31,3 +33,31 @@ def test_callbacks_answer_with_the_users_name(logged_in):
     response = logged_in.post(PREFIX + "_dash-update-component", json=body)
     assert response.status_code == 200
     assert response.get_json()["response"][ids.USER_NAME]["children"] == "ana"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/password"), ("POST", "/password"), ("POST", "/logout-everywhere")],
+)
+def test_account_settings_need_a_login(client, method, path):
+    response = client.open(path, method=method)
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+
+
+def test_a_hosts_user_with_per_login_ids_keeps_one_data_owner(app):
+    """A host using Flask-Login's alternative tokens names the stable owner ``owner_id``."""
+
+    class HostUser(UserMixin):
+        def __init__(self, token):
+            self.owner_id, self.token = 42, token
+
+        def get_id(self):
+            return f"42:{self.token}"
+
+    owners = []
+    for token in ("first-login", "second-login"):
+        with app.test_request_context(PREFIX):
+            login_user(HostUser(token))
+            owners.append((current_owner(), jobs._owner_of_request(None)))
+    assert owners == [("42", "42"), ("42", "42")]

@@ -10,9 +10,15 @@ import pytest
 
 from basket_segments import auth, ids, jobs, results, storage
 from basket_segments.app import DASH_EXTENSION
+from tests.conftest import PASSWORD
 from tests.test_callbacks import TABLE
 
 SETTINGS = {"features": ["Age", "Income"], "k": 3, "scale": True}
+
+
+def owned(name: str) -> str:
+    """A result key as the manager makes it for an anonymous request: its owner's mark first."""
+    return f"{jobs.owner_mark(None)}-{name}"
 
 
 @pytest.fixture
@@ -26,11 +32,11 @@ def wait_for_thread(prefix: str = "job-") -> None:
             thread.join(10)
 
 
-def start(app, manager, fn, key="key-1", context=None):
+def start(app, manager, fn, key=None, context=None):
     """Run ``fn(set_progress)`` through Dash's own job function, as a background callback."""
     job_fn = manager.make_job_fn(fn, progress=True)
     with app.test_request_context("/analytics/_dash-update-component", method="POST"):
-        return manager.call_job_fn(key, job_fn, [], context or {})
+        return manager.call_job_fn(key or owned("key-1"), job_fn, [], context or {})
 
 
 def test_progress_reaches_the_store_and_the_result_is_collected(app, manager):
@@ -42,10 +48,10 @@ def test_progress_reaches_the_store_and_the_result_is_collected(app, manager):
 
     job = start(app, manager, work)
     wait_for_thread()
-    assert manager.result_ready("key-1")
-    assert manager.get_progress("key-1") == (100, "too far")
-    assert manager.get_result("key-1", job) == "done"
-    assert not manager.result_ready("key-1")  # each result is read once
+    assert manager.result_ready(owned("key-1"))
+    assert manager.get_progress(owned("key-1")) == (100, "too far")
+    assert manager.get_result(owned("key-1"), job) == "done"
+    assert not manager.result_ready(owned("key-1"))  # each result is read once
 
 
 def test_a_cancelled_job_stops_at_its_next_report_and_leaves_no_result(app, manager):
@@ -67,8 +73,8 @@ def test_a_cancelled_job_stops_at_its_next_report_and_leaves_no_result(app, mana
     go_on.set()
     wait_for_thread()
     assert reached == []
-    assert not manager.result_ready("key-1")
-    assert manager.get_progress("key-1") is None
+    assert not manager.result_ready(owned("key-1"))
+    assert manager.get_progress(owned("key-1")) is None
 
 
 def test_a_finished_job_counts_as_running_for_a_grace_period(app, manager, monkeypatch):
@@ -99,10 +105,10 @@ def test_a_job_acts_for_the_user_whose_request_started_it(app, manager):
 
     start(app, manager, whose, context={"custom_data": {jobs.OWNER_DATA: "42"}})
     wait_for_thread()
-    assert manager.get_result("key-1", None) == "42"
-    start(app, manager, whose, key="key-2", context={"custom_data": {}})
+    assert manager.get_result(owned("key-1"), None) == "42"
+    start(app, manager, whose, key=owned("key-2"), context={"custom_data": {}})
     wait_for_thread()
-    assert "Log in" in manager.get_result("key-2", None)["background_callback_error"]["msg"]
+    assert "Log in" in manager.get_result(owned("key-2"), None)["background_callback_error"]["msg"]
 
 
 def test_the_owner_hook_reads_the_logged_in_user(app):
@@ -144,9 +150,9 @@ def end_id_of_page(client) -> str:
     return json.loads(config.group(1))["end_id"]
 
 
-def run_suggest_k_job(app, client, timeout: float = 60) -> tuple[dict, dict, list]:
-    """Store a dataset for the client's user "ana", start Suggest K through Dash's endpoint
-    and poll it as the browser does; returns the start answer, the last answer, the progress."""
+def start_suggest_k_job(app, client) -> tuple[dict, str, dict]:
+    """Store a dataset for the client's user "ana" and start Suggest K through Dash's
+    endpoint; the start answer, the URL to poll and the body to poll with."""
     from basket_segments.accounts import User, db
 
     with app.app_context():
@@ -157,12 +163,23 @@ def run_suggest_k_job(app, client, timeout: float = 60) -> tuple[dict, dict, lis
     body = suggest_request(app, dataset)
     started = client.post(f"{url}?endId={end_id}", json=body).get_json()
     poll = f"{url}?endId={end_id}&cacheKey={started['cacheKey']}&job={started['job']}"
+    return started, poll, body
+
+
+def poll_job(client, poll: str, body: dict, timeout: float = 60) -> tuple[dict, list]:
+    """Poll as the browser does until the answer comes; the answer and the progress seen."""
     deadline, answer, progress = time.monotonic() + timeout, {}, []
     while time.monotonic() < deadline and "response" not in answer:
         time.sleep(0.05)
         answer = client.post(poll, json=body).get_json() or {}
         progress.append(answer.get("progress"))
-    return started, answer, progress
+    return answer, progress
+
+
+def run_suggest_k_job(app, client, timeout: float = 60) -> tuple[dict, dict, list]:
+    """Start Suggest K for "ana" and poll it; the start answer, the last answer, the progress."""
+    started, poll, body = start_suggest_k_job(app, client)
+    return started, *poll_job(client, poll, body, timeout)
 
 
 def k_scores_stored(app, response: dict) -> bool:
@@ -192,7 +209,7 @@ def test_job_threads_give_the_cpu_to_requests_first(app, manager):
 
     job = start(app, manager, niceness)
     wait_for_thread()
-    assert manager.get_result("key-1", job) == os.getpriority(os.PRIO_PROCESS, 0) + 10
+    assert manager.get_result(owned("key-1"), job) == os.getpriority(os.PRIO_PROCESS, 0) + 10
 
 
 def test_jobs_beyond_the_processs_slots_wait_in_line_and_can_be_cancelled(app, manager):
@@ -205,16 +222,31 @@ def test_jobs_beyond_the_processs_slots_wait_in_line_and_can_be_cancelled(app, m
     def quick(_set_progress):
         return "second"
 
-    first = start(app, manager, long, key="key-1")
-    second = start(app, manager, quick, key="key-2")
-    third = start(app, manager, quick, key="key-3")
+    first = start(app, manager, long, key=owned("key-1"))
+    second = start(app, manager, quick, key=owned("key-2"))
+    third = start(app, manager, quick, key=owned("key-3"))
     time.sleep(0.5)
-    assert manager.get_progress("key-2") == (0, jobs.WAITING)
-    assert not manager.result_ready("key-2")
+    assert manager.get_progress(owned("key-2")) == (0, jobs.WAITING)
+    assert not manager.result_ready(owned("key-2"))
     manager.terminate_job(third)  # Cancel while waiting
     time.sleep(0.5)
     release.set()
     wait_for_thread()
-    assert manager.get_result("key-1", first) == "first"
-    assert manager.get_result("key-2", second) == "second"
-    assert not manager.result_ready("key-3") and not manager.job_running(third)
+    assert manager.get_result(owned("key-1"), first) == "first"
+    assert manager.get_result(owned("key-2"), second) == "second"
+    assert not manager.result_ready(owned("key-3")) and not manager.job_running(third)
+
+
+def test_another_user_with_the_handles_gets_nothing_and_the_owner_still_does(app, logged_in):
+    """The handles of a job (in the poll's query string) name it; only its owner collects."""
+    _started, poll, body = start_suggest_k_job(app, logged_in)
+    bob = app.test_client()
+    bob.post("/signup", data={"username": "bob", "password": PASSWORD, "confirm": PASSWORD})
+    for _ in range(20):  # the job ends meanwhile (about half a second)
+        stolen = bob.post(poll, json=body)
+        content = stolen.get_json(silent=True) or {}
+        assert stolen.status_code in (200, 204)
+        assert "response" not in content and not content.get("progress"), content
+        time.sleep(0.1)
+    answer, _progress = poll_job(logged_in, poll, body)
+    assert k_scores_stored(app, answer["response"])

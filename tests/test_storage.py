@@ -1,5 +1,7 @@
 """Per-user storage: ownership, atomic writes, size limit, restart, rename and delete."""
 
+import io
+import json
 import os
 
 import pandas as pd
@@ -7,8 +9,11 @@ import pytest
 
 from basket_segments import ids, storage
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.sample import generate_sample
 from basket_segments.app import create_app
-from tests.conftest import make_config
+from tests.callbacks_support import logged_in_as
+from tests.conftest import PASSWORD, make_config
+from tests.test_callbacks import TABLE as SHOP
 
 TABLE = b"CustomerID,Age,Income,Product\n1,30,40,bread\n1,30,40,milk\n2,41,70,milk\n3,50,20,tea\n"
 
@@ -152,12 +157,22 @@ def test_everything_survives_a_restart(tmp_path):
 
 
 def test_callback_bodies_over_a_megabyte_are_refused_unread(tmp_path):
-    app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=1))
+    """A 60 MB body of ``[{},{},...]`` was read (2 GB of server memory) and answered 200;
+    declared or sent in chunks, a body over 1 MB now gets 413 before Dash reads it."""
+    app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=100))
     client = app.test_client()
-    client.post("/signup", data={"username": "ana", "password": "p" * 10, "confirm": "p" * 10})
+    client.post("/signup", data={"username": "ana", "password": PASSWORD, "confirm": PASSWORD})
     url = "/analytics/_dash-update-component"
-    huge = {"inputs": [{"id": ids.UPLOAD, "property": "contents", "value": "x" * 5 * 2**20}]}
-    assert client.post(url, json=huge).status_code == 413
+    huge = json.dumps({"output": "x", "inputs": [{"id": "a", "value": [{}] * 3 * 2**20}]})
+    assert client.post(url, data=huge, content_type="application/json").status_code == 413
+    chunked = client.post(
+        url,
+        input_stream=io.BytesIO(huge.encode()),
+        headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+        environ_overrides={"wsgi.input_terminated": True},  # as a real server sets it
+    )
+    assert chunked.status_code == 413
+    assert chunked.get_json() == {"error": "The request is too large for the dashboard."}
     small = {  # a real callback, padded to nearly 1 MB
         "output": f"{ids.USER_NAME}.children",
         "outputs": {"id": ids.USER_NAME, "property": "children"},
@@ -167,3 +182,23 @@ def test_callback_bodies_over_a_megabyte_are_refused_unread(tmp_path):
         "padding": "x" * (2**20 - 1000),
     }
     assert client.post(url, json=small).status_code == 200
+
+
+def test_a_full_quota_gets_a_message_and_keeps_what_is_stored(tmp_path):
+    """Nothing limited what one user stored (623 MB of rule copies from one small file)."""
+    app = create_app(make_config(tmp_path, USER_QUOTA_MB=0.05))
+    with logged_in_as(app, "ana") as ana:
+        owner = ana.get_id()
+        kept = storage.save_upload(owner, "shop.csv", SHOP.encode())
+        files = sorted(storage._owner_folder(owner).rglob("*"))
+        used = storage.used_bytes(owner)
+        with pytest.raises(DataError, match="Your storage is full") as full:
+            storage.save_upload(owner, "more.csv", generate_sample(1000).to_csv().encode())
+        assert f"of your {0.05:,.0f} MB" in str(full.value)
+        assert sorted(storage._owner_folder(owner).rglob("*")) == files
+        assert [d.id for d in storage.list_datasets(owner)] == [kept.id]
+        with pytest.raises(DataError, match="Your storage is full"):
+            storage.save_result(owner, kept.id, "big", {"k": 1}, "x" * 100_000)
+        assert storage.used_bytes(owner) == used
+        with pytest.raises(DataError, match="Your storage is full"):
+            storage.receive_upload(owner, io.BytesIO(b"x"), 100_000)

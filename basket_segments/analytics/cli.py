@@ -24,7 +24,7 @@ from pyarrow import csv as pa_csv
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.pipeline import Analysis, analyze
-from basket_segments.analytics.rules import RuleParams
+from basket_segments.analytics.rules import MAX_RULES, RuleParams
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, SparkEngine
 from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--min-confidence", type=float, default=RuleParams.min_confidence)
     run.add_argument("--min-lift", type=float, default=RuleParams.min_lift)
     run.add_argument("--max-length", type=int, default=RuleParams.max_length)
+    run.add_argument(
+        "--max-rules",
+        type=int,
+        default=MAX_RULES,
+        help=f"most rules kept per segment and for all customers, the strongest "
+        f"(default {MAX_RULES:,}; 0: no limit)",
+    )
     run.add_argument(
         "--single-consequent",
         action="store_true",
@@ -216,8 +223,20 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
             args.min_lift,
             args.max_length,
             args.single_consequent,
+            rule_limit(args.max_rules),
         ),
     )
+
+
+def rule_limit(max_rules: int) -> int | None:
+    """``--max-rules`` as a limit: 0 means none.
+
+    >>> rule_limit(0), rule_limit(500)
+    (None, 500)
+    """
+    if max_rules < 0:
+        raise DataError(f"--max-rules must be 0 (no limit) or more, not {max_rules}.")
+    return max_rules or None
 
 
 def _positive(value: int | None, option: str) -> int | None:

@@ -15,15 +15,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with text cells that a spreadsheet would run as formulas made inert.
+    """A copy with text cells that a spreadsheet would run as formulas made inert,
+    header cells included (column names come from users' files too).
 
     Tuples and lists (rule items) become JSON lists first.
 
-    >>> table = pd.DataFrame({"product": ["=cmd()", "milk"], "count": [-3, 4]})
+    >>> table = pd.DataFrame({"product": ["=cmd()", "milk"], "=HYPERLINK(x)": [-3, 4]})
     >>> neutralise_formulas(table).to_dict("list")
-    {'product': ["'=cmd()", 'milk'], 'count': [-3, 4]}
+    {'product': ["'=cmd()", 'milk'], "'=HYPERLINK(x)": [-3, 4]}
     """
     result = frame.copy()
+    result.columns = [_safe_cell(str(column)) for column in result.columns]
     for column in result.columns:
         values = result[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):

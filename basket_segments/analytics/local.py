@@ -13,14 +13,14 @@ import pandas as pd
 
 from basket_segments.analytics.baskets import build_baskets
 from basket_segments.analytics.loading import RawTable
-from basket_segments.analytics.mining import no_rules_reason
+from basket_segments.analytics.mining import MIN_GROUP_BASKETS, no_rules_reason
 from basket_segments.analytics.prepare import PreparedData, load_dataset, prepare
 from basket_segments.analytics.products import top_products
 from basket_segments.analytics.profiles import profile_segments
 from basket_segments.analytics.progress import part
 from basket_segments.analytics.rules import (
     ALL_CUSTOMERS,
-    MIN_SEGMENT_BASKETS,
+    ALL_CUSTOMERS_NAME,
     mine_groups,
     rules_table,
 )
@@ -97,11 +97,14 @@ class LocalEngine:
         if reason:  # nothing to mine, whatever the thresholds: say why instead
             clock.say(f"rules: none. {reason}")
         else:
-            mined = mine_groups(
-                baskets, labels, options.rules, options.n_jobs, part(clock.report, 0.0, 0.6)
+            report = part(clock.report, 0.0, 0.6)
+            isolate = options.isolate_mining
+            mined = mine_groups(baskets, labels, options.rules, options.n_jobs, report, isolate)
+            notes = small_segment_notes({s: group.baskets for s, group in mined.items()}, names)
+            notes += left_out_notes(
+                {s: (len(g.rules), g.left_out) for s, g in mined.items()}, names
             )
-            notes = small_segment_notes({s: n for s, (n, _) in mined.items()}, names)
-        clock.lap("mine", f"{sum(len(raw) for _, raw in mined.values()):,} raw rules")
+        clock.lap("mine", f"{sum(len(group.rules) for group in mined.values()):,} raw rules")
         rules = rules_table(mined, baskets, names, options.rules, part(clock.report, 0.6, 0.95))
         clock.lap("rules_table", f"{len(rules):,} rules")
         clock.report(0.95, "Counting top products")
@@ -110,7 +113,9 @@ class LocalEngine:
         return Mined(rules, products, len(baskets), tuple(notes), reason)
 
 
-def small_segment_notes(baskets_per_segment: Mapping[int, int], names: Mapping[int, str]):
+def small_segment_notes(
+    baskets_per_segment: Mapping[int, int], names: Mapping[int, str]
+) -> list[str]:
     """A note for each segment too small to mine; both engines word it the same.
 
     >>> small_segment_notes({-1: 100, 0: 90, 1: 10}, {0: "Young", 1: "Older"})
@@ -118,7 +123,24 @@ def small_segment_notes(baskets_per_segment: Mapping[int, int], names: Mapping[i
     """
     return [
         f"{names.get(segment, segment)} has {n_baskets} baskets, fewer than "
-        f"{MIN_SEGMENT_BASKETS}, so no rules were mined for it."
+        f"{MIN_GROUP_BASKETS}, so no rules were mined for it."
         for segment, n_baskets in baskets_per_segment.items()
-        if segment != ALL_CUSTOMERS and n_baskets < MIN_SEGMENT_BASKETS
+        if segment != ALL_CUSTOMERS and n_baskets < MIN_GROUP_BASKETS
+    ]
+
+
+def left_out_notes(
+    kept_and_left_out: Mapping[int, tuple[int, int]], names: Mapping[int, str]
+) -> list[str]:
+    """A note for each group whose weaker rules the rule limit left out.
+
+    >>> left_out_notes({-1: (20000, 960100), 0: (40, 0)}, {0: "Young"})[0][:60]
+    'All customers: kept the 20,000 strongest of 980,100 rules (r'
+    """
+    labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **names}
+    return [
+        f"{labels.get(segment, segment)}: kept the {kept:,} strongest of {kept + left:,} rules "
+        "(raise the rule limit to see more)."
+        for segment, (kept, left) in kept_and_left_out.items()
+        if left
     ]

@@ -9,19 +9,33 @@ arules' ``is.redundant``), and what it means in a sentence.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
 
 from basket_segments.analytics.baskets import Baskets
 from basket_segments.analytics.counting import ItemsetCounter
-from basket_segments.analytics.mining import RawRule, check_thresholds, min_count, mine_coded
+from basket_segments.analytics.mining import (
+    MIN_GROUP_BASKETS,
+    GroupRules,
+    RawRule,
+    StopFile,
+    check_thresholds,
+    min_count,
+    mine_coded,
+)
 from basket_segments.analytics.progress import Report, ignore, part
 from basket_segments.analytics.sentences import rule_sentence
 
@@ -33,9 +47,6 @@ REPORT_EVERY = 50_000
 #: Segment number used for rules over all customers together.
 ALL_CUSTOMERS = -1
 ALL_CUSTOMERS_NAME = "All customers"
-#: Segments with fewer baskets are not mined: a handful of customers shows no pattern,
-#: and their large shared baskets would make every combination "frequent".
-MIN_SEGMENT_BASKETS = 20
 #: Below this many product entries, starting worker processes (about a second) costs more
 #: than mining the groups one after another saves.
 PARALLEL_MIN_ENTRIES = 3_000_000
@@ -59,24 +70,36 @@ RULE_COLUMNS = [
 ]
 
 
+#: How much lower a mining worker process's CPU priority is (Linux nice).
+WORKER_NICENESS = 10
+#: Seconds between two ``tick`` calls while another process mines.
+TICK_SECONDS = 0.25
+#: Rules kept at most per group (each segment, and all customers): the strongest.
+MAX_RULES = 20_000
+
+
 @dataclass(frozen=True)
 class RuleParams:
-    """Thresholds of a mining run. All thresholds are inclusive."""
+    """Thresholds of a mining run (all inclusive), and the most rules it keeps per group
+    (None: no limit)."""
 
     min_support: float = 0.05
     min_confidence: float = 0.5
     min_lift: float = 0.0
     max_length: int = 3
     single_consequent: bool = False
+    max_rules: int | None = MAX_RULES
 
     def loosest(self, other: RuleParams) -> RuleParams:
         """Params that cover both ``self`` and ``other``."""
+        limits = [limit for limit in (self.max_rules, other.max_rules) if limit is not None]
         return RuleParams(
             min(self.min_support, other.min_support),
             min(self.min_confidence, other.min_confidence),
             min(self.min_lift, other.min_lift),
             max(self.max_length, other.max_length),
             self.single_consequent and other.single_consequent,
+            max(limits) if len(limits) == 2 else None,
         )
 
 
@@ -94,8 +117,9 @@ def mine_rules(
     group of all customers is mined.
 
     >>> from basket_segments.analytics.baskets import build_baskets
-    >>> purchases = pd.DataFrame({"customer": list("aabbccd"), "basket": list("1122334"),
-    ...     "product": ["bread", "milk"] * 3 + ["tea"]})
+    >>> baskets = [["bread", "milk"]] * 15 + [["tea"]] * 5
+    >>> purchases = pd.DataFrame([(f"c{i}", str(i), item) for i, basket in enumerate(baskets)
+    ...     for item in basket], columns=["customer", "basket", "product"])
     >>> rules = mine_rules(build_baskets(purchases), params=RuleParams(0.5, 0.5))
     >>> rules[["antecedent", "consequent", "confidence", "lift"]].round(2)
       antecedent consequent  confidence  lift
@@ -112,17 +136,21 @@ def mine_groups(
     params: RuleParams = RuleParams(),
     n_jobs: int | None = None,
     report: Report | None = None,
-) -> dict[int, tuple[int, list[RawRule]]]:
-    """Raw rules and basket count of each group, mined in parallel when worth it.
+    isolate: bool = False,
+) -> dict[int, GroupRules]:
+    """Rules of each group, mined in parallel when worth it.
 
-    Segments with fewer than ``MIN_SEGMENT_BASKETS`` baskets get no rules.
+    Groups with fewer than ``MIN_GROUP_BASKETS`` baskets get no rules. With
+    ``isolate`` each group is mined in a worker process even when there is one
+    job: mining is pure Python for seconds at a time, and in a web server's
+    thread it would hold the interpreter lock that the request threads need.
     """
     check_thresholds(params.min_support, params.min_confidence, params.max_length)
     groups = basket_groups(baskets, segments)
     small = {
-        segment: (len(offsets) - 1, [])
+        segment: GroupRules(len(offsets) - 1, [])
         for segment, (_, offsets) in groups.items()
-        if segment != ALL_CUSTOMERS and len(offsets) - 1 < MIN_SEGMENT_BASKETS
+        if len(offsets) - 1 < MIN_GROUP_BASKETS
     }
     mineable = {segment: group for segment, group in groups.items() if segment not in small}
     jobs = _job_count(n_jobs, len(mineable), len(baskets.codes))
@@ -130,18 +158,55 @@ def mine_groups(
         (*selected, params.min_support, params.min_confidence, params.max_length)
         for selected in mineable.values()
     ]
+    limits = {
+        "min_lift": params.min_lift,
+        "single_consequent": params.single_consequent,
+        "max_rules": params.max_rules,
+    }
     report = report or ignore
     if jobs == 1:
         mined = []
         for done, (segment, args) in enumerate(zip(mineable, arguments, strict=True)):
             fraction, text = done / len(arguments), f"Mining {_group_label(segment)}"
             report(fraction, text)
-            mined.append(mine_coded(*args, tick=lambda f=fraction, t=text: report(f, t)))
+            tick = lambda f=fraction, t=text: report(f, t)  # noqa: E731
+            if isolate:
+                mined.append(mine_in_a_process(args, limits, tick))
+            else:
+                mined.append(mine_coded(*args, **limits, tick=tick))
     else:
         report(0.0, f"Mining {len(arguments)} groups in {jobs} processes")
-        mined = Parallel(n_jobs=jobs)(delayed(mine_coded)(*args) for args in arguments)
+        mined = Parallel(n_jobs=jobs)(delayed(mine_coded)(*args, **limits) for args in arguments)
     found = dict(zip(mineable, mined, strict=True)) | small
     return {segment: found[segment] for segment in groups}
+
+
+def mine_in_a_process(args: tuple, limits: dict, tick: Callable[[], None]) -> GroupRules:
+    """``mine_coded`` in a reused worker process, ``tick`` called here while it works.
+
+    When ``tick`` raises (Cancel), a stop file tells the worker to stop at its
+    next tick, and the exception goes on.
+    """
+    stop = StopFile(os.path.join(tempfile.gettempdir(), f"basket-segments-stop-{uuid.uuid4().hex}"))
+    executor = get_reusable_executor(max_workers=1, initializer=_lower_priority)
+    future = executor.submit(mine_coded, *args, **limits, tick=stop)
+    while True:
+        try:
+            return future.result(timeout=TICK_SECONDS)
+        except FutureTimeout:
+            pass
+        try:
+            tick()
+        except BaseException:
+            Path(stop.path).touch()
+            future.add_done_callback(lambda _done: Path(stop.path).unlink(missing_ok=True))
+            raise
+
+
+def _lower_priority() -> None:
+    """Give a mining worker process a lower CPU priority than the server it works for."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(WORKER_NICENESS)
 
 
 def _group_label(segment: int) -> str:
@@ -149,7 +214,7 @@ def _group_label(segment: int) -> str:
 
 
 def rules_table(
-    mined: Mapping[int, tuple[int, list[RawRule]]],
+    mined: Mapping[int, GroupRules],
     baskets: Baskets,
     names: Mapping[int, str] | None = None,
     params: RuleParams = RuleParams(),
@@ -159,14 +224,14 @@ def rules_table(
     report = report or ignore
     labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **(names or {})}
     frames = []
-    for done, (segment, (n, raw)) in enumerate(mined.items()):
+    for done, (segment, (n, raw, _left_out)) in enumerate(mined.items()):
         report(0.8 * done / len(mined), f"Measuring {len(raw):,} rules of {_group_label(segment)}")
         name = labels.get(segment, f"Segment {segment + 1}")
         frames.append(_rules_frame(segment, name, n, raw, baskets))
     frames = [frame for frame in frames if len(frame)]
     rules = pd.concat(frames, ignore_index=True) if frames else _empty_rules()
     rules = _add_lift_vs_all(rules, baskets, part(report, 0.8, 1.0))
-    return filter_rules(rules, params)
+    return sort_rules(filter_rules(rules, params))
 
 
 def basket_groups(
@@ -318,10 +383,12 @@ def add_sentences(rules: pd.DataFrame) -> pd.DataFrame:
 
 
 def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
-    """Rules meeting ``params`` (inclusive), strongest first, from a table mined looser.
+    """Rules meeting ``params`` (inclusive), in the order given, from a table mined looser.
 
     Support and confidence are compared as counts, so a rule exactly at a
-    threshold stays, as it would if mined at that threshold.
+    threshold stays, as it would if mined at that threshold. Every test is on
+    arrays and the order is kept, so filtering a mined table (which
+    ``rules_table`` sorts strongest first) is fast enough for every click.
     """
     check_thresholds(params.min_support, params.min_confidence, params.max_length)
     if rules.empty:
@@ -337,16 +404,22 @@ def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
         >= confidence.numerator * rules["antecedent_count"].to_numpy(dtype=np.int64)
     )
     keep &= (rules["lift"] >= params.min_lift).to_numpy()
-    sizes = rules["antecedent"].map(len) + rules["consequent"].map(len)
-    keep &= (sizes <= params.max_length).to_numpy()
+    consequent_sizes = rules["consequent"].str.len().to_numpy()
+    sizes = rules["antecedent"].str.len().to_numpy() + consequent_sizes
+    keep &= sizes <= params.max_length
     if params.single_consequent:
-        keep &= (rules["consequent"].map(len) == 1).to_numpy()
-    kept = rules[keep].sort_values(
+        keep &= consequent_sizes == 1
+    return rules[keep].reset_index(drop=True)[RULE_COLUMNS]
+
+
+def sort_rules(rules: pd.DataFrame) -> pd.DataFrame:
+    """Rules by segment, then strongest first: confidence, lift, count, then by name."""
+    return rules.sort_values(
         ["segment", "confidence", "lift", "count", "antecedent", "consequent"],
         ascending=[True, False, False, False, True, True],
         kind="stable",
+        ignore_index=True,
     )
-    return kept.reset_index(drop=True)[RULE_COLUMNS]
 
 
 def _empty_rules() -> pd.DataFrame:

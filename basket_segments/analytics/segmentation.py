@@ -203,15 +203,39 @@ def size_order(sizes: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return order
 
 
+def stratified_sample(labels: np.ndarray, size: int, random_state: int = 0) -> np.ndarray:
+    """Sorted positions of about ``size`` items in which every label keeps its share and
+    has at least one item: a plain random sample can miss a small segment altogether
+    (two outliers in a segment of their own), leaving one label where two are needed.
+
+    >>> labels = np.array([0] * 9_998 + [1, 1])
+    >>> picked = stratified_sample(labels, 100)
+    >>> len(picked), sorted(set(labels[picked]))
+    (100, [np.int64(0), np.int64(1)])
+    """
+    if len(labels) <= size:
+        return np.arange(len(labels))
+    rng = np.random.default_rng(random_state)
+    _, group, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    quotas = np.maximum(1, counts * size // len(labels))
+    picked = [
+        rng.choice(np.flatnonzero(group == g), quota, replace=False)
+        for g, quota in enumerate(quotas)
+    ]
+    return np.sort(np.concatenate(picked))
+
+
 def mean_silhouette(matrix: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
-    """Mean silhouette, sampled above ``SILHOUETTE_SAMPLE`` customers; None if undefined."""
+    """Mean silhouette, on a stratified sample above ``SILHOUETTE_SAMPLE`` customers;
+    None if undefined."""
     distinct = len(np.unique(labels))
     if distinct < 2 or distinct >= len(labels):
         return None
-    sample = SILHOUETTE_SAMPLE_SIZE if len(labels) > SILHOUETTE_SAMPLE else None
+    if len(labels) > SILHOUETTE_SAMPLE:
+        picked = stratified_sample(labels, SILHOUETTE_SAMPLE_SIZE, random_state)
+        matrix, labels = matrix[picked], labels[picked]
     with config_context(working_memory=SILHOUETTE_MEMORY_MB):
-        score = silhouette_score(matrix, labels, sample_size=sample, random_state=random_state)
-    return float(score)
+        return float(silhouette_score(matrix, labels))
 
 
 def silhouette_per_customer(
@@ -222,11 +246,7 @@ def silhouette_per_customer(
     labels = segmentation.labels.to_numpy()
     index = np.arange(len(labels))
     if len(labels) > SILHOUETTE_SAMPLE:
-        index = np.sort(
-            np.random.default_rng(random_state).choice(
-                len(labels), SILHOUETTE_SAMPLE_SIZE, replace=False
-            )
-        )
+        index = stratified_sample(labels, SILHOUETTE_SAMPLE_SIZE, random_state)
     if len(np.unique(labels[index])) < 2:
         return pd.Series(dtype="float64", name="silhouette")
     with config_context(working_memory=SILHOUETTE_MEMORY_MB):

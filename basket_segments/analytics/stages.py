@@ -41,6 +41,9 @@ class AnalysisOptions:
     n_init: int | None = None
     #: Products listed per segment in the top products table.
     top_products: int = 10
+    #: Mine in a worker process even with one job (``rules.mine_groups``): a web server's
+    #: request threads then keep the interpreter while a mining runs.
+    isolate_mining: bool = False
 
     @property
     def kmeans(self) -> dict[str, Any]:

@@ -1,18 +1,21 @@
-"""Glue several pages share: which dataset and segmentation a page works on."""
+"""Glue several pages share."""
 
 from __future__ import annotations
 
-from basket_segments import results
-from basket_segments.choices import DEFAULT_K, SegmentParams, segment_params
+from basket_segments.callbacks.long_work import answered
+from basket_segments.downloads import download_url
+from basket_segments.layouts.common import DOWNLOAD_READY, DOWNLOAD_WAITING
 
 NO_DATASET = "Open a dataset on the Data page first."
 
 
-def params_or_default(owner: str, active, settings) -> SegmentParams | None:
-    """The segmentation chosen on the Segments page, else all features with the default K;
-    None when the dataset has no features (a basket file)."""
-    chosen = segment_params(settings)
-    if chosen is not None:
-        return chosen
-    features = results.prepared(owner, active).features
-    return SegmentParams(tuple(features), DEFAULT_K, True) if features else None
+def download_link(prefix: str, name: str, answer: dict | None) -> tuple[str | None, str]:
+    """The address and look of the link downloading ``name`` for the page's answer.
+
+    >>> download_link("/analytics/", "segments.csv", None)[0] is None
+    True
+    """
+    request = answered(answer)
+    if request is None:
+        return None, DOWNLOAD_WAITING
+    return download_url(prefix, name, request), DOWNLOAD_READY

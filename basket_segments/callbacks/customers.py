@@ -9,7 +9,7 @@ from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.recommend import recommend_for_customer
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.auth import current_owner
-from basket_segments.callbacks.common import NO_DATASET, params_or_default
+from basket_segments.callbacks.common import NO_DATASET
 from basket_segments.choices import RULE_DEFAULTS
 from basket_segments.layouts import customers as layout
 from basket_segments.layouts.common import message
@@ -28,7 +28,7 @@ def look_up(_clicks, _submit, customer, settings, active):
         bought = results.purchases_of(owner, active, customer)
         if customer not in data.customers.index and not bought:
             return message(f"There is no customer '{customer}' in this dataset.")
-        params = params_or_default(owner, active, settings)
+        params = results.chosen_segments(owner, active, settings)
         segment, name = _segment_of(owner, active, params, customer)
         rules = results.rules(owner, active, params, RULE_DEFAULTS, "customer")
         products = results.mining(owner, active, params, RULE_DEFAULTS, "customer").products

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
+from dash import Dash, Input, Output, State, ctx, no_update
 
 from basket_segments import figures, ids, results
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.export import neutralise_formulas
 from basket_segments.analytics.recommend import recommend_for_segment
-from basket_segments.analytics.rules import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME, RuleParams
+from basket_segments.analytics.rules import (
+    ALL_CUSTOMERS,
+    ALL_CUSTOMERS_NAME,
+    RuleParams,
+    filter_rules,
+)
+from basket_segments.analytics.stages import Mined
 from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
-from basket_segments.callbacks.common import NO_DATASET, params_or_default
-from basket_segments.choices import SegmentParams, rule_params
+from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import message
 
@@ -31,7 +37,7 @@ def init_rules(_ready, active, settings, selected):
     owner = current_owner()
     try:
         data = results.prepared(owner, active)
-        params = params_or_default(owner, active, settings)
+        params = results.chosen_segments(owner, active, settings)
         names = results.segments(owner, active, params).names if params else {}
     except DataError as error:
         return [], None, [], [], message(str(error))
@@ -67,23 +73,16 @@ def choose_segment(value):
     return None if value in (None, ALL_CUSTOMERS) else value
 
 
-def choices(owner: str, request: dict) -> tuple[SegmentParams | None, RuleParams, str]:
-    """The segmentation, thresholds and basket a rules request asks for."""
-    params = params_or_default(owner, request["dataset"], request["settings"])
-    thresholds = (request[name] for name in ("support", "confidence", "lift", "length"))
-    return params, rule_params(*thresholds), request["basket"] or "customer"
-
-
 def rules_ready(owner: str, request: dict) -> bool | None:
     """Whether the rules and top products asked for are stored (None: no dataset open)."""
     if request["dataset"] is None:
         return None
-    return results.mining_ready(owner, request["dataset"], *choices(owner, request))
+    return results.mining_ready(owner, request["dataset"], *results.rules_choice(owner, request))
 
 
 def mine(owner: str, request: dict, report) -> None:
     """Mine and store the rules and top products asked for (in a background job)."""
-    results.mining(owner, request["dataset"], *choices(owner, request), report=report)
+    results.mining(owner, request["dataset"], *results.rules_choice(owner, request), report=report)
 
 
 RULES = long_work.LongWork(
@@ -105,14 +104,11 @@ RULES = long_work.LongWork(
 )
 
 
-def _rules_of(request: dict) -> pd.DataFrame:
+def _mined_for(request: dict) -> tuple[Mined, RuleParams]:
+    """The stored mining a request is answered from, and the thresholds it asks for."""
     owner = current_owner()
-    return results.rules(owner, request["dataset"], *choices(owner, request))
-
-
-def _products_of(request: dict) -> pd.DataFrame:
-    owner = current_owner()
-    return results.mining(owner, request["dataset"], *choices(owner, request)).products
+    params, wanted, basket = results.rules_choice(owner, request)
+    return results.mining(owner, request["dataset"], params, wanted, basket), wanted
 
 
 def filter_table(rules, segment, hide_redundant, product, side):
@@ -135,9 +131,10 @@ def update_rules(answer, hide, product, side, segment):
     if segment is None or request is None:
         return [], layout.sentences([]), go.Figure(), no_update
     try:
-        rules = _rules_of(request)
+        mined, wanted = _mined_for(request)
     except DataError as error:
         return [], layout.sentences([]), go.Figure(), message(str(error))
+    rules = filter_rules(mined.rules, wanted)
     shown = filter_table(rules, segment, hide, product, side).reset_index(drop=True)
     table = shown.head(MAX_TABLE_ROWS).assign(
         antecedent=lambda f: f["antecedent"].map(", ".join),
@@ -145,12 +142,12 @@ def update_rules(answer, hide, product, side, segment):
     )
     columns = [column for column, _, _ in layout.RULE_TABLE_COLUMNS]
     top = recommend_for_segment(shown, segment, top=5)
-    note = None
+    notes = list(mined.notes)
     if len(shown) > MAX_TABLE_ROWS:
-        note = message(
-            f"Showing the first {MAX_TABLE_ROWS:,} of {len(shown):,} rules; the CSV has all.",
-            "info",
+        notes.append(
+            f"Showing the first {MAX_TABLE_ROWS:,} of {len(shown):,} rules; the CSV has all."
         )
+    note = message(" ".join(notes), "info") if notes else None
     return (
         table[columns].round(4).to_dict("records"),
         layout.sentences(top),
@@ -160,9 +157,10 @@ def update_rules(answer, hide, product, side, segment):
 
 
 def show_clicked_rule(click):
+    """The clicked rule's sentence, as text (the chart carries it escaped for Plotly)."""
     if not click or not click.get("points"):
         return no_update
-    return click["points"][0].get("text", "")
+    return html.unescape(str(click["points"][0].get("text", "")))
 
 
 def update_products(segment, answer):
@@ -171,7 +169,7 @@ def update_products(segment, answer):
     if segment is None or request is None:
         return go.Figure(), go.Figure()
     try:
-        products = _products_of(request)
+        products = _mined_for(request)[0].products
     except DataError:
         return go.Figure(), go.Figure()
     shown = figures.products_bar(products, segment)
@@ -180,39 +178,12 @@ def update_products(segment, answer):
     return shown, figures.products_bar(products, ALL_CUSTOMERS)
 
 
-NOT_MINED = "The rules are not mined yet; download them once they are shown."
-
-
-def download_rules(_clicks, answer):
-    """Every rule meeting the shown thresholds, all segments, as CSV."""
-    request = long_work.answered(answer)
-    if request is None:
-        return _download_failed(NOT_MINED)
-    try:
-        rules = _rules_of(request)
-    except DataError as error:
-        return _download_failed(str(error))
-    return dcc.send_data_frame(neutralise_formulas(rules).to_csv, "rules.csv", index=False)
-
-
-def download_products(_clicks, answer):
-    """The top products of every segment, as CSV."""
-    request = long_work.answered(answer)
-    if request is None:
-        return _download_failed(NOT_MINED)
-    try:
-        products = _products_of(request)
-    except DataError as error:
-        return _download_failed(str(error))
-    return dcc.send_data_frame(
-        neutralise_formulas(products).to_csv, "top_products.csv", index=False
+def download_links(prefix: str, answer: dict | None) -> tuple:
+    """Addresses and looks of the rules and the top products downloads."""
+    return (
+        *download_link(prefix, "rules.csv", answer),
+        *download_link(prefix, "top_products.csv", answer),
     )
-
-
-def _download_failed(text: str):
-    """Say why nothing was downloaded, on the page, and send nothing."""
-    set_props(ids.RULES_MESSAGE, {"children": message(text)})
-    return no_update
 
 
 def register(app: Dash) -> None:
@@ -255,15 +226,11 @@ def register(app: Dash) -> None:
         Input(ids.RULES_WORK.answer, "data"),
         prevent_initial_call=True,
     )(update_products)
+    prefix = app.config.url_base_pathname
     app.callback(
-        Output(ids.DOWNLOAD_RULES, "data"),
-        Input(ids.DOWNLOAD_RULES_BUTTON, "n_clicks"),
-        State(ids.RULES_WORK.answer, "data"),
-        prevent_initial_call=True,
-    )(download_rules)
-    app.callback(
-        Output(ids.DOWNLOAD_PRODUCTS, "data"),
-        Input(ids.DOWNLOAD_PRODUCTS_BUTTON, "n_clicks"),
-        State(ids.RULES_WORK.answer, "data"),
-        prevent_initial_call=True,
-    )(download_products)
+        Output(ids.DOWNLOAD_RULES, "href"),
+        Output(ids.DOWNLOAD_RULES, "className"),
+        Output(ids.DOWNLOAD_PRODUCTS, "href"),
+        Output(ids.DOWNLOAD_PRODUCTS, "className"),
+        Input(ids.RULES_WORK.answer, "data"),
+    )(lambda answer: download_links(prefix, answer))

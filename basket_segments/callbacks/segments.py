@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, Patch, State, ctx, dcc, no_update, set_props
+from dash import Dash, Input, Output, Patch, State, ctx, html, no_update, set_props
 
 from basket_segments import figures, ids, results
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.export import neutralise_formulas
 from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
-from basket_segments.callbacks.common import NO_DATASET
+from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K, segment_params
 from basket_segments.layouts import segments as layout
 from basket_segments.layouts.common import message
@@ -155,8 +154,8 @@ def show_selection(selected, settings, _answer, active):
     name = result.names.get(selected) if result is not None else None
     if name is None:
         return "All segments"
-    return dcc.Markdown(
-        f"Selected: **{name}**",
+    return html.Span(  # components, not Markdown: a segment name is data, never markup
+        ["Selected: ", html.B(name)],
         style={
             "display": "inline-block",
             "borderLeft": f"6px solid {figures.segment_colour(selected)}",
@@ -212,19 +211,6 @@ def show_k_scores(answer):
 
 def adopt_k(_clicks, suggested):
     return suggested if suggested else no_update
-
-
-def download_segments(_clicks, settings, active):
-    """Segment membership as CSV, safe to open in a spreadsheet."""
-    params = segment_params(settings)
-    if params is None or active is None:
-        return no_update
-    try:
-        table = results.segments(current_owner(), active, params).table
-    except DataError as error:
-        set_props(ids.SEGMENT_MESSAGE, {"children": message(str(error))})
-        return no_update
-    return dcc.send_data_frame(neutralise_formulas(table).to_csv, "segments.csv", index=False)
 
 
 def register(app: Dash) -> None:
@@ -295,10 +281,9 @@ def register(app: Dash) -> None:
         State(ids.SUGGESTED_K, "data"),
         prevent_initial_call=True,
     )(adopt_k)
+    prefix = app.config.url_base_pathname
     app.callback(
-        Output(ids.DOWNLOAD_SEGMENTS, "data"),
-        Input(ids.DOWNLOAD_SEGMENTS_BUTTON, "n_clicks"),
-        State(ids.SEGMENT_SETTINGS, "data"),
-        State(ids.ACTIVE_DATASET, "data"),
-        prevent_initial_call=True,
-    )(download_segments)
+        Output(ids.DOWNLOAD_SEGMENTS, "href"),
+        Output(ids.DOWNLOAD_SEGMENTS, "className"),
+        Input(ids.SEGMENTS_WORK.answer, "data"),
+    )(lambda answer: download_link(prefix, "segments.csv", answer))

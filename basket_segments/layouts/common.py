@@ -9,6 +9,9 @@ from basket_segments import ids
 
 #: Every chart's toolbar: no Plotly logo, and a PNG export at twice the size.
 GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+#: A download link's look once its file is ready, and before (not clickable).
+DOWNLOAD_READY = "btn btn-sm btn-secondary mt-2 me-2"
+DOWNLOAD_WAITING = f"{DOWNLOAD_READY} disabled"
 JOB_SHOWN = {"display": "block"}
 JOB_HIDDEN = {"display": "none"}
 
@@ -21,6 +24,12 @@ def message(text: str, color: str = "danger") -> dbc.Alert:
 def card(title: str, body) -> dbc.Card:
     """A titled section of a page."""
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3")
+
+
+def download_link(component_id: str, label: str) -> html.A:
+    """A link that downloads a CSV once its results are stored; until then it has no
+    address and looks disabled (``callbacks.common.download_link``)."""
+    return html.A(label, id=component_id, className=DOWNLOAD_WAITING, download="")
 
 
 def long_work(work: ids.WorkIds) -> html.Div:

@@ -1,4 +1,4 @@
-"""The page frame: navbar with the pages, the user's name and logout; the page area."""
+"""The page frame: navbar with the pages, the user's name, password and logout; the page area."""
 
 from __future__ import annotations
 
@@ -26,18 +26,39 @@ def page_path(prefix: str, relative: str) -> str:
     return prefix.rstrip("/") + "/" + relative
 
 
-def navbar(prefix: str, logout_url: str) -> dbc.Navbar:
-    """Product name, one link per page, then the user's name and a logout link."""
+def logout_control(logout_url: str, csrf_token: str | None = None, method: str = "post"):
+    """The navbar's "Log out": a button posting a form with the CSRF token to ``logout_url``.
+
+    A POST, so no link or image on another site can log the user out; the
+    token's field is Flask-WTF's ``csrf_token``. ``method="get"`` gives a plain
+    link instead, for a host site whose logout answers GET only.
+
+    >>> logout_control("/logout", "t0ken").method, logout_control("/logout", "t0ken").action
+    ('post', '/logout')
+    """
+    if method.lower() == "get":
+        return dbc.NavLink("Log out", href=logout_url, id=ids.LOGOUT_LINK, external_link=True)
+    token = [dcc.Input(type="hidden", name="csrf_token", value=csrf_token)] if csrf_token else []
+    button = html.Button("Log out", type="submit", id=ids.LOGOUT_LINK, className="nav-link")
+    return html.Form([*token, button], method="post", action=logout_url)
+
+
+def navbar(
+    prefix: str,
+    logout_url: str,
+    csrf_token: str | None = None,
+    logout_method: str = "post",
+    password_url: str | None = None,
+) -> dbc.Navbar:
+    """Product name, one link per page, then the user's name, "Password" and "Log out"."""
     links = [
         dbc.NavItem(dbc.NavLink(label, href=page_path(prefix, path), id=ids.nav_link(key)))
         for key, label, path in PAGES
     ]
-    user = [
-        dbc.NavItem(html.Span(id=ids.USER_NAME, className="navbar-text me-3")),
-        dbc.NavItem(
-            dbc.NavLink("Log out", href=logout_url, id=ids.LOGOUT_LINK, external_link=True)
-        ),
-    ]
+    user = [dbc.NavItem(html.Span(id=ids.USER_NAME, className="navbar-text me-3"))]
+    if password_url:
+        user.append(dbc.NavItem(dbc.NavLink("Password", href=password_url, external_link=True)))
+    user.append(dbc.NavItem(logout_control(logout_url, csrf_token, logout_method)))
     return dbc.Navbar(
         dbc.Container(
             [
@@ -53,8 +74,14 @@ def navbar(prefix: str, logout_url: str) -> dbc.Navbar:
     )
 
 
-def serve_layout(prefix: str = "/analytics/", logout_url: str = "/logout") -> html.Div:
-    """The whole page; a function so each page load gets a fresh tree."""
+def serve_layout(
+    prefix: str = "/analytics/",
+    logout_url: str = "/logout",
+    csrf_token: str | None = None,
+    logout_method: str = "post",
+    password_url: str | None = None,
+) -> html.Div:
+    """The whole page; a function so each page load gets a fresh tree (and CSRF token)."""
     return html.Div(
         [
             dcc.Location(id=ids.URL),
@@ -62,7 +89,7 @@ def serve_layout(prefix: str = "/analytics/", logout_url: str = "/logout") -> ht
             dcc.Store(id=ids.SEGMENT_SETTINGS, storage_type="session"),
             dcc.Store(id=ids.SELECTED_SEGMENT, storage_type="session"),
             dcc.Store(id=ids.DATA_VERSION, data=0),
-            navbar(prefix, logout_url),
+            navbar(prefix, logout_url, csrf_token, logout_method, password_url),
             dbc.Container(
                 dbc.Alert(id=ids.FAILURE, color="danger", is_open=False, dismissable=True)
             ),

@@ -8,7 +8,7 @@ from dash import dash_table, dcc, html
 
 from basket_segments import ids
 from basket_segments.choices import RULE_DEFAULTS
-from basket_segments.layouts.common import GRAPH_CONFIG, card, long_work
+from basket_segments.layouts.common import GRAPH_CONFIG, card, download_link, long_work
 
 RULE_TABLE_COLUMNS = [
     ("antecedent", "If a customer buys", "text"),
@@ -112,14 +112,7 @@ def rules_page() -> html.Div:
                             style_cell={"fontSize": "0.85rem", "whiteSpace": "normal"},
                         )
                     ),
-                    dbc.Button(
-                        "Download rules (CSV)",
-                        id=ids.DOWNLOAD_RULES_BUTTON,
-                        size="sm",
-                        color="secondary",
-                        className="mt-2",
-                    ),
-                    dcc.Download(id=ids.DOWNLOAD_RULES),
+                    download_link(ids.DOWNLOAD_RULES, "Download rules (CSV)"),
                 ],
             ),
             dbc.Row(
@@ -144,13 +137,7 @@ def rules_page() -> html.Div:
                                 dcc.Loading(
                                     dcc.Graph(id=ids.OVERALL_PRODUCTS, config=GRAPH_CONFIG)
                                 ),
-                                dbc.Button(
-                                    "Download top products (CSV)",
-                                    id=ids.DOWNLOAD_PRODUCTS_BUTTON,
-                                    size="sm",
-                                    color="secondary",
-                                ),
-                                dcc.Download(id=ids.DOWNLOAD_PRODUCTS),
+                                download_link(ids.DOWNLOAD_PRODUCTS, "Download top products (CSV)"),
                             ],
                         ),
                         lg=6,

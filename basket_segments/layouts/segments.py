@@ -7,7 +7,7 @@ from dash import dash_table, dcc, html
 
 from basket_segments import ids
 from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K
-from basket_segments.layouts.common import GRAPH_CONFIG, card, long_work
+from basket_segments.layouts.common import GRAPH_CONFIG, card, download_link, long_work
 
 
 def segments_page() -> html.Div:
@@ -74,14 +74,7 @@ def segments_page() -> html.Div:
                         style_table={"overflowX": "auto"},
                         style_cell={"fontSize": "0.85rem"},
                     ),
-                    dbc.Button(
-                        "Download segment membership (CSV)",
-                        id=ids.DOWNLOAD_SEGMENTS_BUTTON,
-                        size="sm",
-                        color="secondary",
-                        className="mt-2",
-                    ),
-                    dcc.Download(id=ids.DOWNLOAD_SEGMENTS),
+                    download_link(ids.DOWNLOAD_SEGMENTS, "Download segment membership (CSV)"),
                 ],
             ),
             card(

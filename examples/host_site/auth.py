@@ -46,8 +46,8 @@ def login() -> str | Response:
 def logout() -> str | Response:
     """Sign out on a POST, which CSRFProtect checks; a GET only asks for that POST.
 
-    The dashboard's navbar links here with a GET. Signing out on a GET would let
-    any other site sign our members out with an image tag.
+    The dashboard's navbar posts here with the site's CSRF token. Signing out on
+    a GET would let any other site sign our members out with an image tag.
     """
     if request.method == "POST" or not current_user.is_authenticated:
         logout_user()

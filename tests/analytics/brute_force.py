@@ -1,8 +1,24 @@
 """A naive rule miner to check the real one against, as Efficient-Apriori's tests do."""
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from itertools import combinations
+
+import pytest
+
+from basket_segments.analytics import mining, rules
+
+
+@contextmanager
+def any_group_size() -> Iterator[None]:
+    """Mine groups of any size. Checks of the mining itself use a handful of baskets, below
+    the ``MIN_GROUP_BASKETS`` a real group needs (a policy tested on its own)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules, "MIN_GROUP_BASKETS", 1)
+        patch.setattr(mining, "MIN_GROUP_BASKETS", 1)
+        yield
 
 
 def brute_force_rules(baskets, min_support, min_confidence, max_length, min_itemset_count=3):

@@ -1,5 +1,7 @@
 """Association rules: published counts on Groceries, and agreement with a brute-force miner."""
 
+import time
+import tracemalloc
 from fractions import Fraction
 from itertools import combinations
 
@@ -19,7 +21,7 @@ from basket_segments.analytics.rules import (
     mine_rules,
 )
 from basket_segments.analytics.sample import generate_sample
-from tests.analytics.brute_force import brute_force_rules, confidence_of
+from tests.analytics.brute_force import any_group_size, brute_force_rules, confidence_of
 
 
 def baskets_frame(baskets, customers=None):
@@ -84,7 +86,8 @@ basket_lists = st.lists(st.sets(item_names, min_size=1, max_size=5), min_size=2,
 )
 def test_rules_agree_with_brute_force(baskets, min_support, min_confidence, max_length):
     params = RuleParams(min_support, min_confidence, max_length=max_length)
-    table = mine_rules(build_baskets(baskets_frame(baskets)), params=params)
+    with any_group_size():
+        table = mine_rules(build_baskets(baskets_frame(baskets)), params=params)
     expected = brute_force_rules(baskets, min_support, min_confidence, max_length)
     assert as_dict(table) == expected
     for row in table.itertuples():
@@ -106,8 +109,7 @@ def test_segment_rules_and_lift_against_all_customers(baskets):
     segments = pd.Series([i % 2 for i in range(len(baskets))], index=customers)
     params = RuleParams(0.2, 0.4, max_length=3)
     coded = build_baskets(baskets_frame(baskets, customers))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rules, "MIN_SEGMENT_BASKETS", 1)
+    with any_group_size():
         table = mine_rules(coded, segments, None, params)
     n_all = len(baskets)
     for segment in (0, 1):
@@ -122,8 +124,8 @@ def test_segment_rules_and_lift_against_all_customers(baskets):
 
 
 def test_thresholds_are_inclusive():
-    # 10 baskets; {bread, milk} in exactly 3 (support 0.3); bread in 5 (confidence 0.6).
-    baskets = [{"bread", "milk"}] * 3 + [{"bread"}] * 2 + [{"tea"}] * 5
+    # 20 baskets; {bread, milk} in exactly 6 (support 0.3); bread in 10 (confidence 0.6).
+    baskets = ([{"bread", "milk"}] * 3 + [{"bread"}] * 2 + [{"tea"}] * 5) * 2
     table = mine_rules(build_baskets(baskets_frame(baskets)), params=RuleParams(0.3, 0.6))
     assert (("bread",), ("milk",)) in as_dict(table)
     tighter = mine_rules(build_baskets(baskets_frame(baskets)), params=RuleParams(0.31, 0.6))
@@ -149,7 +151,7 @@ def test_single_segment_rules_are_skipped_when_the_segment_is_tiny():
 
 def test_combinatorial_explosion_is_stopped_with_advice(monkeypatch):
     monkeypatch.setattr(mining, "MAX_CANDIDATES", 1000)
-    baskets = [set(f"item{i}" for i in range(30))] * 10
+    baskets = [set(f"item{i}" for i in range(30))] * 20
     with pytest.raises(DataError, match="raise the minimum support"):
         mine_rules(build_baskets(baskets_frame(baskets)), params=RuleParams(0.5, 0.5, 0, 6))
 
@@ -179,3 +181,83 @@ def test_parallel_and_serial_mining_agree():
     parallel = mine_rules(coded, segments, params=params, n_jobs=2)
     assert set(serial["segment"]) == {ALL_CUSTOMERS, 0, 1, 2}
     pd.testing.assert_frame_equal(serial, parallel)
+
+
+@settings(max_examples=40, deadline=None)
+@given(baskets=basket_lists, limit=st.integers(1, 8), max_length=st.integers(2, 3))
+def test_the_rule_limit_keeps_the_strongest_rules(baskets, limit, max_length):
+    coded = build_baskets(baskets_frame(baskets))
+    params = RuleParams(0.05, 0.0, max_length=max_length, max_rules=limit)
+    with any_group_size():
+        found = rules.mine_groups(coded, params=params)[ALL_CUSTOMERS]
+    everything = brute_force_rules(baskets, 0.05, 0.0, max_length)
+    names = coded.products.tolist()
+    kept = {
+        (tuple(names[i] for i in lhs), tuple(names[i] for i in rhs)): tuple(counts)
+        for lhs, rhs, *counts in found.rules
+    }
+    n = len(baskets)
+
+    def strength(rule):
+        full, left, right = everything[rule]
+        return (Fraction(full, left), Fraction(full * n, left * right), full)
+
+    assert len(kept) == min(limit, len(everything))
+    assert found.left_out == len(everything) - len(kept)
+    assert all(everything[rule] == counts for rule, counts in kept.items())
+    left_out = set(everything) - set(kept)
+    if kept and left_out:
+        assert min(map(strength, kept)) >= max(map(strength, left_out))
+
+
+def test_the_rule_limit_bounds_memory_while_rules_are_generated():
+    """21 identical baskets of 40 products make 61 thousand rules of confidence 1."""
+    baskets = [{f"item{i:02d}" for i in range(40)}] * 21 + [{"tea"}]
+    coded = build_baskets(baskets_frame(baskets))
+    peaks, found = {}, {}
+    for limit in (None, 1_000):
+        tracemalloc.start()
+        found[limit] = mining.mine_coded(coded.codes, coded.offsets, 0.05, 0.5, 3, max_rules=limit)
+        peaks[limit] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    everything = len(found[None].rules)
+    assert everything == 40 * 39 + 40 * 39 * 38  # pairs both ways, triples three ways twice
+    assert len(found[1_000].rules) == 1_000 and found[1_000].left_out == everything - 1_000
+    assert peaks[1_000] < peaks[None] / 2
+
+
+def test_groups_of_fewer_than_twenty_baskets_are_not_mined():
+    """3 identical baskets of 100 products and 2 short ones: 980,100 coincidental rules
+    before, now a sentence."""
+    baskets = [{f"item{i:03d}" for i in range(100)}] * 3 + [{"tea"}, {"jam", "tea"}]
+    coded = build_baskets(baskets_frame(baskets))
+    assert "only 5 baskets, and rules need at least 20" in mining.no_rules_reason(coded)
+    assert rules.mine_groups(coded)[ALL_CUSTOMERS] == mining.GroupRules(5, [])
+
+
+def test_mining_in_a_worker_process_finds_the_same_rules_and_stops_on_cancel(tmp_path, monkeypatch):
+    baskets = [{"bread", "milk", "tea"}, {"bread", "milk"}, {"milk", "tea"}, {"jam"}] * 10
+    coded = build_baskets(baskets_frame(baskets))
+    params = RuleParams(0.1, 0.3, max_length=3)
+    assert rules.mine_groups(coded, params=params, isolate=True) == rules.mine_groups(
+        coded, params=params
+    )
+    (tmp_path / "stop").touch()  # the worker runs mine_coded with a StopFile as its tick
+    with pytest.raises(mining.Stopped):
+        mining.mine_coded(
+            coded.codes, coded.offsets, 0.1, 0.3, 3, tick=mining.StopFile(str(tmp_path / "stop"))
+        )
+
+    def cancel():
+        raise KeyboardInterrupt  # Cancel raises in the reporting thread
+
+    monkeypatch.setattr(rules.tempfile, "gettempdir", lambda: str(tmp_path / "flags"))
+    (tmp_path / "flags").mkdir()
+    big = build_baskets(baskets_frame([{f"item{i:02d}" for i in range(40)}] * 21))
+    with pytest.raises(KeyboardInterrupt):
+        rules.mine_in_a_process((big.codes, big.offsets, 0.05, 0.5, 3), {}, cancel)
+    assert len(list((tmp_path / "flags").iterdir())) == 1  # the worker is told to stop
+    deadline = time.monotonic() + 60
+    while list((tmp_path / "flags").iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not list((tmp_path / "flags").iterdir())  # it stopped, and the flag is gone

@@ -102,3 +102,16 @@ def test_skewed_rfm_features_do_not_make_one_customer_segments(shared_data):
     assert scaled.labels.value_counts().min() >= 20
     raw = segment_customers(retail.customers, retail.features, k=5, scale=False)
     assert raw.labels.value_counts().min() < 5  # what the log transform avoids
+
+
+def test_two_far_outliers_make_segments_the_silhouette_sample_keeps():
+    """Above 10,000 customers the silhouette is sampled; a random sample of 2,000 missed both
+    one-customer segments, left one label and raised "Number of labels is 1"."""
+    rng = np.random.default_rng(1)
+    x = np.concatenate([[1e6, -1e6], rng.normal(size=10_001)])
+    customers = pd.DataFrame({"x": x}, index=[f"c{i}" for i in range(len(x))])
+    found = segment_customers(customers, ["x"], k=3, scale=False)
+    assert sorted(found.labels.value_counts()) == [1, 1, 10_001]
+    assert -1 <= found.silhouette <= 1
+    per_customer = silhouette_per_customer(customers, found)
+    assert found.labels[per_customer.index].nunique() == 3

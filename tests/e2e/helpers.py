@@ -12,7 +12,11 @@ def fill_and_submit(driver, form_id, **fields):
         box = driver.find_element(By.CSS_SELECTOR, f"#{form_id} [name={name}]")
         box.clear()
         box.send_keys(value)
-    driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]").click()
+    button = driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]")
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button
+    )
+    button.click()
 
 
 def sign_up(dash_duo, username="maria", path="/analytics/"):

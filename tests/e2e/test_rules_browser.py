@@ -22,7 +22,7 @@ def wait_for_file(folder: Path, name: str, timeout: float = 60) -> Path:
 
 
 def stored_rules(tmp_path: Path) -> list[Path]:
-    return sorted(tmp_path.glob("data/**/rules-*.pickle"))
+    return sorted(tmp_path.glob("data/**/mining-*.pickle"))
 
 
 def cancel_a_long_mining(dash_duo, tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     assert selected in dash_duo.find_element(f"#{ids.SEGMENT_PRODUCTS}").text
     screenshot("rules")
 
-    click(dash_duo, f"#{ids.DOWNLOAD_RULES_BUTTON}")
+    click(dash_duo, f"#{ids.DOWNLOAD_RULES}")  # a link to the streamed CSV
     rules = pd.read_csv(wait_for_file(dash_duo.download_path, "rules.csv"))
     assert {"antecedent", "consequent", "support", "confidence", "lift"} <= set(rules.columns)
     assert selected in set(rules["segment_name"])

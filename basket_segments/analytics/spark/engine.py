@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.local import small_segment_notes
+from basket_segments.analytics.local import left_out_notes, small_segment_notes
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.analytics.spark.prepare import SparkData, prepare_table
 from basket_segments.analytics.spark.products import top_products_spark
@@ -127,14 +127,14 @@ class SparkEngine:
             baskets = baskets.join(segments.labels, "customer", "left")
             names, n_segments = segments.names, segments.k
         baskets = baskets.cache()
-        rules, sizes = mine_spark(baskets, n_segments, names, options.rules)
+        rules, sizes, kept = mine_spark(baskets, n_segments, names, options.rules)
         clock.lap("rules", f"{len(rules):,} rules in {sizes[ALL_CUSTOMERS]:,} baskets")
         products = top_products_spark(baskets, sizes, names, top=options.top_products)
         clock.lap("products", f"{len(products):,} rows")
         baskets.unpersist()
         notes = [] if options.rules.single_consequent else [SINGLE_CONSEQUENT_NOTE]
         per_segment = {segment: sizes.get(segment, 0) for segment in range(n_segments)}
-        notes += small_segment_notes(per_segment, names)
+        notes += small_segment_notes(per_segment, names) + left_out_notes(kept, names)
         return Mined(rules, products, sizes[ALL_CUSTOMERS], tuple(notes))
 
 

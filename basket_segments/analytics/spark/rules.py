@@ -19,17 +19,22 @@ import numpy as np
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.mining import check_thresholds, min_count
+from basket_segments.analytics.mining import (
+    MIN_GROUP_BASKETS,
+    check_thresholds,
+    min_count,
+    strongest,
+)
 from basket_segments.analytics.rules import (
     ALL_CUSTOMERS,
     ALL_CUSTOMERS_NAME,
-    MIN_SEGMENT_BASKETS,
     RULE_COLUMNS,
     NamedRule,
     RuleParams,
     add_sentences,
     filter_rules,
     rule_frame,
+    sort_rules,
 )
 
 if TYPE_CHECKING:
@@ -78,28 +83,35 @@ def mine_spark(
     n_segments: int,
     names: Mapping[int, str],
     params: RuleParams,
-) -> tuple[pd.DataFrame, dict[int, int]]:
-    """The rules table (``RULE_COLUMNS``) of all customers and every segment, and the
-    number of baskets of each group. ``baskets`` has a ``segment`` column (missing
-    for customers without one); segments with too few baskets get no rules."""
+) -> tuple[pd.DataFrame, dict[int, int], dict[int, tuple[int, int]]]:
+    """The rules table (``RULE_COLUMNS``) of all customers and every segment, the
+    number of baskets of each group, and the rules each group kept and left out (the
+    rule limit). ``baskets`` has a ``segment`` column (missing for customers without
+    one); groups with too few baskets get no rules."""
     check_thresholds(params.min_support, params.min_confidence, params.max_length)
     sizes = group_sizes(baskets)
     labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **names}
-    frames = []
+    frames, kept = [], {}
     for segment in [ALL_CUSTOMERS, *range(n_segments)]:
         n = sizes.get(segment, 0)
-        if segment != ALL_CUSTOMERS and n < MIN_SEGMENT_BASKETS:
+        if n < MIN_GROUP_BASKETS:
             continue
         group = baskets if segment == ALL_CUSTOMERS else baskets.where(f"segment = {segment}")
-        found = fpgrowth_rules(group, n, params)
+        found = [
+            rule
+            for rule in fpgrowth_rules(group, n, params)
+            if rule[2] * n >= params.min_lift * rule[3] * rule[4]
+        ]
+        limited = strongest(found, n, params.max_rules)
+        kept[segment] = (len(limited.rules), limited.left_out)
         name = labels.get(segment, f"Segment {segment + 1}")
-        frames.append(rule_frame(segment, name, n, found))
+        frames.append(rule_frame(segment, name, n, limited.rules))
     frames = [frame for frame in frames if len(frame)]
     if not frames:
-        return pd.DataFrame({column: [] for column in RULE_COLUMNS}), sizes
+        return pd.DataFrame({column: [] for column in RULE_COLUMNS}), sizes, kept
     rules = pd.concat(frames, ignore_index=True)
     rules = add_sentences(add_lift_vs_all(rules, baskets, sizes[ALL_CUSTOMERS]))
-    return filter_rules(rules, params), sizes
+    return sort_rules(filter_rules(rules, params)), sizes, kept
 
 
 def group_sizes(baskets: DataFrame) -> dict[int, int]:

@@ -89,7 +89,7 @@ def test_lift_against_all_customers_counts_rules_found_only_in_a_segment(spark):
     frame = spark.createDataFrame(rows, "basket string, customer string, items array<string>")
     labels = spark.createDataFrame(list(segments.items()), "customer string, segment int")
     params = RuleParams(0.2, 0.5, max_length=2, single_consequent=True)
-    ours, sizes = mine_spark(frame.join(labels, "customer"), 2, {}, params)
+    ours, sizes, _kept = mine_spark(frame.join(labels, "customer"), 2, {}, params)
     assert sizes == {-1: 240, 0: 30, 1: 210}
     rule = ours.set_index(["segment", "antecedent", "consequent"]).loc[(0, ("jam",), ("tea",))]
     assert rule["lift"] == pytest.approx(1.0)  # every basket of the segment has both

@@ -1,0 +1,81 @@
+"""CSV downloads: streamed from stored results, safe in a spreadsheet, per user."""
+
+import csv
+import io
+
+import pytest
+
+from basket_segments import storage
+from basket_segments.callbacks import rules, segments
+from basket_segments.downloads import download_url
+from tests.callbacks_support import logged_in_as, through_long_work
+from tests.test_callbacks import SETTINGS, TABLE
+
+EVIL_HEADER = '=HYPERLINK("http://evil.example","hdr")'
+EVIL_TABLE = TABLE.replace("Income", EVIL_HEADER.replace('"', '""').join('""')).replace(
+    "bread", "=HYPERLINK(evil)"
+)
+THRESHOLDS = (0.05, 0.5, 1.0, 3)
+
+
+@pytest.fixture
+def stored(app, logged_in):
+    """Ana's dataset with a formula for a column name and a product, segmented and mined."""
+    with logged_in_as(app, "ana") as ana:
+        dataset = storage.save_upload(ana.get_id(), "evil.csv", EVIL_TABLE.encode()).id
+        settings = {**SETTINGS, "features": ["Age", EVIL_HEADER]}
+        segmented, _ = through_long_work(segments.SEGMENTS, settings, dataset)
+        mined, _ = through_long_work(rules.RULES, settings, dataset, *THRESHOLDS, "customer", [])
+    return segmented["request"], mined["request"]
+
+
+def cells(response) -> list[str]:
+    return [
+        cell for row in csv.reader(io.StringIO(response.get_data(as_text=True))) for cell in row
+    ]
+
+
+def test_downloads_stream_csv_with_formulas_neutralised(logged_in, stored):
+    segmented, mined = stored
+    for name, asked in (
+        ("segments.csv", segmented),
+        ("rules.csv", mined),
+        ("top_products.csv", mined),
+    ):
+        response = logged_in.get(download_url("/analytics/", name, asked))
+        assert response.status_code == 200 and response.is_streamed
+        assert response.mimetype == "text/csv"
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        found = cells(response)
+        assert not [cell for cell in found if cell.startswith(("=", "+", "@"))], name
+        assert any("=HYPERLINK" in cell for cell in found), name
+    header = next(
+        csv.reader(
+            io.StringIO(
+                logged_in.get(download_url("/analytics/", "segments.csv", segmented)).get_data(
+                    as_text=True
+                )
+            )
+        )
+    )
+    assert "'" + EVIL_HEADER in header
+
+
+def test_downloads_read_only_what_is_stored(logged_in, stored):
+    _segmented, mined = stored
+    looser = {**mined, "support": 0.01}  # not mined at these thresholds
+    response = logged_in.get(download_url("/analytics/", "rules.csv", looser))
+    assert response.status_code == 404
+    assert "not mined yet" in response.get_data(as_text=True)
+
+
+def test_another_users_link_and_damaged_links_get_a_sentence(app, client, auth, stored):
+    segmented, _mined = stored
+    auth.signup("bob")
+    for url, expected in (
+        (download_url("/analytics/", "segments.csv", segmented), "does not exist"),
+        ("/analytics/download/segments.csv?request=%7Bnot-json", "link is damaged"),
+        ("/analytics/download/passwords.csv?request=%7B%7D", "no such download"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 404 and expected in response.get_data(as_text=True)

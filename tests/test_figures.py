@@ -1,0 +1,75 @@
+"""Chart builders on shapes that once broke them."""
+
+import numpy as np
+import pandas as pd
+
+from basket_segments import figures
+
+
+def test_a_sampled_scatter_keeps_a_trace_for_every_segment():
+    """9,002 customers, one of them alone in its segment: the 5,000-point sample missed it
+    and drawing its trace raised IndexError."""
+    n = 9_002
+    table = pd.DataFrame(
+        {
+            "customer": [f"c{i}" for i in range(n)],
+            "segment": [2] + [0] * 6_000 + [1] * (n - 6_001),
+            "segment_name": ["Outlier"] + ["Young"] * 6_000 + ["Older"] * (n - 6_001),
+            "Age": np.arange(n, dtype=float),
+            "Income": np.arange(n, dtype=float),
+        }
+    )
+    figure = figures.segment_scatter(table, "Age", "Income", selected=2)
+    assert [trace.name for trace in figure.data] == ["Young", "Older", "Outlier"]
+    assert sum(len(trace.x) for trace in figure.data) <= 5_000
+    assert len(figure.data[2].x) == 1 and figure.data[2].marker.opacity == 1.0
+    shares = [len(trace.x) / 5_000 for trace in figure.data[:2]]
+    assert np.allclose(shares, [6_000 / n, 3_001 / n], atol=0.01)
+
+
+EVIL_LINK = '<a href="https://evil.example/">EVIL</a>'
+
+
+def strings_in(value) -> list[str]:
+    """Every string inside a figure's JSON."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in strings_in(item)]
+    if isinstance(value, list | tuple | np.ndarray):
+        return [s for item in value for s in strings_in(item)]
+    return []
+
+
+def test_names_from_users_files_are_never_markup_in_charts():
+    """A header or product name with HTML became a clickable link in legends, axis titles
+    and product bars, and <b> rendered bold."""
+    table = pd.DataFrame(
+        {
+            "customer": ["<b>c1</b>", "c2"],
+            "segment": [0, 1],
+            "segment_name": [EVIL_LINK, "<b>Older</b>"],
+            "<b>Age</b>": [20.0, 60.0],
+            EVIL_LINK: [1.0, 2.0],
+        }
+    )
+    profiles = pd.DataFrame({"segment": [0, 1], "name": [EVIL_LINK, "<b>x</b>"], "size": [1, 1]})
+    products = pd.DataFrame(
+        {
+            "segment": [0],
+            "segment_name": [EVIL_LINK],
+            "product": [EVIL_LINK],
+            "share": [0.5],
+            "share_vs_all": [1.2],
+        }
+    )
+    values = pd.Series([0.5, 0.4], index=["c1", "c2"])
+    drawn = [
+        figures.segment_scatter(table, "<b>Age</b>", EVIL_LINK),
+        figures.segment_pie(profiles),
+        figures.products_bar(products, 0),
+        figures.silhouette_figure(values, pd.Series([0, 1], index=["c1", "c2"]), {0: EVIL_LINK}),
+    ]
+    texts = [s for figure in drawn for s in strings_in(figure.to_plotly_json())]
+    assert not [s for s in texts if "<a" in s or "<b>" in s]
+    assert any("&lt;a href=" in s for s in texts)

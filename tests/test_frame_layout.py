@@ -1,0 +1,32 @@
+"""The navbar's account controls, as the standalone app and a host site get them."""
+
+from basket_segments import ids
+from basket_segments.layouts.frame import serve_layout
+
+
+def components(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            yield from components(child)
+
+
+def test_log_out_is_a_form_posting_the_csrf_token():
+    page = list(components(serve_layout("/analytics/", "/auth/logout", csrf_token="t0ken")))
+    (form,) = [c for c in page if type(c).__name__ == "Form"]
+    assert (form.method, form.action) == ("post", "/auth/logout")
+    fields = {getattr(c, "name", None): c for c in components(form) if c is not form}
+    assert (fields["csrf_token"].type, fields["csrf_token"].value) == ("hidden", "t0ken")
+    assert [c.type for c in components(form) if getattr(c, "id", None) == ids.LOGOUT_LINK] == [
+        "submit"
+    ]
+
+
+def test_a_host_gets_no_password_link_and_may_keep_a_get_logout():
+    page = list(components(serve_layout("/analytics/", "/bye", logout_method="get")))
+    hrefs = [getattr(c, "href", None) for c in page]
+    assert "/bye" in hrefs and not any(h and "password" in h for h in hrefs)
+    assert not [c for c in page if type(c).__name__ == "Form"]
+    standalone = components(serve_layout("/analytics/", "/logout", password_url="/password"))
+    assert "/password" in [getattr(c, "href", None) for c in standalone]

@@ -1,0 +1,74 @@
+"""The login limit holds across gunicorn workers when they count in one Redis.
+
+Guesses sent at once, spread over three worker processes, are counted before
+any password is checked; with ``RATELIMIT_STORAGE_URI=redis://...`` the count
+is shared, so no more than the limit are checked in all.
+"""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from bench.dash_client import DashUser, hidden_inputs
+from bench.live_server import LiveServer, free_port
+from tests.conftest import database_url
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("redis-server") and importlib.util.find_spec("redis"))
+    and not os.environ.get("CI"),
+    reason="needs redis-server and the redis package (requirements-celery.txt)",
+)
+GUESSES = 24
+
+
+@pytest.fixture
+def redis_url():
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis  # from requirements-celery.txt, as the skip above says
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(10)
+
+
+def test_simultaneous_guesses_over_several_workers_meet_one_limit(tmp_path, redis_url):
+    env = {
+        "DATABASE_URL": database_url(tmp_path),
+        "FLASK_LOGIN_RATE_LIMIT": "3 per minute",
+        "FLASK_RATELIMIT_STORAGE_URI": redis_url,
+    }
+    with LiveServer(tmp_path / "instance", workers=3, env=env) as server:
+        DashUser(server.url, "ana").signup()
+        start = threading.Barrier(GUESSES)
+
+        def guess(number: int) -> int:
+            with requests.Session() as browser:
+                browser.headers["Connection"] = "close"  # spread over the workers
+                form = hidden_inputs(browser.get(f"{server.url}/login", timeout=30).text)
+                start.wait()
+                data = {**form, "username": "ana", "password": f"guess {number}"}
+                answer = browser.post(f"{server.url}/login", data=data, timeout=60)
+                return answer.status_code
+
+        with ThreadPoolExecutor(GUESSES) as pool:
+            statuses = list(pool.map(guess, range(GUESSES)))
+    assert sorted(statuses) == [401] * 3 + [429] * (GUESSES - 3)
