@@ -14,7 +14,7 @@ if [ -z "$cluster" ]; then
   cluster=$(pg_lsclusters --no-header | awk 'NR==1 {print $1, $2}')
 fi
 # shellcheck disable=SC2086
-pg_ctlcluster $cluster start 2>/dev/null || true
+pg_ctlcluster $cluster start >/dev/null 2>&1 || true  # "already running" must not join the URL
 
 as_postgres() { su postgres -c "$1"; }
 for _ in $(seq 1 30); do
