@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from basket_segments.analytics.rules import RuleParams
+from basket_segments.analytics.segmentation import scaling_mode
 
+#: How features may be transformed before KMeans, as the Segments page offers it.
+SCALING_CHOICES = [
+    {"label": "standardised, skewed ones as logarithms", "value": "auto"},
+    {"label": "standardised", "value": "standard"},
+    {"label": "as they are", "value": "none"},
+]
 #: The K the slider offers, and where it starts.
 MIN_K, MAX_K, DEFAULT_K = 2, 15, 5
 #: The Rules page's thresholds until the user changes them (one product on the right).
@@ -25,7 +32,7 @@ class SegmentParams:
 
     features: tuple[str, ...]
     k: int
-    scale: bool = True
+    scale: str = "auto"
 
     def key(self) -> dict:
         """The choice as plain values, for storage keys."""
@@ -35,8 +42,8 @@ class SegmentParams:
 def segment_params(settings: dict | None) -> SegmentParams | None:
     """The stored choice as parameters, or None when nothing usable was chosen.
 
-    >>> segment_params({"features": ["Age"], "k": 4, "scale": True}).k
-    4
+    >>> segment_params({"features": ["Age"], "k": 4, "scale": True})
+    SegmentParams(features=('Age',), k=4, scale='auto')
     >>> segment_params({"features": [], "k": 4}) is None
     True
     """
@@ -45,7 +52,7 @@ def segment_params(settings: dict | None) -> SegmentParams | None:
     return SegmentParams(
         tuple(settings["features"]),
         int(settings.get("k") or DEFAULT_K),
-        bool(settings.get("scale", True)),
+        scaling_mode(settings.get("scale")),
     )
 
 

@@ -20,6 +20,8 @@ from basket_segments.analytics.segmentation import stratified_sample
 #: Colour of segment i is SEGMENT_COLOURS[i % 15]; "all customers" is grey.
 SEGMENT_COLOURS = (qualitative.Plotly + qualitative.Safe)[:15]
 ALL_COLOUR = "#7f7f7f"
+#: Colours of a category column's values, apart from the segments' (the scatter's "Colour by").
+CATEGORY_COLOURS = qualitative.Dark2
 TEMPLATE = "plotly_white"
 _TEMPLATE_DATA = pio.templates[TEMPLATE].to_plotly_json()
 DIMMED = 0.15
@@ -80,9 +82,15 @@ def selection_pull(segment: int, selected: int | None) -> float:
 
 
 def segment_scatter(
-    table: pd.DataFrame, x: str, y: str, selected: int | None = None, max_points: int = 5000
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    selected: int | None = None,
+    max_points: int = 5000,
+    colour_by: str | None = None,
 ) -> go.Figure:
-    """Customers as points coloured by segment; the selected segment stands out.
+    """Customers as points coloured by segment (or by a category column); the selected
+    segment stands out.
 
     Above ``max_points`` customers a fixed-seed sample is drawn in which each
     segment keeps its share and at least one point, so the browser never
@@ -91,32 +99,42 @@ def segment_scatter(
     """
     shown = table.iloc[stratified_sample(table["segment"].to_numpy(), max_points)]
     figure = go.Figure()
-    for segment, group in shown.groupby("segment", sort=True):
-        figure.add_trace(
-            go.Scattergl(
-                x=group[x],
-                y=group[y],
-                mode="markers",
-                name=plain(group["segment_name"].iat[0]),
-                customdata=np.column_stack([group["segment"], group["customer"].map(plain)]),
-                hovertemplate=(
-                    f"customer %{{customdata[1]}}<br>{plain(x)}: %{{x}}<br>{plain(y)}: %{{y}}"
-                    "<extra>%{fullData.name}</extra>"
-                ),
-                marker={
-                    "color": segment_colour(int(segment)),
-                    "size": 7,
-                    "opacity": selection_opacity(int(segment), selected),
-                },
-            )
-        )
+    if colour_by:
+        for value, group in shown.groupby(colour_by, sort=True, dropna=False):
+            colour = CATEGORY_COLOURS[len(figure.data) % len(CATEGORY_COLOURS)]
+            figure.add_trace(_points(group, x, y, f"{plain(colour_by)} {plain(value)}", colour))
+    else:
+        for segment, group in shown.groupby("segment", sort=True):
+            name, colour = plain(group["segment_name"].iat[0]), segment_colour(int(segment))
+            opacity = selection_opacity(int(segment), selected)
+            figure.add_trace(_points(group, x, y, name, colour, opacity))
     return _layout(
         figure,
         xaxis_title=plain(x),
         yaxis_title=plain(y),
-        legend_title="Segment",
+        legend_title=plain(colour_by) if colour_by else "Segment",
         title=f"{len(table):,} customers"
         + (f" (showing {max_points:,})" if len(table) > max_points else ""),
+    )
+
+
+def _points(
+    group: pd.DataFrame, x: str, y: str, name: str, colour: str, opacity: float = 1.0
+) -> go.Scattergl:
+    """One trace of customers; hovering names the customer and its segment."""
+    return go.Scattergl(
+        x=group[x],
+        y=group[y],
+        mode="markers",
+        name=name,
+        customdata=np.column_stack(
+            [group["segment"], group["customer"].map(plain), group["segment_name"].map(plain)]
+        ),
+        hovertemplate=(
+            f"customer %{{customdata[1]}} (%{{customdata[2]}})<br>{plain(x)}: %{{x}}"
+            f"<br>{plain(y)}: %{{y}}<extra>%{{fullData.name}}</extra>"
+        ),
+        marker={"color": colour, "size": 7, "opacity": opacity},
     )
 
 

@@ -22,6 +22,7 @@ from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.prepare import PreparedData
+from basket_segments.analytics.profiles import telling_features
 from basket_segments.analytics.progress import Report, ignore, part
 from basket_segments.analytics.rules import MAX_RULES, RuleParams, filter_rules
 from basket_segments.analytics.segmentation import project_2d, silhouette_per_customer
@@ -59,6 +60,12 @@ class SegmentResult:
     def silhouette(self) -> float | None:
         return self.segments.silhouette
 
+    @property
+    def telling_features(self) -> list[str]:
+        """The features by how much they set these segments apart, most first."""
+        labels = self.table["segment"]
+        return telling_features(self.table, labels, self.segments.features)
+
 
 def chosen_segments(owner: str, dataset_id: int, settings: dict | None) -> SegmentParams | None:
     """The segmentation chosen on the Segments page, else all features with the default K;
@@ -67,7 +74,7 @@ def chosen_segments(owner: str, dataset_id: int, settings: dict | None) -> Segme
     if chosen is not None:
         return chosen
     features = prepared(owner, dataset_id).features
-    return SegmentParams(tuple(features), DEFAULT_K, True) if features else None
+    return SegmentParams(tuple(features), DEFAULT_K) if features else None
 
 
 def rules_choice(owner: str, request: dict) -> tuple[SegmentParams | None, RuleParams, str]:
@@ -121,7 +128,7 @@ def segments(
 
 
 def k_scores(
-    owner: str, dataset_id: int, features: list[str], scale: bool, report: Report | None = None
+    owner: str, dataset_id: int, features: list[str], scale: str, report: Report | None = None
 ) -> dict:
     """Inertia and silhouette per K (2 to 10), and the suggested K."""
 
@@ -134,12 +141,12 @@ def k_scores(
     return _cached(owner, dataset_id, "k_scores", _k_key(features, scale), compute)
 
 
-def k_scores_ready(owner: str, dataset_id: int, features: list[str], scale: bool) -> bool:
+def k_scores_ready(owner: str, dataset_id: int, features: list[str], scale: str) -> bool:
     """Whether the K suggestion for these features is stored."""
     return _stored(owner, dataset_id, "k_scores", _k_key(features, scale))
 
 
-def _k_key(features: list[str], scale: bool) -> dict:
+def _k_key(features: list[str], scale: str) -> dict:
     return {"features": list(features), "scale": scale}
 
 

@@ -432,7 +432,7 @@ def _store(
         rows=len(raw.frame),
         customers=len(prepared.customers),
         products=int(prepared.purchases["product"].nunique()) if len(prepared.purchases) else 0,
-        roles=prepared.roles,
+        roles=prepared.choices,
         report=json.loads(json.dumps(prepared.report, default=str)),
     )
     folder = _dataset_folder(owner, record)
@@ -525,7 +525,7 @@ def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -
     prepared = open_dataset(owner, dataset_id, roles)
     with _state().sessions.begin() as session:
         record = _record(session, owner, dataset_id)
-        record.roles, record.shape = dict(prepared.roles), prepared.shape
+        record.roles, record.shape = prepared.choices, prepared.shape
         record.customers = len(prepared.customers)
         record.report = json.loads(json.dumps(prepared.report, default=str))
         return _info(record)

@@ -15,7 +15,7 @@ from basket_segments import ids, storage
 from basket_segments.accounts import User, db
 from basket_segments.analytics.errors import DataError
 from basket_segments.auth import current_owner
-from basket_segments.callbacks import data, long_work, rules, segments
+from basket_segments.callbacks import customers, data, long_work, rules, segments
 
 
 @contextmanager
@@ -62,7 +62,8 @@ def segment_charts(settings, x, y, selected, active, progress=None):
     if answer is None:
         return (None,) * 5 + (message,)
     draw = segments.update_charts
-    return triggered(f"{ids.SEGMENTS_WORK.answer}.data", answer, draw, answer, x, y, selected)
+    changed = f"{ids.SEGMENTS_WORK.answer}.data"
+    return triggered(changed, answer, draw, answer, x, y, segments.SEGMENT, selected)
 
 
 def rules_view(thresholds, basket, hide, product, side, segment, settings, active, progress=None):
@@ -74,7 +75,19 @@ def rules_view(thresholds, basket, hide, product, side, segment, settings, activ
     answer, message = through_long_work(rules.RULES, *values, progress=progress)
     if answer is None:
         return [], None, None, message
-    return rules.update_rules(answer, hide, product, side, segment)
+    rows, sentences, scatter, _scatter_style, note = rules.update_rules(
+        answer, hide, product, side, segment
+    )
+    return rows, sentences, scatter, note
+
+
+def look_up(customer, settings, active, rules_choice=None, progress=None):
+    """A customer lookup as the browser runs it: ask, the job if needed, then the card."""
+    values = (customer, settings, active, rules_choice, 1, None)  # the request, then triggers
+    answer, message = through_long_work(customers.LOOKUP, *values, progress=progress)
+    if answer is None:
+        return message
+    return customers.show_customer(answer)
 
 
 def text_of(component) -> str:
@@ -107,4 +120,4 @@ def store_upload(contents, filename, version=0, sample=None, progress=None):
     answer, message = through_long_work(data.UPLOAD, sent, progress=progress)
     if answer is None:
         return no_update, message, no_update
-    return data.show_stored(answer, version)
+    return data.show_stored(answer, version, "/analytics/")[:3]

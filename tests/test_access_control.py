@@ -99,9 +99,9 @@ def layout_values() -> dict[tuple[str, str], Any]:
     pages = [
         serve_layout(),
         data_layout.data_page(10**6, "/analytics/upload"),
-        segments_layout.segments_page(),
-        rules_layout.rules_page(),
-        customers_layout.customers_page(),
+        segments_layout.segments_page("combined", PREFIX),
+        rules_layout.rules_page("combined", PREFIX),
+        customers_layout.customers_page("combined", PREFIX),
     ]
     values: dict[tuple[str, str], Any] = {}
     for page in pages:
@@ -238,6 +238,7 @@ def alices_values(dataset: int, rules_answer: dict) -> dict:
     """What Alice's browser would send, from the page defaults plus her choices."""
     segments_answer = {"request": {"settings": SETTINGS, "dataset": dataset}, "result": None}
     upload = {"upload": "0" * 32, "filename": "alice.csv"}
+    lookup = {"customer": "QZC0004", "settings": SETTINGS, "dataset": dataset, "rules": None}
     values = layout_values()
     values.update(
         {
@@ -265,6 +266,8 @@ def alices_values(dataset: int, rules_answer: dict) -> dict:
             (ids.MAX_LENGTH, "value"): THRESHOLDS[3],
             (ids.BASKET_CHOICE, "value"): "customer",
             (ids.CUSTOMER_INPUT, "value"): "QZC0004",
+            (ids.CUSTOMERS_WORK.answer, "data"): {"request": lookup, "result": None},
+            (ids.CUSTOMERS_WORK.asked, "data"): {"request": lookup, "nonce": "n4"},
         }
     )
     for component_id, prop in list(values):

@@ -9,6 +9,7 @@ from basket_segments import ids, storage
 from basket_segments.callbacks import customers, data, frame, long_work, rules, segments
 from tests.callbacks_support import (
     logged_in_as,
+    look_up,
     rules_view,
     segment_charts,
     store_upload,
@@ -112,9 +113,7 @@ def test_another_users_dataset_id_shows_nothing(app, dataset):
         assert data.show_details(dataset, 1) is None
         result = segment_charts(SETTINGS, "Age", "Income", None, dataset)
         assert "does not exist" in str(result[-1])
-        assert customers.look_up(1, None, "1", SETTINGS, dataset).children.startswith(
-            "That dataset does not exist"
-        )
+        assert "That dataset does not exist" in text_of(look_up("1", SETTINGS, dataset))
 
 
 def test_segment_charts_use_fixed_colours_and_highlight_the_selection(user, dataset):
@@ -137,7 +136,8 @@ def test_a_selection_restyles_the_drawn_charts_without_redrawing(user, dataset):
     full = segment_charts(SETTINGS, "Age", "Income", 1, dataset)
     stored, _ = through_long_work(segments.SEGMENTS, SETTINGS, dataset)
     selected = f"{ids.SELECTED_SEGMENT}.data"
-    answer = triggered(selected, 1, segments.update_charts, stored, "Age", "Income", 1)
+    draw = segments.update_charts
+    answer = triggered(selected, 1, draw, stored, "Age", "Income", segments.SEGMENT, 1)
     scatter, pie, *rest = answer
     assert all(item is no_update for item in rest)
     opacities = {
@@ -153,7 +153,9 @@ def test_a_selection_restyles_the_drawn_charts_without_redrawing(user, dataset):
 def test_a_forged_k_gets_no_restyle(user, dataset):
     forged = {"request": {"settings": {**SETTINGS, "k": 10**9}, "dataset": dataset}}
     draw = segments.update_charts
-    answer = triggered(f"{ids.SELECTED_SEGMENT}.data", 1, draw, forged, "Age", "Income", 1)
+    answer = triggered(
+        f"{ids.SELECTED_SEGMENT}.data", 1, draw, forged, "Age", "Income", segments.SEGMENT, 1
+    )
     assert all(item is no_update for item in answer)
 
 
@@ -225,26 +227,25 @@ def test_rules_for_a_segment_and_filters(user, dataset):
 
 
 def test_customer_lookup_recommends_with_reasons(user, dataset):
-    text = text_of(customers.look_up(1, None, "2", SETTINGS, dataset))
+    text = text_of(look_up("2", SETTINGS, dataset))
     assert "Customer 2" in text
     assert "bread" in text  # bought
-    missing = customers.look_up(1, None, "nobody", SETTINGS, dataset)
-    assert "There is no customer 'nobody'" in str(missing)
+    assert "There is no customer 'nobody'" in text_of(look_up("nobody", SETTINGS, dataset))
 
 
 def test_empty_lookup_does_nothing(user, dataset):
-    result = customers.look_up(1, None, "  ", SETTINGS, dataset)
-    assert result is not None and not hasattr(result, "children")
+    asked = long_work.ask(customers.LOOKUP, "  ", SETTINGS, dataset, None, 1, None, True)
+    assert asked[0] is None and asked[1] is no_update and asked[2] is no_update
 
 
-def test_pages_render_for_each_path(user):
+def test_pages_render_for_each_path(user, dataset):
     for path, marker in [
         ("/analytics/", ids.DATA_PAGE),
         ("/analytics/segments", ids.SEGMENTS_PAGE),
         ("/analytics/rules", ids.RULES_PAGE),
         ("/analytics/customers", ids.CUSTOMERS_PAGE),
     ]:
-        page = frame.render_page(path, "/analytics/")
+        page = frame.render_page(path, dataset, "/analytics/")
         assert page.id == marker
 
 

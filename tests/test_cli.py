@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from basket_segments.analytics.cli import main
+from basket_segments.analytics.cli import build_parser, main
 from tests.conftest import REPO
 
 RESULT_FILES = {"segments.csv", "profiles.csv", "rules.csv", "top_products.csv", "summary.json"}
@@ -57,7 +57,8 @@ def test_analyze_transactions_includes_derived_rfm(shared_data, tmp_path):
     assert summary["cleaning"]["dropped"]["cancellation"] == 728
 
 
-def test_groceries_baskets_without_segments(shared_data, tmp_path):
+def test_groceries_defaults_give_the_5668_rules_arules_publishes(shared_data, tmp_path):
+    """arules' apriori caps rules at 10 products; so does our command line by default."""
     code = main(
         [
             "analyze",
@@ -67,15 +68,73 @@ def test_groceries_baskets_without_segments(shared_data, tmp_path):
             "0.001",
             "--min-confidence",
             "0.5",
-            "--max-length",
-            "10",
             "--single-consequent",
             "--out",
             str(tmp_path),
         ]
     )
     assert code == 0
-    assert len(pd.read_csv(tmp_path / "rules.csv")) == 5668
+    rules = pd.read_csv(tmp_path / "rules.csv")
+    assert len(rules) == 5668
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["rule_params"]["max_length"] == 10
+    assert summary["cleaning_text"] == ["Read 9,835 baskets."]
+
+
+def test_help_shows_every_default(capsys, monkeypatch):
+    """Each option that takes a value says its default; flags and repeatable ones need not."""
+    monkeypatch.setenv("COLUMNS", "500")  # no wrapping, so each help reads as one line
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "as in R's arules (default: 10)" in text
+    analyze = build_parser()._subparsers._group_actions[0].choices["analyze"]
+    formatter = analyze._get_formatter()
+    for action in analyze._actions:
+        takes_value = action.nargs != 0 and action.option_strings
+        if takes_value and action.dest != "spark_conf":  # repeatable: nothing to default
+            shown = " ".join(formatter._expand_help(action).split())
+            assert "default" in shown, action.option_strings[0]
+            assert shown in text
+    assert "--min-lift MIN_LIFT inclusive (default: 0.0)" in text
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """``... | head -1``: the reader leaves early; no traceback, no error exit."""
+    command = (
+        f"{sys.executable} -m basket_segments.analytics analyze --sample "
+        f"--out {tmp_path / 'out'} | head -1"
+    )
+    run = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.stdout.startswith("load:")
+    assert run.stderr == ""
+    assert run.returncode == 0
+
+
+def test_scale_standard_is_scikit_learns_textbook_kmeans(shared_data, tmp_path):
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import StandardScaler
+
+    mall = shared_data / "Mall_Customers.csv"
+    features = ["Annual Income (k$)", "Spending Score (1-100)", "Age"]
+    out = tmp_path / "standard"
+    arguments = ["analyze", str(mall), "--k", "5", "--scale", "standard", "--out", str(out)]
+    assert main([*arguments, "--features", *features]) == 0
+    ours = pd.read_csv(out / "segments.csv").sort_values("customer")
+    table = pd.read_csv(mall).sort_values("CustomerID")
+    model = KMeans(n_clusters=5, n_init=10, random_state=0)
+    theirs = model.fit_predict(StandardScaler().fit_transform(table[features]))
+    pairs = set(zip(ours["segment"], theirs, strict=True))
+    assert len(pairs) == 5  # the same partition, numbered by size instead
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["inertia"] == pytest.approx(model.inertia_, rel=1e-12)
+    assert summary["transformations"] == dict.fromkeys(features, "standardised")
 
 
 def test_customer_table_says_there_are_no_rules(shared_data, tmp_path, capsys):
@@ -147,13 +206,14 @@ def explosive_basket_file(path, baskets=21, products=40):
 def test_max_rules_keeps_the_strongest_and_says_how_many_were_left_out(tmp_path, capsys):
     data = explosive_basket_file(tmp_path / "explosive.csv")
     out = tmp_path / "out"
-    assert main(["analyze", str(data), "--max-rules", "500", "--out", str(out)]) == 0
+    short = ["--max-length", "3"]
+    assert main(["analyze", str(data), *short, "--max-rules", "500", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    everything = 40 * 39 + 40 * 39 * 38  # at the default length of 3
+    everything = 40 * 39 + 40 * 39 * 38  # at length 3
     assert summary["rules"] == 500 == len(pd.read_csv(out / "rules.csv"))
     note = f"All customers: kept the 500 strongest of {everything:,} rules"
     assert any(line.startswith(note) for line in summary["notes"])
-    assert main(["analyze", str(data), "--max-rules", "0", "--out", str(out)]) == 0
+    assert main(["analyze", str(data), *short, "--max-rules", "0", "--out", str(out)]) == 0
     assert json.loads((out / "summary.json").read_text())["rules"] == everything
     assert main(["analyze", str(data), "--max-rules", "-1", "--out", str(out)]) == 2
     assert "--max-rules must be 0 (no limit) or more" in capsys.readouterr().err

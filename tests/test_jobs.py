@@ -190,7 +190,7 @@ def k_scores_stored(app, response: dict) -> bool:
     with app.app_context():
         owner = str(db.session.scalar(db.select(User).filter_by(username="ana")).id)
         features = request["settings"]["features"]
-        stored = results.k_scores_ready(owner, request["dataset"], features, True)
+        stored = results.k_scores_ready(owner, request["dataset"], features, "auto")
     return request["settings"] == SETTINGS and stored
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 REASON_TEXT: dict[str, str] = {
     "missing_customer": "rows without a customer",
     "missing_product": "rows without a product",
+    "placeholder_product": "rows whose product is a placeholder",
     "cancellation": "cancellations",
     "non_positive_quantity": "rows with a quantity of zero or less",
     "non_positive_price": "rows with a price of zero or less",
@@ -22,6 +23,11 @@ REASON_TEXT: dict[str, str] = {
     "duplicate_rows": "exact duplicate rows",
     "missing_feature": "customers with a missing or non-numeric feature value",
 }
+
+#: Product names that stand for "no product" (any case): exports write them into empty cells.
+PLACEHOLDER_PRODUCTS = frozenset({"none", "nan", "null", "n/a", "unknown", "?"})
+#: Placeholders a cleaning report names at most.
+MAX_NAMED_PLACEHOLDERS = 5
 
 #: Date formats tried in order; the first that reads (almost) every sampled value wins.
 DATE_FORMATS = (
@@ -110,15 +116,41 @@ def numeric_share(values: pd.Series, sample: int = 20_000) -> float:
     return float(to_number(present).notna().mean()) if len(present) else 0.0
 
 
+def placeholder_products(products: pd.Series) -> pd.Series:
+    """Which products are placeholders (``NONE``, ``nan``, ``N/A``, ``?``...), not products.
+
+    >>> placeholder_products(pd.Series(["NONE", "Bread", " n/a ", None])).tolist()
+    [True, False, True, False]
+    """
+    text = products.astype("string").str.strip().str.casefold()
+    return text.isin(PLACEHOLDER_PRODUCTS).fillna(False).astype(bool)
+
+
+def drop_placeholders(products: pd.Series, report: dict) -> pd.Series:
+    """Which rows to keep: not a placeholder product. Counts the rest in ``report``, with
+    the placeholders seen, so the cleaning report can name them."""
+    placeholder = placeholder_products(products)
+    report["dropped"]["placeholder_product"] = int(placeholder.sum())
+    if placeholder.any():
+        seen = sorted(set(products[placeholder].astype(str).str.strip()))
+        report["placeholders"] = seen[:MAX_NAMED_PLACEHOLDERS]
+    return ~placeholder
+
+
 def describe_report(report: dict) -> list[str]:
-    """Sentences a user reads about what cleaning did.
+    """Sentences a user reads about what cleaning did; ``unit`` says what was read.
 
     >>> describe_report({"rows_read": 10, "dropped": {"cancellation": 2}})
     ['Read 10 rows.', 'Dropped 2 cancellations.']
+    >>> describe_report({"rows_read": 7501, "unit": "baskets", "placeholders": ["NONE"],
+    ...                  "dropped": {"placeholder_product": 786}})
+    ['Read 7,501 baskets.', 'Dropped 786 rows whose product is a placeholder (NONE).']
     """
-    lines = [f"Read {report.get('rows_read', 0):,} rows."]
+    lines = [f"Read {report.get('rows_read', 0):,} {report.get('unit', 'rows')}."]
     for reason, count in report.get("dropped", {}).items():
         if count:
-            lines.append(f"Dropped {count:,} {REASON_TEXT.get(reason, reason)}.")
+            named = report.get("placeholders") if reason == "placeholder_product" else None
+            detail = f" ({', '.join(named)})" if named else ""
+            lines.append(f"Dropped {count:,} {REASON_TEXT.get(reason, reason)}{detail}.")
     lines.extend(report.get("notes", []))
     return lines

@@ -26,6 +26,7 @@ from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.pipeline import Analysis, analyze
 from basket_segments.analytics.rules import MAX_RULES, RuleParams
 from basket_segments.analytics.sample import generate_sample
+from basket_segments.analytics.segmentation import SCALINGS
 from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, SparkEngine
 from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
 from basket_segments.analytics.stages import AnalysisOptions
@@ -34,27 +35,63 @@ ENGINES = ("local", "spark")
 DEFAULT_ENGINE = "local"
 
 
+#: The command line's longest rule: arules' default, which gives the published Groceries counts.
+MAX_LENGTH = 10
+
+
+class ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` with each option's default, unless its help says it or it has none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        unset = action.default is None or action.default is False or action.default == []
+        if unset or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """Every option, its default shown in ``--help``."""
     parser = argparse.ArgumentParser(
         prog=program_name(sys.argv[0]), description="Segment customers and mine basket rules."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("analyze", help="analyse a data file (CSV, Excel, Parquet)")
+    run = commands.add_parser(
+        "analyze",
+        help="analyse a data file (CSV, Excel, Parquet)",
+        formatter_class=ShowDefaults,
+    )
     run.add_argument("data", nargs="?", help="data file; omit with --sample")
     run.add_argument("--sample", action="store_true", help="use the generated sample data")
-    run.add_argument("--k", default="5", help="number of segments, or 'auto' (default 5)")
-    run.add_argument("--features", nargs="+", help="feature columns (default: all numeric)")
-    run.add_argument("--no-scale", action="store_true", help="do not standardise features")
-    run.add_argument("--min-support", type=float, default=RuleParams.min_support)
-    run.add_argument("--min-confidence", type=float, default=RuleParams.min_confidence)
-    run.add_argument("--min-lift", type=float, default=RuleParams.min_lift)
-    run.add_argument("--max-length", type=int, default=RuleParams.max_length)
+    run.add_argument("--k", default="5", help="number of segments, or 'auto'")
+    run.add_argument(
+        "--features", nargs="+", help="feature columns (default: every numeric attribute)"
+    )
+    run.add_argument(
+        "--scale",
+        choices=SCALINGS,
+        default="auto",
+        help="auto: log1p of heavily skewed features, then standardise; standard: "
+        "standardise only (scikit-learn's StandardScaler); none: the values as they are",
+    )
+    run.add_argument(
+        "--no-scale", action="store_true", help="the same as --scale none (kept for old scripts)"
+    )
+    run.add_argument("--min-support", type=float, default=RuleParams.min_support, help="inclusive")
+    run.add_argument(
+        "--min-confidence", type=float, default=RuleParams.min_confidence, help="inclusive"
+    )
+    run.add_argument("--min-lift", type=float, default=RuleParams.min_lift, help="inclusive")
+    run.add_argument(
+        "--max-length",
+        type=int,
+        default=MAX_LENGTH,
+        help="most products in a rule, both sides together, as in R's arules",
+    )
     run.add_argument(
         "--max-rules",
         type=int,
         default=MAX_RULES,
-        help=f"most rules kept per segment and for all customers, the strongest "
-        f"(default {MAX_RULES:,}; 0: no limit)",
+        help="most rules kept per segment and for all customers, the strongest (0: no limit)",
     )
     run.add_argument(
         "--single-consequent",
@@ -68,8 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a basket is all of a customer's products, or one invoice",
     )
     run.add_argument("--no-segments", action="store_true", help="mine all baskets as one group")
-    run.add_argument("--out", default="results", help="output folder (default: results)")
-    run.add_argument("--jobs", type=int, default=None, help="worker processes for mining")
+    run.add_argument("--out", default="results", help="output folder")
+    run.add_argument(
+        "--jobs", type=int, default=None, help="worker processes for mining (default: automatic)"
+    )
     run.add_argument(
         "--n-init",
         type=int,
@@ -79,13 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--engine",
         choices=ENGINES,
-        help="local (pandas, scikit-learn; the default) or spark (pyspark; needs "
-        "requirements-spark.txt and Java 17); default: $ANALYTICS_ENGINE, else local",
+        help="local (pandas, scikit-learn) or spark (pyspark; needs requirements-spark.txt "
+        "and Java 17) (default: $ANALYTICS_ENGINE, else local)",
     )
     run.add_argument(
         "--spark-master",
-        help="Spark master URL, e.g. spark://host:7077; default: $SPARK_MASTER, else the "
-        "spark-submit master, else local[*]",
+        help="Spark master URL, e.g. spark://host:7077 (default: $SPARK_MASTER, else the "
+        "spark-submit master, else local[*])",
     )
     run.add_argument(
         "--spark-conf",
@@ -97,12 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--segments-out",
         help="spark: Spark writes the segments table into this new folder (CSV parts, e.g. "
-        "hdfs://...) instead of OUT/segments.csv; done anyway above "
-        f"{COLLECT_SEGMENTS_MAX:,} customers (into OUT/segments/ by default)",
+        "hdfs://...) (default: OUT/segments.csv, written by the driver; up to "
+        f"{COLLECT_SEGMENTS_MAX:,} customers, above that Spark writes OUT/segments/)",
     )
-    sample = commands.add_parser("sample", help="write the generated sample data as CSV")
+    sample = commands.add_parser(
+        "sample",
+        help="write the generated sample data as CSV",
+        formatter_class=ShowDefaults,
+    )
     sample.add_argument("path", help="where to write the CSV")
-    sample.add_argument("--customers", type=int, default=3000)
+    sample.add_argument("--customers", type=int, default=3000, help="how many customers")
     return parser
 
 
@@ -121,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "sample":
             generate_sample(args.customers).to_csv(args.path, index=False)
-            print(f"wrote {args.path}")
+            say(f"wrote {args.path}")
             return 0
         return _analyze(args)
     except DataError as error:
@@ -139,6 +182,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def say(line: str) -> None:
+    """Print a progress line. When whoever reads our output has gone (``... | head``), the
+    work goes on and its files are written, quietly: no traceback, now or at exit."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def _analyze(args: argparse.Namespace) -> int:
     options = _options(args)
     source = _source(args)
@@ -146,7 +199,7 @@ def _analyze(args: argparse.Namespace) -> int:
         return _analyze_spark(args, source, options)
     if args.spark_master or args.spark_conf or args.segments_out:
         raise DataError("--spark-master, --spark-conf and --segments-out need --engine spark.")
-    _finish(analyze(LocalEngine(), source, options, say=print), Path(args.out))
+    _finish(analyze(LocalEngine(), source, options, say=say), Path(args.out))
     return 0
 
 
@@ -161,7 +214,7 @@ def _source(args: argparse.Namespace) -> str | pd.DataFrame:
 
 def _finish(result: Analysis, out: Path) -> None:
     write_results(result, out)
-    print(f"wrote {out}/ (segments, profiles, rules, top_products, summary)")
+    say(f"wrote {out}/ (segments, profiles, rules, top_products, summary)")
 
 
 def choose_engine(engine: str | None, environ: Mapping[str, str]) -> str:
@@ -185,9 +238,9 @@ def _analyze_spark(
     master = args.spark_master or os.environ.get("SPARK_MASTER") or None
     with spark_session(master, _spark_conf(args.spark_conf)) as spark, out_of_memory_in_words():
         start = round(time.perf_counter() - started, 3)
-        print(f"spark: {spark.sparkContext.master}, Spark {spark.version} ({start:.2f} s)")
+        say(f"spark: {spark.sparkContext.master}, Spark {spark.version} ({start:.2f} s)")
         engine = SparkEngine(spark, args.segments_out, (out / "segments").resolve().as_uri())
-        result = analyze(engine, source, options, say=print)
+        result = analyze(engine, source, options, say=say)
     result.summary["timings"] = {"spark_start": start, **result.summary["timings"]}
     _finish(result, out)
     return 0
@@ -212,7 +265,7 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
     return AnalysisOptions(
         features=args.features,
         k=_parse_k(args.k),
-        scale=not args.no_scale,
+        scale="none" if args.no_scale else args.scale,
         segment=not args.no_segments,
         basket=args.basket,
         n_jobs=args.jobs,

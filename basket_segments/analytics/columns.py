@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+import pandas as pd
+
 from basket_segments.analytics.errors import DataError
 
 #: Roles a column can play, with the normalised names that signal them.
@@ -90,6 +92,59 @@ FEATURE_KINDS: dict[str, tuple[str, ...]] = {
 NON_PRODUCT_CODES = frozenset(
     {"POST", "DOT", "D", "M", "C2", "S", "B", "AMAZONFEE", "BANK CHARGES", "CRUK", "PADS", "ADJUST"}
 )
+
+
+#: An integer attribute with at most this many distinct values is a code (a channel, a
+#: region, a store), not an amount, when each value is shared by several customers.
+MAX_CODE_LEVELS = 12
+#: Customers per value a code has at least (a tiny table's ages are few, but each unique).
+CODE_SHARE = 4
+#: Names that mark a column as an identifier or code rather than an amount.
+_CODE_NAME = re.compile(
+    r"(?:^|[\s_.\-])(id|code|no|number|zip|zipcode|postcode|postal ?code|plz|phone)$",
+    re.IGNORECASE,
+)
+_CAMEL_CODE_NAME = re.compile(r"[a-z](ID|Id|Code|No|Zip)$")
+
+
+def is_category(name: object, numbers: pd.Series) -> bool:
+    """Whether a numeric attribute is a category (a code, an identifier, a postcode) that
+    KMeans should not measure distances on.
+
+    >>> is_category("Channel", pd.Series([1, 2, 1, 1, 2, 2, 1, 1, 2, 1.0]))
+    True
+    >>> is_category("Age", pd.Series([20, 31, 44, 25, 58, 37.0]))
+    False
+    >>> is_category("Store code", pd.Series([103, 2211, 87.0]))
+    True
+    """
+    values = numbers.dropna()
+    if values.empty:
+        return has_code_name(name)
+    whole = bool((values == values.round()).all())
+    return looks_like_codes(name, len(values), values.nunique(), values.min(), values.max(), whole)
+
+
+def has_code_name(name: object) -> bool:
+    """Whether the name marks an identifier or code ("Store code", "ZIP", "RegionID")."""
+    text = str(name).strip()
+    return bool(_CODE_NAME.search(text) or _CAMEL_CODE_NAME.search(text))
+
+
+def looks_like_codes(
+    name: object, count: int, distinct: int, lowest: float, highest: float, whole: bool
+) -> bool:
+    """``is_category`` from a column's summary (its values present, distinct values,
+    range, and whether all are whole), so an engine can judge without the values."""
+    if has_code_name(name):
+        return True
+    if feature_kind(name) or count == 0 or not whole:
+        return False  # an age, an income, a score: an amount, however few its values
+    if distinct == 1:
+        return False  # one value for all: no code either (segmenting on it says why)
+    if distinct == count >= 20 and highest - lowest + 1 == distinct:
+        return True  # 1, 2, 3 ... for every customer: a row number
+    return distinct <= MAX_CODE_LEVELS and count >= CODE_SHARE * distinct
 
 
 def normalise_name(name: object) -> str:

@@ -24,7 +24,11 @@ from basket_segments.analytics.rules import (
     mine_groups,
     rules_table,
 )
-from basket_segments.analytics.segmentation import segment_customers, suggest_k
+from basket_segments.analytics.segmentation import (
+    segment_customers,
+    suggest_k,
+    transformations,
+)
 from basket_segments.analytics.stages import (
     AnalysisOptions,
     KSuggestion,
@@ -67,11 +71,17 @@ class LocalEngine:
         found = segment_customers(data.customers, features, k, **options.kmeans)
         profiles = profile_segments(data.customers, found, data.feature_kinds)
         return Segments(
-            found.labels, profiles, found.inertia, found.silhouette, found.features, found.scaled
+            found.labels,
+            profiles,
+            found.inertia,
+            found.silhouette,
+            found.features,
+            found.scaling,
+            transformations(data.customers, features, found.scaling),
         )
 
     def segment_table(self, data: PreparedData, segments: Segments) -> pd.DataFrame:
-        """Customer, segment number and name, then every feature value."""
+        """Customer, segment number and name, then every feature value and category."""
         labels = segments.labels
         table = pd.DataFrame(
             {
@@ -80,7 +90,10 @@ class LocalEngine:
                 "segment_name": labels.map(segments.names).to_numpy(),
             }
         )
-        return pd.concat([table, data.customers.reset_index(drop=True)], axis=1)
+        parts = [table, data.customers.reset_index(drop=True)]
+        if data.categories is not None and len(data.categories.columns):
+            parts.append(data.categories.reset_index(drop=True))
+        return pd.concat(parts, axis=1)
 
     def mine(
         self,
@@ -99,7 +112,9 @@ class LocalEngine:
         else:
             report = part(clock.report, 0.0, 0.6)
             isolate = options.isolate_mining
-            mined = mine_groups(baskets, labels, options.rules, options.n_jobs, report, isolate)
+            mined = mine_groups(
+                baskets, labels, options.rules, options.n_jobs, report, isolate, names
+            )
             notes = small_segment_notes({s: group.baskets for s, group in mined.items()}, names)
             notes += left_out_notes(
                 {s: (len(g.rules), g.left_out) for s, g in mined.items()}, names

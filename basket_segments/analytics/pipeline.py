@@ -102,7 +102,8 @@ def _segment(
     result.summary.update(
         k=k,
         features=features,
-        scaled=options.scale,
+        scaling=segments.scaling,
+        transformations=segments.transformations,
         inertia=segments.inertia,
         silhouette=segments.silhouette,
         sizes=segments.profiles.set_index("name")["size"].to_dict(),

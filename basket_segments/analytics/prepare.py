@@ -8,12 +8,22 @@ and one row per purchased product with its customer and basket.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from basket_segments.analytics.cleaning import REASON_TEXT, numeric_share, to_number
-from basket_segments.analytics.columns import apply_mapping, detect_roles, feature_kind
+from basket_segments.analytics.cleaning import (
+    REASON_TEXT,
+    drop_placeholders,
+    numeric_share,
+    to_number,
+)
+from basket_segments.analytics.columns import (
+    apply_mapping,
+    detect_roles,
+    feature_kind,
+    is_category,
+)
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.loading import RawTable, Source, read_source
 from basket_segments.analytics.transactions import clean_transactions, derive_rfm
@@ -26,6 +36,11 @@ SHAPES = {
 }
 #: Columns a message lists at most; a wide file's full list would bury the sentence.
 MAX_LISTED_COLUMNS = 12
+#: The key of the category columns among the stored roles (a list, not one column).
+CATEGORIES = "categories"
+#: The customer column made for a table without one: its row numbers (never shown).
+ROW_NUMBER = "\x00row"
+NUMBERED_NOTE = "No customer column: each row is one customer, numbered from 1 in file order."
 #: Roles that describe purchases, never customer attributes.
 PURCHASE_ROLES = ("customer", "product", "basket", "date", "quantity", "price", "stock_code")
 
@@ -45,6 +60,17 @@ class PreparedData:
     purchases: pd.DataFrame
     feature_kinds: dict[str, str] = field(default_factory=dict)
     report: dict = field(default_factory=dict)
+    #: Category columns (codes, identifiers, postcodes) per customer, as text: kept out of
+    #: the features, there to colour or filter by; None for data without customer attributes.
+    categories: pd.DataFrame | None = None
+
+    @property
+    def choices(self) -> dict:
+        """The roles as stored and offered to the user: one column per role, and the
+        category columns (an empty list is a choice too: no categories)."""
+        if self.categories is None:
+            return dict(self.roles)
+        return {**self.roles, CATEGORIES: [str(c) for c in self.categories.columns]}
 
     @property
     def features(self) -> list[str]:
@@ -79,17 +105,63 @@ def prepare(raw: RawTable, mapping: Mapping[str, str | None] | None = None) -> P
     if raw.is_basket_file:
         return _prepare_basket_file(raw.frame)
     frame = raw.frame
+    mapping = dict(mapping or {})
+    chosen_categories = mapping.pop(CATEGORIES, None)
     roles = apply_mapping(detect_roles(frame.columns), mapping, frame.columns)
     if "customer" not in roles:
         if "product" in roles and "basket" in roles:
             return _prepare_long_baskets(frame, roles)
+        if "product" not in roles and _all_numbers(frame, roles):
+            return _prepare_numbered_customers(frame, roles, chosen_categories)
         raise DataError(missing_customer_message(frame))
     attributes = attribute_columns(frame, roles)  # after the quick refusals: it reads every column
+    categories = category_columns(frame, roles["customer"], attributes, chosen_categories)
     if "product" not in roles:
-        return _prepare_customer_table(frame, roles, attributes)
+        return _prepare_customer_table(frame, roles, attributes, categories)
     if attributes:
-        return _prepare_combined(frame, roles, attributes)
+        return _prepare_combined(frame, roles, attributes, categories)
     return _prepare_transactions(frame, roles)
+
+
+def _all_numbers(frame: pd.DataFrame, roles: Mapping[str, str]) -> bool:
+    """Whether the file is a table of customers' numbers: more rows than columns, and every
+    column outside the roles numbers (no text column could be the id the user forgot)."""
+    others = [c for c in frame.columns if c not in set(roles.values())]
+    if not others or len(frame) <= len(frame.columns):
+        return False
+    return attribute_columns(frame, roles) == others
+
+
+def _prepare_numbered_customers(
+    frame: pd.DataFrame, roles: Mapping[str, str], chosen_categories: list[str] | None
+) -> PreparedData:
+    """A table of numbers only, without a customer column (UCI's wholesale customers):
+    each row is one customer, numbered from 1 in file order, so it can still be segmented."""
+    numbered = frame.assign(**{ROW_NUMBER: [str(n) for n in range(1, len(frame) + 1)]})
+    with_rows = {**roles, "customer": ROW_NUMBER}
+    attributes = attribute_columns(numbered, with_rows)
+    categories = category_columns(numbered, ROW_NUMBER, attributes, chosen_categories)
+    data = _prepare_customer_table(numbered, with_rows, attributes, categories)
+    data.report["notes"].append(NUMBERED_NOTE)
+    return replace(data, roles=dict(roles))
+
+
+def category_columns(
+    frame: pd.DataFrame, customer: str, attributes: list[str], chosen: list[str] | None
+) -> list[str]:
+    """The attributes that are categories: the user's choice, else those that look like
+    codes, identifiers or postcodes (``columns.is_category``), judged one value per customer
+    (a combined file repeats a customer's attributes on every purchase)."""
+    if chosen is None:
+        per_customer = frame.drop_duplicates(customer)
+        return [c for c in attributes if is_category(c, to_number(per_customer[c]))]
+    unknown = [c for c in chosen if c not in attributes]
+    if unknown:
+        raise DataError(
+            f"The category column(s) {', '.join(map(str, unknown))} are not numeric "
+            f"attributes of this file; they are {', '.join(attributes) or 'none'}."
+        )
+    return list(chosen)
 
 
 def attribute_columns(frame: pd.DataFrame, roles: Mapping[str, str]) -> list[str]:
@@ -124,20 +196,23 @@ def missing_customer_message(frame: pd.DataFrame) -> str:
 
 
 def _prepare_basket_file(frame: pd.DataFrame) -> PreparedData:
+    report = {"rows_read": int(frame["basket"].nunique()), "unit": "baskets", "dropped": {}}
+    keep = drop_placeholders(frame["product"], report)
     purchases = pd.DataFrame(
         {
-            "customer": pd.Series(pd.NA, index=frame.index, dtype="str"),
-            "basket": frame["basket"].astype("str"),
-            "product": frame["product"].astype("str"),
+            "customer": pd.Series(pd.NA, index=frame.index[keep], dtype="str"),
+            "basket": frame["basket"][keep].astype("str"),
+            "product": frame["product"][keep].astype("str"),
         }
     )
-    report = {"rows_read": int(frame["basket"].nunique()), "dropped": {}, "notes": []}
-    return PreparedData("baskets", {}, _no_customers(), purchases, {}, report)
+    return _basket_data(purchases, {}, report)
 
 
 def _prepare_long_baskets(frame: pd.DataFrame, roles: Mapping[str, str]) -> PreparedData:
     product, basket = frame[roles["product"]], frame[roles["basket"]]
-    keep = (product != "") & product.notna() & (basket != "") & basket.notna()
+    present = (product != "") & product.notna() & (basket != "") & basket.notna()
+    report = {"rows_read": len(frame), "dropped": {"missing_product": int((~present).sum())}}
+    keep = present & drop_placeholders(product.where(present), report)
     purchases = pd.DataFrame(
         {
             "customer": pd.Series(pd.NA, index=frame.index[keep], dtype="str"),
@@ -145,34 +220,57 @@ def _prepare_long_baskets(frame: pd.DataFrame, roles: Mapping[str, str]) -> Prep
             "product": product[keep].astype("str"),
         }
     )
-    report = {"rows_read": len(frame), "dropped": {"missing_product": int((~keep).sum())}}
+    return _basket_data(purchases, roles, report)
+
+
+def _basket_data(purchases: pd.DataFrame, roles: Mapping[str, str], report: dict) -> PreparedData:
+    """Baskets without customers; the report counts baskets and product lines, which the
+    Data page shows by name (never a bare "rows")."""
+    report.setdefault("notes", [])
+    report["baskets"] = int(purchases["basket"].nunique())
+    report["product_lines"] = len(purchases)
     return PreparedData("baskets", dict(roles), _no_customers(), purchases, {}, report)
 
 
+def feature_columns(attributes: list[str], categories: list[str]) -> list[str]:
+    """The attributes KMeans may use: the numeric ones that are not categories."""
+    features = [c for c in attributes if c not in categories]
+    if attributes and not features:
+        raise DataError(
+            f"The numeric columns ({', '.join(attributes)}) all look like codes or "
+            "identifiers; on the Data page, take the ones that are amounts out of the "
+            "category columns."
+        )
+    return features
+
+
 def _prepare_customer_table(
-    frame: pd.DataFrame, roles: Mapping[str, str], attributes: list[str]
+    frame: pd.DataFrame, roles: Mapping[str, str], attributes: list[str], categories: list[str]
 ) -> PreparedData:
     if not attributes:
         raise DataError("The customer table has no numeric columns to segment customers on.")
+    features = feature_columns(attributes, categories)
     rows, report = _rows_with_customer(frame, roles["customer"])
     duplicates = rows.duplicated()
     report["dropped"]["duplicate_rows"] = int(duplicates.sum())
-    customers = _customer_attributes(rows[~duplicates], roles["customer"], attributes, report)
+    customers = _customer_attributes(rows[~duplicates], roles["customer"], features, report)
     empty = pd.DataFrame({"customer": [], "basket": [], "product": []}, dtype="str")
-    kinds = _kinds(attributes)
-    return PreparedData("customers", dict(roles), customers, empty, kinds, report)
+    kinds = _kinds(features)
+    codes = _customer_categories(rows[~duplicates], roles["customer"], categories, customers)
+    return PreparedData("customers", dict(roles), customers, empty, kinds, report, codes)
 
 
 def _prepare_combined(
-    frame: pd.DataFrame, roles: Mapping[str, str], attributes: list[str]
+    frame: pd.DataFrame, roles: Mapping[str, str], attributes: list[str], categories: list[str]
 ) -> PreparedData:
+    features = feature_columns(attributes, categories)
     rows, report = _rows_with_customer(frame, roles["customer"])
-    customers = _customer_attributes(rows, roles["customer"], attributes, report)
+    customers = _customer_attributes(rows, roles["customer"], features, report)
     purchases, clean_report = clean_transactions(rows, roles)
     for reason, count in clean_report["dropped"].items():
         report["dropped"][reason] = report["dropped"].get(reason, 0) + count
     report["notes"] += clean_report["notes"]
-    kinds = _kinds(attributes)
+    kinds = _kinds(features)
     if "date" in roles:
         rfm = derive_rfm(purchases).reindex(customers.index)
         customers = customers.join(rfm).dropna()
@@ -184,7 +282,18 @@ def _prepare_combined(
         purchases[["customer", "basket", "product"]].dropna(subset=["product"]),
         kinds,
         report,
+        _customer_categories(rows, roles["customer"], categories, customers),
     )
+
+
+def _customer_categories(
+    rows: pd.DataFrame, customer: str, categories: list[str], customers: pd.DataFrame
+) -> pd.DataFrame:
+    """Each customer's first value of every category column, as text, in customer order."""
+    if not categories:
+        return pd.DataFrame(index=customers.index)
+    first = rows[[customer, *categories]].groupby(customer, sort=False)[categories].first()
+    return first.reindex(customers.index).astype("string")
 
 
 def _prepare_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> PreparedData:

@@ -49,9 +49,7 @@ def top_products(
         n = int((group_of_basket == segment).sum())
         frames.append(_group_table(segment, counts, n, overall_share, baskets, top))
     table = pd.concat(frames, ignore_index=True)
-    table.insert(
-        1, "segment_name", table["segment"].map(lambda s: labels.get(s, f"Segment {s + 1}"))
-    )
+    table.insert(1, "segment_name", table["segment"].map(lambda s: labels.get(s, f"Segment {s}")))
     return table[PRODUCT_COLUMNS].round({"share": 3, "share_vs_all": 3})
 
 

@@ -7,7 +7,7 @@ mean, in standard deviations, for the features that set the segment apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -49,11 +49,51 @@ def profile_segments(
         table[f"mean {feature}"] = means[feature].to_numpy()
         table[f"median {feature}"] = medians[feature].to_numpy()
     z_scores = pd.DataFrame(
-        feature_matrix(customers, features, scale=True), columns=features, index=customers.index
+        feature_matrix(customers, features, "auto"), columns=features, index=customers.index
     )
     names = segment_names(z_scores.groupby(segmentation.labels).mean(), feature_kinds or {})
     table.insert(1, "name", names)
     return table
+
+
+def telling_features(
+    customers: pd.DataFrame, labels: pd.Series, features: Sequence[str]
+) -> list[str]:
+    """The features by how much they set the segments apart, most first: the share of each
+    feature's variance that lies between the segments (eta squared, unit-free).
+
+    >>> customers = pd.DataFrame({"a": [1.0, 1, 9, 9], "b": [1.0, 5, 2, 6], "c": [3.0] * 4})
+    >>> telling_features(customers, pd.Series([0, 0, 1, 1]), ["b", "c", "a"])
+    ['a', 'b', 'c']
+    """
+    values = customers[list(features)].astype("float64")
+    spread = ((values - values.mean()) ** 2).sum()
+    means = values.groupby(labels.to_numpy()).transform("mean")
+    between = ((means - values.mean()) ** 2).sum()
+    share = (between / spread.where(spread > 0)).fillna(0.0)
+    return share.sort_values(ascending=False, kind="stable").index.tolist()
+
+
+def customer_standing(table: pd.DataFrame, features: Sequence[str], customer: str) -> pd.DataFrame:
+    """Where one customer stands: their value of each feature beside their segment's mean
+    and everyone's. ``table`` has ``customer``, ``segment`` and the features.
+
+    >>> table = pd.DataFrame({"customer": ["a", "b", "c"], "segment": [0, 0, 1],
+    ...                       "Age": [20.0, 30.0, 70.0]})
+    >>> customer_standing(table, ["Age"], "a")
+      feature  customer  segment mean  all customers' mean
+    0     Age      20.0          25.0                 40.0
+    """
+    row = table[table["customer"] == customer].iloc[0]
+    peers = table[table["segment"] == row["segment"]]
+    return pd.DataFrame(
+        {
+            "feature": list(features),
+            "customer": [float(row[f]) for f in features],
+            "segment mean": [float(peers[f].mean()) for f in features],
+            "all customers' mean": [float(table[f].mean()) for f in features],
+        }
+    )
 
 
 def segment_names(z_centroids: pd.DataFrame, feature_kinds: Mapping[str, str]) -> list[str]:

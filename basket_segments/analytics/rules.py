@@ -137,6 +137,7 @@ def mine_groups(
     n_jobs: int | None = None,
     report: Report | None = None,
     isolate: bool = False,
+    names: Mapping[int, str] | None = None,
 ) -> dict[int, GroupRules]:
     """Rules of each group, mined in parallel when worth it.
 
@@ -167,7 +168,7 @@ def mine_groups(
     if jobs == 1:
         mined = []
         for done, (segment, args) in enumerate(zip(mineable, arguments, strict=True)):
-            fraction, text = done / len(arguments), f"Mining {_group_label(segment)}"
+            fraction, text = done / len(arguments), f"Mining {group_label(segment, names)}"
             report(fraction, text)
             tick = lambda f=fraction, t=text: report(f, t)  # noqa: E731
             if isolate:
@@ -209,8 +210,15 @@ def _lower_priority() -> None:
         os.nice(WORKER_NICENESS)
 
 
-def _group_label(segment: int) -> str:
-    return "all customers" if segment == ALL_CUSTOMERS else f"segment {segment + 1}"
+def group_label(segment: int, names: Mapping[int, str] | None = None) -> str:
+    """A group as the pages name it, for progress texts.
+
+    >>> group_label(-1), group_label(2, {2: "Young"}), group_label(2)
+    ('all customers', 'Young', 'segment 2')
+    """
+    if segment == ALL_CUSTOMERS:
+        return "all customers"
+    return (names or {}).get(segment, f"segment {segment}")
 
 
 def rules_table(
@@ -225,8 +233,9 @@ def rules_table(
     labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **(names or {})}
     frames = []
     for done, (segment, (n, raw, _left_out)) in enumerate(mined.items()):
-        report(0.8 * done / len(mined), f"Measuring {len(raw):,} rules of {_group_label(segment)}")
-        name = labels.get(segment, f"Segment {segment + 1}")
+        label = group_label(segment, names)
+        report(0.8 * done / len(mined), f"Measuring {len(raw):,} rules of {label}")
+        name = labels.get(segment, f"Segment {segment}")
         frames.append(_rules_frame(segment, name, n, raw, baskets))
     frames = [frame for frame in frames if len(frame)]
     rules = pd.concat(frames, ignore_index=True) if frames else _empty_rules()

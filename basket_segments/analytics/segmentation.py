@@ -30,6 +30,8 @@ SILHOUETTE_SAMPLE = 10_000
 SILHOUETTE_SAMPLE_SIZE = 2_000
 #: Memory (MB) for each chunk of pairwise distances; scikit-learn's default is 1,024.
 SILHOUETTE_MEMORY_MB = 64
+#: How features may be transformed before KMeans (``feature_matrix``).
+SCALINGS = ("auto", "standard", "none")
 #: Skewness above which a non-negative feature is log-transformed before standardising.
 LOG_SKEW = 2.0
 #: Words for low and high values of features with a known meaning.
@@ -54,7 +56,7 @@ class Segmentation:
     inertia: float
     silhouette: float | None
     features: list[str]
-    scaled: bool
+    scaling: str
 
 
 def default_n_init(n_customers: int) -> int:
@@ -72,18 +74,39 @@ def default_n_init(n_customers: int) -> int:
     return 3 if n_customers <= 200_000 else 1
 
 
-def feature_matrix(customers: pd.DataFrame, features: list[str], scale: bool) -> np.ndarray:
-    """The numbers KMeans sees: the chosen columns, standardised unless ``scale`` is off.
+def scaling_mode(value: str | bool | None) -> str:
+    """One of ``SCALINGS``, from a choice; True (the old switch) is ``auto``, False ``none``.
 
-    Standardising first takes the logarithm (``log1p``) of heavily skewed
-    non-negative features (skewness above ``LOG_SKEW``), such as spend and
-    purchase counts: otherwise a few big customers become segments of their
-    own and everyone else shares the rest.
+    >>> scaling_mode(True), scaling_mode(False), scaling_mode("Standard")
+    ('auto', 'none', 'standard')
+    """
+    if value is True or value is None:
+        return "auto"
+    if value is False:
+        return "none"
+    mode = str(value).strip().lower()
+    if mode not in SCALINGS:
+        raise DataError(f"Scaling is one of {', '.join(SCALINGS)}, not '{value}'.")
+    return mode
+
+
+def feature_matrix(
+    customers: pd.DataFrame, features: list[str], scale: str | bool = "auto"
+) -> np.ndarray:
+    """The numbers KMeans sees: the chosen columns, transformed as ``scale`` says.
+
+    ``standard`` standardises each feature (scikit-learn's ``StandardScaler``);
+    ``auto``, the default, first takes the logarithm (``log1p``) of heavily
+    skewed non-negative features (skewness above ``LOG_SKEW``), such as spend
+    and purchase counts, since otherwise a few big customers become segments
+    of their own and everyone else shares the rest; ``none`` keeps the values.
 
     >>> customers = pd.DataFrame({"spend": [1.0, 2, 3, 2, 1, 1000], "age": [20.0, 30, 40, 50, 60,
     ...                                                                      70]})
-    >>> bool(feature_matrix(customers, ["spend", "age"], True)[:, 0].max() < 2.5)
+    >>> bool(feature_matrix(customers, ["spend", "age"], "auto")[:, 0].max() < 2.5)
     True
+    >>> round(float(feature_matrix(customers, ["spend", "age"], "standard")[:, 0].max()), 2)
+    2.24
     """
     missing = [f for f in features if f not in customers.columns]
     if not features:
@@ -96,11 +119,32 @@ def feature_matrix(customers: pd.DataFrame, features: list[str], scale: bool) ->
     values = np.array(customers[features].to_numpy(dtype="float64"), copy=True)
     if not np.isfinite(values).all():
         raise DataError("Some feature values are missing or not numbers.")
-    if not scale:
+    mode = scaling_mode(scale)
+    if mode == "none":
         return values
-    for column in skewed_columns(values):
-        values[:, column] = np.log1p(values[:, column])
+    if mode == "auto":
+        for column in skewed_columns(values):
+            values[:, column] = np.log1p(values[:, column])
     return StandardScaler().fit_transform(values)
+
+
+def transformations(customers: pd.DataFrame, features: list[str], scale: str) -> dict[str, str]:
+    """What each feature goes through before KMeans, in words, as summaries and pages say it.
+
+    >>> customers = pd.DataFrame({"spend": [1.0, 2, 3, 2, 1, 1000], "age": [20.0, 30, 40, 50,
+    ...                                                                      60, 70]})
+    >>> transformations(customers, ["spend", "age"], "auto")
+    {'spend': 'log1p, then standardised', 'age': 'standardised'}
+    """
+    mode = scaling_mode(scale)
+    if mode == "none":
+        return dict.fromkeys(features, "as is")
+    values = customers[features].to_numpy(dtype="float64")
+    logged = set(skewed_columns(values)) if mode == "auto" else set()
+    return {
+        feature: "log1p, then standardised" if i in logged else "standardised"
+        for i, feature in enumerate(features)
+    }
 
 
 def skewed_columns(values: np.ndarray) -> list[int]:
@@ -114,7 +158,7 @@ def segment_customers(
     customers: pd.DataFrame,
     features: list[str],
     k: int,
-    scale: bool = True,
+    scale: str | bool = "auto",
     random_state: int = 0,
     n_init: int | None = None,
 ) -> Segmentation:
@@ -146,7 +190,7 @@ def segment_customers(
         inertia=float(model.inertia_),
         silhouette=mean_silhouette(matrix, labels, random_state),
         features=list(features),
-        scaled=scale,
+        scaling=scaling_mode(scale),
     )
 
 
@@ -242,7 +286,7 @@ def silhouette_per_customer(
     customers: pd.DataFrame, segmentation: Segmentation | Segments, random_state: int = 0
 ) -> pd.Series:
     """Each customer's silhouette value (a fixed-seed sample above 10,000 customers)."""
-    matrix = feature_matrix(customers, segmentation.features, segmentation.scaled)
+    matrix = feature_matrix(customers, segmentation.features, segmentation.scaling)
     labels = segmentation.labels.to_numpy()
     index = np.arange(len(labels))
     if len(labels) > SILHOUETTE_SAMPLE:
@@ -258,7 +302,7 @@ def suggest_k(
     customers: pd.DataFrame,
     features: list[str],
     k_values: range = range(2, 11),
-    scale: bool = True,
+    scale: str | bool = "auto",
     random_state: int = 0,
     n_init: int | None = None,
     report: Report | None = None,
@@ -283,7 +327,9 @@ def suggest_k(
     return KSuggestion(scores, best)
 
 
-def project_2d(customers: pd.DataFrame, features: list[str], scale: bool = True) -> pd.DataFrame:
+def project_2d(
+    customers: pd.DataFrame, features: list[str], scale: str | bool = "auto"
+) -> pd.DataFrame:
     """A 2-D view of all chosen features (principal components), for the scatter plot.
 
     >>> customers = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [2.0, 4, 6, 8], "c": [1.0, 0, 1, 0]})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def join_items(items: tuple[str, ...]) -> str:
     """'bread', 'bread and milk', 'bread, butter and milk'.
@@ -13,6 +15,16 @@ def join_items(items: tuple[str, ...]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def segment_subject(name: str) -> str:
+    """Who a segment's rule speaks of, read well whatever the segment is called.
+
+    >>> segment_subject("High income, low spending"), segment_subject("Average customers (2)")
+    ('Customers in High income, low spending', 'Average customers (2)')
+    """
+    base = re.sub(r"\s*\(\d+\)$", "", name)
+    return name if base.lower().endswith("customers") else f"Customers in {name}"
 
 
 def rule_sentence(
@@ -30,7 +42,7 @@ def rule_sentence(
     Customers in High income, low spending who buy bread and butter also buy milk
     (62% of the time, 1.9x more than usual).
     """
-    who = "Customers" if all_customers else f"Customers in {segment_name}"
+    who = "Customers" if all_customers else segment_subject(segment_name)
     return (
         f"{who} who buy {join_items(antecedent)} also buy {join_items(consequent)} "
         f"({confidence:.0%} of the time, {lift:.1f}x more than usual)."

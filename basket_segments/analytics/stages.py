@@ -30,7 +30,8 @@ class AnalysisOptions:
 
     features: Sequence[str] | None = None
     k: int | None = 5
-    scale: bool = True
+    #: ``auto`` (log1p of skewed features, then standardise), ``standard`` or ``none``.
+    scale: str = "auto"
     segment: bool = True
     basket: str = "customer"
     rules: RuleParams = field(default_factory=RuleParams)
@@ -65,7 +66,9 @@ class Segments:
     inertia: float
     silhouette: float | None
     features: list[str]
-    scaled: bool
+    scaling: str
+    #: What each feature went through before KMeans, in words.
+    transformations: dict[str, str] = field(default_factory=dict)
 
     @property
     def k(self) -> int:
@@ -76,7 +79,7 @@ class Segments:
         """Segment number to name, as every table and chart labels the segments.
 
         >>> profiles = pd.DataFrame({"segment": [0, 1], "name": ["Young", "Older"]})
-        >>> Segments(None, profiles, 1.0, None, ["Age"], True).names
+        >>> Segments(None, profiles, 1.0, None, ["Age"], "auto").names
         {0: 'Young', 1: 'Older'}
         """
         return dict(

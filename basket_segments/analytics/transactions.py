@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from basket_segments.analytics.cleaning import to_date, to_number
+from basket_segments.analytics.cleaning import drop_placeholders, to_date, to_number
 from basket_segments.analytics.columns import NON_PRODUCT_CODES
 
 #: Descriptions that mark charges and adjustments rather than products.
@@ -87,8 +87,9 @@ def clean_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> tuple[p
     )[keep]
     charges = _is_charge(frame, roles, clean)
     report["dropped"]["non_product_code"] = int(charges.sum())
-    clean.loc[charges, "product"] = pd.NA
-    missing_product = int(clean["product"].isna().sum() - charges.sum())
+    missing_product = int((clean["product"].isna() & ~charges).sum())
+    placeholders = ~drop_placeholders(clean["product"], report)
+    clean.loc[charges | placeholders, "product"] = pd.NA  # spend still counts, baskets not
     report["dropped"]["missing_product"] = missing_product
     used = [column for column in roles.values() if column in frame.columns]
     row_hashes = np.sort(pd.util.hash_pandas_object(frame.loc[keep, used], index=False).to_numpy())

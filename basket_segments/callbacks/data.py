@@ -11,7 +11,7 @@ from basket_segments.analytics.sample import generate_sample
 from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import data as layout
-from basket_segments.layouts.common import message
+from basket_segments.layouts.common import message, page_path
 
 SAMPLE_NAME = "Sample: grocery customers"
 
@@ -40,7 +40,10 @@ def store_upload(owner: str, request: dict, report) -> dict:
         return {"dataset": info.id, "text": f"Stored {info.name}; open Segments to explore it."}
     content = storage.take_upload(owner, sent.get("upload"))
     info = storage.save_upload(owner, sent.get("filename") or "upload", content, report=report)
-    return {"dataset": info.id, "text": f"Stored {info.name}: {SHAPES[info.shape]}."}
+    text = f"Stored {info.name}: {SHAPES[info.shape]}."
+    if info.shape == "baskets":
+        text += " Its rules are on the Rules page."
+    return {"dataset": info.id, "text": text, "shape": info.shape}
 
 
 UPLOAD = long_work.LongWork(
@@ -52,12 +55,13 @@ UPLOAD = long_work.LongWork(
 )
 
 
-def show_stored(answer, version):
-    """Open the dataset just stored and say so."""
+def show_stored(answer, version, prefix: str):
+    """Open the dataset just stored and say so; basket data goes straight to its rules."""
     stored = long_work.result_of(answer)
     if not stored:
-        return no_update, no_update, no_update
-    return stored["dataset"], message(stored["text"], "success"), (version or 0) + 1
+        return no_update, no_update, no_update, no_update
+    page = page_path(prefix, "rules") if stored.get("shape") == "baskets" else no_update
+    return stored["dataset"], message(stored["text"], "success"), (version or 0) + 1, page
 
 
 def change_datasets(_confirm, _rename, pending, new_name, active, version):
@@ -148,14 +152,16 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )
     long_work.register(app, UPLOAD)
+    prefix = app.config.url_base_pathname
     app.callback(
         Output(ids.ACTIVE_DATASET, "data", allow_duplicate=True),
         Output(ids.DATA_MESSAGE, "children"),
         Output(ids.DATA_VERSION, "data", allow_duplicate=True),
+        Output(ids.URL, "pathname", allow_duplicate=True),
         Input(ids.DATA_WORK.answer, "data"),
         State(ids.DATA_VERSION, "data"),
         prevent_initial_call=True,
-    )(show_stored)
+    )(lambda answer, version: show_stored(answer, version, prefix))
     app.callback(
         Output(ids.ACTIVE_DATASET, "data", allow_duplicate=True),
         Output(ids.DATA_MESSAGE, "children", allow_duplicate=True),

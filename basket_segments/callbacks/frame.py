@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import uuid
 
-from dash import ALL, Dash, Input, Output, set_props
+from dash import ALL, Dash, Input, Output, State, set_props
 from flask_login import current_user
 
 from basket_segments import ids, storage
-from basket_segments.auth import display_name
+from basket_segments.analytics.errors import DataError
+from basket_segments.auth import current_owner, display_name
 from basket_segments.layouts import customers, data, frame, rules, segments
 from basket_segments.uploads import upload_path
 
@@ -25,16 +26,30 @@ def relative_page(pathname: str | None, prefix: str) -> str:
     return keys.get(relative, "data")
 
 
-def render_page(pathname: str | None, prefix: str):
-    """The content of the page the URL names."""
+#: Each page but the Data page, built for the shape of the open dataset.
+SHAPED_PAGES = {
+    "segments": segments.segments_page,
+    "rules": rules.rules_page,
+    "customers": customers.customers_page,
+}
+
+
+def render_page(pathname: str | None, active, prefix: str):
+    """The content of the page the URL names, as fits the open dataset's shape."""
     key = relative_page(pathname, prefix)
     if key == "data":
         return data.data_page(storage.max_upload_bytes(), upload_path(prefix))
-    if key == "segments":
-        return segments.segments_page()
-    if key == "rules":
-        return rules.rules_page()
-    return customers.customers_page()
+    return SHAPED_PAGES[key](open_shape(active), prefix)
+
+
+def open_shape(active) -> str | None:
+    """The shape of the open dataset (``prepare.SHAPES``), None when none is open."""
+    if active is None:
+        return None
+    try:
+        return storage.get_dataset(current_owner(), active).shape
+    except DataError:
+        return None
 
 
 def show_user_name(_pathname: str | None) -> str:
@@ -72,9 +87,9 @@ def report_failure(error: Exception) -> None:
 
 def register(app: Dash) -> None:
     prefix = app.config.url_base_pathname
-    app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))(
-        lambda pathname: render_page(pathname, prefix)
-    )
+    app.callback(
+        Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.ACTIVE_DATASET, "data")
+    )(lambda pathname, active: render_page(pathname, active, prefix))
     app.callback(Output(ids.USER_NAME, "children"), Input(ids.URL, "pathname"))(show_user_name)
     app.callback(Output(ids.nav_link(ALL), "active"), Input(ids.URL, "pathname"))(
         lambda pathname: mark_active_link(pathname, prefix)

@@ -28,6 +28,9 @@ from basket_segments.layouts.common import message
 MAX_TABLE_ROWS = 1000
 #: Most products offered in the product filter: the most bought ones.
 MAX_PRODUCT_CHOICES = 5_000
+#: What a Rules request's rules depend on besides the segments (``results.rules_choice``).
+RULE_CHOICE = ("support", "confidence", "lift", "length", "basket")
+SHOWN, HIDDEN = {}, {"display": "none"}
 
 
 def init_rules(_ready, active, settings, selected):
@@ -129,11 +132,11 @@ def update_rules(answer, hide, product, side, segment):
     """Table, sentences and scatter for the selected segment at the asked thresholds."""
     request = long_work.answered(answer)
     if segment is None or request is None:
-        return [], layout.sentences([]), go.Figure(), no_update
+        return [], layout.sentences([]), go.Figure(), HIDDEN, no_update
     try:
         mined, wanted = _mined_for(request)
     except DataError as error:
-        return [], layout.sentences([]), go.Figure(), message(str(error))
+        return [], layout.sentences([]), go.Figure(), HIDDEN, message(str(error))
     rules = filter_rules(mined.rules, wanted)
     shown = filter_table(rules, segment, hide, product, side).reset_index(drop=True)
     table = shown.head(MAX_TABLE_ROWS).assign(
@@ -152,6 +155,7 @@ def update_rules(answer, hide, product, side, segment):
         table[columns].round(4).to_dict("records"),
         layout.sentences(top),
         figures.rules_scatter(shown.head(MAX_TABLE_ROWS)),
+        SHOWN if len(shown) else HIDDEN,  # no rules: the sentence says so, no empty chart
         note,
     )
 
@@ -167,15 +171,25 @@ def update_products(segment, answer):
     """Bars of the segment's top products and of everyone's (counted by the mining job)."""
     request = long_work.answered(answer)
     if segment is None or request is None:
-        return go.Figure(), go.Figure()
+        return go.Figure(), go.Figure(), HIDDEN
     try:
         products = _mined_for(request)[0].products
     except DataError:
-        return go.Figure(), go.Figure()
+        return go.Figure(), go.Figure(), HIDDEN
     shown = figures.products_bar(products, segment)
+    everyone = HIDDEN if segment == ALL_CUSTOMERS else SHOWN  # else the same chart twice
     if set(ctx.triggered_prop_ids) == {f"{ids.RULES_SEGMENT}.value"}:
-        return shown, no_update  # picking a segment leaves everyone's products as drawn
-    return shown, figures.products_bar(products, ALL_CUSTOMERS)
+        return shown, no_update, everyone  # picking a segment leaves everyone's as drawn
+    return shown, figures.products_bar(products, ALL_CUSTOMERS), everyone
+
+
+def remember_choice(answer):
+    """The thresholds and basket the Rules page shows, for the Customers page's
+    recommendations (its rules are these, not the defaults)."""
+    request = long_work.answered(answer)
+    if request is None:
+        return no_update
+    return {key: request[key] for key in ("dataset", *RULE_CHOICE)}
 
 
 def download_links(prefix: str, answer: dict | None) -> tuple:
@@ -208,6 +222,7 @@ def register(app: Dash) -> None:
         Output(ids.RULES_TABLE, "data"),
         Output(ids.RULE_SENTENCES, "children"),
         Output(ids.RULES_SCATTER, "figure"),
+        Output(ids.RULES_SCATTER_BOX, "style"),
         Output(ids.RULES_MESSAGE, "children", allow_duplicate=True),
         Input(ids.RULES_WORK.answer, "data"),
         Input(ids.HIDE_REDUNDANT, "value"),
@@ -222,10 +237,14 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.SEGMENT_PRODUCTS, "figure"),
         Output(ids.OVERALL_PRODUCTS, "figure"),
+        Output(ids.OVERALL_PRODUCTS_BOX, "style"),
         Input(ids.RULES_SEGMENT, "value"),
         Input(ids.RULES_WORK.answer, "data"),
         prevent_initial_call=True,
     )(update_products)
+    app.callback(Output(ids.RULES_CHOICE, "data"), Input(ids.RULES_WORK.answer, "data"))(
+        remember_choice
+    )
     prefix = app.config.url_base_pathname
     app.callback(
         Output(ids.DOWNLOAD_RULES, "href"),

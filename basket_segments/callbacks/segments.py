@@ -7,6 +7,7 @@ from dash import Dash, Input, Output, Patch, State, ctx, html, no_update, set_pr
 
 from basket_segments import figures, ids, results
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.segmentation import scaling_mode
 from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
@@ -15,6 +16,8 @@ from basket_segments.layouts import segments as layout
 from basket_segments.layouts.common import message
 
 PROJECTION = ("PCA 1", "PCA 2")
+#: "Colour by" the segment, not a category column.
+SEGMENT = "segment"
 
 
 def init_controls(_ready, active, settings):
@@ -22,27 +25,30 @@ def init_controls(_ready, active, settings):
     if active is None:
         return _no_controls(message(NO_DATASET, "info"))
     try:
-        features = results.prepared(current_owner(), active).features
+        data = results.prepared(current_owner(), active)
     except DataError as error:
         return _no_controls(message(str(error)))
+    features = data.features
     if not features:
         text = "This dataset has no customer features; its rules are on the Rules page."
         return _no_controls(message(text, "info"))
     chosen = [f for f in (settings or {}).get("features", []) if f in features] or features
-    axes = [*features, *PROJECTION]
-    x, y = (chosen + chosen)[:2] if len(chosen) > 1 else PROJECTION
+    axes = [*layout.AUTO_AXES, *features, *PROJECTION]
+    x, y = ("auto-1", "auto-2") if len(chosen) > 1 else PROJECTION
     previous = settings or {}
-    k, scale = previous.get("k", DEFAULT_K), previous.get("scale", True)
-    return features, chosen, k, scale, axes, axes, x, y, None
+    k, scale = previous.get("k", DEFAULT_K), scaling_mode(previous.get("scale"))
+    categories = [] if data.categories is None else list(data.categories.columns)
+    colours = [{"label": "Segment", "value": SEGMENT}, *categories]
+    return features, chosen, k, scale, axes, axes, x, y, colours, SEGMENT, None
 
 
 def _no_controls(note):
-    return [], [], DEFAULT_K, True, [], [], None, None, note
+    return [], [], DEFAULT_K, "auto", [], [], None, None, [], SEGMENT, note
 
 
 def save_settings(features, k, scale):
     """Remember the choice for this browser session."""
-    return {"features": features or [], "k": k, "scale": bool(scale)}
+    return {"features": features or [], "k": k, "scale": scaling_mode(scale)}
 
 
 def segments_ready(owner: str, request: dict) -> bool | None:
@@ -70,12 +76,13 @@ SEGMENTS = long_work.LongWork(
 )
 
 
-def update_charts(answer, x, y, selected):
+def update_charts(answer, x, y, colour, selected):
     """Scatter, pie, profile table and silhouettes of the stored segments."""
     request = long_work.answered(answer)
     if not request or not x or not y:
         return _empty_charts(None)
-    if set(ctx.triggered_prop_ids) == {f"{ids.SELECTED_SEGMENT}.data"}:
+    colour_by = None if colour in (None, SEGMENT) else colour
+    if set(ctx.triggered_prop_ids) == {f"{ids.SELECTED_SEGMENT}.data"} and colour_by is None:
         k = request["settings"].get("k")
         if not isinstance(k, int) or not MIN_K <= k <= MAX_K:
             return (no_update,) * 6  # a forged K: no patch of a billion traces
@@ -86,7 +93,20 @@ def update_charts(answer, x, y, selected):
         )
     except DataError as error:
         return _empty_charts(message(str(error)))
-    return _charts(result, x, y, selected)
+    if colour_by not in result.table.columns:
+        colour_by = None  # a forged or stale choice: colour by segment
+    return _charts(result, *axes(result, x, y), selected, colour_by)
+
+
+def axes(result: results.SegmentResult, x: str, y: str) -> tuple[str, str]:
+    """The scatter's axes: "auto-1" and "auto-2" are the features that set these segments
+    apart the most; any other value is a column, and an unknown one falls back to those."""
+    telling = result.telling_features
+    chosen = []
+    for axis, rank in ((x, 0), (y, 1)):
+        auto = telling[min(rank, len(telling) - 1)]
+        chosen.append(axis if axis in result.table.columns else auto)
+    return chosen[0], chosen[1]
 
 
 def _restyle_selection(k: int, selected) -> tuple[Patch, Patch]:
@@ -102,11 +122,11 @@ def _restyle_selection(k: int, selected) -> tuple[Patch, Patch]:
     return scatter, pie
 
 
-def _charts(result: results.SegmentResult, x: str, y: str, selected):
+def _charts(result: results.SegmentResult, x: str, y: str, selected, colour_by: str | None):
     profiles = result.profiles.round(3)
     labels = result.table.set_index("customer")["segment"]
     return (
-        figures.segment_scatter(result.table, x, y, selected),
+        figures.segment_scatter(result.table, x, y, selected, colour_by=colour_by),
         figures.segment_pie(result.profiles, selected),
         profiles.to_dict("records"),
         layout.profile_columns(list(profiles.columns)),
@@ -120,13 +140,21 @@ def _empty_charts(note):
 
 
 def _quality_note(result: results.SegmentResult):
-    if result.silhouette is None:
-        return None
-    text = (
-        f"Silhouette {result.silhouette:.3f} (from -1 to 1; above 0.5 means well "
-        f"separated segments)."
-    )
-    return message(text, "light")
+    """How well separated the segments are, and what each feature went through."""
+    lines = []
+    if result.silhouette is not None:
+        lines.append(
+            f"Silhouette {result.silhouette:.3f} (from -1 to 1; above 0.5 means well "
+            "separated segments)."
+        )
+    transformed = result.segments.transformations
+    if transformed:
+        lines.append(
+            "Before KMeans: "
+            + "; ".join(f"{feature} {how}" for feature, how in transformed.items())
+            + "."
+        )
+    return message(" ".join(lines), "light") if lines else None
 
 
 def select_segment(scatter_click, pie_click, _clear):
@@ -223,6 +251,8 @@ def register(app: Dash) -> None:
         Output(ids.Y_AXIS, "options"),
         Output(ids.X_AXIS, "value"),
         Output(ids.Y_AXIS, "value"),
+        Output(ids.COLOUR_BY, "options"),
+        Output(ids.COLOUR_BY, "value"),
         Output(ids.SEGMENT_MESSAGE, "children"),
         Input(ids.SEGMENTS_READY, "data"),
         State(ids.ACTIVE_DATASET, "data"),
@@ -246,6 +276,7 @@ def register(app: Dash) -> None:
         Input(ids.SEGMENTS_WORK.answer, "data"),
         Input(ids.X_AXIS, "value"),
         Input(ids.Y_AXIS, "value"),
+        Input(ids.COLOUR_BY, "value"),
         Input(ids.SELECTED_SEGMENT, "data"),
         prevent_initial_call=True,
     )(update_charts)

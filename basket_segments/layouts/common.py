@@ -16,6 +16,36 @@ JOB_SHOWN = {"display": "block"}
 JOB_HIDDEN = {"display": "none"}
 
 
+#: Which page applies to what is open, for the sentence of a page that does not apply.
+OPEN_A_DATASET = "No dataset is open yet; upload one or try the sample on the"
+
+
+def page_path(prefix: str, relative: str) -> str:
+    """Absolute path of a page under the dashboard prefix.
+
+    >>> page_path("/analytics/", "rules"), page_path("/analytics/", "")
+    ('/analytics/rules', '/analytics/')
+    """
+    return prefix.rstrip("/") + "/" + relative
+
+
+def page_title(title: str) -> html.H1:
+    """A page's one level-one heading."""
+    return html.H1(title, className="h2 mb-3")
+
+
+def not_applicable(title: str, sentence: str, link_text: str, href: str, page_id: str) -> html.Div:
+    """A page that does not apply to the open dataset: one sentence ending in a link to
+    the page that does, and no controls that would do nothing, no empty chart."""
+    return html.Div(
+        [
+            page_title(title),
+            html.P([f"{sentence} ", dcc.Link(link_text, href=href), "."], className="lead"),
+        ],
+        id=page_id,
+    )
+
+
 def message(text: str, color: str = "danger") -> dbc.Alert:
     """A sentence for the user in a page's message area (``danger`` for problems)."""
     return dbc.Alert(text, color=color, dismissable=True, className="mb-3")

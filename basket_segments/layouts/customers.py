@@ -1,4 +1,5 @@
-"""The Customers page: look up one customer, their segment, purchases and recommendations."""
+"""The Customers page: look up one customer, their segment, where they stand in it, what
+they bought and what to offer them next."""
 
 from __future__ import annotations
 
@@ -7,25 +8,53 @@ import pandas as pd
 from dash import dash_table, dcc, html
 
 from basket_segments import figures, ids
-from basket_segments.layouts.common import card
+from basket_segments.layouts.common import (
+    OPEN_A_DATASET,
+    card,
+    long_work,
+    not_applicable,
+    page_path,
+    page_title,
+)
 
 #: Purchases listed in full up to this many; beyond, the count says the rest.
 SHOWN_PURCHASES = 40
 
 
-def customers_page() -> html.Div:
+def customers_page(shape: str | None, prefix: str) -> html.Div:
+    """The Customers page for the open dataset's shape; one sentence where it does not apply."""
+    if shape is None:
+        return not_applicable(
+            "Customers", OPEN_A_DATASET, "Data page", page_path(prefix, ""), ids.CUSTOMERS_PAGE
+        )
+    if shape == "baskets":
+        return not_applicable(
+            "Customers",
+            "This dataset holds baskets without customers, so there is no customer to look "
+            "up; its rules are on the",
+            "Rules page",
+            page_path(prefix, "rules"),
+            ids.CUSTOMERS_PAGE,
+        )
     return html.Div(
         [
-            html.H2("Customers"),
+            page_title("Customers"),
             card(
                 "Look up a customer",
-                dbc.InputGroup(
-                    [
-                        dbc.Input(id=ids.CUSTOMER_INPUT, placeholder="Customer id, e.g. 17850"),
-                        dbc.Button("Look up", id=ids.CUSTOMER_LOOKUP, color="primary"),
-                    ]
-                ),
+                [
+                    dbc.Label(
+                        "Customer id", html_for=ids.CUSTOMER_INPUT, className="visually-hidden"
+                    ),
+                    dbc.InputGroup(
+                        [
+                            dbc.Input(id=ids.CUSTOMER_INPUT, placeholder="Customer id, e.g. 17850"),
+                            dbc.Button("Look up", id=ids.CUSTOMER_LOOKUP, color="primary"),
+                        ]
+                    ),
+                ],
             ),
+            long_work(ids.CUSTOMERS_WORK),
+            html.Div(id=ids.CUSTOMER_MESSAGE),
             dcc.Loading(html.Div(id=ids.CUSTOMER_RESULT)),
         ],
         id=ids.CUSTOMERS_PAGE,
@@ -36,13 +65,16 @@ def customer_card(
     customer: str,
     segment: int | None,
     segment_name: str | None,
-    bought: list[str],
-    recommendations: pd.DataFrame,
+    standing: pd.DataFrame | None,
+    bought: list[str] | None,
+    recommendations: pd.DataFrame | None,
+    source_note: str | None,
 ) -> dbc.Card:
-    """Who the customer is, what they bought, and what to offer them next, with reasons."""
-    header = [html.H4(f"Customer {customer}", className="mb-1")]
+    """Who the customer is, where they stand in their segment and, where the data has
+    products, what they bought and what to offer them next, with reasons."""
+    body = [html.H2(f"Customer {customer}", className="h4 mb-1")]
     if segment is not None:
-        header.append(
+        body.append(
             html.Div(
                 segment_name,
                 style={
@@ -52,27 +84,47 @@ def customer_card(
                 id=ids.CUSTOMER_SEGMENT,
             )
         )
-    more = len(bought) - SHOWN_PURCHASES
-    purchases = ", ".join(bought[:SHOWN_PURCHASES]) + (f" and {more:,} more" if more > 0 else "")
+    if standing is not None:
+        body += [html.H3("Against the segment", className="h5 mt-3"), _standing_table(standing)]
+    if bought is not None:
+        more = len(bought) - SHOWN_PURCHASES
+        shown = ", ".join(bought[:SHOWN_PURCHASES]) + (f" and {more:,} more" if more > 0 else "")
+        body += [
+            html.H3("Bought", className="h5 mt-3"),
+            html.P(shown or "Nothing recorded.", id=ids.CUSTOMER_BOUGHT),
+        ]
+    if recommendations is not None:
+        body += [
+            html.H3("Recommended next", className="h5"),
+            _recommendations(recommendations),
+            html.P(source_note, className="text-muted small mt-2") if source_note else None,
+        ]
+    return dbc.Card(dbc.CardBody([part for part in body if part is not None]))
+
+
+def _standing_table(standing: pd.DataFrame) -> dash_table.DataTable:
+    numbers = {"type": "numeric", "format": {"specifier": ",.1f"}}
+    return dash_table.DataTable(
+        id=ids.CUSTOMER_STANDING,
+        data=standing.to_dict("records"),
+        columns=[
+            {"id": column, "name": column, **({} if column == "feature" else numbers)}
+            for column in standing.columns
+        ],
+        style_cell={"fontSize": "0.85rem"},
+    )
+
+
+def _recommendations(recommendations: pd.DataFrame):
+    if not len(recommendations):
+        return html.P("No products left to recommend.", className="text-muted")
     table = recommendations.assign(
         confidence=recommendations["confidence"].map(lambda c: "" if pd.isna(c) else f"{c:.0%}"),
         lift=recommendations["lift"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
     )
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                *header,
-                html.H5("Bought", className="mt-3"),
-                html.P(purchases or "Nothing recorded.", id=ids.CUSTOMER_BOUGHT),
-                html.H5("Recommended next"),
-                dash_table.DataTable(
-                    id=ids.CUSTOMER_RECOMMENDATIONS,
-                    data=table.to_dict("records"),
-                    columns=[{"id": c, "name": c} for c in table.columns],
-                    style_cell={"whiteSpace": "normal", "textAlign": "left", "fontSize": "0.85rem"},
-                )
-                if len(table)
-                else html.P("No products left to recommend.", className="text-muted"),
-            ]
-        )
+    return dash_table.DataTable(
+        id=ids.CUSTOMER_RECOMMENDATIONS,
+        data=table.to_dict("records"),
+        columns=[{"id": c, "name": c} for c in table.columns],
+        style_cell={"whiteSpace": "normal", "textAlign": "left", "fontSize": "0.85rem"},
     )

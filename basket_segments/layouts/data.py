@@ -11,7 +11,7 @@ from dash import dash_table, dcc, html
 from basket_segments import ids
 from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.columns import ROLE_SYNONYMS
-from basket_segments.analytics.prepare import SHAPES
+from basket_segments.analytics.prepare import CATEGORIES, SHAPES
 from basket_segments.layouts.common import long_work
 
 UPLOAD_STYLE = {
@@ -106,7 +106,7 @@ def dataset_list(datasets: Sequence, active: int | None) -> html.Div:
             [
                 html.Td(html.B(d.name) if d.id == active else d.name),
                 html.Td(d.shape),
-                html.Td(f"{d.rows:,}"),
+                html.Td(size_text(d)),
                 html.Td(d.created.strftime("%Y-%m-%d %H:%M")),
                 html.Td(
                     [
@@ -131,13 +131,47 @@ def dataset_list(datasets: Sequence, active: int | None) -> html.Div:
         )
         for d in datasets
     ]
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Name", "Shape", "Rows", "Uploaded", "")]))
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Name", "Shape", "Size", "Uploaded", "")]))
     return dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", responsive=True)
+
+
+def size_text(info) -> str:
+    """A dataset's size in what it holds: baskets, customers, or purchase rows.
+
+    >>> from types import SimpleNamespace as Info
+    >>> size_text(Info(shape="baskets", rows=29363, customers=0, report={"baskets": 7501}))
+    '7,501 baskets'
+    """
+    if info.shape == "baskets":
+        return f"{info.report.get('baskets', info.rows):,} baskets"
+    if info.shape == "customers":
+        return f"{info.customers:,} customers"
+    return f"{info.rows:,} purchase rows"
+
+
+def counts_text(info) -> str:
+    """What the dataset holds, each count saying what it counts.
+
+    >>> from types import SimpleNamespace as Info
+    >>> counts_text(Info(shape="baskets", rows=29363, customers=0, products=119,
+    ...                  report={"baskets": 7501, "product_lines": 28577}))
+    '7,501 baskets · 28,577 product lines · 119 products'
+    """
+    report = info.report
+    if info.shape == "baskets":
+        lines = report.get("product_lines", info.rows)
+        baskets = report.get("baskets", 0)
+        return f"{baskets:,} baskets · {lines:,} product lines · {info.products:,} products"
+    if info.shape == "customers":
+        return f"{info.customers:,} customers · {info.rows:,} rows read"
+    return (
+        f"{info.rows:,} purchase rows · {info.customers:,} customers · {info.products:,} products"
+    )
 
 
 def dataset_details(info, preview: pd.DataFrame, columns: list[str]) -> dbc.Card:
     """Name (renamable), shape, counts, cleaning report, column roles and a preview."""
-    counts = f"{info.rows:,} rows · {info.customers:,} customers · {info.products:,} products"
+    counts = counts_text(info)
     return dbc.Card(
         dbc.CardBody(
             [
@@ -196,6 +230,22 @@ def role_controls(roles: dict, columns: list[str]) -> html.Div:
         )
         for role in ROLE_SYNONYMS
     ]
+    if CATEGORIES in roles:  # data with customer attributes: which are codes, not amounts
+        fields.append(
+            dbc.Col(
+                [
+                    dbc.Label("category columns (codes, ids: not features)"),
+                    dcc.Dropdown(
+                        id=ids.role_dropdown(CATEGORIES),
+                        options=options,
+                        value=list(roles[CATEGORIES]),
+                        multi=True,
+                        placeholder="(none)",
+                    ),
+                ],
+                md=12,
+            )
+        )
     return (
         html.Div(
             [

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from basket_segments import ids
+from basket_segments.layouts.common import page_path
 
 #: (page key, navbar label, path relative to the dashboard prefix)
 PAGES = (
@@ -15,15 +16,6 @@ PAGES = (
     ("customers", "Customers", "customers"),
 )
 PRODUCT_NAME = "Basket Segments"
-
-
-def page_path(prefix: str, relative: str) -> str:
-    """Absolute path of a page under the dashboard prefix.
-
-    >>> page_path("/analytics/", "rules"), page_path("/analytics/", "")
-    ('/analytics/rules', '/analytics/')
-    """
-    return prefix.rstrip("/") + "/" + relative
 
 
 def logout_control(logout_url: str, csrf_token: str | None = None, method: str = "post"):
@@ -84,10 +76,11 @@ def serve_layout(
     """The whole page; a function so each page load gets a fresh tree (and CSRF token)."""
     return html.Div(
         [
-            dcc.Location(id=ids.URL),
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
             dcc.Store(id=ids.ACTIVE_DATASET, storage_type="session"),
             dcc.Store(id=ids.SEGMENT_SETTINGS, storage_type="session"),
             dcc.Store(id=ids.SELECTED_SEGMENT, storage_type="session"),
+            dcc.Store(id=ids.RULES_CHOICE, storage_type="session"),
             dcc.Store(id=ids.DATA_VERSION, data=0),
             navbar(prefix, logout_url, csrf_token, logout_method, password_url),
             dbc.Container(

@@ -8,7 +8,16 @@ from dash import dash_table, dcc, html
 
 from basket_segments import ids
 from basket_segments.choices import RULE_DEFAULTS
-from basket_segments.layouts.common import GRAPH_CONFIG, card, download_link, long_work
+from basket_segments.layouts.common import (
+    GRAPH_CONFIG,
+    OPEN_A_DATASET,
+    card,
+    download_link,
+    long_work,
+    not_applicable,
+    page_path,
+    page_title,
+)
 
 RULE_TABLE_COLUMNS = [
     ("antecedent", "If a customer buys", "text"),
@@ -39,8 +48,111 @@ def number(label: str, component_id: str, value: float, step: float, low: float,
     )
 
 
-def rules_page() -> html.Div:
-    thresholds = dbc.Row(
+def rules_page(shape: str | None, prefix: str) -> html.Div:
+    """The Rules page for the open dataset's shape; one sentence where it does not apply.
+
+    Basket data without customers has no segments and no customer baskets: the
+    segment picker and the basket choice are left out (hidden, at their one
+    possible value), and so is the comparison with all customers.
+    """
+    if shape is None:
+        return not_applicable(
+            "Rules", OPEN_A_DATASET, "Data page", page_path(prefix, ""), ids.RULES_PAGE
+        )
+    if shape == "customers":
+        return not_applicable(
+            "Rules",
+            "This dataset is a customer table without products, so it has no rules; its "
+            "customers' segments are on the",
+            "Segments page",
+            page_path(prefix, "segments"),
+            ids.RULES_PAGE,
+        )
+    segmented = shape != "baskets"
+    title = "What customers buy together" if segmented else "What these baskets hold together"
+    return html.Div(
+        [
+            dcc.Store(id=ids.RULES_READY, data=0),
+            page_title("Rules"),
+            long_work(ids.RULES_WORK),
+            html.Div(id=ids.RULES_MESSAGE),
+            html.Div(
+                card(
+                    "Which customers?",
+                    [
+                        dbc.Label(
+                            "Segment", html_for=ids.RULES_SEGMENT, className="visually-hidden"
+                        ),
+                        dcc.Dropdown(id=ids.RULES_SEGMENT, clearable=False),
+                    ],
+                ),
+                hidden=not segmented,
+            ),
+            card("Thresholds", [thresholds(segmented), product_filter()]),
+            card(title, dcc.Loading(html.Div(id=ids.RULE_SENTENCES))),
+            card(
+                "Rules",
+                [
+                    dcc.Loading(
+                        dash_table.DataTable(
+                            id=ids.RULES_TABLE,
+                            sort_action="native",
+                            filter_action="native",
+                            page_size=15,
+                            columns=table_columns(segmented),
+                            style_table={"overflowX": "auto"},
+                            style_cell={"fontSize": "0.85rem", "whiteSpace": "normal"},
+                        )
+                    ),
+                    download_link(ids.DOWNLOAD_RULES, "Download rules (CSV)"),
+                ],
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        html.Div(
+                            card(
+                                "Rules by support and confidence",
+                                [
+                                    dcc.Loading(
+                                        dcc.Graph(id=ids.RULES_SCATTER, config=GRAPH_CONFIG)
+                                    ),
+                                    html.Div(id=ids.RULE_CLICKED, className="fw-semibold"),
+                                ],
+                            ),
+                            id=ids.RULES_SCATTER_BOX,
+                        ),
+                        lg=6,
+                    ),
+                    dbc.Col(
+                        card(
+                            "Top products",
+                            [
+                                dcc.Loading(
+                                    dcc.Graph(id=ids.SEGMENT_PRODUCTS, config=GRAPH_CONFIG)
+                                ),
+                                html.Div(
+                                    dcc.Loading(
+                                        dcc.Graph(id=ids.OVERALL_PRODUCTS, config=GRAPH_CONFIG)
+                                    ),
+                                    id=ids.OVERALL_PRODUCTS_BOX,
+                                ),
+                                download_link(ids.DOWNLOAD_PRODUCTS, "Download top products (CSV)"),
+                            ],
+                        ),
+                        lg=6,
+                    ),
+                ],
+                className="g-3",
+            ),
+        ],
+        id=ids.RULES_PAGE,
+    )
+
+
+def thresholds(segmented: bool) -> dbc.Row:
+    """Support, confidence, lift, length, redundancy and, for customers, what a basket is."""
+    return dbc.Row(
         [
             # The browser rejects (and Dash receives None for) values off the step grid
             # counted from the minimum, so the steps are as fine as people type.
@@ -50,7 +162,7 @@ def rules_page() -> html.Div:
             number("Max rule length", ids.MAX_LENGTH, RULE_DEFAULTS.max_length, 1, 2, 6),
             dbc.Col(
                 [
-                    dbc.Label("A basket is"),
+                    dbc.Label("A basket is", html_for=ids.BASKET_CHOICE),
                     dbc.RadioItems(
                         id=ids.BASKET_CHOICE,
                         value="customer",
@@ -61,6 +173,7 @@ def rules_page() -> html.Div:
                     ),
                 ],
                 md=2,
+                style=None if segmented else {"display": "none"},
             ),
             dbc.Col(
                 dbc.Switch(id=ids.HIDE_REDUNDANT, label="Hide redundant rules", value=True),
@@ -70,9 +183,19 @@ def rules_page() -> html.Div:
         ],
         className="g-2",
     )
-    product_filter = dbc.Row(
+
+
+def product_filter() -> dbc.Row:
+    """Show only the rules about one product, on either side or one."""
+    return dbc.Row(
         [
-            dbc.Col(dcc.Dropdown(id=ids.PRODUCT_FILTER, placeholder="Filter by product..."), md=6),
+            dbc.Col(
+                [
+                    dbc.Label("Product", html_for=ids.PRODUCT_FILTER, className="visually-hidden"),
+                    dcc.Dropdown(id=ids.PRODUCT_FILTER, placeholder="Filter by product..."),
+                ],
+                md=6,
+            ),
             dbc.Col(
                 dbc.RadioItems(
                     id=ids.PRODUCT_SIDE,
@@ -89,70 +212,14 @@ def rules_page() -> html.Div:
         ],
         className="g-2 mt-2",
     )
-    return html.Div(
-        [
-            dcc.Store(id=ids.RULES_READY, data=0),
-            html.H2("Rules"),
-            long_work(ids.RULES_WORK),
-            html.Div(id=ids.RULES_MESSAGE),
-            card("Which customers?", dcc.Dropdown(id=ids.RULES_SEGMENT, clearable=False)),
-            card("Thresholds", [thresholds, product_filter]),
-            card("What this segment buys together", dcc.Loading(html.Div(id=ids.RULE_SENTENCES))),
-            card(
-                "Rules",
-                [
-                    dcc.Loading(
-                        dash_table.DataTable(
-                            id=ids.RULES_TABLE,
-                            sort_action="native",
-                            filter_action="native",
-                            page_size=15,
-                            columns=table_columns(),
-                            style_table={"overflowX": "auto"},
-                            style_cell={"fontSize": "0.85rem", "whiteSpace": "normal"},
-                        )
-                    ),
-                    download_link(ids.DOWNLOAD_RULES, "Download rules (CSV)"),
-                ],
-            ),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        card(
-                            "Rules by support and confidence",
-                            [
-                                dcc.Loading(dcc.Graph(id=ids.RULES_SCATTER, config=GRAPH_CONFIG)),
-                                html.Div(id=ids.RULE_CLICKED, className="fw-semibold"),
-                            ],
-                        ),
-                        lg=6,
-                    ),
-                    dbc.Col(
-                        card(
-                            "Top products",
-                            [
-                                dcc.Loading(
-                                    dcc.Graph(id=ids.SEGMENT_PRODUCTS, config=GRAPH_CONFIG)
-                                ),
-                                dcc.Loading(
-                                    dcc.Graph(id=ids.OVERALL_PRODUCTS, config=GRAPH_CONFIG)
-                                ),
-                                download_link(ids.DOWNLOAD_PRODUCTS, "Download top products (CSV)"),
-                            ],
-                        ),
-                        lg=6,
-                    ),
-                ],
-                className="g-3",
-            ),
-        ],
-        id=ids.RULES_PAGE,
-    )
 
 
-def table_columns() -> list[dict]:
+def table_columns(segmented: bool = True) -> list[dict]:
+    """The rules table's columns; "lift vs all customers" only where there are segments."""
     columns = []
     for column, name, fmt in RULE_TABLE_COLUMNS:
+        if column == "lift_vs_all" and not segmented:
+            continue
         spec = {"id": column, "name": name}
         if fmt != "text":
             spec.update(type="numeric", format={"specifier": fmt})

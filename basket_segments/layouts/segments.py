@@ -6,16 +6,45 @@ import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
 from basket_segments import ids
-from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K
-from basket_segments.layouts.common import GRAPH_CONFIG, card, download_link, long_work
+from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K, SCALING_CHOICES
+from basket_segments.layouts.common import (
+    GRAPH_CONFIG,
+    OPEN_A_DATASET,
+    card,
+    download_link,
+    long_work,
+    not_applicable,
+    page_path,
+    page_title,
+)
+
+#: The axes' first choices: the features that set the segments apart the most.
+AUTO_AXES = (
+    {"label": "Most telling feature", "value": "auto-1"},
+    {"label": "Second most telling feature", "value": "auto-2"},
+)
 
 
-def segments_page() -> html.Div:
+def segments_page(shape: str | None, prefix: str) -> html.Div:
+    """The Segments page for the open dataset's shape; one sentence where it does not apply."""
+    if shape is None:
+        return not_applicable(
+            "Segments", OPEN_A_DATASET, "Data page", page_path(prefix, ""), ids.SEGMENTS_PAGE
+        )
+    if shape == "baskets":
+        return not_applicable(
+            "Segments",
+            "This dataset holds baskets without customers, so there is nobody to segment; "
+            "its rules are on the",
+            "Rules page",
+            page_path(prefix, "rules"),
+            ids.SEGMENTS_PAGE,
+        )
     return html.Div(
         [
             dcc.Store(id=ids.SEGMENTS_READY, data=0),
             dcc.Store(id=ids.SUGGESTED_K),
-            html.H2("Segments"),
+            page_title("Segments"),
             long_work(ids.SEGMENTS_WORK),
             html.Div(id=ids.SEGMENT_MESSAGE),
             controls(),
@@ -46,8 +75,9 @@ def segments_page() -> html.Div:
                             [
                                 dbc.Row(
                                     [
-                                        dbc.Col(dcc.Dropdown(id=ids.X_AXIS, clearable=False), md=6),
-                                        dbc.Col(dcc.Dropdown(id=ids.Y_AXIS, clearable=False), md=6),
+                                        labelled("Across", ids.X_AXIS, md=4),
+                                        labelled("Up", ids.Y_AXIS, md=4),
+                                        labelled("Colour by", ids.COLOUR_BY, md=4),
                                     ],
                                     className="g-2 mb-2",
                                 ),
@@ -86,6 +116,17 @@ def segments_page() -> html.Div:
     )
 
 
+def labelled(label: str, component_id: str, md: int) -> dbc.Col:
+    """A dropdown with its visible label."""
+    return dbc.Col(
+        [
+            dbc.Label(label, html_for=component_id, className="small mb-0"),
+            dcc.Dropdown(id=component_id, clearable=False),
+        ],
+        md=md,
+    )
+
+
 def controls() -> dbc.Card:
     """Features, K, scaling, and the K suggestion."""
     return card(
@@ -110,9 +151,11 @@ def controls() -> dbc.Card:
                         md=8,
                     ),
                     dbc.Col(
-                        dbc.Switch(id=ids.SCALE, label="Standardise features", value=True),
+                        [
+                            dbc.Label("Before KMeans, features are", html_for=ids.SCALE),
+                            dbc.RadioItems(id=ids.SCALE, options=SCALING_CHOICES, value="auto"),
+                        ],
                         md=4,
-                        className="pt-4",
                     ),
                 ]
             ),

@@ -15,11 +15,20 @@ from dataclasses import dataclass, field
 from functools import cached_property, reduce
 from typing import TYPE_CHECKING
 
-from basket_segments.analytics.columns import detect_roles, feature_kind
+from basket_segments.analytics.columns import detect_roles, feature_kind, looks_like_codes
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.prepare import missing_customer_message, nothing_usable_message
+from basket_segments.analytics.prepare import (
+    feature_columns,
+    missing_customer_message,
+    nothing_usable_message,
+)
 from basket_segments.analytics.spark.reading import SparkTable
-from basket_segments.analytics.spark.transactions import clean_transactions, derive_rfm
+from basket_segments.analytics.spark.transactions import (
+    clean_transactions,
+    derive_rfm,
+    is_placeholder,
+    placeholders_seen,
+)
 from basket_segments.analytics.spark.values import col, number, text
 
 if TYPE_CHECKING:
@@ -77,9 +86,7 @@ class SparkData:
 def prepare_table(table: SparkTable) -> SparkData:
     """Detect roles and shape of a ``SparkTable`` and build customers and purchases."""
     if table.is_basket_file:
-        baskets = table.frame.cache()
-        report = {"rows_read": baskets.count(), "dropped": {}, "notes": []}
-        return SparkData("baskets", {}, None, None, {}, report, baskets)
+        return _basket_file(table.frame)
     frame = table.frame
     roles = detect_roles(frame.columns)
     if "customer" not in roles:
@@ -87,6 +94,9 @@ def prepare_table(table: SparkTable) -> SparkData:
             return _long_baskets(frame, roles)
         raise DataError(missing_customer_message(frame))
     attributes = attribute_columns(frame, roles)
+    if attributes:  # KMeans measures amounts, not the codes among them (as locally)
+        categories = category_columns(frame, roles["customer"], attributes)
+        attributes = feature_columns(attributes, categories)
     if "product" not in roles:
         return _customer_table(frame, roles, attributes)
     if attributes:
@@ -114,6 +124,56 @@ def attribute_columns(frame: DataFrame, roles: Mapping[str, str]) -> list[str]:
     ]
 
 
+def _basket_file(frame: DataFrame) -> SparkData:
+    """One basket per line, placeholder products taken out of each (as the local engine)."""
+    from pyspark.sql import functions as F
+
+    marked = frame.select(
+        "basket",
+        F.filter("items", lambda item: ~is_placeholder(item)).alias("items"),
+        F.filter("items", is_placeholder).alias("placeholders"),
+    ).cache()
+    counts = marked.agg(F.count(F.lit(1)), F.sum(F.size("placeholders"))).first()
+    report = {
+        "rows_read": counts[0],
+        "unit": "baskets",
+        "dropped": {"placeholder_product": int(counts[1] or 0)},
+        "notes": [],
+    }
+    if counts[1]:
+        seen = marked.select(F.explode("placeholders").alias("product"))
+        report["placeholders"] = placeholders_seen(seen)
+    return SparkData("baskets", {}, None, None, {}, report, marked.drop("placeholders"))
+
+
+def category_columns(frame: DataFrame, customer: str, attributes: list[str]) -> list[str]:
+    """The attributes that look like codes, identifiers or postcodes, judged on one row
+    per customer from a summary of each column (``columns.looks_like_codes``)."""
+    from pyspark.sql import functions as F
+
+    values = frame.dropDuplicates([customer]).select(
+        *[number(col(name)).alias(f"v{i}") for i, name in enumerate(attributes)]
+    )
+    summaries = []
+    for i in range(len(attributes)):
+        value = F.col(f"v{i}")
+        summaries += [
+            F.count(value).alias(f"n{i}"),
+            F.count_distinct(value).alias(f"d{i}"),
+            F.min(value).alias(f"lo{i}"),
+            F.max(value).alias(f"hi{i}"),
+            F.count_if(value != F.round(value)).alias(f"f{i}"),
+        ]
+    row = values.agg(*summaries).first()
+    return [
+        name
+        for i, name in enumerate(attributes)
+        if looks_like_codes(
+            name, row[f"n{i}"], row[f"d{i}"], row[f"lo{i}"], row[f"hi{i}"], not row[f"f{i}"]
+        )
+    ]
+
+
 def _long_baskets(frame: DataFrame, roles: Mapping[str, str]) -> SparkData:
     from pyspark.sql import functions as F
 
@@ -122,9 +182,17 @@ def _long_baskets(frame: DataFrame, roles: Mapping[str, str]) -> SparkData:
         text(col(roles["basket"])).alias("basket"),
         text(col(roles["product"])).alias("product"),
     ).cache()
-    counts = rows.agg(F.count(F.lit(1)), F.count_if(F.col("product").isNotNull())).first()
-    purchases = rows.where(F.col("product").isNotNull() & F.col("basket").isNotNull())
-    report = {"rows_read": counts[0], "dropped": {"missing_product": counts[0] - counts[1]}}
+    present = F.col("product").isNotNull() & F.col("basket").isNotNull()
+    placeheld = present & is_placeholder(F.col("product"))
+    counts = rows.agg(F.count(F.lit(1)), F.count_if(present), F.count_if(placeheld)).first()
+    report = {
+        "rows_read": counts[0],
+        "dropped": {"missing_product": counts[0] - counts[1], "placeholder_product": counts[2]},
+        "notes": [],
+    }
+    if counts[2]:
+        report["placeholders"] = placeholders_seen(rows.where(placeheld))
+    purchases = rows.where(present & ~placeheld)
     return SparkData("baskets", dict(roles), None, purchases, {}, report)
 
 

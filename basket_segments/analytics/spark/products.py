@@ -61,6 +61,6 @@ def _table(rows: pd.DataFrame, sizes: Mapping[int, int], names: Mapping[int, str
     group_size = table["segment"].map(sizes).astype("float64")
     table["share"] = table["count"] / group_size
     table["share_vs_all"] = table["share"] / (table["overall"] / sizes[ALL_CUSTOMERS])
-    table["segment_name"] = table["segment"].map(lambda s: labels.get(s, f"Segment {s + 1}"))
+    table["segment_name"] = table["segment"].map(lambda s: labels.get(s, f"Segment {s}"))
     table = table.astype({"segment": "int64", "rank": "int64", "count": "int64"})
     return table[PRODUCT_COLUMNS].round({"share": 3, "share_vs_all": 3})

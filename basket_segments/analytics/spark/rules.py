@@ -104,7 +104,7 @@ def mine_spark(
         ]
         limited = strongest(found, n, params.max_rules)
         kept[segment] = (len(limited.rules), limited.left_out)
-        name = labels.get(segment, f"Segment {segment + 1}")
+        name = labels.get(segment, f"Segment {segment}")
         frames.append(rule_frame(segment, name, n, limited.rules))
     frames = [frame for frame in frames if len(frame)]
     if not frames:

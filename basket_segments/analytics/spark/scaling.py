@@ -41,8 +41,9 @@ def sample_skewness(population_skewness: float | None, n: int) -> float:
     return population_skewness * math.sqrt(n * (n - 1)) / (n - 2)
 
 
-def fit_scaling(customers: DataFrame, features: list[str]) -> Scaling:
-    """The local engine's ``feature_matrix`` scaling, measured in one pass over the customers."""
+def fit_scaling(customers: DataFrame, features: list[str], log_skewed: bool = True) -> Scaling:
+    """The local engine's ``feature_matrix`` scaling, measured in one pass over the customers;
+    without ``log_skewed`` (scaling ``standard``) no feature is taken as ``log1p``."""
     from pyspark.sql import functions as F
 
     measures = []
@@ -58,7 +59,7 @@ def fit_scaling(customers: DataFrame, features: list[str]) -> Scaling:
         ]
     row = customers.agg(F.count(F.lit(1)).alias("n"), *measures).first()
     log = tuple(
-        row[f"min{i}"] >= 0 and sample_skewness(row[f"skew{i}"], row["n"]) > LOG_SKEW
+        log_skewed and row[f"min{i}"] >= 0 and sample_skewness(row[f"skew{i}"], row["n"]) > LOG_SKEW
         for i in range(len(features))
     )
     prefix = ["log" if taken else "" for taken in log]

@@ -24,10 +24,11 @@ from basket_segments.analytics.segmentation import (
     check_k,
     default_n_init,
     mean_silhouette,
+    scaling_mode,
     size_order,
 )
 from basket_segments.analytics.spark.profiles import profile_spark
-from basket_segments.analytics.spark.scaling import fit_scaling, z_columns
+from basket_segments.analytics.spark.scaling import Scaling, fit_scaling, z_columns
 from basket_segments.analytics.spark.values import col
 from basket_segments.analytics.stages import KSuggestion, Segments
 
@@ -43,19 +44,26 @@ TOL = 1e-6
 RESTART_THREADS = 4
 
 
-def points(customers: DataFrame, features: list[str], scale: bool) -> DataFrame:
-    """``customer``, ``features`` (the vector KMeans sees) and ``z0..`` (for naming), cached."""
+def points(customers: DataFrame, features: list[str], scale: str) -> tuple[DataFrame, Scaling]:
+    """``customer``, ``features`` (the vector KMeans sees, transformed as ``scale`` says) and
+    ``z0..`` (``auto`` scaling, which segment names are measured in), cached; and the
+    scaling of the vector."""
     from pyspark.ml.functions import array_to_vector
     from pyspark.sql import functions as F
 
-    z = [
-        c.alias(f"z{i}")
-        for i, c in enumerate(z_columns(features, fit_scaling(customers, features)))
-    ]
+    mode = scaling_mode(scale)
+    naming = fit_scaling(customers, features)
+    z = [c.alias(f"z{i}") for i, c in enumerate(z_columns(features, naming))]
     with_z = customers.select("customer", *[col(f) for f in features], *z)
-    seen = [F.col(f"z{i}") for i in range(len(features))] if scale else [col(f) for f in features]
+    fitted = naming if mode != "standard" else fit_scaling(customers, features, log_skewed=False)
+    if mode == "auto":
+        seen = [F.col(f"z{i}") for i in range(len(features))]
+    elif mode == "standard":
+        seen = z_columns(features, fitted)
+    else:
+        seen = [col(f) for f in features]
     vector = array_to_vector(F.array(*[c.cast("double") for c in seen])).alias("features")
-    return with_z.select("*", vector).cache()
+    return with_z.select("*", vector).cache(), fitted
 
 
 def best_kmeans(points: DataFrame, k: int, random_state: int, n_init: int) -> KMeansModel:
@@ -82,7 +90,7 @@ def segment_spark(
     customers: DataFrame,
     features: list[str],
     k: int,
-    scale: bool = True,
+    scale: str = "auto",
     random_state: int = 0,
     kinds: Mapping[str, str] | None = None,
     n_init: int | None = None,
@@ -90,7 +98,7 @@ def segment_spark(
     """Cluster customers into ``k`` segments numbered 0.. by decreasing size, with profiles;
     the labels (``customer``, ``segment``) stay in Spark."""
     _check_features(customers, features)
-    prepared = points(customers, features, scale)
+    prepared, fitted = points(customers, features, scale)
     n = prepared.count()
     check_k(k, n)
     model = best_kmeans(prepared, k, random_state, n_init or default_n_init(n))
@@ -109,8 +117,19 @@ def segment_spark(
         inertia=float(model.summary.trainingCost),
         silhouette=silhouette_spark(labelled, n, random_state),
         features=list(features),
-        scaled=scale,
+        scaling=scaling_mode(scale),
+        transformations=described(features, scaling_mode(scale), fitted),
     )
+
+
+def described(features: list[str], mode: str, fitted: Scaling) -> dict[str, str]:
+    """What each feature went through, in the local engine's words (``transformations``)."""
+    if mode == "none":
+        return dict.fromkeys(features, "as is")
+    return {
+        feature: "log1p, then standardised" if logged else "standardised"
+        for feature, logged in zip(features, fitted.log, strict=True)
+    }
 
 
 def _check_features(customers: DataFrame, features: list[str]) -> None:
@@ -155,12 +174,12 @@ def suggest_k_spark(
     customers: DataFrame,
     features: list[str],
     k_values: range = range(2, 11),
-    scale: bool = True,
+    scale: str = "auto",
     random_state: int = 0,
     n_init: int | None = None,
 ) -> KSuggestion:
     """Inertia and silhouette for each K tried, and the K with the best silhouette."""
-    prepared = points(customers, features, scale)
+    prepared, _ = points(customers, features, scale)
     n = prepared.count()
     usable = [k for k in k_values if 2 <= k < n]
     if not usable:

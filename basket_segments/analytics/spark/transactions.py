@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import reduce
 from typing import TYPE_CHECKING
 
+from basket_segments.analytics.cleaning import MAX_NAMED_PLACEHOLDERS, PLACEHOLDER_PRODUCTS
 from basket_segments.analytics.columns import NON_PRODUCT_CODES
 from basket_segments.analytics.spark.values import col, date_parser, number, text
 from basket_segments.analytics.transactions import NON_PRODUCT_NAMES
@@ -40,28 +41,33 @@ def clean_transactions(frame: DataFrame, roles: Mapping[str, str]) -> tuple[Data
     values = _values(frame, roles)
     flags = _problems(values)
     charge = _is_charge(values["product"], values["stock_code"])
+    placeholder = is_placeholder(values["product"])
     marked = frame.select(
         *[_or_null(values[name], kind).alias(name) for name, kind in CLEAN_COLUMNS.items()],
         *[flag.alias(DROP_PREFIX + reason) for reason, flag in flags.items()],
         charge.alias("_charge"),
+        (placeholder & ~charge).alias("_placeholder"),
         (~_any(flags.values())).alias("_keep"),
     ).cache()  # one parse of the source feeds the report, the features and the baskets
-    kept, charged = F.col("_keep"), F.col("_charge")
+    kept, charged, placeheld = F.col("_keep"), F.col("_charge"), F.col("_placeholder")
     counts = marked.agg(
         F.count(F.lit(1)).alias("rows_read"),
         *[F.count_if(F.col(DROP_PREFIX + reason)).alias(reason) for reason in flags],
         F.count_if(kept & charged).alias("non_product_code"),
         F.count_if(kept & F.col("product").isNull() & ~charged).alias("missing_product"),
+        F.count_if(kept & placeheld).alias("placeholder_product"),
         F.count_if(kept).alias("rows_used"),
     ).first()
-    reasons = [*flags, "non_product_code", "missing_product"]
+    reasons = [*flags, "non_product_code", "missing_product", "placeholder_product"]
     report = {
         "rows_read": counts["rows_read"],
         "dropped": {reason: counts[reason] for reason in reasons},
         "notes": [],
         "rows_used": counts["rows_used"],
     }
-    product = F.when(~charged, F.col("product")).alias("product")
+    if counts["placeholder_product"]:
+        report["placeholders"] = placeholders_seen(marked.where(kept & placeheld))
+    product = F.when(~charged & ~placeheld, F.col("product")).alias("product")
     clean = marked.where(kept).select("customer", "basket", "date", product, "amount")
     return clean, report
 
@@ -137,6 +143,25 @@ def _is_charge(product: Column | None, stock_code: Column | None) -> Column:
         by_code = F.upper(stock_code).isin(*sorted(NON_PRODUCT_CODES))
         charge = charge | F.coalesce(by_code, F.lit(False))
     return charge
+
+
+def is_placeholder(product: Column | None) -> Column:
+    """``NONE``, ``nan``, ``N/A``... in any case: placeholders, not products
+    (``cleaning.PLACEHOLDER_PRODUCTS``)."""
+    from pyspark.sql import functions as F
+
+    if product is None:
+        return F.lit(False)
+    folded = F.lower(F.trim(product))
+    return F.coalesce(folded.isin(*sorted(PLACEHOLDER_PRODUCTS)), F.lit(False))
+
+
+def placeholders_seen(rows: DataFrame) -> list[str]:
+    """The placeholders a cleaning report names, as the local engine names them."""
+    from pyspark.sql import functions as F
+
+    seen = rows.select(F.trim("product").alias("seen")).distinct().collect()
+    return sorted(row["seen"] for row in seen)[:MAX_NAMED_PLACEHOLDERS]
 
 
 def derive_rfm(clean: DataFrame) -> DataFrame:

@@ -7,6 +7,7 @@ from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.spark.prepare import prepare_table
 from basket_segments.analytics.spark.reading import read_table
+from tests import shapes
 
 pytestmark = pytest.mark.spark
 
@@ -67,3 +68,37 @@ def test_a_file_without_a_customer_column_names_its_columns(spark, tmp_path):
     path.write_text("Colour,Size\nred,1\nblue,2\n")
     with pytest.raises(DataError, match=r"No customer column found.*Colour, Size"):
         prepare_table(read_table(spark, str(path)))
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("basket_file.csv", "bread,NONE,milk\nbread,milk\n n/a ,jam\nbread,?\n"),
+        (
+            "long_baskets.csv",
+            "Transaction,Item\n1,Bread\n1,NONE\n2,Coffee\n2,none\n3,Coffee\n3,\n4,unknown\n",
+        ),
+        (
+            "transactions.csv",
+            "CustomerID,InvoiceNo,Description,Quantity,UnitPrice\n"
+            "1,10,tea,1,2\n1,10,NULL,1,2\n2,11,jam,2,1\n2,11,N/A,1,1\n3,12,POSTAGE,1,5\n",
+        ),
+    ],
+)
+def test_placeholder_products_are_dropped_and_named_as_locally(spark, tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    ours, theirs = both_engines(spark, path)
+    assert ours.shape == theirs.shape
+    assert ours.report["dropped"] == theirs.report["dropped"]
+    assert ours.report["dropped"]["placeholder_product"] > 0
+    assert ours.report["placeholders"] == theirs.report["placeholders"]
+    assert ours.report["rows_read"] == theirs.report["rows_read"]
+    assert ours.counts["products"] == theirs.purchases["product"].nunique()
+
+
+def test_code_columns_are_left_out_of_the_features_as_locally(spark, tmp_path):
+    path = shapes.wholesale_table(tmp_path / "wholesale.csv", customer_column="Customer ID")
+    ours, theirs = both_engines(spark, path)
+    assert ours.features == theirs.features == shapes.SPEND
+    assert_same_customers(ours, theirs)
