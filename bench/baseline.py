@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--n-init", type=int, default=10, help="KMeans restarts (default 10)")
     parser.add_argument("--min-support", type=float, default=0.05)
     parser.add_argument("--min-confidence", type=float, default=0.5)
-    parser.add_argument("--max-length", type=int, default=3)
+    parser.add_argument(
+        "--max-length", type=int, default=3, help="most items in an itemset (0: no limit)"
+    )
     parser.add_argument("--out", type=Path, default=Path("results-baseline"))
     return parser
 
@@ -103,7 +105,10 @@ def mine_segments(
             matrix = onehot(frame[row_segment == number])
         with watch.stage("mining"):
             itemsets = apriori(
-                matrix, min_support=args.min_support, use_colnames=True, max_len=args.max_length
+                matrix,
+                min_support=args.min_support,
+                use_colnames=True,
+                max_len=args.max_length or None,
             )
         with watch.stage("rules"):
             tables.append(segment_rules(itemsets, len(matrix), args.min_confidence))

@@ -17,10 +17,11 @@ from itertools import islice
 from typing import NamedTuple
 
 import numpy as np
-from efficient_apriori.itemsets import TransactionManager, apriori_gen
+from efficient_apriori.itemsets import apriori_gen
 from efficient_apriori.rules import generate_rules_apriori
 
-from basket_segments.analytics.baskets import Baskets, split_codes
+from basket_segments.analytics import itemsets
+from basket_segments.analytics.baskets import Baskets
 from basket_segments.analytics.errors import DataError
 
 #: Baskets an itemset must at least be in. One basket shows no association, and two are
@@ -150,9 +151,6 @@ def mine_coded(
     ``TICK_EVERY`` rules; it may raise to stop the work (the dashboard's
     Cancel button).
 
-    Items below the support threshold are removed from the baskets first (a
-    basket left empty still counts), which shrinks efficient-apriori's index.
-
     >>> codes, offsets = np.array([0, 1, 0, 1, 0, 1, 0]), np.array([0, 2, 4, 6, 7])
     >>> found = mine_coded(codes, offsets, 0.5, 0.6, 2)
     >>> found.baskets, sorted(found.rules)
@@ -166,13 +164,12 @@ def mine_coded(
         return GroupRules(0, [])
     threshold = min_count(min_support, n_baskets)
     tick = tick or _no_tick
-    codes, offsets = _drop_rare_items(codes, offsets, threshold)
-    itemsets = frequent_itemsets(split_codes(codes, offsets), threshold, max_length)
+    found = frequent_itemsets(codes, offsets, threshold, max_length, tick)
     tick()
-    if not itemsets:
+    if not found:
         return GroupRules(n_baskets, [])
     # Mine a hair below the confidence threshold, then compare exactly.
-    generated = generate_rules_apriori(itemsets, max(0.0, min_confidence - 1e-9), n_baskets)
+    generated = generate_rules_apriori(found, max(0.0, min_confidence - 1e-9), n_baskets)
     confidence = Fraction(str(min_confidence))
 
     def passing() -> Iterator[RawRule]:
@@ -236,49 +233,54 @@ def _no_tick() -> None:
 
 
 def frequent_itemsets(
-    transactions: list[tuple[int, ...]], threshold: int, max_length: int
+    codes: np.ndarray,
+    offsets: np.ndarray,
+    threshold: int,
+    max_length: int,
+    tick: Callable[[], None] | None = None,
 ) -> dict[int, dict[tuple[int, ...], int]]:
     """Itemsets in at least ``threshold`` baskets, by length, as efficient-apriori counts them.
 
-    This is efficient-apriori's level-wise loop (``itemsets_from_transactions``)
-    with one addition: it stops with a clear message when a level would count
-    more than ``MAX_CANDIDATES`` itemsets, instead of running for hours.
+    Efficient-apriori's level-wise loop with its candidates (``apriori_gen``),
+    counted with arrays (``analytics.itemsets``), and one addition: it stops
+    with a clear message when a level would count more than ``MAX_CANDIDATES``
+    itemsets, instead of running for hours.
 
-    >>> frequent_itemsets([(1, 3, 4), (2, 3, 5), (1, 2, 3, 5), (2, 5)], 2, 3)[3]
+    >>> codes, offsets = np.array([1, 3, 4, 2, 3, 5, 1, 2, 3, 5, 2, 5]), np.array([0, 3, 6, 10, 12])
+    >>> frequent_itemsets(codes, offsets, 2, 3)[3]
     {(2, 3, 5): 2}
     """
-    manager = TransactionManager(transactions)
-    n = len(manager)
-    min_support = threshold / n
-    level = {
-        (item,): len(ids) for item, ids in manager.indices_by_item.items() if len(ids) >= threshold
-    }
-    itemsets = {1: level} if level else {}
-    length = 2
-    while level and length <= max_length:
+    tick = tick or _no_tick
+    level = itemsets.frequent_singles(codes, threshold)
+    found = {1: level} if level else {}
+    if max_length < 2 or len(level) < 2:
+        return found
+    items = np.array([item for (item,) in level], dtype=np.int64)
+    _check_candidates(len(items) * (len(items) - 1) // 2, 2)
+    level = itemsets.frequent_pairs(codes, offsets, items, threshold)
+    tick()
+    if level:
+        found[2] = level
+    if max_length < 3 or not level:
+        return found
+    items = np.unique(np.array(list(level), dtype=np.int64))
+    bitsets = itemsets.item_bitsets(codes, offsets, items)
+    rows_of = np.full(int(items.max()) + 1, -1, dtype=np.int64)
+    rows_of[items] = np.arange(len(items))
+    for length in range(3, max_length + 1):
         candidates = list(islice(apriori_gen(sorted(level)), MAX_CANDIDATES + 1))
-        if len(candidates) > MAX_CANDIDATES:
-            raise DataError(
-                f"These thresholds make over {MAX_CANDIDATES:,} combinations of {length} "
-                "products to count; raise the minimum support or lower the maximum rule length."
-            )
-        level = {}
-        for candidate in candidates:
-            frequent, ids = manager.transaction_indices_sc(candidate, min_support)
-            if frequent:
-                level[candidate] = len(ids)
-        if level:
-            itemsets[length] = level
-        length += 1
-    return itemsets
+        _check_candidates(len(candidates), length)
+        level = itemsets.count_level(bitsets, rows_of, candidates, threshold, tick)
+        if not level:
+            break
+        found[length] = level
+    return found
 
 
-def _drop_rare_items(
-    codes: np.ndarray, offsets: np.ndarray, threshold: int
-) -> tuple[np.ndarray, np.ndarray]:
-    counts = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
-    frequent = counts[codes] >= threshold
-    if frequent.all():
-        return codes, offsets
-    kept_before = np.concatenate([[0], np.cumsum(frequent)])
-    return codes[frequent], kept_before[offsets]
+def _check_candidates(count: int, length: int) -> None:
+    """Stop with advice when one level has too many candidate itemsets to count."""
+    if count > MAX_CANDIDATES:
+        raise DataError(
+            f"These thresholds make over {MAX_CANDIDATES:,} combinations of {length} "
+            "products to count; raise the minimum support or lower the maximum rule length."
+        )
