@@ -65,6 +65,9 @@ def to_number(values: pd.Series) -> pd.Series:
     >>> to_number(pd.Series(["45,5", "1.234,5", "€3"])).tolist()
     [45.5, 1234.5, 3.0]
     """
+    plain = _plain_numbers(values)
+    if plain is not None:
+        return plain
     numbers = pd.to_numeric(values, errors="coerce")
     failed = numbers.isna() & values.notna()
     if failed.any():
@@ -78,6 +81,26 @@ def to_number(values: pd.Series) -> pd.Series:
         numbers[failed] = pd.to_numeric(text, errors="coerce").astype("float64")
     numbers = numbers.astype("float64")
     return numbers.where(np.isfinite(numbers))
+
+
+def _plain_numbers(values: pd.Series) -> pd.Series | None:
+    """The values as numbers when every one is a plain number or empty, else None.
+
+    pyarrow's cast parses a column of clean numbers (most files) about ten times
+    faster than ``pd.to_numeric`` on text; anything else fails it as a whole,
+    and the careful path above reads the column.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        numbers = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    numbers = np.where(np.isfinite(numbers), numbers, np.nan)
+    return pd.Series(numbers, index=values.index, name=values.name)
 
 
 def _decimal_comma(text: pd.Series) -> bool:
@@ -122,8 +145,10 @@ def placeholder_products(products: pd.Series) -> pd.Series:
     >>> placeholder_products(pd.Series(["NONE", "Bread", " n/a ", None])).tolist()
     [True, False, True, False]
     """
-    text = products.astype("string").str.strip().str.casefold()
-    return text.isin(PLACEHOLDER_PRODUCTS).fillna(False).astype(bool)
+    text = products.astype("string")
+    names = pd.Series(text.dropna().unique(), dtype="string")  # each name once: fast
+    placeholders = names[names.str.strip().str.casefold().isin(PLACEHOLDER_PRODUCTS)]
+    return text.isin(placeholders).fillna(False).astype(bool)
 
 
 def drop_placeholders(products: pd.Series, report: dict) -> pd.Series:

@@ -1,22 +1,25 @@
-"""Count the baskets that contain an itemset, for any itemset, fast.
+"""Count the baskets that contain an itemset, for many itemsets at once, fast.
 
 Mining a segment finds its rules; comparing them with all customers needs
 the counts of the same itemsets over every basket, which the overall mining
-run may not have reached. Each product keeps the sorted numbers of the
-baskets holding it; an itemset's count is the size of their intersection.
+run may not have reached. Single products are counted once, every pair of
+the products asked about by one sparse product, and longer itemsets by
+ANDing packed bitsets of the baskets holding each product and counting the
+bits, all itemsets of a length in one array operation (``analytics.itemsets``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from basket_segments.analytics.baskets import Baskets
+from basket_segments.analytics.itemsets import count_candidates, item_bitsets, pair_counts
 
 
 class ItemsetCounter:
-    """Basket counts of itemsets over a fixed set of baskets, memoised.
+    """Basket counts of itemsets over a fixed set of baskets.
 
     >>> import pandas as pd
     >>> from basket_segments.analytics.baskets import build_baskets
@@ -25,41 +28,59 @@ class ItemsetCounter:
     >>> counter = ItemsetCounter(build_baskets(purchases))
     >>> counter.count([0]), counter.count([1]), counter.count([0, 1])
     (2, 3, 2)
+    >>> counter.count_many([(1,), (0, 1), (0,)]).tolist()
+    [3, 2, 2]
     """
 
     def __init__(self, baskets: Baskets, items: Iterable[int] | None = None):
-        """Index the baskets; with ``items``, only those products can be counted (faster)."""
-        owners = np.repeat(np.arange(len(baskets), dtype=np.int64), baskets.sizes)
-        codes = baskets.codes
-        if items is not None:
-            wanted = np.isin(codes, np.fromiter(items, dtype=np.int64))
-            owners, codes = owners[wanted], codes[wanted]
-        order = np.argsort(codes, kind="stable")
-        counts = np.bincount(codes, minlength=len(baskets.products))
-        bounds = np.concatenate([[0], np.cumsum(counts)])
-        sorted_owners = owners[order]
-        self._holders = [sorted_owners[bounds[i] : bounds[i + 1]] for i in range(len(counts))]
-        self._cache: dict[tuple[int, ...], int] = {}
+        """Index the baskets; with ``items``, only those products can be counted (smaller)."""
+        wanted = np.arange(len(baskets.products)) if items is None else np.fromiter(items, int)
+        self._items = np.unique(wanted.astype(np.int64))
+        self._baskets = baskets
+        self._singles = np.bincount(baskets.codes, minlength=len(baskets.products))
+        self._pairs: tuple[np.ndarray, np.ndarray] | None = None
+        self._bitsets: np.ndarray | None = None
 
-    def count(self, itemset: list[int] | tuple[int, ...]) -> int:
+    def count(self, itemset: Sequence[int]) -> int:
         """Number of baskets holding every item of ``itemset``."""
-        key = tuple(sorted(itemset))
-        if key not in self._cache:
-            arrays = sorted((self._holders[item] for item in key), key=len)
-            common = arrays[0]
-            for other in arrays[1:]:
-                common = _intersect_sorted(common, other)
-            self._cache[key] = len(common)
-        return self._cache[key]
+        return int(self.count_many([tuple(itemset)])[0])
 
+    def count_many(self, itemsets: Sequence[tuple[int, ...]]) -> np.ndarray:
+        """The count of each itemset, in the order given (each itemset's items distinct)."""
+        counts = np.zeros(len(itemsets), dtype=np.int64)
+        by_length: dict[int, list[int]] = {}
+        for position, itemset in enumerate(itemsets):
+            by_length.setdefault(len(itemset), []).append(position)
+        for length, positions in by_length.items():
+            rows = np.array([sorted(itemsets[i]) for i in positions], dtype=np.int64)
+            counts[positions] = self._count_length(rows.reshape(len(positions), length))
+        return counts
 
-def _intersect_sorted(small: np.ndarray, large: np.ndarray) -> np.ndarray:
-    """Common values of two sorted arrays of distinct values, by binary search.
+    def _count_length(self, itemsets: np.ndarray) -> np.ndarray:
+        """Counts of itemsets of one length (rows of sorted item codes)."""
+        if itemsets.shape[1] == 1:
+            return self._singles[itemsets[:, 0]]
+        if itemsets.shape[1] == 2:
+            return self._pair_counts(itemsets)
+        if self._bitsets is None:
+            self._bitsets = item_bitsets(self._baskets.codes, self._baskets.offsets, self._items)
+        rows = np.searchsorted(self._items, itemsets)
+        # Sorted rows put shared prefixes together, which count_candidates ANDs once.
+        order = np.lexsort(rows.T[::-1])
+        counts = np.empty(len(rows), dtype=np.int64)
+        counts[order] = count_candidates(self._bitsets, rows[order])
+        return counts
 
-    >>> _intersect_sorted(np.array([1, 4, 7]), np.array([0, 1, 2, 7, 9]))
-    array([1, 7])
-    """
-    if not len(small) or not len(large):
-        return small[:0]
-    positions = np.minimum(np.searchsorted(large, small), len(large) - 1)
-    return small[large[positions] == small]
+    def _pair_counts(self, pairs: np.ndarray) -> np.ndarray:
+        """Counts of pairs, looked up among all pairs of the indexed items bought together."""
+        if self._pairs is None:
+            first, second, counts = pair_counts(
+                self._baskets.codes, self._baskets.offsets, self._items
+            )
+            self._pairs = (first * len(self._singles) + second, counts.astype(np.int64))
+        keys, counts = self._pairs
+        wanted = pairs[:, 0] * len(self._singles) + pairs[:, 1]
+        found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        if not len(keys):
+            return np.zeros(len(pairs), dtype=np.int64)
+        return np.where(keys[found] == wanted, counts[found], 0)

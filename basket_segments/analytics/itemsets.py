@@ -42,6 +42,24 @@ def frequent_pairs(
     >>> frequent_pairs(codes, offsets, np.array([0, 1, 2]), 2)
     {(0, 1): 2, (1, 2): 2}
     """
+    first, second, counts = pair_counts(codes, offsets, items)
+    keep = counts >= threshold
+    return {
+        (a, b): n
+        for a, b, n in zip(
+            first[keep].tolist(), second[keep].tolist(), counts[keep].tolist(), strict=True
+        )
+    }
+
+
+def pair_counts(
+    codes: np.ndarray, offsets: np.ndarray, items: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of ``items`` bought together (first < second, sorted) and its basket count.
+
+    >>> pair_counts(np.array([0, 1, 2, 0, 1]), np.array([0, 3, 5]), np.array([0, 1, 2]))
+    (array([0, 0, 1]), array([1, 2, 2]), array([2, 1, 1], dtype=int32))
+    """
     from scipy import sparse  # only mining needs it, and basket files need no scikit-learn
 
     rows, columns = _entries(codes, offsets, items)
@@ -49,18 +67,9 @@ def frequent_pairs(
     shape = (len(offsets) - 1, len(items))
     matrix = sparse.csr_matrix((ones, (rows, columns)), shape=shape)
     together = sparse.triu(matrix.T @ matrix, k=1).tocoo()
-    keep = together.data >= threshold
-    first, second = items[together.row[keep]], items[together.col[keep]]
+    first, second = items[together.row], items[together.col]
     order = np.lexsort((second, first))
-    return {
-        (int(a), int(b)): int(n)
-        for a, b, n in zip(
-            first[order].tolist(),
-            second[order].tolist(),
-            together.data[keep][order].tolist(),
-            strict=True,
-        )
-    }
+    return first[order], second[order], together.data[order]
 
 
 def item_bitsets(codes: np.ndarray, offsets: np.ndarray, items: np.ndarray) -> np.ndarray:

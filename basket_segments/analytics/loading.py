@@ -159,8 +159,43 @@ def _read_text(data: bytes, name: str) -> RawTable:
     if _is_basket_file(sample_rows):
         return RawTable(parse_basket_lines(text, delimiter, name), True, "baskets")
     check_header(sample_rows[0] if sample_rows else [], name)
+    frame = _read_plain_csv(text, delimiter, sample_rows[0])
+    if frame is None:
+        frame = _read_csv_carefully(text, delimiter, name)
+    if frame.empty:
+        raise DataError(f"The file {name} has a header but no rows.")
+    return RawTable(finish_table(frame, name), False, "csv")
+
+
+def _read_plain_csv(text: str, delimiter: str, header: list[str]) -> pd.DataFrame | None:
+    """Every column as text with pyarrow's multi-threaded reader, or None when the file
+    needs pandas' leniency (a space after a delimiter, which pandas skips before a
+    quote; rows of the wrong length, which pandas pads or names in its message)."""
+    from pyarrow import csv as pa_csv
+
+    if f"{delimiter} " in text:
+        return None
     try:
-        frame = pd.read_csv(
+        table = pa_csv.read_csv(
+            pa.BufferReader(text.encode("utf-8")),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.column_names != header or any(t != pa.string() for t in table.schema.types):
+        return None
+    return table.to_pandas()
+
+
+def _read_csv_carefully(text: str, delimiter: str, name: str) -> pd.DataFrame:
+    """pandas' reader, which pads short rows and says where a row is malformed."""
+    try:
+        return pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
             dtype=str,
@@ -171,9 +206,6 @@ def _read_text(data: bytes, name: str) -> RawTable:
         raise DataError(parser_message(str(error), name, delimiter)) from error
     except pd.errors.EmptyDataError as error:
         raise DataError(f"The file {name} has no columns.") from error
-    if frame.empty:
-        raise DataError(f"The file {name} has a header but no rows.")
-    return RawTable(finish_table(frame, name), False, "csv")
 
 
 def sniff_delimiter(head: str) -> str:

@@ -170,14 +170,15 @@ def mine_coded(
         return GroupRules(n_baskets, [])
     # Mine a hair below the confidence threshold, then compare exactly.
     generated = generate_rules_apriori(found, max(0.0, min_confidence - 1e-9), n_baskets)
-    confidence = Fraction(str(min_confidence))
+    # Exact confidence in whole numbers: count * denominator >= numerator * antecedent count.
+    numerator, denominator = Fraction(str(min_confidence)).as_integer_ratio()
 
     def passing() -> Iterator[RawRule]:
         for seen, rule in enumerate(generated, start=1):
             if seen % TICK_EVERY == 0:
                 tick()
             if (
-                rule.count_full >= confidence * rule.count_lhs
+                rule.count_full * denominator >= numerator * rule.count_lhs
                 and (not single_consequent or len(rule.rhs) == 1)
                 and rule.count_full * n_baskets >= min_lift * rule.count_lhs * rule.count_rhs
             ):

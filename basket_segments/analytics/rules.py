@@ -349,29 +349,46 @@ def _add_lift_vs_all(
     """Lift in the segment divided by the same rule's lift over all customers.
 
     Rules of all customers compare with themselves (1.0); a segment's rule is
-    looked up among them and otherwise counted over all baskets.
+    looked up among them and otherwise counted over all baskets, in batches of
+    ``REPORT_EVERY`` rules with a progress report (a chance to cancel) between.
     """
     if rules.empty:
         return rules.assign(lift_vs_all=pd.Series(dtype="float64"), sentence="")
     everyone = (rules["segment"] == ALL_CUSTOMERS).to_numpy()
     keys = list(zip(rules["antecedent"].tolist(), rules["consequent"].tolist(), strict=True))
-    lifts = rules["lift"].to_numpy()
+    lifts = rules["lift"].tolist()
     known = {key: lift for key, lift, own in zip(keys, lifts, everyone, strict=True) if own}
-    codes = {name: code for code, name in enumerate(baskets.products)}
-    missing = {codes[item] for key in keys if key not in known for side in key for item in side}
-    counter = ItemsetCounter(baskets, missing) if missing else None
-    n = len(baskets)
-    overall = np.ones(len(rules))
-    others = np.flatnonzero(~everyone)
-    for done, i in enumerate(others):
-        if done % REPORT_EVERY == 0:
-            (report or ignore)(done / len(others), f"Comparing rule {done:,} of {len(others):,}")
-        key = keys[i]
-        if key not in known:
-            a, b = [codes[x] for x in key[0]], [codes[x] for x in key[1]]
-            known[key] = counter.count(a + b) * n / (counter.count(a) * counter.count(b))
-        overall[i] = known[key]
+    missing = list(dict.fromkeys(key for key in keys if key not in known))
+    if missing:
+        known.update(_lifts_over_all(missing, baskets, report or ignore))
+    overall = np.array(
+        [1.0 if own else known[key] for key, own in zip(keys, everyone, strict=True)]
+    )
     return add_sentences(rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall)))
+
+
+def _lifts_over_all(
+    keys: list[tuple[tuple[str, ...], tuple[str, ...]]], baskets: Baskets, report: Report
+) -> dict:
+    """Each rule's lift over all baskets, from counts of its sides and of the whole rule."""
+    codes = {name: code for code, name in enumerate(baskets.products)}
+    coded = [
+        (tuple(codes[x] for x in left), tuple(codes[x] for x in right)) for left, right in keys
+    ]
+    counter = ItemsetCounter(baskets, {code for sides in coded for side in sides for code in side})
+    n, lifts = len(baskets), {}
+    for start in range(0, len(coded), REPORT_EVERY):
+        report(start / len(coded), f"Comparing rule {start:,} of {len(coded):,}")
+        batch = coded[start : start + REPORT_EVERY]
+        both, left, right = (
+            counter.count_many(sets).tolist()
+            for sets in ([a + b for a, b in batch], [a for a, _ in batch], [b for _, b in batch])
+        )
+        for key, full, a, b in zip(
+            keys[start : start + REPORT_EVERY], both, left, right, strict=True
+        ):
+            lifts[key] = full * n / (a * b)
+    return lifts
 
 
 def add_sentences(rules: pd.DataFrame) -> pd.DataFrame:
