@@ -156,6 +156,17 @@ def test_combinatorial_explosion_is_stopped_with_advice(monkeypatch):
         mine_rules(build_baskets(baskets_frame(baskets)), params=RuleParams(0.5, 0.5, 0, 6))
 
 
+def test_too_many_possible_rules_are_refused_with_advice(monkeypatch):
+    """20 identical baskets of 12 products: 4,083 itemsets make 523,250 possible rules."""
+    baskets = [set(f"item{i:02d}" for i in range(12))] * 20
+    coded = build_baskets(baskets_frame(baskets))
+    monkeypatch.setattr(mining, "MAX_RULE_CANDIDATES", 500_000)
+    with pytest.raises(DataError, match="523,250 possible rules in a group of 20 baskets"):
+        mining.mine_coded(coded.codes, coded.offsets, 0.5, 0.5, 12)
+    found = mining.mine_coded(coded.codes, coded.offsets, 0.5, 0.5, 12, single_consequent=True)
+    assert len(found.rules) == 12 * (2**11 - 1)  # each itemset, one product on the right
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
