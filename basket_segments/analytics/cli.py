@@ -317,15 +317,23 @@ def write_results(result: Analysis, out: Path) -> None:
                 pa.Table.from_pandas(result.segments, preserve_index=False), out / "segments.csv"
             )
         result.profiles.to_csv(out / "profiles.csv", index=False)
-        rules = result.rules.copy()
-        for column in ("antecedent", "consequent"):
-            if column in rules:
-                rules[column] = rules[column].map(lambda items: json.dumps(list(items)))
-        rules.to_csv(out / "rules.csv", index=False)
+        write_rules(result.rules, out / "rules.csv")
         result.products.to_csv(out / "top_products.csv", index=False)
         (out / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json))
     except OSError as error:
         raise DataError(f"Cannot write results to {out}: {error.strerror}.") from error
+
+
+def write_rules(rules: pd.DataFrame, path: Path) -> None:
+    """rules.csv with each product list as JSON, written once per distinct list (tables
+    repeat the same antecedents and consequents in many rules)."""
+    rules = rules.copy()
+    for column in ("antecedent", "consequent"):
+        if column in rules:
+            lists = rules[column].tolist()
+            written = {items: json.dumps(list(items)) for items in set(lists)}
+            rules[column] = [written[items] for items in lists]
+    rules.to_csv(path, index=False)
 
 
 def _json(value: object) -> object:

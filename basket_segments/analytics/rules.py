@@ -37,7 +37,7 @@ from basket_segments.analytics.mining import (
     mine_coded,
 )
 from basket_segments.analytics.progress import Report, ignore, part
-from basket_segments.analytics.sentences import rule_sentence
+from basket_segments.analytics.sentences import join_items, rule_subject, worded_rule
 
 #: A rule with item names: antecedent, consequent, and the counts of baskets holding the
 #: whole rule, the antecedent and the consequent.
@@ -392,10 +392,27 @@ def _lifts_over_all(
 
 
 def add_sentences(rules: pd.DataFrame) -> pd.DataFrame:
-    """Each rule in words, as the dashboard and rules.csv show it."""
+    """Each rule in words, as the dashboard and rules.csv show it.
+
+    Who a segment speaks of, and each list of products, is worded once and
+    reused: tables repeat the same segments and product lists in many rules.
+    """
+    subjects = {
+        (name, own): rule_subject(name, own)
+        for name, own in set(
+            zip(rules["segment_name"], rules["segment"] == ALL_CUSTOMERS, strict=True)
+        )
+    }
+    phrases: dict[tuple[str, ...], str] = {}
+
+    def phrase(items: tuple[str, ...]) -> str:
+        if items not in phrases:
+            phrases[items] = join_items(items)
+        return phrases[items]
+
     sentences = [
-        rule_sentence(*row)
-        for row in zip(
+        worded_rule(subjects[name, own], phrase(left), phrase(right), confidence, lift)
+        for name, own, left, right, confidence, lift in zip(
             rules["segment_name"],
             rules["segment"] == ALL_CUSTOMERS,
             rules["antecedent"],

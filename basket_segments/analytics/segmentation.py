@@ -1,5 +1,9 @@
 """Segment customers with KMeans, suggest K, and describe each segment in words.
 
+scikit-learn is imported inside the functions that use it: it takes about a
+second to import, and basket files, which have no customers to segment, never
+need it.
+
 Segments are numbered by size (largest first, ties broken by centroid) so the
 same data and parameters always give the same numbers, and the dashboard can
 give each number a colour that never changes between views.
@@ -12,12 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn import config_context
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import silhouette_samples, silhouette_score
-from sklearn.preprocessing import StandardScaler
 
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.progress import Report, ignore
@@ -108,6 +106,8 @@ def feature_matrix(
     >>> round(float(feature_matrix(customers, ["spend", "age"], "standard")[:, 0].max()), 2)
     2.24
     """
+    from sklearn.preprocessing import StandardScaler  # here: scikit-learn takes ~1 s to import
+
     missing = [f for f in features if f not in customers.columns]
     if not features:
         raise DataError("Choose at least one feature to segment customers on.")
@@ -168,6 +168,9 @@ def segment_customers(
     >>> segment_customers(customers, ["x"], k=2).labels.tolist()
     [1, 1, 0, 0, 0]
     """
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
     matrix = feature_matrix(customers, features, scale)
     check_k(k, len(customers))
     with warnings.catch_warnings():
@@ -272,6 +275,9 @@ def stratified_sample(labels: np.ndarray, size: int, random_state: int = 0) -> n
 def mean_silhouette(matrix: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
     """Mean silhouette, on a stratified sample above ``SILHOUETTE_SAMPLE`` customers;
     None if undefined."""
+    from sklearn import config_context
+    from sklearn.metrics import silhouette_score
+
     distinct = len(np.unique(labels))
     if distinct < 2 or distinct >= len(labels):
         return None
@@ -286,6 +292,9 @@ def silhouette_per_customer(
     customers: pd.DataFrame, segmentation: Segmentation | Segments, random_state: int = 0
 ) -> pd.Series:
     """Each customer's silhouette value (a fixed-seed sample above 10,000 customers)."""
+    from sklearn import config_context
+    from sklearn.metrics import silhouette_samples
+
     matrix = feature_matrix(customers, segmentation.features, segmentation.scaling)
     labels = segmentation.labels.to_numpy()
     index = np.arange(len(labels))
@@ -336,6 +345,8 @@ def project_2d(
     >>> project_2d(customers, ["a", "b", "c"]).columns.tolist()
     ['PCA 1', 'PCA 2']
     """
+    from sklearn.decomposition import PCA
+
     matrix = feature_matrix(customers, features, scale)
     components = min(2, matrix.shape[1], len(matrix))
     projected = PCA(n_components=components, random_state=0).fit_transform(matrix)

@@ -27,6 +27,15 @@ def segment_subject(name: str) -> str:
     return name if base.lower().endswith("customers") else f"Customers in {name}"
 
 
+def rule_subject(segment_name: str, all_customers: bool) -> str:
+    """Who a rule speaks of: customers, or those of a segment.
+
+    >>> rule_subject("Young", False), rule_subject("All customers", True)
+    ('Customers in Young', 'Customers')
+    """
+    return "Customers" if all_customers else segment_subject(segment_name)
+
+
 def rule_sentence(
     segment_name: str,
     all_customers: bool,
@@ -42,8 +51,17 @@ def rule_sentence(
     Customers in High income, low spending who buy bread and butter also buy milk
     (62% of the time, 1.9x more than usual).
     """
-    who = "Customers" if all_customers else segment_subject(segment_name)
+    who = rule_subject(segment_name, all_customers)
+    return worded_rule(who, join_items(antecedent), join_items(consequent), confidence, lift)
+
+
+def worded_rule(who: str, bought: str, also: str, confidence: float, lift: float) -> str:
+    """The sentence from its worded parts, which a table of rules words once each.
+
+    >>> worded_rule("Customers", "tea", "jam", 0.5, 2.0)
+    'Customers who buy tea also buy jam (50% of the time, 2.0x more than usual).'
+    """
     return (
-        f"{who} who buy {join_items(antecedent)} also buy {join_items(consequent)} "
+        f"{who} who buy {bought} also buy {also} "
         f"({confidence:.0%} of the time, {lift:.1f}x more than usual)."
     )
