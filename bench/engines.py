@@ -53,7 +53,7 @@ LOCAL_STAGES = {
     "rules_table": "rules",
     "top_products": "products",
 }
-LABELS = {"small": "50k rows", "medium": "500k rows", "large": "5M rows"}
+LABELS = {"small": "50k rows", "medium": "500k rows", "large": "5M rows", "huge": "20M rows"}
 #: Spark settings for the benchmark: the driver's default 1 GiB heap is too small for 5M rows.
 DEFAULT_SPARK_CONF = ["spark.driver.memory=6g"]
 
@@ -246,6 +246,21 @@ def cross_check(runs: dict[str, Run]) -> list[str]:
     ]
 
 
+def figures(runs: dict[str, Run]) -> dict:
+    """Each engine's stage figures, wall time and peak memory, for ``bench/growth.py``."""
+    return {
+        engine: {
+            "status": run.status,
+            "purchase_rows": (run.summary or {}).get("purchase_rows"),
+            "stages": (run.summary or {}).get("stages", {}),
+            "wall": run.wall,
+            "peak_mib": run.peak / MIB,
+            "other_load": _other_load(run),
+        }
+        for engine, run in runs.items()
+    }
+
+
 def run_engines(size: str, data: Path, args: argparse.Namespace) -> dict[str, Run]:
     """Each engine in its own process on ``data``, after waiting for a quiet machine."""
     runs = {}
@@ -263,9 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         return child(args)
     for size in args.sizes:
         data = generate(size)
-        text = report(size, data, run_engines(size, data, args), args)
+        runs = run_engines(size, data, args)
+        text = report(size, data, runs, args)
         print(text, flush=True)
         (OUT / f"report-{size}.txt").write_text(text)
+        (OUT / f"figures-{size}.json").write_text(json.dumps(figures(runs), indent=2))
     return 0
 
 

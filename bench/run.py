@@ -51,8 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--min-support", type=float, default=0.05)
     parser.add_argument("--min-confidence", type=float, default=0.5)
-    parser.add_argument("--max-length", type=int, default=3)
+    parser.add_argument("--max-length", type=int, default=3, help="ours")
+    parser.add_argument(
+        "--baseline-max-length",
+        type=int,
+        help="mlxtend's max_len (0: no limit; default: the same as --max-length)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["parquet", "csv"],
+        default="parquet",
+        help="data file (users upload CSV)",
+    )
     parser.add_argument("--jobs", type=int, help="--jobs for our pipeline (default: its own)")
+    parser.add_argument(
+        "--max-rules", type=int, help="--max-rules for ours (0: no limit; default: its own)"
+    )
     parser.add_argument("--baseline-timeout", type=float, default=1800.0, help="seconds")
     parser.add_argument("--ours-timeout", type=float, default=1800.0, help="seconds")
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender (median shown)")
@@ -60,10 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def generate(size: str) -> Path:
+def generate(size: str, kind: str = "parquet") -> Path:
     """Generate (or reuse) the data file in a child process, keeping this one's heap small."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.generate", size],
+        [sys.executable, "-m", "bench.generate", size, *(["--csv"] if kind == "csv" else [])],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -75,8 +89,10 @@ def generate(size: str) -> Path:
 def contender_commands(data: Path, size: str, args: argparse.Namespace) -> dict[str, list[str]]:
     """Both command lines: the same data file and thresholds, each its own output folder."""
     shared = [str(data), "--k", str(args.k), "--min-support", str(args.min_support)]
-    shared += ["--min-confidence", str(args.min_confidence), "--max-length", str(args.max_length)]
+    shared += ["--min-confidence", str(args.min_confidence)]
+    baseline_length = _baseline_length(args)
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    jobs += [] if args.max_rules is None else ["--max-rules", str(args.max_rules)]
     ours, baseline = OUT / size / "ours", OUT / size / "baseline"
     return {
         "ours": [
@@ -85,12 +101,27 @@ def contender_commands(data: Path, size: str, args: argparse.Namespace) -> dict[
             "basket_segments.analytics",
             "analyze",
             *shared,
+            "--max-length",
+            str(args.max_length),
             *jobs,
             "--out",
             str(ours),
         ],
-        "baseline": [sys.executable, "bench/baseline.py", *shared, "--out", str(baseline)],
+        "baseline": [
+            sys.executable,
+            "bench/baseline.py",
+            *shared,
+            "--max-length",
+            str(baseline_length),
+            "--out",
+            str(baseline),
+        ],
     }
+
+
+def _baseline_length(args: argparse.Namespace) -> int:
+    """mlxtend's max_len: --baseline-max-length, else ours; 0 means no limit."""
+    return args.max_length if args.baseline_max_length is None else args.baseline_max_length
 
 
 def stage_table(ours: Run, baseline: Run) -> list[str]:
@@ -149,7 +180,8 @@ def header(
         f"{summary.get('customers', 0):,} customers, {summary.get('purchase_rows', 0):,} "
         f"purchase rows, {summary.get('products', 0):,} products; k={args.k}, "
         f"min_support={args.min_support}, min_confidence={args.min_confidence}, "
-        f"max_length={args.max_length}, ours --jobs {args.jobs or 'default'}",
+        f"max_length={args.max_length} (baseline: {_baseline_length(args) or 'no limit'}), "
+        f"ours --jobs {args.jobs or 'default'}, {args.format} file",
         f"machine: {os.cpu_count()} CPUs, {memory:.1f} GiB RAM, Python {platform.python_version()}",
         f"packages: {versions}",
         f"analytics code (sha256 of basket_segments/analytics/*.py): {code}",
@@ -194,7 +226,7 @@ def repeat_line(runs: dict[str, list[Run]]) -> list[str]:
 
 def bench_size(size: str, args: argparse.Namespace) -> str:
     """Generate data, run both contenders, and return the report of one size."""
-    data, code = generate(size), code_fingerprint()
+    data, code = generate(size, args.format), code_fingerprint()
     runs = run_contenders(contender_commands(data, size, args), size, args)
     if code_fingerprint() != code:
         code += f", CHANGED DURING THE RUN to {code_fingerprint()}: results may mix versions"
@@ -210,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         report = bench_size(size, args)
         print(report, flush=True)
-        (OUT / f"report-{size}.txt").write_text(report)
+        (OUT / f"report-{size}-{args.format}.txt").write_text(report)
     return 0
 
 
