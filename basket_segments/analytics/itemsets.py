@@ -4,14 +4,14 @@ efficient-apriori counts each candidate by intersecting Python sets of basket
 numbers, which is most of a mining run's time. Here every pair is counted at
 once by a sparse product (baskets x items, transposed, times itself), and
 longer candidates by ANDing packed bitsets of the baskets that hold each item
-and counting the bits (``numpy.bitwise_count``). Candidates still come from
-efficient-apriori's ``apriori_gen``, and the result has the shape its
-``generate_rules_apriori`` takes, so rules are generated as before.
+and counting the bits (``numpy.bitwise_count``). Longer candidates come from
+efficient-apriori's join and prune steps done on arrays, and the result has
+the shape its ``generate_rules_apriori`` takes, so rules are generated as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -31,25 +31,6 @@ def frequent_singles(codes: np.ndarray, threshold: int) -> dict[tuple[int, ...],
     """
     counts = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
     return {(int(item),): int(counts[item]) for item in np.flatnonzero(counts >= threshold)}
-
-
-def frequent_pairs(
-    codes: np.ndarray, offsets: np.ndarray, items: np.ndarray, threshold: int
-) -> dict[tuple[int, ...], int]:
-    """Pairs of ``items`` in at least ``threshold`` baskets, all counted by one sparse product.
-
-    >>> codes, offsets = np.array([0, 1, 2, 0, 1, 1, 2]), np.array([0, 3, 5, 7])
-    >>> frequent_pairs(codes, offsets, np.array([0, 1, 2]), 2)
-    {(0, 1): 2, (1, 2): 2}
-    """
-    first, second, counts = pair_counts(codes, offsets, items)
-    keep = counts >= threshold
-    return {
-        (a, b): n
-        for a, b, n in zip(
-            first[keep].tolist(), second[keep].tolist(), counts[keep].tolist(), strict=True
-        )
-    }
 
 
 def pair_counts(
@@ -80,15 +61,9 @@ def item_bitsets(codes: np.ndarray, offsets: np.ndarray, items: np.ndarray) -> n
     """
     rows, columns = _entries(codes, offsets, items)
     words = (len(offsets) - 1 + 63) // 64
-    position = columns * words + (rows >> 6)
-    bits = np.left_shift(np.uint64(1), (rows & 63).astype(np.uint64))
-    order = np.argsort(position, kind="stable")
-    position, bits = position[order], bits[order]
-    starts = np.flatnonzero(np.concatenate([[True], position[1:] != position[:-1]]))
     flat = np.zeros(len(items) * words, dtype=np.uint64)
-    if len(starts):
-        # A basket holds an item once, so OR-ing its bits is the same as adding them.
-        flat[position[starts]] = np.bitwise_or.reduceat(bits, starts)
+    bits = np.left_shift(np.uint64(1), (rows & 63).astype(np.uint64))
+    np.bitwise_or.at(flat, columns * words + (rows >> 6), bits)
     return flat.reshape(len(items), words)
 
 
@@ -117,27 +92,95 @@ def count_candidates(bitsets: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 
 def count_level(
-    bitsets: np.ndarray,
-    rows_of: np.ndarray,
-    candidates: Iterable[tuple[int, ...]],
-    threshold: int,
-    tick: Callable[[], None],
-) -> dict[tuple[int, ...], int]:
-    """The candidates (tuples of item codes) in at least ``threshold`` baskets.
-
-    ``rows_of[code]`` is the item's row in ``bitsets``; ``tick`` runs between chunks.
-    """
-    found: dict[tuple[int, ...], int] = {}
-    batch = max(1, CHUNK_WORDS // max(1, bitsets.shape[1]))
-    candidates = list(candidates)
-    for start in range(0, len(candidates), batch):
-        part = candidates[start : start + batch]
-        counts = count_candidates(bitsets, rows_of[np.array(part, dtype=np.int64)])
-        found.update(
-            (itemset, n) for itemset, n in zip(part, counts.tolist(), strict=True) if n >= threshold
-        )
+    bitsets: np.ndarray, candidates: np.ndarray, tick: Callable[[], None]
+) -> np.ndarray:
+    """``count_candidates`` in chunks, with ``tick`` (a chance to cancel) after each."""
+    step = max(1, CHUNK_WORDS // max(1, bitsets.shape[1]))
+    counts = np.empty(len(candidates), dtype=np.int64)
+    for start in range(0, len(candidates), step):
+        counts[start : start + step] = count_candidates(bitsets, candidates[start : start + step])
         tick()
-    return found
+    return counts
+
+
+def next_candidates(level: np.ndarray, limit: int) -> np.ndarray | None:
+    """Apriori's candidates one item longer than ``level``, or None if over ``limit``.
+
+    ``level`` holds frequent itemsets as sorted rows of sorted codes. Two rows
+    that differ only in their last item join into a candidate, which is kept
+    when every other subset one item shorter is a row of ``level`` too: the
+    join and prune steps of efficient-apriori's ``apriori_gen``, on arrays, in
+    the same (sorted) order.
+
+    >>> level = np.array([[1, 2, 3], [1, 2, 4], [1, 3, 4], [1, 3, 5], [2, 3, 4]])
+    >>> next_candidates(level, 10)
+    array([[1, 2, 3, 4]])
+    """
+    rows, length = level.shape
+    if rows < 2:
+        return np.empty((0, length + 1), dtype=np.int64)
+    keys = _row_keys(level)
+    same_prefix = np.zeros(rows, dtype=bool)
+    same_prefix[1:] = (level[1:, :-1] == level[:-1, :-1]).all(axis=1)
+    group_end = _run_ends(~same_prefix)
+    partners = group_end - np.arange(rows) - 1
+    found, total = [], 0
+    for first, last in _batches(partners, JOIN_BATCH):
+        joined = _join(level, first, last, partners)
+        keep = np.ones(len(joined), dtype=bool)
+        for dropped in range(length - 1):  # the last two subsets are the joined rows
+            keep &= _contains(keys, _row_keys(np.delete(joined, dropped, axis=1)))
+        found.append(joined[keep])
+        total += int(keep.sum())
+        if total > limit:
+            return None
+    return np.concatenate(found) if found else np.empty((0, length + 1), dtype=np.int64)
+
+
+#: Joined rows pruned in one array operation (bounds the temporary arrays).
+JOIN_BATCH = 1 << 20
+
+
+def _run_ends(starts: np.ndarray) -> np.ndarray:
+    """For each row, the end (exclusive) of the run it is in, runs beginning where ``starts``."""
+    begin = np.flatnonzero(starts)
+    ends = np.append(begin[1:], len(starts))
+    return np.repeat(ends, np.diff(np.append(begin, len(starts))))
+
+
+def _batches(partners: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Ranges of rows whose joins add up to about ``size`` (at least one row each)."""
+    total = np.cumsum(partners)
+    bounds, start = [], 0
+    while start < len(partners):
+        base = total[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(total, base + size, side="right")))
+        bounds.append((start, min(stop, len(partners))))
+        start = stop
+    return bounds
+
+
+def _join(level: np.ndarray, first: int, last: int, partners: np.ndarray) -> np.ndarray:
+    """Each row ``first <= i < last`` joined with every later row of its prefix group."""
+    counts = partners[first:last]
+    left = np.repeat(np.arange(first, last), counts)
+    offset = np.arange(len(left)) - np.repeat(np.cumsum(counts) - counts, counts)
+    right = left + 1 + offset
+    return np.column_stack([level[left], level[right, -1]])
+
+
+def _row_keys(rows: np.ndarray) -> np.ndarray:
+    """Rows as single comparable values: big-endian bytes sort as the rows sort."""
+    data = np.ascontiguousarray(rows, dtype=">i8")
+    return data.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel()
+
+
+def _contains(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which of ``wanted`` are among the sorted ``keys``."""
+    if not len(keys):
+        return np.zeros(len(wanted), dtype=bool)
+    found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return keys[found] == wanted
 
 
 def _distinct_prefixes(prefixes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

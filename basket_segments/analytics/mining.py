@@ -13,11 +13,9 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import islice
 from typing import NamedTuple
 
 import numpy as np
-from efficient_apriori.itemsets import apriori_gen
 from efficient_apriori.rules import generate_rules_apriori
 
 from basket_segments.analytics import itemsets
@@ -173,8 +171,7 @@ def mine_coded(
     if not found:
         return GroupRules(n_baskets, [])
     _check_rule_candidates(found, n_baskets, single_consequent)
-    # Mine a hair below the confidence threshold, then compare exactly.
-    generated = generate_rules_apriori(found, max(0.0, min_confidence - 1e-9), n_baskets)
+    generated = candidate_rules(found, min_confidence, n_baskets, single_consequent)
     # Exact confidence in whole numbers: count * denominator >= numerator * antecedent count.
     numerator, denominator = Fraction(str(min_confidence)).as_integer_ratio()
 
@@ -182,14 +179,52 @@ def mine_coded(
         for seen, rule in enumerate(generated, start=1):
             if seen % TICK_EVERY == 0:
                 tick()
+            _, rhs, count, lhs_count, rhs_count = rule
             if (
-                rule.count_full * denominator >= numerator * rule.count_lhs
-                and (not single_consequent or len(rule.rhs) == 1)
-                and rule.count_full * n_baskets >= min_lift * rule.count_lhs * rule.count_rhs
+                count * denominator >= numerator * lhs_count
+                and (not single_consequent or len(rhs) == 1)
+                and count * n_baskets >= min_lift * lhs_count * rhs_count
             ):
-                yield rule.lhs, rule.rhs, rule.count_full, rule.count_lhs, rule.count_rhs
+                yield rule
 
     return strongest(passing(), n_baskets, max_rules)
+
+
+def candidate_rules(
+    found: dict[int, dict[tuple[int, ...], int]],
+    min_confidence: float,
+    n_baskets: int,
+    single_consequent: bool,
+) -> Iterator[RawRule]:
+    """Rules from counted itemsets that may reach ``min_confidence``; the caller compares exactly.
+
+    efficient-apriori's ``generate_rules_apriori`` grows consequents level by
+    level; with one product on the right, each itemset's few rules are simply
+    read off the counts, which skips its many larger consequents.
+    """
+    if single_consequent:
+        yield from _single_consequent_rules(found)
+        return
+    # Mine a hair below the confidence threshold, so float rounding never drops a rule.
+    generated = generate_rules_apriori(found, max(0.0, min_confidence - 1e-9), n_baskets)
+    for rule in generated:
+        yield rule.lhs, rule.rhs, rule.count_full, rule.count_lhs, rule.count_rhs
+
+
+def _single_consequent_rules(found: dict[int, dict[tuple[int, ...], int]]) -> Iterator[RawRule]:
+    """Every rule with one product on the right, its counts looked up among the itemsets.
+
+    >>> found = {1: {(0,): 3, (1,): 2}, 2: {(0, 1): 2}}
+    >>> list(_single_consequent_rules(found))
+    [((1,), (0,), 2, 2, 3), ((0,), (1,), 2, 3, 2)]
+    """
+    singles = found.get(1, {})
+    for length in range(2, max(found, default=0) + 1):
+        smaller = found[length - 1]
+        for itemset, count in found.get(length, {}).items():
+            for i, item in enumerate(itemset):
+                lhs = itemset[:i] + itemset[i + 1 :]
+                yield lhs, (item,), count, smaller[lhs], singles[(item,)]
 
 
 def strongest(rules: Iterable[RawRule], n_baskets: int, limit: int | None) -> GroupRules:
@@ -247,40 +282,47 @@ def frequent_itemsets(
 ) -> dict[int, dict[tuple[int, ...], int]]:
     """Itemsets in at least ``threshold`` baskets, by length, as efficient-apriori counts them.
 
-    Efficient-apriori's level-wise loop with its candidates (``apriori_gen``),
-    counted with arrays (``analytics.itemsets``), and one addition: it stops
-    with a clear message when a level would count more than ``MAX_CANDIDATES``
-    itemsets, instead of running for hours.
+    Efficient-apriori's level-wise loop (candidates by its join and prune
+    steps), counted with arrays (``analytics.itemsets``), and one addition: it
+    stops with a clear message when a level would count more than
+    ``MAX_CANDIDATES`` itemsets, instead of running for hours.
 
     >>> codes, offsets = np.array([1, 3, 4, 2, 3, 5, 1, 2, 3, 5, 2, 5]), np.array([0, 3, 6, 10, 12])
     >>> frequent_itemsets(codes, offsets, 2, 3)[3]
     {(2, 3, 5): 2}
     """
     tick = tick or _no_tick
-    level = itemsets.frequent_singles(codes, threshold)
-    found = {1: level} if level else {}
-    if max_length < 2 or len(level) < 2:
+    singles = itemsets.frequent_singles(codes, threshold)
+    found = {1: singles} if singles else {}
+    if max_length < 2 or len(singles) < 2:
         return found
-    items = np.array([item for (item,) in level], dtype=np.int64)
+    items = np.array([item for (item,) in singles], dtype=np.int64)
     _check_candidates(len(items) * (len(items) - 1) // 2, 2)
-    level = itemsets.frequent_pairs(codes, offsets, items, threshold)
+    first, second, counts = itemsets.pair_counts(codes, offsets, items)
+    frequent = counts >= threshold
+    level, counts = np.column_stack([first[frequent], second[frequent]]), counts[frequent]
     tick()
-    if level:
-        found[2] = level
-    if max_length < 3 or not level:
+    if len(level):
+        found[2] = _as_dict(level, counts)
+    if max_length < 3 or not len(level):
         return found
-    items = np.unique(np.array(list(level), dtype=np.int64))
+    items = np.unique(level)
     bitsets = itemsets.item_bitsets(codes, offsets, items)
-    rows_of = np.full(int(items.max()) + 1, -1, dtype=np.int64)
-    rows_of[items] = np.arange(len(items))
     for length in range(3, max_length + 1):
-        candidates = list(islice(apriori_gen(sorted(level)), MAX_CANDIDATES + 1))
-        _check_candidates(len(candidates), length)
-        level = itemsets.count_level(bitsets, rows_of, candidates, threshold, tick)
-        if not level:
+        candidates = itemsets.next_candidates(level, MAX_CANDIDATES)
+        if candidates is None:
+            _check_candidates(MAX_CANDIDATES + 1, length)
+        counts = itemsets.count_level(bitsets, np.searchsorted(items, candidates), tick)
+        level, counts = candidates[counts >= threshold], counts[counts >= threshold]
+        if not len(level):
             break
-        found[length] = level
+        found[length] = _as_dict(level, counts)
     return found
+
+
+def _as_dict(level: np.ndarray, counts: np.ndarray) -> dict[tuple[int, ...], int]:
+    """Rows of codes and their counts as efficient-apriori's {itemset: count}."""
+    return dict(zip(map(tuple, level.tolist()), counts.tolist(), strict=True))
 
 
 def possible_rules(lengths: Iterable[tuple[int, int]], single_consequent: bool) -> int:

@@ -3,7 +3,7 @@
 from itertools import combinations
 
 import numpy as np
-from efficient_apriori.itemsets import itemsets_from_transactions
+from efficient_apriori.itemsets import apriori_gen, itemsets_from_transactions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,3 +74,26 @@ def test_bitsets_span_several_words():
     found = frequent_itemsets(codes, offsets, 3, 3)
     assert found[2] == {(0, 1): 73, (0, 2): 3, (1, 2): 73}
     assert found[3] == {(0, 1, 2): 3}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    level=st.sets(st.tuples(*[st.integers(0, 7)] * 3).map(lambda t: tuple(sorted(set(t))))).map(
+        lambda rows: sorted(row for row in rows if len(row) == 3)
+    ),
+    join_batch=st.sampled_from([1, 2, 5, 1 << 20]),
+)
+def test_candidates_are_efficient_aprioris(level, join_batch):
+    previous = itemsets.JOIN_BATCH
+    itemsets.JOIN_BATCH = join_batch
+    try:
+        found = itemsets.next_candidates(np.array(level, dtype=np.int64).reshape(-1, 3), 10**6)
+    finally:
+        itemsets.JOIN_BATCH = previous
+    assert list(map(tuple, found.tolist())) == list(apriori_gen(level))
+
+
+def test_candidates_over_the_limit_are_refused():
+    level = np.array(list(combinations(range(8), 2)), dtype=np.int64)
+    assert len(itemsets.next_candidates(level, 56)) == 56
+    assert itemsets.next_candidates(level, 55) is None

@@ -264,7 +264,9 @@ def test_mining_in_a_worker_process_finds_the_same_rules_and_stops_on_cancel(tmp
 
     monkeypatch.setattr(rules.tempfile, "gettempdir", lambda: str(tmp_path / "flags"))
     (tmp_path / "flags").mkdir()
-    big = build_baskets(baskets_frame([{f"item{i:02d}" for i in range(40)}] * 21))
+    # 209 thousand rules: about a second of work, so the parent ticks (and cancels) while
+    # the worker mines.
+    big = build_baskets(baskets_frame([{f"item{i:02d}" for i in range(60)}] * 21))
     with pytest.raises(KeyboardInterrupt):
         rules.mine_in_a_process((big.codes, big.offsets, 0.05, 0.5, 3), {}, cancel)
     assert len(list((tmp_path / "flags").iterdir())) == 1  # the worker is told to stop
