@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from basket_segments.analytics.table_checks import arrow_text
+
 #: Plain-language text for each reason a row or customer is dropped.
 REASON_TEXT: dict[str, str] = {
     "missing_customer": "rows without a customer",
@@ -93,9 +95,11 @@ def _plain_numbers(values: pd.Series) -> pd.Series | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    text = arrow_text(values)
+    if text is None:
+        return None
     try:
-        text = pa.array(values, type=pa.string(), from_pandas=True)
-        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
         numbers = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None

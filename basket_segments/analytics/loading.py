@@ -7,6 +7,7 @@ failure becomes a ``DataError`` that names the problem.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -20,7 +21,7 @@ import pyarrow.parquet as pq
 
 from basket_segments.analytics.columns import detect_roles
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.sniffing import SNIFF_BYTES, decode_text, refuse_foreign
+from basket_segments.analytics.sniffing import SNIFF_BYTES, decode_with_encoding, refuse_foreign
 from basket_segments.analytics.table_checks import (
     MAX_CELL_CHARS,
     check_header,
@@ -150,7 +151,7 @@ def _read_parquet(data: bytes, name: str, max_cells: int | None) -> pd.DataFrame
 
 
 def _read_text(data: bytes, name: str) -> RawTable:
-    text = decode_text(data, name)
+    text, encoding = decode_with_encoding(data, name)
     head = text[:SNIFF_BYTES]
     delimiter = sniff_delimiter(head)
     # newline="": a file with old Mac line endings (\r alone) is read, not refused by csv.
@@ -159,7 +160,8 @@ def _read_text(data: bytes, name: str) -> RawTable:
     if _is_basket_file(sample_rows):
         return RawTable(parse_basket_lines(text, delimiter, name), True, "baskets")
     check_header(sample_rows[0] if sample_rows else [], name)
-    frame = _read_plain_csv(text, delimiter, sample_rows[0])
+    utf8 = data.removeprefix(codecs.BOM_UTF8) if encoding == "utf-8-sig" else None
+    frame = _read_plain_csv(utf8 or text.encode("utf-8"), delimiter, sample_rows[0])
     if frame is None:
         frame = _read_csv_carefully(text, delimiter, name)
     if frame.empty:
@@ -167,18 +169,22 @@ def _read_text(data: bytes, name: str) -> RawTable:
     return RawTable(finish_table(frame, name), False, "csv")
 
 
-def _read_plain_csv(text: str, delimiter: str, header: list[str]) -> pd.DataFrame | None:
+def _read_plain_csv(data: bytes, delimiter: str, header: list[str]) -> pd.DataFrame | None:
     """Every column as text with pyarrow's multi-threaded reader, or None when the file
     needs pandas' leniency (a space after a delimiter, which pandas skips before a
-    quote; rows of the wrong length, which pandas pads or names in its message)."""
+    quote; rows of the wrong length, which pandas pads or names in its message).
+
+    ``data`` is UTF-8. Without a quote in it no value spans lines, and the reader
+    can split the file into blocks without looking for quoted line breaks (3x faster).
+    """
     from pyarrow import csv as pa_csv
 
-    if f"{delimiter} " in text:
+    if f"{delimiter} ".encode() in data:
         return None
     try:
         table = pa_csv.read_csv(
-            pa.BufferReader(text.encode("utf-8")),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            pa.BufferReader(data),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
                 strings_can_be_null=False,
@@ -189,7 +195,7 @@ def _read_plain_csv(text: str, delimiter: str, header: list[str]) -> pd.DataFram
         return None
     if table.column_names != header or any(t != pa.string() for t in table.schema.types):
         return None
-    return table.to_pandas()
+    return table.to_pandas(split_blocks=True)
 
 
 def _read_csv_carefully(text: str, delimiter: str, name: str) -> pd.DataFrame:

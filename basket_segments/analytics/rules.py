@@ -48,8 +48,9 @@ REPORT_EVERY = 50_000
 ALL_CUSTOMERS = -1
 ALL_CUSTOMERS_NAME = "All customers"
 #: Below this many product entries, starting worker processes (about a second) costs more
-#: than mining the groups one after another saves.
-PARALLEL_MIN_ENTRIES = 3_000_000
+#: than mining the groups one after another saves: with array counting, the six groups of
+#: 5 million entries mine in 0.6 s one after another and 1.4-2.4 s in two processes.
+PARALLEL_MIN_ENTRIES = 50_000_000
 RULE_COLUMNS = [
     "segment",
     "segment_name",

@@ -61,10 +61,20 @@ def decode_text(data: bytes, name: str = "uploaded") -> str:
     >>> decode_text("€45".encode("cp1252")), decode_text("id,Café".encode("utf-16-le"))
     ('€45', 'id,Café')
     """
+    return decode_with_encoding(data, name)[0]
+
+
+def decode_with_encoding(data: bytes, name: str = "uploaded") -> tuple[str, str]:
+    """``decode_text``, and the encoding it found (a UTF-8 file's bytes can be parsed as
+    they are, without encoding the text again).
+
+    >>> decode_with_encoding("Müller".encode())
+    ('Müller', 'utf-8-sig')
+    """
     encoding = _utf16_encoding(data[:SNIFF_BYTES])
     if encoding:
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), encoding
         except UnicodeDecodeError as error:
             raise DataError(f"The file {name} looks like UTF-16 but cannot be decoded.") from error
     if b"\x00" in data[:SNIFF_BYTES] or _looks_binary(data[:SNIFF_BYTES]):
@@ -73,10 +83,10 @@ def decode_text(data: bytes, name: str = "uploaded") -> str:
         )
     for candidate in ("utf-8-sig", "cp1252"):
         try:
-            return data.decode(candidate)
+            return data.decode(candidate), candidate
         except UnicodeDecodeError:
             continue
-    return data.decode("latin-1")
+    return data.decode("latin-1"), "latin-1"
 
 
 def _utf16_encoding(head: bytes) -> str | None:
