@@ -1,0 +1,109 @@
+"""The dashboard's own endpoints, one user: upload, first segmentation, first mining, clicks.
+
+A fresh ``gunicorn`` (``bench/live_server.py``) on a fresh instance folder per
+run, one user (``bench/dash_client.py``) who uploads the generated medium CSV
+(the upload route, then the job that stores and prepares it), segments it
+(K = 5, the page's features), mines rules at the page's default thresholds
+(the first Rules view: a job), then makes drill-down clicks on stored results
+(each pie slice, and each group on the Rules page, ``--clicks`` rounds). Jobs
+are polled every ``--poll`` seconds (the browser polls at the callback's own
+interval, which rounds a job up to its next poll; a fine poll shows the
+server's time). ``--repo`` serves another checkout (for example a worktree of
+an older commit) with this client, so before and after are measured alike;
+runs alternate between the checkouts given.
+
+Usage (from the repository root):
+    python bench/dash_timings.py [--repo . /tmp/before] [--runs 3] [--clicks 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import live_server
+from bench.dash_client import DashUser
+from bench.generate import ensure_data
+from bench.measure import add_quiet_options, wait_for_quiet
+
+STEPS = ("upload", "segment", "mine", "segment click", "rules click")
+
+
+def one_run(repo: Path, data: Path, args: argparse.Namespace) -> dict[str, list[float]]:
+    """Seconds of each step in one fresh server serving ``repo``."""
+    live_server.REPO = repo  # the server's working directory: which code it runs
+    seconds: dict[str, list[float]] = {step: [] for step in STEPS}
+    with tempfile.TemporaryDirectory() as folder, live_server.LiveServer(folder) as server:
+        user = DashUser(server.url, "bench", poll_interval=args.poll)
+        user.signup()
+        user.login()
+        content = data.read_bytes()
+        for step, action in (
+            ("upload", lambda: user.upload(data.name, content)),
+            ("segment", lambda: user.segment(k=5)),
+            ("mine", user.mine_rules),
+        ):
+            started = time.perf_counter()
+            action()
+            seconds[step].append(time.perf_counter() - started)
+        user.go_to("segments")
+        user.segment(k=5)  # stored now: drawn at once
+        for _ in range(args.clicks):
+            for segment in range(5):
+                started = time.perf_counter()
+                user.click_segment(segment)
+                seconds["segment click"].append(time.perf_counter() - started)
+        user.mine_rules()  # stored now
+        for _ in range(args.clicks):
+            for segment in [*range(5), None]:
+                started = time.perf_counter()
+                user.pick_rules_segment(segment)
+                seconds["rules click"].append(time.perf_counter() - started)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time the dashboard's endpoints, one user.")
+    parser.add_argument("--repo", nargs="+", type=Path, default=[Path(".")])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--clicks", type=int, default=4, help="rounds of clicks per run")
+    parser.add_argument("--poll", type=float, default=0.05, help="seconds between job polls")
+    add_quiet_options(parser)
+    args = parser.parse_args(argv)
+    data = ensure_data("medium", kind="csv")
+    results = {repo: {step: [] for step in STEPS} for repo in args.repo}
+    for run in range(args.runs):
+        for repo in args.repo:
+            wait_for_quiet(args.quiet_below, args.quiet_wait)
+            found = one_run(repo.resolve(), data, args)
+            for step, values in found.items():
+                results[repo][step].append(values)
+            print(
+                f"run {run + 1}, {repo}: "
+                + ", ".join(
+                    f"{step} {statistics.median(values):.3f} s" for step, values in found.items()
+                ),
+                flush=True,
+            )
+    print(f"\n{data.name} ({data.stat().st_size / 2**20:.1f} MiB), median of {args.runs} runs")
+    print(f"{'step':<16}" + "".join(f"{repo!s:>24}" for repo in args.repo))
+    for step in STEPS:
+        cells = []
+        for repo in args.repo:
+            runs = results[repo][step]
+            if "click" in step:  # p50 of every click of every run
+                cells.append(f"p50 {statistics.median(v for r in runs for v in r) * 1000:.0f} ms")
+            else:
+                cells.append(f"{statistics.median(r[0] for r in runs):.2f} s")
+        print(f"{step:<16}" + "".join(f"{cell:>24}" for cell in cells))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
