@@ -172,7 +172,9 @@ def _read_text(data: bytes, name: str) -> RawTable:
 def _read_plain_csv(data: bytes, delimiter: str, header: list[str]) -> pd.DataFrame | None:
     """Every column as text with pyarrow's multi-threaded reader, or None when the file
     needs pandas' leniency (a space after a delimiter, which pandas skips before a
-    quote; rows of the wrong length, which pandas pads or names in its message).
+    quote; rows of the wrong length, which pandas pads or names in its message; an odd
+    number of quotes, which pyarrow reads as one value running to the end of the file
+    and pandas names as a quote never closed).
 
     ``data`` is UTF-8. Without a quote in it no value spans lines, and the reader
     can split the file into blocks without looking for quoted line breaks (3x faster).
@@ -181,10 +183,13 @@ def _read_plain_csv(data: bytes, delimiter: str, header: list[str]) -> pd.DataFr
 
     if f"{delimiter} ".encode() in data:
         return None
+    quotes = data.count(b'"')
+    if quotes % 2:
+        return None  # a quote left open, which pyarrow would read to the end of the file
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(data),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=quotes > 0),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
                 strings_can_be_null=False,
