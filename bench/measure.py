@@ -90,6 +90,32 @@ def wait_for_quiet(below: float, longest: float) -> float:
     return time.perf_counter() - start
 
 
+class OtherCpu:
+    """The share of all CPUs that other processes used while this one (and its reaped
+    children, e.g. a server it started and stopped) ran: ``with OtherCpu() as cpu: ...``,
+    then ``cpu.percent``."""
+
+    def __enter__(self) -> OtherCpu:
+        self._busy, self._own, self._start = (
+            busy_cpu_seconds(),
+            own_cpu_seconds(),
+            time.perf_counter(),
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = time.perf_counter() - self._start
+        others = busy_cpu_seconds() - self._busy - (own_cpu_seconds() - self._own)
+        self.percent = 100 * max(0.0, others) / (max(wall, 1e-9) * (os.cpu_count() or 1))
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this process and of its children that have been waited for."""
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + reaped.ru_utime + reaped.ru_stime
+
+
 def busy_cpu_seconds() -> float:
     """CPU seconds the whole machine has spent busy (not idle or waiting on disk)."""
     times = psutil.cpu_times()

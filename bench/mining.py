@@ -32,7 +32,7 @@ from basket_segments.analytics.mining import min_count, mine_coded
 from basket_segments.analytics.rules import basket_groups
 from basket_segments.analytics.stages import AnalysisOptions, StageClock
 from bench.generate import SIZES
-from bench.measure import add_quiet_options, wait_for_quiet
+from bench.measure import OtherCpu, add_quiet_options, wait_for_quiet
 from bench.run import generate
 
 
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{'group':>6}{'baskets':>9}{'rules':>8}{'ours s':>9}{'pyfim s':>9}{'ratio':>7}  same")
     totals = {"ours": [0.0] * args.repeat, "pyfim": [0.0] * args.repeat}
+    noise: list[float] = []  # CPU % other processes used during each pair of timed runs
     for group, (codes, offsets) in groups.items():
         n = len(offsets) - 1
         transactions = [tuple(codes[a:b].tolist()) for a, b in itertools.pairwise(offsets)]
@@ -108,10 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         times = {"ours": [], "pyfim": []}
         for turn in range(args.repeat):
             wait_for_quiet(args.quiet_below, args.quiet_wait)
-            seconds, mine = timed(ours, codes, offsets, args)
-            times["ours"].append(seconds)
-            seconds, theirs = timed(pyfim, transactions, threshold, args)
-            times["pyfim"].append(seconds)
+            with OtherCpu() as cpu:
+                seconds, mine = timed(ours, codes, offsets, args)
+                times["ours"].append(seconds)
+                seconds, theirs = timed(pyfim, transactions, threshold, args)
+                times["pyfim"].append(seconds)
+            noise.append(cpu.percent)
             for name in totals:
                 totals[name][turn] += times[name][-1]
         a, b = statistics.median(times["ours"]), statistics.median(times["pyfim"])
@@ -119,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{group:>6}{n:>9,}{len(mine):>8,}{a:>9.3f}{b:>9.3f}{a / b:>6.2f}x  {same}")
     a, b = statistics.median(totals["ours"]), statistics.median(totals["pyfim"])
     print(f"{'all':>6}{'':>9}{'':>8}{a:>9.3f}{b:>9.3f}{a / b:>6.2f}x")
+    print(
+        "CPU used by other processes during the timed runs: "
+        f"median {statistics.median(noise):.0f} %, max {max(noise):.0f} %"
+    )
     return 0
 
 
