@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import live_server
 from bench.dash_client import DashUser
 from bench.generate import ensure_data
-from bench.measure import add_quiet_options, wait_for_quiet
+from bench.measure import OtherCpu, add_quiet_options, wait_for_quiet
 
 STEPS = ("upload", "segment", "mine", "segment click", "rules click")
 
@@ -78,17 +78,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = ensure_data("medium", kind="csv")
     results = {repo: {step: [] for step in STEPS} for repo in args.repo}
+    noise: dict[Path, list[float]] = {repo: [] for repo in args.repo}
     for run in range(args.runs):
         for repo in args.repo:
             wait_for_quiet(args.quiet_below, args.quiet_wait)
-            found = one_run(repo.resolve(), data, args)
+            with OtherCpu() as cpu:  # the server is reaped inside: its CPU counts as ours
+                found = one_run(repo.resolve(), data, args)
+            noise[repo].append(cpu.percent)
             for step, values in found.items():
                 results[repo][step].append(values)
             print(
                 f"run {run + 1}, {repo}: "
                 + ", ".join(
                     f"{step} {statistics.median(values):.3f} s" for step, values in found.items()
-                ),
+                )
+                + f"; other processes {noise[repo][-1]:.0f} % CPU",
                 flush=True,
             )
     print(f"\n{data.name} ({data.stat().st_size / 2**20:.1f} MiB), median of {args.runs} runs")
@@ -102,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 cells.append(f"{statistics.median(r[0] for r in runs):.2f} s")
         print(f"{step:<16}" + "".join(f"{cell:>24}" for cell in cells))
+    cells = [f"{statistics.median(noise[repo]):.0f} % CPU" for repo in args.repo]
+    print(f"{'other processes':<16}" + "".join(f"{cell:>24}" for cell in cells))
     return 0
 
 

@@ -7,20 +7,23 @@ rule whose support or confidence equals the threshold is always kept.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from efficient_apriori.rules import generate_rules_apriori
 
 from basket_segments.analytics import itemsets
-from basket_segments.analytics.baskets import Baskets
 from basket_segments.analytics.errors import DataError
+
+if TYPE_CHECKING:  # a mining worker process imports this module: no pandas there
+    from basket_segments.analytics.baskets import Baskets
 
 #: Baskets an itemset must at least be in. One basket shows no association, and two are
 #: a coincidence: in a small segment of big baskets (23 customers with hundreds of
@@ -43,6 +46,20 @@ MAX_RULE_CANDIDATES = 2_000_000
 #: A mined rule: antecedent codes, consequent codes, and the counts of
 #: baskets holding the whole rule, the antecedent and the consequent.
 RawRule = tuple[tuple[int, ...], tuple[int, ...], int, int, int]
+
+#: How much lower a mining worker process's CPU priority is (Linux nice).
+WORKER_NICENESS = 10
+
+
+def lower_priority() -> None:
+    """Give a mining worker process a lower CPU priority than the server it works for.
+
+    The worker's initializer lives here, beside ``mine_coded``, so that a new worker
+    process imports this module alone (numpy, efficient-apriori) and not pandas: the
+    first mining in a server starts a worker, and its imports are part of the wait.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(WORKER_NICENESS)
 
 
 class Stopped(Exception):

@@ -9,7 +9,6 @@ arules' ``is.redundant``), and what it means in a sentence.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import uuid
@@ -33,6 +32,7 @@ from basket_segments.analytics.mining import (
     RawRule,
     StopFile,
     check_thresholds,
+    lower_priority,
     min_count,
     mine_coded,
 )
@@ -71,8 +71,6 @@ RULE_COLUMNS = [
 ]
 
 
-#: How much lower a mining worker process's CPU priority is (Linux nice).
-WORKER_NICENESS = 10
 #: Seconds between two ``tick`` calls while another process mines.
 TICK_SECONDS = 0.25
 #: Rules kept at most per group (each segment, and all customers): the strongest.
@@ -190,7 +188,7 @@ def mine_in_a_process(args: tuple, limits: dict, tick: Callable[[], None]) -> Gr
     next tick, and the exception goes on.
     """
     stop = StopFile(os.path.join(tempfile.gettempdir(), f"basket-segments-stop-{uuid.uuid4().hex}"))
-    executor = get_reusable_executor(max_workers=1, initializer=_lower_priority)
+    executor = get_reusable_executor(max_workers=1, initializer=lower_priority)
     future = executor.submit(mine_coded, *args, **limits, tick=stop)
     while True:
         try:
@@ -203,12 +201,6 @@ def mine_in_a_process(args: tuple, limits: dict, tick: Callable[[], None]) -> Gr
             Path(stop.path).touch()
             future.add_done_callback(lambda _done: Path(stop.path).unlink(missing_ok=True))
             raise
-
-
-def _lower_priority() -> None:
-    """Give a mining worker process a lower CPU priority than the server it works for."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICENESS)
 
 
 def group_label(segment: int, names: Mapping[int, str] | None = None) -> str:
