@@ -83,6 +83,8 @@ def init_dashboard(
             password_url=password_url,
         )
 
+    # The page's language, which screen readers need to pronounce it (Dash's page has none).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.layout = page
     for module in FEATURE_CALLBACKS:
         module.register(app)

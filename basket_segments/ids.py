@@ -4,6 +4,8 @@ Values are kebab-case and prefixed by feature; dict ids for pattern-matching
 callbacks come from small functions.
 """
 
+import hashlib
+import json
 from typing import Any, NamedTuple
 
 # Page frame
@@ -96,7 +98,7 @@ def role_dropdown(role: Any) -> dict:
 SEGMENTS_PAGE = "segments-page"
 SEGMENTS_READY = "segments-ready"
 FEATURES = "segments-features"
-K_SLIDER = "segments-k"
+K_INPUT = "segments-k"
 SCALE = "segments-scale"
 SUGGEST_K = "segments-suggest-k"
 K_CHART = "segments-k-chart"
@@ -129,7 +131,28 @@ BASKET_CHOICE = "rules-basket"
 HIDE_REDUNDANT = "rules-hide-redundant"
 PRODUCT_FILTER = "rules-product-filter"
 PRODUCT_SIDE = "rules-product-side"
+#: Where the rules grid sits; the grid itself is made anew for each view (``rules_grid``).
 RULES_TABLE = "rules-table"
+DATA_PREVIEW = "data-preview"
+DATASET_ITEMS = "data-dataset-items"
+RULES_GRID = "rules-grid"
+#: What the rules grid shows: the mining answer and the page's filters.
+RULES_VIEW = "rules-view"
+
+
+def rules_grid(view: str) -> dict:
+    """The rules grid of one view: a new view is a new grid, which asks for its first rows
+    (emptying an old grid's cache while it loads can jam AG Grid's block loader)."""
+    return {"type": RULES_GRID, "view": view}
+
+
+def view_token(view: dict) -> str:
+    """A short name for a view (``RULES_VIEW``'s data), unique enough to tell one rules
+    grid from the next."""
+    text = json.dumps(view, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 RULE_SENTENCES = "rules-sentences"
 RULES_SCATTER = "rules-scatter"
 RULES_SCATTER_BOX = "rules-scatter-box"

@@ -54,7 +54,9 @@ CONFIG_SCRIPT = '<script id="_dash-config" type="application/json">'
 #: What a new segment selection redraws on the Segments page: the charts, the badge.
 SEGMENT_VIEWS = ((ids.SEGMENT_SCATTER, "figure"), (ids.SELECTION_BADGE, "children"))
 #: What new rules or a new segment redraw on the Rules page: the rules, the top products.
-RULE_VIEWS = ((ids.RULES_TABLE, "data"), (ids.SEGMENT_PRODUCTS, "figure"))
+RULE_VIEWS = ((ids.RULES_VIEW, "data"), (ids.SEGMENT_PRODUCTS, "figure"))
+#: Rows the rules grid asks for in its first block (AG Grid's infinite row model).
+FIRST_BLOCK = {"startRow": 0, "endRow": 100}
 
 
 class DashError(RuntimeError):
@@ -143,7 +145,7 @@ class SegmentsRun:
 
     @property
     def profiles(self) -> list[dict]:
-        return self.charts.get(ids.PROFILE_TABLE, "data") or []
+        return self.charts.get(ids.PROFILE_TABLE, "rowData") or []
 
 
 @dataclass
@@ -155,10 +157,8 @@ class RulesRun:
     job: Answer | None
     rules: Answer
     products: Answer
-
-    @property
-    def table(self) -> list[dict]:
-        return self.rules.get(ids.RULES_TABLE, "data") or []
+    #: The first block of rows the rules grid showed.
+    table: list[dict]
 
 
 def _failure(response: requests.Response) -> str | None:
@@ -194,6 +194,11 @@ def _key(component_id: Any) -> str:
     return json.dumps(values, sort_keys=True, separators=(",", ":"))
 
 
+def _is_match(component_id: Any) -> bool:
+    """A MATCH pattern: it stands for the one component that triggered the callback."""
+    return _is_pattern(component_id) and ["MATCH"] in json.loads(_key(component_id)).values()
+
+
 def _is_pattern(component_id: Any) -> bool:
     return isinstance(component_id, dict) and any(
         isinstance(value, list) for value in json.loads(_key(component_id)).values()
@@ -201,15 +206,15 @@ def _is_pattern(component_id: Any) -> bool:
 
 
 def _matches(pattern: dict, component_id: Any) -> bool:
-    """Whether a concrete dict id fits a pattern with ALL wildcards (the only kind used)."""
+    """Whether a concrete dict id fits a pattern with ALL or MATCH wildcards."""
     pattern = json.loads(_key(pattern))
     if not isinstance(component_id, dict) or set(component_id) != set(pattern):
         return False
     for name, wanted in pattern.items():
-        if wanted == ["ALL"]:
+        if wanted in (["ALL"], ["MATCH"]):
             continue
         if isinstance(wanted, list):
-            raise NotImplementedError(f"Only ALL wildcards are supported, not {wanted}.")
+            raise NotImplementedError(f"Only ALL and MATCH wildcards are supported, not {wanted}.")
         if component_id[name] != wanted:
             return False
     return True
@@ -454,12 +459,13 @@ class DashUser(requests.Session):
         if trigger is not None:
             self.set_prop(trigger[0], trigger[1], value)
         changed = [f"{_key(trigger[0])}.{trigger[1]}"] if trigger is not None else []
-        outputs = [self._output_spec(i, p) for i, p in callback.outputs]  # one: not a list
+        matched = trigger[0] if trigger is not None else None
+        outputs = [self._output_spec(i, p, matched) for i, p in callback.outputs]  # one: no list
         return callback, {
             "output": callback.output,
             "outputs": outputs if callback.output.startswith("..") else outputs[0],
-            "inputs": [self._dependency_value(d) for d in callback.inputs],
-            "state": [self._dependency_value(d) for d in callback.state],
+            "inputs": [self._dependency_value(d, matched) for d in callback.inputs],
+            "state": [self._dependency_value(d, matched) for d in callback.state],
             "changedPropIds": changed,
         }
 
@@ -519,13 +525,17 @@ class DashUser(requests.Session):
                     self.set_prop(self._ids.get(component, _parse_id(component)), prop, item)
         return answer
 
-    def _output_spec(self, component: Any, prop: str) -> Any:
+    def _output_spec(self, component: Any, prop: str, matched: Any = None) -> Any:
+        if _is_match(component):
+            return {"id": matched, "property": prop}
         if _is_pattern(component):
             return [{"id": i, "property": prop} for i in self._matching(component)]
         return {"id": component, "property": prop}
 
-    def _dependency_value(self, dependency: dict) -> Any:
+    def _dependency_value(self, dependency: dict, matched: Any = None) -> Any:
         component, prop = _parse_id(dependency["id"]), dependency["property"]
+        if _is_match(component):
+            return {"id": matched, "property": prop, "value": self.prop(matched, prop)}
         if _is_pattern(component):
             return [
                 {"id": i, "property": prop, "value": self.prop(i, prop)}
@@ -650,7 +660,7 @@ class DashUser(requests.Session):
         self.call((ids.FEATURES, "options"), (ids.SEGMENTS_READY, "data"), 0, kind="controls")
         chosen = {
             (ids.FEATURES, "value"): features,
-            (ids.K_SLIDER, "value"): k,
+            (ids.K_INPUT, "value"): k,
             (ids.SCALE, "value"): scale,
         }
         self.call(
@@ -707,7 +717,17 @@ class DashUser(requests.Session):
         ask, job = self._long_work(ids.RULES_WORK, options, self.prop(*options), "mine")
         answer = (ids.RULES_WORK.answer, "data")
         rules, products = self.call_together(answer, self.prop(*answer), RULE_VIEWS, "rules")
-        return RulesRun(job is None, ask, job, rules, products)
+        return RulesRun(job is None, ask, job, rules, products, self.rule_rows())
+
+    def rule_rows(self, block: dict = FIRST_BLOCK) -> list[dict]:
+        """The rows the rules grid shows for the current view: the grid is drawn anew for
+        each view, with an id of its own, and asks its rows block by block."""
+        view = self.prop(ids.RULES_VIEW, "data")
+        if not view:
+            return []
+        grid = ids.rules_grid(ids.view_token(view))
+        answer = self.call((grid, "getRowsResponse"), (grid, "getRowsRequest"), block, kind="rows")
+        return (answer.get(grid, "getRowsResponse") or {}).get("rowData") or []
 
     def pick_rules_segment(self, segment: int | None) -> tuple[Answer, Answer]:
         """Choose a segment (None: all customers) on the Rules page: the selection, its

@@ -75,10 +75,23 @@ def rules_view(thresholds, basket, hide, product, side, segment, settings, activ
     answer, message = through_long_work(rules.RULES, *values, progress=progress)
     if answer is None:
         return [], None, None, message
-    rows, sentences, scatter, _scatter_style, note = rules.update_rules(
+    view, _grid, sentences, scatter, _scatter_style, note = rules.update_rules(
         answer, hide, product, side, segment
     )
-    return rows, sentences, scatter, note
+    return grid_rows(view), sentences, scatter, note
+
+
+def grid_rows(view, block=5000, **grid_request):
+    """Every row the rules grid would page through for a view, block by block, as its
+    infinite row model asks (``grid_request`` adds its filterModel or sortModel)."""
+    rows, start = [], 0
+    while True:
+        request = {"startRow": start, "endRow": start + block, **grid_request}
+        answer = rules.rules_rows(request, view)
+        rows += answer["rowData"]
+        start += block
+        if start >= answer["rowCount"]:
+            return rows
 
 
 def look_up(customer, settings, active, rules_choice=None, progress=None):

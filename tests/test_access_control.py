@@ -122,20 +122,34 @@ def walk(component):
 
 
 def wildcard_matches(pattern: dict, dataset: int) -> list[dict]:
-    """Concrete ids a browser would send for a pattern-matching (ALL) id."""
-    choices = {"index": [dataset], "role": ["customer"], "page": [key for key, _, _ in PAGES]}
-    (key,) = [name for name, value in pattern.items() if value == ["ALL"]]
+    """Concrete ids a browser would send for a pattern-matching (ALL or MATCH) id."""
+    choices = {
+        "index": [dataset],
+        "role": ["customer"],
+        "page": [key for key, _, _ in PAGES],
+        "view": ["v0"],
+    }
+    (key,) = [name for name, value in pattern.items() if value in (["ALL"], ["MATCH"])]
     return [{**pattern, key: choice} for choice in choices[key]]
+
+
+def is_match(component_id: str) -> bool:
+    """A MATCH id: the browser sends one component for it, not a list."""
+    return component_id.startswith("{") and ["MATCH"] in json.loads(component_id).values()
 
 
 def dependency(dep: dict, values: dict, dataset: int) -> dict | list:
     component_id, prop = dep["id"], dep["property"]
     if component_id.startswith("{"):
         pattern = json.loads(component_id)
-        return [
+        found = [
             {"id": match, "property": prop, "value": match if prop == "id" else 1}
             for match in wildcard_matches(pattern, dataset)
         ]
+        if is_match(component_id):
+            value = values.get((pattern["type"], prop), 1)
+            return {**found[0], "value": value}
+        return found
     return {"id": component_id, "property": prop, "value": values.get((component_id, prop))}
 
 
@@ -144,7 +158,10 @@ def outputs_of(key: str, dataset: int) -> list | dict:
     outputs = []
     for part in parts:
         component_id, prop = part.rsplit(".", 1)
-        if component_id.startswith("{"):
+        if is_match(component_id):
+            (match,) = wildcard_matches(json.loads(component_id), dataset)
+            outputs.append({"id": match, "property": prop})
+        elif component_id.startswith("{"):
             matches = wildcard_matches(json.loads(component_id), dataset)
             outputs.append([{"id": match, "property": prop} for match in matches])
         else:
@@ -259,6 +276,14 @@ def alices_values(dataset: int, rules_answer: dict) -> dict:
             (ids.RULES_WORK.answer, "data"): rules_answer,
             (ids.RULES_WORK.asked, "data"): {**rules_answer, "nonce": "n2"},
             (ids.RULES_SEGMENT, "value"): 0,
+            (ids.RULES_VIEW, "data"): {
+                "answer": rules_answer,
+                "hide": [],
+                "product": None,
+                "side": "any",
+                "segment": 0,
+            },
+            (ids.RULES_GRID, "getRowsRequest"): {"startRow": 0, "endRow": 100},
             (ids.RULES_SEGMENT, "options"): [{"label": "Segment 1", "value": 0}],
             (ids.MIN_SUPPORT, "value"): THRESHOLDS[0],
             (ids.MIN_CONFIDENCE, "value"): THRESHOLDS[1],

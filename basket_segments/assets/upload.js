@@ -13,32 +13,39 @@ function bytesOf(dataUrl) {
   return bytes;
 }
 
-window.dash_clientside = Object.assign({}, window.dash_clientside, {
-  basket_segments: {
-    send_upload: async function (contents, filename, url) {
-      if (!contents) {
-        return window.dash_clientside.no_update;
-      }
-      const cookie = document.cookie.split("; ").find((c) => c.startsWith("_csrf_token="));
-      const headers = { "X-Filename": encodeURIComponent(filename || "upload") };
-      if (cookie) {
-        headers["X-CSRFToken"] = decodeURIComponent(cookie.split("=").slice(1).join("="));
-      }
-      try {
-        const response = await fetch(url, {
-          method: "POST",
-          body: bytesOf(contents),
-          headers: headers,
-          credentials: "same-origin",
-        });
-        const answer = await response.json().catch(() => null);
-        return answer || { error: `The server refused the file (HTTP ${response.status}).` };
-      } catch (error) {
-        return { error: "The file did not reach the server; check the connection and try again." };
-      }
-    },
-    use_sample: function (clicks) {
-      return clicks ? { sample: clicks } : window.dash_clientside.no_update;
-    },
+window.dash_clientside = Object.assign({}, window.dash_clientside);
+window.dash_clientside.basket_segments = Object.assign({}, window.dash_clientside.basket_segments, {
+  send_upload: async function (contents, filename, url) {
+    if (!contents) {
+      return window.dash_clientside.no_update;
+    }
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("_csrf_token="));
+    const headers = { "X-Filename": encodeURIComponent(filename || "upload") };
+    if (cookie) {
+      headers["X-CSRFToken"] = decodeURIComponent(cookie.split("=").slice(1).join("="));
+    }
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        body: bytesOf(contents),
+        headers: headers,
+        credentials: "same-origin",
+      });
+      const answer = await response.json().catch(() => null);
+      return answer || { error: `The server refused the file (HTTP ${response.status}).` };
+    } catch (error) {
+      return { error: "The file did not reach the server; check the connection and try again." };
+    }
+  },
+  use_sample: function (clicks) {
+    return clicks ? { sample: clicks } : window.dash_clientside.no_update;
   },
 });
+
+// dcc.Upload draws its file input without a name for screen readers; give it the
+// dropzone's words whenever the Data page draws one.
+new MutationObserver(() => {
+  for (const input of document.querySelectorAll(".upload-zone input[type=file]:not([aria-label])")) {
+    input.setAttribute("aria-label", "Upload a data file");
+  }
+}).observe(document.documentElement, { childList: true, subtree: true });

@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, State, ctx, no_update
+from dash import MATCH, Dash, Input, Output, State, ctx, no_update
 
 from basket_segments import figures, ids, results
 from basket_segments.analytics.errors import DataError
@@ -21,16 +21,18 @@ from basket_segments.analytics.stages import Mined
 from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
+from basket_segments.grid_rows import rows_block
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import message
 
-#: Most rule rows sent to the browser at once; the CSV export has them all.
-MAX_TABLE_ROWS = 1000
+#: Most rules drawn in the scatter; the grid pages through all of them.
+MAX_SCATTER_RULES = 1000
 #: Most products offered in the product filter: the most bought ones.
 MAX_PRODUCT_CHOICES = 5_000
 #: What a Rules request's rules depend on besides the segments (``results.rules_choice``).
 RULE_CHOICE = ("support", "confidence", "lift", "length", "basket")
 SHOWN, HIDDEN = {}, {"display": "none"}
+NO_ROWS = {"rowData": [], "rowCount": 0}
 
 
 def init_rules(_ready, active, settings, selected):
@@ -129,35 +131,59 @@ def filter_table(rules, segment, hide_redundant, product, side):
 
 
 def update_rules(answer, hide, product, side, segment):
-    """Table, sentences and scatter for the selected segment at the asked thresholds."""
+    """Sentences and scatter for the selected segment at the asked thresholds, and the
+    view the rules grid then asks its rows of (``rules_rows``)."""
     request = long_work.answered(answer)
     if segment is None or request is None:
-        return [], layout.sentences([]), go.Figure(), HIDDEN, no_update
+        return None, [], layout.sentences([]), go.Figure(), HIDDEN, no_update  # old rules go
     try:
-        mined, wanted = _mined_for(request)
+        shown, notes = _shown_rules(answer, hide, product, side, segment)
     except DataError as error:
-        return [], layout.sentences([]), go.Figure(), HIDDEN, message(str(error))
+        return None, [], layout.sentences([]), go.Figure(), HIDDEN, message(str(error))
+    top = recommend_for_segment(shown, segment, top=5)
+    drawn = shown.head(MAX_SCATTER_RULES)
+    if len(shown) > MAX_SCATTER_RULES:
+        notes.append(
+            f"The chart shows the first {MAX_SCATTER_RULES:,} of {len(shown):,} rules; the "
+            "table pages through them all, and the CSV has them too."
+        )
+    view = {"answer": answer, "hide": hide, "product": product, "side": side, "segment": segment}
+    segmented = results.rules_choice(current_owner(), request)[0] is not None
+    return (
+        view,
+        layout.rules_grid(ids.view_token(view), segmented),
+        layout.sentences(top),
+        figures.rules_scatter(drawn),
+        SHOWN if len(shown) else HIDDEN,  # no rules: the sentence says so, no empty chart
+        message(" ".join(notes), "info") if notes else None,
+    )
+
+
+def rules_rows(grid_request, view):
+    """One block of the rules grid: the view's rules after the grid's own column filters
+    and sort order (AG Grid's infinite row model asks as the user pages)."""
+    if not view or long_work.answered(view.get("answer")) is None:
+        return NO_ROWS  # answered all the same: a request left waiting jams the grid's loader
+    try:
+        shown, _ = _shown_rules(
+            view["answer"], view["hide"], view["product"], view["side"], view["segment"]
+        )
+    except DataError:
+        return NO_ROWS
+    table = shown.assign(
+        antecedent=shown["antecedent"].map(", ".join),
+        consequent=shown["consequent"].map(", ".join),
+    )
+    columns = [column.field for column in layout.RULE_TABLE_COLUMNS]
+    return rows_block(table[columns].reset_index(drop=True), grid_request)
+
+
+def _shown_rules(answer, hide, product, side, segment) -> tuple[pd.DataFrame, list[str]]:
+    """The rules a view shows, in the table's order, and the mining's notes."""
+    mined, wanted = _mined_for(long_work.answered(answer))
     rules = filter_rules(mined.rules, wanted)
     shown = filter_table(rules, segment, hide, product, side).reset_index(drop=True)
-    table = shown.head(MAX_TABLE_ROWS).assign(
-        antecedent=lambda f: f["antecedent"].map(", ".join),
-        consequent=lambda f: f["consequent"].map(", ".join),
-    )
-    columns = [column for column, _, _ in layout.RULE_TABLE_COLUMNS]
-    top = recommend_for_segment(shown, segment, top=5)
-    notes = list(mined.notes)
-    if len(shown) > MAX_TABLE_ROWS:
-        notes.append(
-            f"Showing the first {MAX_TABLE_ROWS:,} of {len(shown):,} rules; the CSV has all."
-        )
-    note = message(" ".join(notes), "info") if notes else None
-    return (
-        table[columns].round(4).to_dict("records"),
-        layout.sentences(top),
-        figures.rules_scatter(shown.head(MAX_TABLE_ROWS)),
-        SHOWN if len(shown) else HIDDEN,  # no rules: the sentence says so, no empty chart
-        note,
-    )
+    return shown, list(mined.notes)
 
 
 def show_clicked_rule(click):
@@ -219,7 +245,8 @@ def register(app: Dash) -> None:
     )(choose_segment)
     long_work.register(app, RULES)
     app.callback(
-        Output(ids.RULES_TABLE, "data"),
+        Output(ids.RULES_VIEW, "data"),
+        Output(ids.RULES_TABLE, "children"),
         Output(ids.RULE_SENTENCES, "children"),
         Output(ids.RULES_SCATTER, "figure"),
         Output(ids.RULES_SCATTER_BOX, "style"),
@@ -231,6 +258,12 @@ def register(app: Dash) -> None:
         Input(ids.RULES_SEGMENT, "value"),
         prevent_initial_call=True,
     )(update_rules)
+    app.callback(
+        Output(ids.rules_grid(MATCH), "getRowsResponse"),
+        Input(ids.rules_grid(MATCH), "getRowsRequest"),
+        State(ids.RULES_VIEW, "data"),
+        prevent_initial_call=True,
+    )(rules_rows)
     app.callback(Output(ids.RULE_CLICKED, "children"), Input(ids.RULES_SCATTER, "clickData"))(
         show_clicked_rule
     )

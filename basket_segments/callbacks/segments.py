@@ -47,8 +47,21 @@ def _no_controls(note):
 
 
 def save_settings(features, k, scale):
-    """Remember the choice for this browser session."""
-    return {"features": features or [], "k": k, "scale": scaling_mode(scale)}
+    """Remember the choice for this browser session; a K typed outside the range (or
+    cleared) becomes the nearest one allowed (or the default)."""
+    return {"features": features or [], "k": allowed_k(k), "scale": scaling_mode(scale)}
+
+
+def allowed_k(k) -> int:
+    """The number of segments to make of what the K box holds.
+
+    >>> allowed_k(40), allowed_k(None), allowed_k(3.6), allowed_k("x"), allowed_k(1)
+    (15, 5, 4, 5, 2)
+    """
+    try:
+        return min(max(round(float(k)), MIN_K), MAX_K)
+    except (TypeError, ValueError):
+        return DEFAULT_K
 
 
 def segments_ready(owner: str, request: dict) -> bool | None:
@@ -245,7 +258,7 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.FEATURES, "options"),
         Output(ids.FEATURES, "value"),
-        Output(ids.K_SLIDER, "value"),
+        Output(ids.K_INPUT, "value"),
         Output(ids.SCALE, "value"),
         Output(ids.X_AXIS, "options"),
         Output(ids.Y_AXIS, "options"),
@@ -261,7 +274,7 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.SEGMENT_SETTINGS, "data"),
         Input(ids.FEATURES, "value"),
-        Input(ids.K_SLIDER, "value"),
+        Input(ids.K_INPUT, "value"),
         Input(ids.SCALE, "value"),
         prevent_initial_call=True,
     )(save_settings)
@@ -269,8 +282,8 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.SEGMENT_SCATTER, "figure"),
         Output(ids.SEGMENT_PIE, "figure"),
-        Output(ids.PROFILE_TABLE, "data"),
-        Output(ids.PROFILE_TABLE, "columns"),
+        Output(ids.PROFILE_TABLE, "rowData"),
+        Output(ids.PROFILE_TABLE, "columnDefs"),
         Output(ids.SILHOUETTE_CHART, "figure"),
         Output(ids.SEGMENT_MESSAGE, "children", allow_duplicate=True),
         Input(ids.SEGMENTS_WORK.answer, "data"),
@@ -307,7 +320,7 @@ def register(app: Dash) -> None:
         lambda suggested: not suggested
     )
     app.callback(
-        Output(ids.K_SLIDER, "value", allow_duplicate=True),
+        Output(ids.K_INPUT, "value", allow_duplicate=True),
         Input(ids.ADOPT_K, "n_clicks"),
         State(ids.SUGGESTED_K, "data"),
         prevent_initial_call=True,

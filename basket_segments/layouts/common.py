@@ -56,6 +56,14 @@ def card(title: str, body) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3")
 
 
+def chart(component_id: str, caption: str, loading: bool = True, **graph) -> html.Figure:
+    """A Plotly chart with a caption for screen readers: to assistive technology a chart
+    is a picture, so the caption says what it shows and where the same figures are text."""
+    drawn = dcc.Graph(id=component_id, config=GRAPH_CONFIG, **graph)
+    described = html.Figcaption(caption, className="visually-hidden")
+    return html.Figure([dcc.Loading(drawn) if loading else drawn, described], className="mb-0")
+
+
 def download_link(component_id: str, label: str) -> html.A:
     """A link that downloads a CSV once its results are stored; until then it has no
     address and looks disabled (``callbacks.common.download_link``)."""

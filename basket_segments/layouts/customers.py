@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from basket_segments import figures, ids
 from basket_segments.layouts.common import (
@@ -16,6 +16,7 @@ from basket_segments.layouts.common import (
     page_path,
     page_title,
 )
+from basket_segments.layouts.grids import Column, grid
 
 #: Purchases listed in full up to this many; beyond, the count says the rest.
 SHOWN_PURCHASES = 40
@@ -102,29 +103,37 @@ def customer_card(
     return dbc.Card(dbc.CardBody([part for part in body if part is not None]))
 
 
-def _standing_table(standing: pd.DataFrame) -> dash_table.DataTable:
-    numbers = {"type": "numeric", "format": {"specifier": ",.1f"}}
-    return dash_table.DataTable(
-        id=ids.CUSTOMER_STANDING,
-        data=standing.to_dict("records"),
-        columns=[
-            {"id": column, "name": column, **({} if column == "feature" else numbers)}
-            for column in standing.columns
-        ],
-        style_cell={"fontSize": "0.85rem"},
+def _standing_table(standing: pd.DataFrame):
+    columns = [Column(c, c, None if c == "feature" else ",.1f") for c in standing.columns]
+    return grid(
+        ids.CUSTOMER_STANDING,
+        columns,
+        _records(standing),
+        label="The customer's features against the segment's and everyone's means",
     )
+
+
+#: The recommendations grid: what, why, and how strong the rule behind it is.
+RECOMMENDATION_GRID = [
+    Column("product", "product", pinned=True),
+    Column("source", "from"),
+    Column("confidence", "confidence", ".0%"),
+    Column("lift", "lift", ".1f"),
+    Column("reason", "why"),
+]
 
 
 def _recommendations(recommendations: pd.DataFrame):
     if not len(recommendations):
         return html.P("No products left to recommend.", className="text-muted")
-    table = recommendations.assign(
-        confidence=recommendations["confidence"].map(lambda c: "" if pd.isna(c) else f"{c:.0%}"),
-        lift=recommendations["lift"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
+    return grid(
+        ids.CUSTOMER_RECOMMENDATIONS,
+        RECOMMENDATION_GRID,
+        _records(recommendations),
+        label="Products to recommend to this customer",
     )
-    return dash_table.DataTable(
-        id=ids.CUSTOMER_RECOMMENDATIONS,
-        data=table.to_dict("records"),
-        columns=[{"id": c, "name": c} for c in table.columns],
-        style_cell={"whiteSpace": "normal", "textAlign": "left", "fontSize": "0.85rem"},
-    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows for a grid; missing numbers as None, which the grid shows as blank."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from basket_segments import ids
 from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.columns import ROLE_SYNONYMS
 from basket_segments.analytics.prepare import CATEGORIES, SHAPES
 from basket_segments.layouts.common import long_work
+from basket_segments.layouts.grids import grid, text_columns
 
 UPLOAD_STYLE = {
     "borderStyle": "dashed",
@@ -32,6 +33,7 @@ def data_page(max_upload_bytes: int, upload_url: str) -> html.Div:
     upload = dcc.Upload(
         id=ids.UPLOAD,
         style=UPLOAD_STYLE,
+        className="upload-zone",  # assets/upload.js names its file input
         multiple=False,
         children=html.Div(
             [
@@ -98,17 +100,29 @@ def delete_modal() -> dbc.Modal:
 
 
 def dataset_list(datasets: Sequence, active: int | None) -> html.Div:
-    """One row per stored dataset with open and delete buttons."""
+    """One item per stored dataset: its name (wrapped, however long), what it holds and
+    when it came, and Open and Delete buttons that keep their size at any width."""
     if not datasets:
         return html.P("No datasets yet: upload one or try the sample.", className="text-muted")
-    rows = [
-        html.Tr(
+    items = [
+        html.Li(
             [
-                html.Td(html.B(d.name) if d.id == active else d.name),
-                html.Td(d.shape),
-                html.Td(size_text(d)),
-                html.Td(d.created.strftime("%Y-%m-%d %H:%M")),
-                html.Td(
+                html.Div(
+                    [
+                        html.Div(
+                            d.name,
+                            className="fw-semibold text-break"
+                            + (" active-name" if d.id == active else ""),
+                        ),
+                        html.Small(
+                            f"{d.shape} · {size_text(d)} · {d.created:%Y-%m-%d %H:%M}",
+                            className="text-body-secondary",
+                        ),
+                    ],
+                    className="flex-grow-1 me-2",
+                    style={"minWidth": 0},
+                ),
+                html.Div(
                     [
                         dbc.Button(
                             "Open",
@@ -117,6 +131,7 @@ def dataset_list(datasets: Sequence, active: int | None) -> html.Div:
                             className="me-1",
                             color="primary",
                             outline=d.id != active,
+                            title=f"Open {d.name}",
                         ),
                         dbc.Button(
                             "Delete",
@@ -124,15 +139,19 @@ def dataset_list(datasets: Sequence, active: int | None) -> html.Div:
                             size="sm",
                             color="danger",
                             outline=True,
+                            title=f"Delete {d.name}",
                         ),
-                    ]
+                    ],
+                    className="text-nowrap flex-shrink-0",
                 ),
-            ]
+            ],
+            className="list-group-item d-flex align-items-center"
+            + (" border-start border-4 border-primary" if d.id == active else ""),
+            **({"aria-current": "true"} if d.id == active else {}),
         )
         for d in datasets
     ]
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Name", "Shape", "Size", "Uploaded", "")]))
-    return dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", responsive=True)
+    return html.Ul(items, className="list-group", id=ids.DATASET_ITEMS)
 
 
 def size_text(info) -> str:
@@ -175,6 +194,7 @@ def dataset_details(info, preview: pd.DataFrame, columns: list[str]) -> dbc.Card
     return dbc.Card(
         dbc.CardBody(
             [
+                dbc.Label("Dataset name", html_for=ids.RENAME_INPUT, className="visually-hidden"),
                 dbc.InputGroup(
                     [
                         dbc.Input(id=ids.RENAME_INPUT, value=info.name, maxLength=120),
@@ -184,7 +204,7 @@ def dataset_details(info, preview: pd.DataFrame, columns: list[str]) -> dbc.Card
                 ),
                 html.P(
                     [
-                        dbc.Badge(info.shape, color="info", className="me-2"),
+                        dbc.Badge(info.shape, color="info", text_color="dark", className="me-2"),
                         SHAPES.get(info.shape, ""),
                     ],
                     className="mb-1",
@@ -195,17 +215,14 @@ def dataset_details(info, preview: pd.DataFrame, columns: list[str]) -> dbc.Card
                 html.H5("Column roles"),
                 role_controls(info.roles, columns),
                 html.H5("First rows", className="mt-3"),
-                dash_table.DataTable(
-                    data=preview.astype(str).to_dict("records"),
-                    columns=[{"name": str(c), "id": str(c)} for c in preview.columns],
+                grid(
+                    ids.DATA_PREVIEW,
+                    text_columns(preview.columns),
+                    preview.astype(str)
+                    .set_axis([str(c) for c in preview.columns], axis=1)
+                    .to_dict("records"),
+                    label="The first rows of the file, as read",
                     page_size=10,
-                    style_table={"overflowX": "auto"},
-                    style_cell={
-                        "fontSize": "0.85rem",
-                        "maxWidth": "14rem",
-                        "overflow": "hidden",
-                        "textOverflow": "ellipsis",
-                    },
                 ),
             ]
         )

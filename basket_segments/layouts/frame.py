@@ -47,7 +47,7 @@ def navbar(
         dbc.NavItem(dbc.NavLink(label, href=page_path(prefix, path), id=ids.nav_link(key)))
         for key, label, path in PAGES
     ]
-    user = [dbc.NavItem(html.Span(id=ids.USER_NAME, className="navbar-text me-3"))]
+    user = [dbc.NavItem(html.Span(id=ids.USER_NAME, className="navbar-text me-2"))]
     if password_url:
         user.append(dbc.NavItem(dbc.NavLink("Password", href=password_url, external_link=True)))
     user.append(dbc.NavItem(logout_control(logout_url, csrf_token, logout_method)))
@@ -56,7 +56,7 @@ def navbar(
             [
                 dbc.NavbarBrand(PRODUCT_NAME, href=page_path(prefix, "")),
                 dbc.Nav(links, navbar=True, className="me-auto"),
-                dbc.Nav(user, navbar=True),
+                dbc.Nav(user, navbar=True, className="align-items-center"),
             ]
         ),
         color="primary",

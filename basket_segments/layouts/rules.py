@@ -4,29 +4,33 @@ and its top products next to everyone's."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from basket_segments import ids
 from basket_segments.choices import RULE_DEFAULTS
 from basket_segments.layouts.common import (
-    GRAPH_CONFIG,
     OPEN_A_DATASET,
     card,
+    chart,
     download_link,
     long_work,
     not_applicable,
     page_path,
     page_title,
 )
+from basket_segments.layouts.grids import Column, grid
+
+#: Rules per page (a block of ``grids.BLOCK_SIZE`` holds whole pages).
+RULES_PAGE_SIZE = 10
 
 RULE_TABLE_COLUMNS = [
-    ("antecedent", "If a customer buys", "text"),
-    ("consequent", "they also buy", "text"),
-    ("support", "support", ".3f"),
-    ("confidence", "confidence", ".0%"),
-    ("lift", "lift", ".2f"),
-    ("lift_vs_all", "lift vs all customers", ".2f"),
-    ("count", "baskets", ",d"),
+    Column("antecedent", "If a customer buys", pinned=True),
+    Column("consequent", "they also buy"),
+    Column("support", "support", ".3f"),
+    Column("confidence", "confidence", ".0%"),
+    Column("lift", "lift", ".2f"),
+    Column("lift_vs_all", "lift vs all customers", ".2f"),
+    Column("count", "baskets", ",d"),
 ]
 
 
@@ -93,17 +97,8 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
             card(
                 "Rules",
                 [
-                    dcc.Loading(
-                        dash_table.DataTable(
-                            id=ids.RULES_TABLE,
-                            sort_action="native",
-                            filter_action="native",
-                            page_size=15,
-                            columns=table_columns(segmented),
-                            style_table={"overflowX": "auto"},
-                            style_cell={"fontSize": "0.85rem", "whiteSpace": "normal"},
-                        )
-                    ),
+                    dcc.Store(id=ids.RULES_VIEW),
+                    html.Div(rules_grid("none", segmented), id=ids.RULES_TABLE),
                     download_link(ids.DOWNLOAD_RULES, "Download rules (CSV)"),
                 ],
             ),
@@ -114,8 +109,11 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                             card(
                                 "Rules by support and confidence",
                                 [
-                                    dcc.Loading(
-                                        dcc.Graph(id=ids.RULES_SCATTER, config=GRAPH_CONFIG)
+                                    chart(
+                                        ids.RULES_SCATTER,
+                                        "Scatter plot of the rules by support and confidence, "
+                                        "coloured by lift; the rules table above lists the same "
+                                        "rules.",
                                     ),
                                     html.Div(id=ids.RULE_CLICKED, className="fw-semibold"),
                                 ],
@@ -128,12 +126,16 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                         card(
                             "Top products",
                             [
-                                dcc.Loading(
-                                    dcc.Graph(id=ids.SEGMENT_PRODUCTS, config=GRAPH_CONFIG)
+                                chart(
+                                    ids.SEGMENT_PRODUCTS,
+                                    "Bar chart of the most bought products of the selected "
+                                    "segment; the top products CSV has the same figures.",
                                 ),
                                 html.Div(
-                                    dcc.Loading(
-                                        dcc.Graph(id=ids.OVERALL_PRODUCTS, config=GRAPH_CONFIG)
+                                    chart(
+                                        ids.OVERALL_PRODUCTS,
+                                        "Bar chart of the most bought products of all "
+                                        "customers, for comparison.",
                                     ),
                                     id=ids.OVERALL_PRODUCTS_BOX,
                                 ),
@@ -214,17 +216,20 @@ def product_filter() -> dbc.Row:
     )
 
 
-def table_columns(segmented: bool = True) -> list[dict]:
+def rules_grid(view: str, segmented: bool = True):
+    """The rules grid for one view; it fetches its rows from the server page by page."""
+    return grid(
+        ids.rules_grid(view),
+        table_columns(segmented),
+        label="Rules of the selected customers",
+        page_size=RULES_PAGE_SIZE,
+        infinite=True,
+    )
+
+
+def table_columns(segmented: bool = True) -> list[Column]:
     """The rules table's columns; "lift vs all customers" only where there are segments."""
-    columns = []
-    for column, name, fmt in RULE_TABLE_COLUMNS:
-        if column == "lift_vs_all" and not segmented:
-            continue
-        spec = {"id": column, "name": name}
-        if fmt != "text":
-            spec.update(type="numeric", format={"specifier": fmt})
-        columns.append(spec)
-    return columns
+    return [c for c in RULE_TABLE_COLUMNS if segmented or c.field != "lift_vs_all"]
 
 
 def sentences(lines: list[str]):

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from basket_segments import ids
 from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K, SCALING_CHOICES
 from basket_segments.layouts.common import (
-    GRAPH_CONFIG,
     OPEN_A_DATASET,
     card,
+    chart,
     download_link,
     long_work,
     not_applicable,
     page_path,
     page_title,
 )
+from basket_segments.layouts.grids import Column, column_defs, grid
 
 #: The axes' first choices: the features that set the segments apart the most.
 AUTO_AXES = (
@@ -81,14 +82,24 @@ def segments_page(shape: str | None, prefix: str) -> html.Div:
                                     ],
                                     className="g-2 mb-2",
                                 ),
-                                dcc.Loading(dcc.Graph(id=ids.SEGMENT_SCATTER, config=GRAPH_CONFIG)),
+                                chart(
+                                    ids.SEGMENT_SCATTER,
+                                    "Scatter plot of the customers on the two attributes chosen "
+                                    "above, one colour per segment; the segment profiles table "
+                                    "below gives each segment's figures.",
+                                ),
                             ],
                         ),
                         lg=7,
                     ),
                     dbc.Col(
                         card(
-                            "Sizes", dcc.Loading(dcc.Graph(id=ids.SEGMENT_PIE, config=GRAPH_CONFIG))
+                            "Sizes",
+                            chart(
+                                ids.SEGMENT_PIE,
+                                "Pie chart of how many customers each segment holds; the "
+                                "segment profiles table below lists the same counts.",
+                            ),
                         ),
                         lg=5,
                     ),
@@ -98,18 +109,17 @@ def segments_page(shape: str | None, prefix: str) -> html.Div:
             card(
                 "Segment profiles",
                 [
-                    dash_table.DataTable(
-                        id=ids.PROFILE_TABLE,
-                        sort_action="native",
-                        style_table={"overflowX": "auto"},
-                        style_cell={"fontSize": "0.85rem"},
-                    ),
+                    grid(ids.PROFILE_TABLE, label="Segment profiles"),
                     download_link(ids.DOWNLOAD_SEGMENTS, "Download segment membership (CSV)"),
                 ],
             ),
             card(
                 "How well separated are the segments?",
-                dcc.Loading(dcc.Graph(id=ids.SILHOUETTE_CHART, config=GRAPH_CONFIG)),
+                chart(
+                    ids.SILHOUETTE_CHART,
+                    "Bar chart of each segment's silhouette score, from -1 (its customers are "
+                    "mixed with other segments) to 1 (well separated).",
+                ),
             ),
         ],
         id=ids.SEGMENTS_PAGE,
@@ -138,14 +148,18 @@ def controls() -> dbc.Card:
                 [
                     dbc.Col(
                         [
-                            dbc.Label("Number of segments (K)"),
-                            dcc.Slider(
-                                MIN_K,
-                                MAX_K,
-                                1,
+                            dbc.Label(
+                                f"Number of segments (K, {MIN_K} to {MAX_K})", html_for=ids.K_INPUT
+                            ),
+                            dbc.Input(
+                                id=ids.K_INPUT,
+                                type="number",
+                                min=MIN_K,
+                                max=MAX_K,
+                                step=1,
                                 value=DEFAULT_K,
-                                id=ids.K_SLIDER,
-                                marks={k: str(k) for k in range(MIN_K, MAX_K + 1)},
+                                debounce=500,  # typing "10" asks for 10 segments, not 1 then 10
+                                style={"maxWidth": "8rem"},
                             ),
                         ],
                         md=8,
@@ -166,19 +180,27 @@ def controls() -> dbc.Card:
                 "Use the suggested K", id=ids.ADOPT_K, color="primary", size="sm", disabled=True
             ),
             long_work(ids.K_WORK),
-            dcc.Graph(id=ids.K_CHART, config=GRAPH_CONFIG, style={"display": "none"}),
+            chart(
+                ids.K_CHART,
+                "Line chart of the score of each number of segments tried; the sentence "
+                "above names the suggested one.",
+                loading=False,
+                style={"display": "none"},
+            ),
         ],
     )
 
 
 def profile_columns(profiles_columns: list[str]) -> list[dict]:
-    """DataTable columns for the profile table, with shares and means formatted."""
+    """The profile grid's columns: the segment's name pinned, shares and means formatted."""
     columns = []
     for name in profiles_columns:
-        spec = {"name": name, "id": name}
         if name == "share":
-            spec.update(type="numeric", format={"specifier": ".1%"})
+            columns.append(Column(name, name, ".1%"))
         elif name.startswith(("mean ", "median ")):
-            spec.update(type="numeric", format={"specifier": ",.1f"})
-        columns.append(spec)
-    return columns
+            columns.append(Column(name, name, ",.1f"))
+        elif name in {"segment", "size"}:
+            columns.append(Column(name, name, ",d"))
+        else:
+            columns.append(Column(name, name, pinned=name == "name"))
+    return column_defs(columns)

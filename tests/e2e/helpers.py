@@ -1,6 +1,7 @@
 """Steps shared by the browser tests."""
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from basket_segments import ids
 
@@ -40,3 +41,17 @@ def click(dash_duo, selector):
     element = dash_duo.wait_for_element(selector)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
     dash_duo.driver.execute_script("arguments[0].click();", element)
+
+
+def grid_rows(dash_duo, grid_selector, at_least=1, timeout=60):
+    """The loaded rows of an AG Grid, once it shows ``at_least`` of them and no row is
+    still loading (an infinite grid first draws a placeholder row while it asks)."""
+    rows = f"{grid_selector} .ag-center-cols-container .ag-row"
+
+    def loaded(driver):
+        if driver.find_elements(By.CSS_SELECTOR, f"{rows}.ag-row-loading"):
+            return False
+        found = driver.find_elements(By.CSS_SELECTOR, rows)
+        return found if len(found) >= at_least else False
+
+    return WebDriverWait(dash_duo.driver, timeout).until(loaded)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from dash.testing.wait import until
 
 from basket_segments import ids
-from tests.e2e.helpers import click, sign_up, upload
+from tests.e2e.helpers import click, grid_rows, sign_up, upload
 from tests.test_callbacks import TABLE
 
 #: What Chromium logs when a policy refuses a script, an eval, a style, an image or a frame.
@@ -80,7 +80,7 @@ def test_every_page_works_under_the_policy(dash_duo, dashboard, tmp_path):
     assert console.refusals() == []
 
     click(dash_duo, ".nav-link[href='/analytics/rules']")
-    dash_duo.wait_for_element("#rules-table tbody tr td", timeout=180)
+    grid_rows(dash_duo, f"#{ids.RULES_TABLE}", timeout=180)
     for graph in (ids.RULES_SCATTER, ids.SEGMENT_PRODUCTS, ids.OVERALL_PRODUCTS):
         wait_for_chart(dash_duo, graph)
     assert console.refusals() == []
@@ -88,7 +88,7 @@ def test_every_page_works_under_the_policy(dash_duo, dashboard, tmp_path):
     click(dash_duo, ".nav-link[href='/analytics/customers']")
     dash_duo.wait_for_element(f"#{ids.CUSTOMER_INPUT}").send_keys(SAMPLE_CUSTOMER)
     click(dash_duo, f"#{ids.CUSTOMER_LOOKUP}")
-    dash_duo.wait_for_element("#customers-recommendations tbody tr td", timeout=60)
+    grid_rows(dash_duo, f"#{ids.CUSTOMER_RECOMMENDATIONS}")
     assert console.refusals() == []
     # The policy was in force all along: a script injected into the page does not run.
     assert dash_duo.driver.execute_script(INJECTED_SCRIPT) is None

@@ -32,7 +32,7 @@ def test_upload_inspect_rename_delete(dash_duo, dashboard, shared_data, tmp_path
     click(dash_duo, f"#{ids.RENAME}")
     dash_duo.wait_for_contains_text(f"#{ids.DATASET_LIST}", "Grocery demo")
 
-    click(dash_duo, "#data-dataset-list tbody tr:first-child .btn-outline-danger")
+    click(dash_duo, "#data-dataset-list li:first-child .btn-outline-danger")
     click(dash_duo, f"#{ids.DELETE_CONFIRM}")
     dash_duo.wait_for_contains_text(f"#{ids.DATA_MESSAGE}", "Dataset deleted.")
     listed = dash_duo.find_element(f"#{ids.DATASET_LIST}").text

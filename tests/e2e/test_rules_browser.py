@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from basket_segments import ids
-from tests.e2e.helpers import click, sign_up, upload
+from tests.e2e.helpers import click, grid_rows, sign_up, upload
 
 
 def wait_for_file(folder: Path, name: str, timeout: float = 60) -> Path:
@@ -26,14 +26,15 @@ def stored_rules(tmp_path: Path) -> list[Path]:
 
 
 def cancel_a_long_mining(dash_duo, tmp_path: Path) -> None:
-    """Support 0.01 is below what was mined; mining it shows progress, and Cancel stops it."""
+    """Support 0.005 is below what was mined (seconds of mining); mining it shows progress,
+    and Cancel stops it."""
     before = stored_rules(tmp_path)
     support = dash_duo.find_element(f"#{ids.MIN_SUPPORT}")
     support.clear()
-    support.send_keys("0.01\n")
+    support.send_keys("0.005\n")
     dash_duo.wait_for_style_to_equal(f"#{ids.RULES_WORK.job.box}", "display", "block")
     dash_duo.wait_for_contains_text(f"#{ids.RULES_WORK.job.text}", "Mining")
-    assert dash_duo.find_elements("#rules-table tbody tr td") == []  # old rules cleared
+    assert dash_duo.find_elements(f"#{ids.RULES_TABLE} .ag-row") == []  # old rules cleared
     click(dash_duo, f"#{ids.RULES_WORK.job.cancel}")
     dash_duo.wait_for_style_to_equal(f"#{ids.RULES_WORK.job.box}", "display", "none")
     dash_duo.wait_for_contains_text(f"#{ids.RULES_MESSAGE}", "Stopped; nothing was stored")
@@ -64,8 +65,8 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     dash_duo.wait_for_contains_text(
         f"#{ids.RULE_SENTENCES}", f"Customers in {selected} who buy", timeout=180
     )
-    rows = dash_duo.find_elements("#rules-table tbody tr")
-    assert len(rows) > 1
+    rows = grid_rows(dash_duo, f"#{ids.RULES_TABLE}", at_least=2)
+    assert all(row.text for row in rows)
     dash_duo.wait_for_contains_text(f"#{ids.SEGMENT_PRODUCTS}", "Top products")
     assert selected in dash_duo.find_element(f"#{ids.SEGMENT_PRODUCTS}").text
     screenshot("rules")
@@ -81,9 +82,8 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     dash_duo.wait_for_element(f"#{ids.CUSTOMER_INPUT}").send_keys("17850")
     click(dash_duo, f"#{ids.CUSTOMER_LOOKUP}")
     dash_duo.wait_for_contains_text(f"#{ids.CUSTOMER_BOUGHT}", "WHITE HANGING HEART T-LIGHT HOLDER")
-    dash_duo.wait_for_element("#customers-recommendations tbody tr")
-    recommendations = dash_duo.find_elements("#customers-recommendations tbody tr")
-    assert len(recommendations) == 1 + 5  # header row + five products
+    recommendations = grid_rows(dash_duo, f"#{ids.CUSTOMER_RECOMMENDATIONS}", at_least=5)
+    assert len(recommendations) == 5
     assert "Customers in" in dash_duo.find_element(f"#{ids.CUSTOMER_RECOMMENDATIONS}").text or (
         "popular" in dash_duo.find_element(f"#{ids.CUSTOMER_RECOMMENDATIONS}").text
     )

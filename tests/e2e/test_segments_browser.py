@@ -5,7 +5,7 @@ import time
 from selenium.webdriver.common.by import By
 
 from basket_segments import ids
-from tests.e2e.helpers import click, sign_up, upload
+from tests.e2e.helpers import click, grid_rows, sign_up, upload
 
 
 def test_mall_customers_five_segments_and_drill_down(dash_duo, dashboard, shared_data, screenshot):
@@ -19,8 +19,8 @@ def test_mall_customers_five_segments_and_drill_down(dash_duo, dashboard, shared
     slices = dash_duo.find_elements("#segments-pie .slice")
     assert len(slices) == 5
     dash_duo.wait_for_contains_text(f"#{ids.PROFILE_TABLE}", "mean Age")
-    rows = dash_duo.find_elements("#segments-profile-table tbody tr")
-    assert len(rows) == 1 + 5  # header row + one per segment
+    rows = grid_rows(dash_duo, f"#{ids.PROFILE_TABLE}", at_least=5)
+    assert len(rows) == 5  # one per segment
     assert dash_duo.find_element(f"#{ids.SELECTION_BADGE}").text == "All segments"
 
     # Click the third slice: its segment becomes the selection, named in the badge.
@@ -40,7 +40,7 @@ def test_mall_customers_five_segments_and_drill_down(dash_duo, dashboard, shared
     click(dash_duo, f"#{ids.CLEAR_SELECTION}")
     dash_duo.wait_for_text_to_equal(f"#{ids.SELECTION_BADGE}", "All segments")
     until(lambda: drawn(dash_duo, ids.SEGMENT_SCATTER, "opacity") == [1] * 5)
-    assert dash_duo.driver.find_element(By.ID, ids.K_SLIDER).is_displayed()
+    assert dash_duo.driver.find_element(By.ID, ids.K_INPUT).is_displayed()
 
 
 def drawn(dash_duo, graph: str, what: str) -> list:

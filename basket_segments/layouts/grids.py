@@ -1,0 +1,109 @@
+"""Every table of the dashboard, as an AG Grid (dash-ag-grid): text left, numbers right
+and formatted, with column filters, sorting, resizing and pinning.
+
+Small tables travel whole (``rows``); the rules table asks the server for one
+block at a time (``infinite=True``, answered by ``grid_rows.rows_block``), so a
+segment's tens of thousands of rules never reach the browser at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dash_ag_grid as dag
+from dash import html
+
+#: Rows per page of a paged grid, and rows per block the rules grid fetches.
+PAGE_SIZE = 15
+BLOCK_SIZE = 100
+#: The height of a grid whose rows come from the server (its page fills it).
+INFINITE_HEIGHT = "560px"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its field, its header, and for numbers a d3 format (``.2f``, ``.0%``)."""
+
+    field: str
+    header: str
+    number: str | None = None
+    pinned: bool = False
+
+
+def column_defs(columns: Sequence[Column]) -> list[dict]:
+    """AG Grid column definitions: numbers right-aligned, formatted and filtered as numbers;
+    text left-aligned with a text filter; pinned columns stay put when scrolling sideways."""
+    defs = []
+    for column in columns:
+        spec: dict = {"field": column.field, "headerName": column.header}
+        if column.number:
+            spec.update(
+                type="rightAligned",
+                cellDataType="number",
+                filter="agNumberColumnFilter",
+                valueFormatter={
+                    "function": (
+                        f"params.value == null ? '' : d3.format('{column.number}')(params.value)"
+                    )
+                },
+            )
+        else:
+            spec.update(cellDataType="text", filter="agTextColumnFilter")
+        if column.pinned:
+            spec["pinned"] = "left"
+        defs.append(spec)
+    return defs
+
+
+def text_columns(names: Sequence[str], pinned_first: bool = True) -> list[Column]:
+    """Columns of text, one per name (a preview of a file: every value as read)."""
+    return [
+        Column(str(name), str(name), pinned=pinned_first and i == 0) for i, name in enumerate(names)
+    ]
+
+
+def grid(
+    grid_id: str | dict,
+    columns: Sequence[Column] = (),
+    rows: list[dict] | None = None,
+    *,
+    label: str,
+    page_size: int | None = None,
+    infinite: bool = False,
+) -> html.Div:
+    """A grid with the dashboard's defaults, in a region that ``label`` names for screen
+    readers (callbacks address the grid by ``grid_id``)."""
+    options: dict = {
+        "animateRows": False,
+        "enableCellTextSelection": True,
+        "ensureDomOrder": True,  # screen readers and tests read rows in order
+        "suppressDragLeaveHidesColumns": True,
+        "suppressFieldDotNotation": True,  # "Score 1.5" is a column, not a path
+    }
+    if page_size:
+        options.update(pagination=True, paginationPageSize=page_size)
+        options["paginationPageSizeSelector"] = False
+    extra: dict = {}
+    style = {"width": "100%"}
+    if infinite:  # its rows arrive as the grid scrolls, so it needs a height of its own
+        # One request at a time: dash-ag-grid answers the latest request it made.
+        options.update(
+            cacheBlockSize=BLOCK_SIZE, maxBlocksInCache=20, maxConcurrentDatasourceRequests=1
+        )
+        extra["rowModelType"] = "infinite"
+        style["height"] = INFINITE_HEIGHT
+    else:
+        options["domLayout"] = "autoHeight"
+        extra["rowData"] = rows or []
+    table = dag.AgGrid(
+        id=grid_id,
+        columnDefs=column_defs(columns),
+        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90},
+        columnSize="responsiveSizeToFit",
+        dashGridOptions=options,
+        style=style,
+        className="bs-grid",
+        **extra,
+    )
+    return html.Div(table, role="region", **{"aria-label": label})
