@@ -108,8 +108,10 @@ def test_a_worker_killed_mid_upload_or_mid_analysis_loses_nothing(tmp_path):
         other.login()
 
         (worker,) = server.worker_pids()
-        upload = in_background(lambda: other.upload("big.csv", sample_csv(80_000, seed=3)))
-        assert kill_when_busy(worker), "the upload never kept the worker busy"
+        # 33 MB, half a CPU second into it: well before it is stored (pyarrow reads it fast).
+        big = sample_csv(150_000, seed=3)
+        upload = in_background(lambda: other.upload("big.csv", big))
+        assert kill_when_busy(worker, cpu_seconds=0.5), "the upload never kept the worker busy"
         upload.join(60)
         wait_for_a_new_worker(server, worker)
         assert what_ana_sees(ana, kept) == unchanged
