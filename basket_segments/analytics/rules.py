@@ -188,8 +188,7 @@ def mine_in_a_process(args: tuple, limits: dict, tick: Callable[[], None]) -> Gr
     next tick, and the exception goes on.
     """
     stop = StopFile(os.path.join(tempfile.gettempdir(), f"basket-segments-stop-{uuid.uuid4().hex}"))
-    executor = get_reusable_executor(max_workers=1, initializer=lower_priority)
-    future = executor.submit(mine_coded, *args, **limits, tick=stop)
+    future = mining_executor().submit(mine_coded, *args, **limits, tick=stop)
     while True:
         try:
             return future.result(timeout=TICK_SECONDS)
@@ -201,6 +200,12 @@ def mine_in_a_process(args: tuple, limits: dict, tick: Callable[[], None]) -> Gr
             Path(stop.path).touch()
             future.add_done_callback(lambda _done: Path(stop.path).unlink(missing_ok=True))
             raise
+
+
+def mining_executor():
+    """The one reused worker process that mines for this server (started on first use,
+    it exits after 10 idle seconds and is started again when needed)."""
+    return get_reusable_executor(max_workers=1, initializer=lower_priority)
 
 
 def group_label(segment: int, names: Mapping[int, str] | None = None) -> str:

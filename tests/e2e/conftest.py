@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from joblib.externals.loky import reusable_executor
 
+from basket_segments.analytics.rules import mining_executor
 from basket_segments.app import DASH_EXTENSION, create_app
 from tests.conftest import make_config
 
@@ -25,6 +27,19 @@ def pytest_collection_modifyitems(items):
                 item.add_marker(pytest.mark.xfail(reason=reason, run=False, strict=True))
                 pytest.fail(f"CI needs browser tests: {reason}", pytrace=False)
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def mining_pool_older_than_the_server():
+    """A fresh mining worker pool, started before the test's server.
+
+    When dash_duo stops its server it raises SystemExit in every thread started
+    after the server was (``KillerThread``), to stop request threads. The thread
+    that manages the reused mining worker would die too, and the next test's
+    mining would wait for it forever: here it is started first, out of reach.
+    """
+    reusable_executor._executor = None  # a pool a previous test's server broke is left
+    mining_executor().submit(int).result()
 
 
 @pytest.fixture
