@@ -348,3 +348,56 @@ def test_the_selection_badge_shows_a_name_as_text_never_as_markdown(user):
     tree = json.dumps(badge.to_plotly_json(), default=lambda c: c.to_plotly_json())
     assert "Markdown" not in tree and "Link" not in tree
     assert phishing in text_of(badge)
+
+
+#: Three in four customers who buy bread also buy milk; customer 0 bought bread alone.
+BREAD_THEN_MILK = "CustomerID,Age,Income,Product\n" + "".join(
+    f"{i},{20 + i % 50},{30 + (i * 7) % 90},{p}\n"
+    for i in range(120)
+    for p in (["bread"] if i % 4 == 0 else ["bread", "milk"])
+)
+
+
+def component_with_id(component, wanted):
+    """The component with id ``wanted`` inside a component tree, or None."""
+    if getattr(component, "id", None) == wanted:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = component_with_id(child, wanted)
+            if found is not None:
+                return found
+    return None
+
+
+def test_recommendations_follow_the_rules_page_thresholds(user):
+    dataset = storage.save_upload(user.get_id(), "bakery.csv", BREAD_THEN_MILK.encode()).id
+    chosen = {"dataset": dataset, "support": 0.05, "confidence": 0.5, "lift": 1.0, "length": 3}
+    card = look_up("0", SETTINGS, dataset, {**chosen, "basket": "customer"})
+    rows = component_with_id(card, ids.CUSTOMER_RECOMMENDATIONS).rowData
+    milk = next(row for row in rows if row["product"] == "milk")
+    assert milk["source"] == "rule" and 0.5 <= milk["confidence"] < 1 and milk["lift"] >= 1
+    assert "from the rules at support 0.05 and confidence 0.5 (as on the Rules page)" in text_of(
+        card
+    )
+
+    # Stricter than any rule: the same customer gets popular products, and is told so.
+    strict = look_up("0", SETTINGS, dataset, {**chosen, "confidence": 0.95, "basket": "customer"})
+    rows = component_with_id(strict, ids.CUSTOMER_RECOMMENDATIONS).rowData
+    assert rows and {row["source"] for row in rows} == {"popular in segment"}
+    assert all(row["confidence"] is None for row in rows)
+    assert "popular in the segment, where no rule applies" in text_of(strict)
+    assert "from the rules" not in text_of(strict)
+
+
+def test_scaling_choice_reaches_kmeans_and_is_reported(user):
+    dataset = storage.save_upload(user.get_id(), "shop.csv", TABLE.encode()).id
+    notes = {}
+    for scale in ("auto", "standard", "none"):
+        settings = {**SETTINGS, "scale": scale}
+        *_charts, note = segment_charts(settings, "Age", "Income", None, dataset)
+        notes[scale] = text_of(note)
+    assert "Before KMeans: Age as is; Income as is." in notes["none"]
+    assert "Age standardised" in notes["standard"] and "log" not in notes["standard"]
+    assert "Age standardised" in notes["auto"]

@@ -12,7 +12,7 @@ from basket_segments import ids
 from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.columns import ROLE_SYNONYMS
 from basket_segments.analytics.prepare import CATEGORIES, SHAPES
-from basket_segments.layouts.common import long_work
+from basket_segments.layouts.common import long_work, page_title
 from basket_segments.layouts.grids import grid, text_columns
 
 UPLOAD_STYLE = {
@@ -50,7 +50,7 @@ def data_page(max_upload_bytes: int, upload_url: str) -> html.Div:
         [
             dcc.Store(id=ids.UPLOAD_URL, data=upload_url),
             dcc.Store(id=ids.UPLOADED),
-            html.H2("Data"),
+            page_title("Data"),
             dbc.Row(
                 [
                     dbc.Col(upload, md=8),

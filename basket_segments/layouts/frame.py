@@ -86,6 +86,6 @@ def serve_layout(
             dbc.Container(
                 dbc.Alert(id=ids.FAILURE, color="danger", is_open=False, dismissable=True)
             ),
-            dbc.Container(id=ids.PAGE, fluid=False),
+            dbc.Container(id=ids.PAGE, fluid=False, tag="main"),  # the page's main landmark
         ]
     )

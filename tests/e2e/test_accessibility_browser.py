@@ -25,6 +25,13 @@ return [...document.querySelectorAll('.dash-graph')]
     .filter(graph => !(graph.closest('figure')?.querySelector('figcaption')?.textContent.trim()))
     .map(graph => graph.id);
 """
+#: Landmarks and headings a screen reader user jumps by: one main, one level-one heading.
+MISSING_LANDMARKS = """
+const problems = [];
+if (document.querySelectorAll('main').length !== 1) problems.push('not one main landmark');
+if (document.querySelectorAll('h1').length !== 1) problems.push('not one level-one heading');
+return problems;
+"""
 
 
 def problems(driver) -> list[str]:
@@ -36,7 +43,10 @@ def problems(driver) -> list[str]:
         + "; ".join(" ".join(node["target"]) for node in rule["nodes"][:3])
         for rule in found["violations"]
         if rule["impact"] in BLOCKING
-    ] + [f"chart {name} has no caption" for name in driver.execute_script(UNDESCRIBED_CHARTS)]
+    ] + [
+        *(f"chart {name} has no caption" for name in driver.execute_script(UNDESCRIBED_CHARTS)),
+        *driver.execute_script(MISSING_LANDMARKS),
+    ]
 
 
 def test_axe_finds_no_serious_problem_on_any_page(dash_duo, dashboard):
