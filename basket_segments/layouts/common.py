@@ -46,6 +46,11 @@ def not_applicable(title: str, sentence: str, link_text: str, href: str, page_id
     )
 
 
+def no_dataset_open(title: str, prefix: str, page_id: str) -> html.Div:
+    """A page before any dataset is open: one sentence pointing to the Data page."""
+    return not_applicable(title, OPEN_A_DATASET, "Data page", page_path(prefix, ""), page_id)
+
+
 def message(text: str, color: str = "danger") -> dbc.Alert:
     """A sentence for the user in a page's message area (``danger`` for problems)."""
     return dbc.Alert(text, color=color, dismissable=True, className="mb-3")

@@ -9,9 +9,9 @@ from dash import dcc, html
 
 from basket_segments import figures, ids
 from basket_segments.layouts.common import (
-    OPEN_A_DATASET,
     card,
     long_work,
+    no_dataset_open,
     not_applicable,
     page_path,
     page_title,
@@ -25,9 +25,7 @@ SHOWN_PURCHASES = 40
 def customers_page(shape: str | None, prefix: str) -> html.Div:
     """The Customers page for the open dataset's shape; one sentence where it does not apply."""
     if shape is None:
-        return not_applicable(
-            "Customers", OPEN_A_DATASET, "Data page", page_path(prefix, ""), ids.CUSTOMERS_PAGE
-        )
+        return no_dataset_open("Customers", prefix, ids.CUSTOMERS_PAGE)
     if shape == "baskets":
         return not_applicable(
             "Customers",

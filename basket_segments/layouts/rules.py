@@ -9,11 +9,11 @@ from dash import dcc, html
 from basket_segments import ids
 from basket_segments.choices import RULE_DEFAULTS
 from basket_segments.layouts.common import (
-    OPEN_A_DATASET,
     card,
     chart,
     download_link,
     long_work,
+    no_dataset_open,
     not_applicable,
     page_path,
     page_title,
@@ -60,9 +60,7 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
     possible value), and so is the comparison with all customers.
     """
     if shape is None:
-        return not_applicable(
-            "Rules", OPEN_A_DATASET, "Data page", page_path(prefix, ""), ids.RULES_PAGE
-        )
+        return no_dataset_open("Rules", prefix, ids.RULES_PAGE)
     if shape == "customers":
         return not_applicable(
             "Rules",

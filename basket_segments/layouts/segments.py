@@ -8,11 +8,11 @@ from dash import dcc, html
 from basket_segments import ids
 from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K, SCALING_CHOICES
 from basket_segments.layouts.common import (
-    OPEN_A_DATASET,
     card,
     chart,
     download_link,
     long_work,
+    no_dataset_open,
     not_applicable,
     page_path,
     page_title,
@@ -29,9 +29,7 @@ AUTO_AXES = (
 def segments_page(shape: str | None, prefix: str) -> html.Div:
     """The Segments page for the open dataset's shape; one sentence where it does not apply."""
     if shape is None:
-        return not_applicable(
-            "Segments", OPEN_A_DATASET, "Data page", page_path(prefix, ""), ids.SEGMENTS_PAGE
-        )
+        return no_dataset_open("Segments", prefix, ids.SEGMENTS_PAGE)
     if shape == "baskets":
         return not_applicable(
             "Segments",
