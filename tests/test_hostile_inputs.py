@@ -279,7 +279,7 @@ def test_cli_out_of_memory(monkeypatch, tmp_path, capsys):
     def too_big(*_args, **_kwargs):
         raise MemoryError
 
-    monkeypatch.setattr("basket_segments.analytics.local.load_dataset", too_big)
+    monkeypatch.setattr("basket_segments.analytics.local.read_source", too_big)
     path = tmp_path / "huge.csv"
     path.write_text(table_text(shop_rows()))
     assert main(["analyze", str(path), "--out", str(tmp_path / "out")]) == 2

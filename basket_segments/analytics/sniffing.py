@@ -7,6 +7,8 @@ or a spreadsheet saved as "Unicode text" would otherwise be misread as text.
 
 from __future__ import annotations
 
+import codecs
+
 from basket_segments.analytics.errors import DataError
 
 #: How much of a file we inspect to tell its encoding and shape.
@@ -87,6 +89,24 @@ def decode_with_encoding(data: bytes, name: str = "uploaded") -> tuple[str, str]
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1"), "latin-1"
+
+
+def utf8_head(data: bytes) -> str | None:
+    """The start of ``data`` as text when it reads as UTF-8 (BOM dropped), else None.
+
+    Decoding a whole file costs a second copy of it; a file that starts as UTF-8
+    can be handed to pyarrow's reader as bytes, which checks the rest itself.
+
+    >>> utf8_head("id,Café\\n".encode()), utf8_head("id,Café".encode("cp1252"))
+    ('id,Café\\n', None)
+    """
+    head = data[:SNIFF_BYTES]
+    if _utf16_encoding(head) or b"\x00" in head or _looks_binary(head):
+        return None
+    try:  # incremental: a character cut at the end of the head waits for more
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(head, len(data) == len(head))
+    except UnicodeDecodeError:
+        return None
 
 
 def _utf16_encoding(head: bytes) -> str | None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from basket_segments.analytics.cleaning import drop_placeholders, to_date, to_number
 from basket_segments.analytics.columns import NON_PRODUCT_CODES
+from basket_segments.analytics.factorize import duplicate_rows
 
 #: Descriptions that mark charges and adjustments rather than products.
 NON_PRODUCT_NAMES = frozenset(
@@ -33,8 +34,12 @@ NON_PRODUCT_NAMES = frozenset(
 RFM_COLUMNS = ("Recency", "Frequency", "Monetary")
 
 
-def clean_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> tuple[pd.DataFrame, dict]:
+def clean_transactions(
+    frame: pd.DataFrame, roles: Mapping[str, str], customer_codes: np.ndarray | None = None
+) -> tuple[pd.DataFrame, dict]:
     """Keep sale rows: a customer, not a cancellation, quantity > 0, price > 0 where known.
+
+    ``customer_codes``: the customer column ``factorize``d, when the caller has it.
 
     Returns the clean rows with the columns ``customer``, ``basket``, ``date``,
     ``product`` (missing for charges such as postage, which count towards
@@ -84,16 +89,22 @@ def clean_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> tuple[p
             else pd.Series(pd.NA, index=frame.index, dtype="str"),
             "amount": _amount(quantity, price, frame.index),
         }
-    )[keep]
+    )
+    every_row = bool(keep.all())  # then no copies of the rows kept
+    clean = clean if every_row else clean[keep]
     charges = _is_charge(frame, roles, clean)
     report["dropped"]["non_product_code"] = int(charges.sum())
     missing_product = int((clean["product"].isna() & ~charges).sum())
     placeholders = ~drop_placeholders(clean["product"], report)
-    clean.loc[charges | placeholders, "product"] = pd.NA  # spend still counts, baskets not
+    if (out_of_baskets := charges | placeholders).any():  # spend still counts, baskets not
+        clean.loc[out_of_baskets, "product"] = pd.NA
     report["dropped"]["missing_product"] = missing_product
     used = [column for column in roles.values() if column in frame.columns]
-    row_hashes = np.sort(pd.util.hash_pandas_object(frame.loc[keep, used], index=False).to_numpy())
-    duplicates = int((row_hashes[1:] == row_hashes[:-1]).sum())
+    known = (
+        {used.index(roles["customer"]): customer_codes[keep]} if customer_codes is not None else {}
+    )
+    kept = [frame[column] if every_row else frame[column][keep] for column in used]
+    duplicates = duplicate_rows(kept, known)
     if duplicates:
         report["notes"].append(
             f"{duplicates:,} exact duplicate rows were kept as repeated purchase lines "
