@@ -267,11 +267,15 @@ def _rules_frame(
     segment: int, name: str, n_baskets: int, raw: list[RawRule], baskets: Baskets
 ) -> pd.DataFrame:
     products = baskets.products.tolist()
-    named = [
-        (tuple(products[i] for i in lhs), tuple(products[i] for i in rhs), *counts)
-        for lhs, rhs, *counts in raw
-    ]
-    return rule_frame(segment, name, n_baskets, named)
+    names: dict[tuple[int, ...], tuple[str, ...]] = {}  # rules repeat the same item lists
+
+    def named(codes: tuple[int, ...]) -> tuple[str, ...]:
+        if codes not in names:
+            names[codes] = tuple(products[i] for i in codes)
+        return names[codes]
+
+    rules = [(named(lhs), named(rhs), *counts) for lhs, rhs, *counts in raw]
+    return rule_frame(segment, name, n_baskets, rules)
 
 
 def rule_frame(segment: int, name: str, n_baskets: int, rules: Sequence[NamedRule]) -> pd.DataFrame:
@@ -324,15 +328,29 @@ def _add_measures(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _redundant(lhs, rhs, count, lhs_count) -> np.ndarray:
     """A rule is redundant if a rule with a smaller antecedent and the same consequent
-    has at least its confidence (compared exactly, as counts)."""
-    confidence = {
-        (frozenset(a), b): (c, n) for a, b, c, n in zip(lhs, rhs, count, lhs_count, strict=True)
-    }
+    has at least its confidence (compared exactly, as counts).
+
+    Item lists are compared sorted (as tuples, faster to hash than sets); the
+    smaller antecedents of a sorted one come out of ``combinations`` sorted.
+
+    >>> _redundant([("a",), ("b", "a")], [("c",), ("c",)], [4, 2], [8, 4]).tolist()
+    [False, True]
+    """
+    canonical: dict[tuple, tuple] = {}  # each distinct item list sorted once
+
+    def in_order(items: tuple) -> tuple:
+        if items not in canonical:
+            canonical[items] = tuple(sorted(items))
+        return canonical[items]
+
+    lhs, rhs = [in_order(a) for a in lhs], [in_order(b) for b in rhs]
+    count, lhs_count = np.asarray(count).tolist(), np.asarray(lhs_count).tolist()
+    confidence = {(a, b): (c, n) for a, b, c, n in zip(lhs, rhs, count, lhs_count, strict=True)}
     flags = np.zeros(len(lhs), dtype=bool)
     for i, (a, b, c, n) in enumerate(zip(lhs, rhs, count, lhs_count, strict=True)):
         for size in range(1, len(a)):
             for general in combinations(a, size):
-                found = confidence.get((frozenset(general), b))
+                found = confidence.get((general, b))
                 if found and found[0] * n >= c * found[1]:
                     flags[i] = True
                     break
@@ -368,25 +386,32 @@ def _add_lift_vs_all(
 def _lifts_over_all(
     keys: list[tuple[tuple[str, ...], tuple[str, ...]]], baskets: Baskets, report: Report
 ) -> dict:
-    """Each rule's lift over all baskets, from counts of its sides and of the whole rule."""
+    """Each rule's lift over all baskets, from counts of its sides and of the whole rule.
+
+    Rules share item lists (every rule of an itemset has it as its whole rule), so each
+    distinct list is coded and counted once.
+    """
     codes = {name: code for code, name in enumerate(baskets.products)}
-    coded = [
-        (tuple(codes[x] for x in left), tuple(codes[x] for x in right)) for left, right in keys
-    ]
-    counter = ItemsetCounter(baskets, {code for sides in coded for side in sides for code in side})
-    n, lifts = len(baskets), {}
-    for start in range(0, len(coded), REPORT_EVERY):
-        report(start / len(coded), f"Comparing rule {start:,} of {len(coded):,}")
-        batch = coded[start : start + REPORT_EVERY]
-        both, left, right = (
-            counter.count_many(sets).tolist()
-            for sets in ([a + b for a, b in batch], [a for a, _ in batch], [b for _, b in batch])
-        )
-        for key, full, a, b in zip(
-            keys[start : start + REPORT_EVERY], both, left, right, strict=True
-        ):
-            lifts[key] = full * n / (a * b)
-    return lifts
+    coded_lists: dict[tuple[str, ...], tuple[int, ...]] = {}
+
+    def coded(names: tuple[str, ...]) -> tuple[int, ...]:
+        if names not in coded_lists:
+            coded_lists[names] = tuple(sorted(codes[x] for x in names))
+        return coded_lists[names]
+
+    sides = [(coded(left + right), coded(left), coded(right)) for left, right in keys]
+    itemsets = list(dict.fromkeys(coded_lists.values()))
+    counter = ItemsetCounter(baskets, {code for itemset in itemsets for code in itemset})
+    counts: dict[tuple[int, ...], int] = {}
+    for start in range(0, len(itemsets), REPORT_EVERY):
+        report(start / len(itemsets), f"Comparing item list {start:,} of {len(itemsets):,}")
+        batch = itemsets[start : start + REPORT_EVERY]
+        counts.update(zip(batch, counter.count_many(batch).tolist(), strict=True))
+    n = len(baskets)
+    return {
+        key: counts[whole] * n / (counts[left] * counts[right])
+        for key, (whole, left, right) in zip(keys, sides, strict=True)
+    }
 
 
 def add_sentences(rules: pd.DataFrame) -> pd.DataFrame:
@@ -411,12 +436,12 @@ def add_sentences(rules: pd.DataFrame) -> pd.DataFrame:
     sentences = [
         worded_rule(subjects[name, own], phrase(left), phrase(right), confidence, lift)
         for name, own, left, right, confidence, lift in zip(
-            rules["segment_name"],
-            rules["segment"] == ALL_CUSTOMERS,
-            rules["antecedent"],
-            rules["consequent"],
-            rules["confidence"],
-            rules["lift"],
+            rules["segment_name"].tolist(),  # lists: iterating pandas' text is slow
+            (rules["segment"] == ALL_CUSTOMERS).tolist(),
+            rules["antecedent"].tolist(),
+            rules["consequent"].tolist(),
+            rules["confidence"].tolist(),
+            rules["lift"].tolist(),
             strict=True,
         )
     ]
