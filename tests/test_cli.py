@@ -217,3 +217,39 @@ def test_max_rules_keeps_the_strongest_and_says_how_many_were_left_out(tmp_path,
     assert json.loads((out / "summary.json").read_text())["rules"] == everything
     assert main(["analyze", str(data), "--max-rules", "-1", "--out", str(out)]) == 2
     assert "--max-rules must be 0 (no limit) or more" in capsys.readouterr().err
+
+
+def test_run_exits_at_once_unless_workers_are_still_running(monkeypatch):
+    """``run`` skips the interpreter's teardown with ``os._exit``, but not while worker
+    processes live (the ordinary exit stops them)."""
+    from basket_segments.analytics import cli
+
+    class Exited(Exception):
+        pass
+
+    def fast_exit(status):
+        raise Exited(status)
+
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli.os, "_exit", fast_exit)
+    monkeypatch.setattr(cli.multiprocessing, "active_children", lambda: [])
+    with pytest.raises(Exited) as exited:
+        cli.run()
+    assert exited.value.args == (3,)
+    monkeypatch.setattr(cli.multiprocessing, "active_children", lambda: ["a worker"])
+    with pytest.raises(SystemExit) as stopped:
+        cli.run()
+    assert stopped.value.code == 3
+
+
+def test_collections_are_restored_after_the_analysis():
+    import gc
+
+    from basket_segments.analytics.cli import fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == 50_000
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

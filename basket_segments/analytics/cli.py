@@ -10,11 +10,15 @@ ends with one sentence on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
+import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -159,6 +163,25 @@ def program_name(argv0: str) -> str:
     return "python -m basket_segments.analytics" if name == "__main__.py" else name
 
 
+def run() -> None:
+    """The program (``basket-segments``, ``python -m basket_segments.analytics``): ``main``,
+    then exit without the interpreter's teardown.
+
+    Python's exit frees, one by one, every object the run and its imports made
+    (pandas, pyarrow, scikit-learn): 0.2-0.6 s of a 2.7 s run on the medium benchmark,
+    spent after the results are written. Nothing is left to clean up by then (files
+    closed, output flushed here); when worker processes are still running, the
+    ordinary exit stops them.
+    """
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # reader gone, stream closed
+            stream.flush()
+    if multiprocessing.active_children():
+        sys.exit(status)
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -199,8 +222,30 @@ def _analyze(args: argparse.Namespace) -> int:
         return _analyze_spark(args, source, options)
     if args.spark_master or args.spark_conf or args.segments_out:
         raise DataError("--spark-master, --spark-conf and --segments-out need --engine spark.")
-    _finish(analyze(LocalEngine(), source, options, say=say), Path(args.out))
+    with fewer_collections():
+        result = analyze(LocalEngine(), source, options, say=say)
+    _finish(result, Path(args.out))
     return 0
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, set for one analysis in a short-lived process.
+
+    Its full collections walk every object alive, including the hundreds of thousands
+    that importing pandas, pyarrow and scikit-learn left, and mining, which builds
+    tuples by the hundred thousand, set off dozens of them: 0.2-0.3 s of a 2.7 s run
+    on the medium benchmark. What is alive now (imports) is frozen, never walked again,
+    and the young generation is collected every 50,000 allocations instead of 700.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _source(args: argparse.Namespace) -> str | pd.DataFrame:
