@@ -99,7 +99,8 @@ def _plain_numbers(values: pd.Series) -> pd.Series | None:
     if text is None:
         return None
     try:
-        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+        if pc.any(pc.equal(text, "")).as_py():  # empty cells are missing (a copy: only then)
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
         numbers = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None

@@ -8,10 +8,13 @@ failure becomes a ``DataError`` that names the problem.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
+import mmap
 import os
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +39,10 @@ from basket_segments.analytics.table_checks import (
 
 #: Delimiters we accept in text files, in order of preference when ambiguous.
 DELIMITERS = ",;\t|"
+#: Files at least this large are read through a memory map (``_read_mapped_utf8``).
+MAP_MIN_BYTES = 16 * 1024 * 1024
+#: Bytes searched at a time in a mapped file.
+SEARCH_BLOCK = 16 * 1024 * 1024
 #: Refuse to unpack an Excel file that expands beyond this (zip bombs).
 MAX_EXCEL_UNPACKED_BYTES = 500 * 1024 * 1024
 Source = str | os.PathLike | bytes
@@ -67,6 +74,10 @@ def read_source(
     >>> raw.frame.shape, raw.file_format
     ((2, 2), 'csv')
     """
+    if not isinstance(source, bytes | bytearray):
+        quick = _read_mapped_utf8(Path(source), filename)
+        if quick is not None:
+            return quick
     data, name = _read_bytes(source, filename)
     if not data or data.isspace():  # not `data.strip()`: a copy of the whole file
         raise DataError(f"The file {name} is empty.")
@@ -76,6 +87,35 @@ def read_source(
         return RawTable(_read_parquet(data, name, max_cells), False, "parquet")
     refuse_foreign(data, name)
     return _read_text(data, name)
+
+
+def _read_mapped_utf8(path: Path, filename: str | None) -> RawTable | None:
+    """A large UTF-8 table file read by pyarrow from the operating system's own copy of
+    it (a memory map), or None to read it the ordinary way (small files, other formats,
+    other encodings, any doubt): reading 135 MB into memory first costs a second copy.
+    """
+    try:
+        with path.open("rb") as file:
+            if os.fstat(file.fileno()).st_size < MAP_MIN_BYTES:
+                return None
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None  # the ordinary way says what is wrong
+    try:
+        head_bytes = mapped[:SNIFF_BYTES]
+        if head_bytes.startswith((b"PK\x03\x04", b"PAR1")) or not head_bytes.strip():
+            return None
+        refuse_foreign(head_bytes, "")
+        head = utf8_head(mapped[: SNIFF_BYTES + 1])  # + 1: a character cut at its end waits
+        if head is None:
+            return None
+        with memoryview(mapped) as view:
+            return _read_utf8_quickly(view, head, f"'{filename or path.name}'")
+    except DataError:
+        return None  # said again, with the file's name, the ordinary way
+    finally:
+        with contextlib.suppress(BufferError):  # pyarrow has let go of it by now
+            mapped.close()
 
 
 def _read_bytes(source: Source, filename: str | None) -> tuple[bytes, str]:
@@ -158,12 +198,9 @@ def _read_parquet(data: bytes, name: str, max_cells: int | None) -> pd.DataFrame
 def _read_text(data: bytes, name: str) -> RawTable:
     head = utf8_head(data)
     if head is not None:  # UTF-8 bytes go to pyarrow as they are, undecoded
-        delimiter, sample_rows = _layout(head)
-        if not _is_basket_file(sample_rows):
-            check_header(sample_rows[0] if sample_rows else [], name)
-            frame = _read_plain_csv(data.removeprefix(codecs.BOM_UTF8), delimiter, sample_rows[0])
-            if frame is not None:
-                return _csv_table(frame, name)
+        quick = _read_utf8_quickly(data, head, name)
+        if quick is not None:
+            return quick
     text, encoding = decode_with_encoding(data, name)
     delimiter, sample_rows = _layout(text[:SNIFF_BYTES])
     if _is_basket_file(sample_rows):
@@ -175,6 +212,19 @@ def _read_text(data: bytes, name: str) -> RawTable:
     if frame is None:
         frame = _read_csv_carefully(text, delimiter, name)
     return _csv_table(frame, name)
+
+
+def _read_utf8_quickly(data: bytes | memoryview, head: str, name: str) -> RawTable | None:
+    """A UTF-8 table read by pyarrow straight from its bytes, or None when it needs the
+    careful way (a basket file, pandas' leniency, bytes that are not UTF-8 after all)."""
+    delimiter, sample_rows = _layout(head)
+    if _is_basket_file(sample_rows):
+        return None
+    check_header(sample_rows[0] if sample_rows else [], name)
+    if bytes(data[:3]) == codecs.BOM_UTF8:
+        data = data[3:]
+    frame = _read_plain_csv(data, delimiter, sample_rows[0])
+    return None if frame is None else _csv_table(frame, name)
 
 
 def _layout(head: str) -> tuple[str, list[list[str]]]:
@@ -191,7 +241,9 @@ def _csv_table(frame: pd.DataFrame, name: str) -> RawTable:
     return RawTable(finish_table(frame, name), False, "csv")
 
 
-def _read_plain_csv(data: bytes, delimiter: str, header: list[str]) -> pd.DataFrame | None:
+def _read_plain_csv(
+    data: bytes | memoryview, delimiter: str, header: list[str]
+) -> pd.DataFrame | None:
     """Every column as text with pyarrow's multi-threaded reader, or None when the file
     needs pandas' leniency (a space after a delimiter, which pandas skips before a
     quote; rows of the wrong length, which pandas pads or names in its message; an odd
@@ -203,14 +255,14 @@ def _read_plain_csv(data: bytes, delimiter: str, header: list[str]) -> pd.DataFr
     """
     from pyarrow import csv as pa_csv
 
-    if f"{delimiter} ".encode() in data:
+    if _contains(data, f"{delimiter} ".encode()):
         return None
-    quotes = data.count(b'"')
+    quotes = _count(data, b'"')
     if quotes % 2:
         return None  # a quote left open, which pyarrow would read to the end of the file
     try:
         table = pa_csv.read_csv(
-            pa.BufferReader(data),
+            pa.BufferReader(pa.py_buffer(data)),
             # Blocks of a 32nd of the file (at least pyarrow's 1 MB): enough to keep both
             # cores busy, and few enough that per-block steps after it stay cheap.
             read_options=pa_csv.ReadOptions(block_size=max(1 << 20, len(data) // 32)),
@@ -228,6 +280,34 @@ def _read_plain_csv(data: bytes, delimiter: str, header: list[str]) -> pd.DataFr
     if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
         return None
     return table.to_pandas(split_blocks=True)
+
+
+def _blocks(data: bytes | memoryview, overlap: int = 0) -> Iterator[bytes]:
+    """``data`` as bytes, a mapped file's in 16 MB blocks (each starting ``overlap`` bytes
+    before the last one ended), so no copy of a whole file is made to search it."""
+    if isinstance(data, bytes):
+        yield data
+        return
+    for start in range(0, len(data), SEARCH_BLOCK):
+        yield bytes(data[max(0, start - overlap) : start + SEARCH_BLOCK])
+
+
+def _count(data: bytes | memoryview, byte: bytes) -> int:
+    """How often ``byte`` occurs in ``data``.
+
+    >>> _count(memoryview(b'a"b"' * 3), b'"')
+    6
+    """
+    return sum(block.count(byte) for block in _blocks(data))
+
+
+def _contains(data: bytes | memoryview, pattern: bytes) -> bool:
+    """Whether ``pattern`` occurs in ``data``, also across two blocks.
+
+    >>> _contains(memoryview(b"a, b"), b", "), _contains(b"a,b", b", ")
+    (True, False)
+    """
+    return any(pattern in block for block in _blocks(data, len(pattern) - 1))
 
 
 def _read_csv_carefully(text: str, delimiter: str, name: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from basket_segments.analytics.cleaning import drop_placeholders, to_date, to_number
 from basket_segments.analytics.columns import NON_PRODUCT_CODES
-from basket_segments.analytics.factorize import duplicate_rows
+from basket_segments.analytics.factorize import duplicate_rows, factorize
 
 #: Descriptions that mark charges and adjustments rather than products.
 NON_PRODUCT_NAMES = frozenset(
@@ -146,7 +146,8 @@ def derive_rfm(clean: pd.DataFrame) -> pd.DataFrame:
 def _text(values: pd.Series) -> pd.Series:
     """Text with empty cells as missing (loading has already stripped whitespace)."""
     text = values.astype("str")
-    return text.where(text != "")
+    empty = text == ""
+    return text.where(~empty) if empty.any() else text  # `where` copies every value
 
 
 def _amount(quantity: pd.Series | None, price: pd.Series | None, index: pd.Index) -> pd.Series:
@@ -155,10 +156,24 @@ def _amount(quantity: pd.Series | None, price: pd.Series | None, index: pd.Index
     return price * quantity if quantity is not None else price
 
 
+def _upper_in(values: pd.Series, names: frozenset[str]) -> pd.Series:
+    """Which values are one of ``names`` in capitals, judged once per distinct value
+    (a column of millions of purchases holds a few thousand products).
+
+    >>> _upper_in(pd.Series(["Postage", "tea", None, "POSTAGE"]), frozenset({"POSTAGE"})).tolist()
+    [True, False, False, True]
+    """
+    codes, uniques = factorize(values)
+    hits = pd.Series(uniques, dtype="str").str.strip().str.upper().isin(names)
+    hits = hits.to_numpy(dtype=bool)
+    return pd.Series(np.append(hits, False)[codes], index=values.index)
+
+
 def _is_charge(frame: pd.DataFrame, roles: Mapping[str, str], clean: pd.DataFrame) -> pd.Series:
     """Rows for postage, fees and manual adjustments, by stock code or description."""
-    charge = clean["product"].str.upper().isin(NON_PRODUCT_NAMES).fillna(False)
+    charge = _upper_in(clean["product"], NON_PRODUCT_NAMES)
     if "stock_code" in roles:
-        codes = frame.loc[clean.index, roles["stock_code"]].astype("str").str.strip().str.upper()
-        charge |= codes.isin(NON_PRODUCT_CODES).fillna(False)
+        codes = frame[roles["stock_code"]]
+        codes = codes if len(codes) == len(clean) else codes.loc[clean.index]
+        charge |= _upper_in(codes.astype("str"), NON_PRODUCT_CODES).to_numpy()
     return charge.astype(bool)

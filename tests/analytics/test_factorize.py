@@ -123,3 +123,27 @@ def test_a_clean_column_is_kept_as_read():
     assert _stripped(series) is series
     frame = finish_table(pd.DataFrame({"Product": series, "Name": in_blocks([" x"] * 30)}), "f")
     assert frame["Name"].tolist() == ["x"] * 30
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(["30", "30.0", "41", " 41", "1,000", "7"])),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_first_values_by_distinct_text_match_the_numeric_way(rows):
+    """Customers' attributes judged on distinct texts: the same numbers and the same
+    conflicts as parsing every row (a number written two ways is no conflict)."""
+    from basket_segments.analytics.cleaning import to_number
+    from basket_segments.analytics.prepare import _first_by_value
+
+    codes = pd.factorize(pd.Series([c for c, _ in rows]))[0]
+    column = in_blocks([text for _, text in rows])
+    first, conflicts = _first_by_value(column, codes)
+    expected_first, expected_conflicts = _first_values(
+        pd.DataFrame({"Age": to_number(column)}), codes
+    )
+    assert first.tolist() == expected_first["Age"].tolist()
+    assert conflicts.tolist() == expected_conflicts["Age"].tolist()
