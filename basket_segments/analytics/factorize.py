@@ -104,24 +104,28 @@ def duplicate_rows(columns: Sequence[pd.Series], known: dict[int, np.ndarray] | 
     """
     if not columns or not len(columns[0]):
         return 0
-    key = np.zeros(len(columns[0]), dtype=np.uint64)
-    capacity = 1
+    coded = []
     for position, values in enumerate(columns):
         if known and position in known:
             codes = known[position]
-            size = int(codes.max(initial=-1)) + 2  # + 2: codes from -1 (missing) up
+            coded.append((codes, int(codes.max(initial=-1)) + 2))  # + 2: codes from -1 up
         else:
             codes, uniques = factorize(values)
-            size = len(uniques) + 1  # + 1: missing (-1) becomes 0
-        if capacity * size < 2**63:
-            key = key * np.uint64(size) + (codes + 1).astype(np.uint64)
-            capacity *= size
+            coded.append((codes, len(uniques) + 1))  # + 1: missing (-1) becomes 0
+    capacity = int(np.prod([float(size) for _, size in coded]))
+    # The smallest key that holds every combination: less memory to fill and to sort.
+    key = np.zeros(len(columns[0]), dtype=np.uint32 if capacity < 2**32 else np.uint64)
+    mixed = capacity < 2**63
+    for codes, size in coded:
+        if mixed:
+            key *= key.dtype.type(size)
         else:
-            key = pd.util.hash_array(key) * np.uint64(31) + (codes + 1).astype(np.uint64)
-            capacity = 2**64
-    if capacity < 2**32:  # half the memory to sort
-        key = key.astype(np.uint32)
+            key = pd.util.hash_array(key) * np.uint64(31)
+        # Unsigned throughout (uint64 + int64 would go through floats): -1 (missing)
+        # wraps to the largest value, and + 1 brings it round to 0.
+        key += codes.astype(key.dtype)
+        key += key.dtype.type(1)
     # A sort is faster than a hash table on millions of distinct keys; a stable one (timsort)
     # is fast on the runs of rows files have (a customer's or an invoice's rows together).
-    key = np.sort(key, kind="stable")
+    key.sort(kind="stable")
     return int(np.count_nonzero(key[1:] == key[:-1]))

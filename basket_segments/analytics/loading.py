@@ -89,6 +89,29 @@ def read_source(
     return _read_text(data, name)
 
 
+def peek_columns(source: Source) -> list[str]:
+    """The column names on the first line of a delimited text file, read from its first
+    64 KB only, so a caller can tell what is coming before the whole file is read; empty
+    for other formats and for anything unreadable (``read_source`` says what is wrong).
+
+    >>> peek_columns(b"CustomerID;Age\\n1;30\\n"), peek_columns(b"PAR1...")
+    (['CustomerID', 'Age'], [])
+    """
+    try:
+        if isinstance(source, bytes | bytearray):
+            head_bytes = bytes(source[: SNIFF_BYTES + 1])
+        else:
+            with Path(source).open("rb") as file:
+                head_bytes = file.read(SNIFF_BYTES + 1)
+    except OSError:
+        return []
+    head = utf8_head(head_bytes)
+    if head is None or head_bytes.startswith((b"PK\x03\x04", b"PAR1")):
+        return []
+    rows = _layout(head)[1]
+    return [] if not rows or _is_basket_file(rows) else [column.strip() for column in rows[0]]
+
+
 def _read_mapped_utf8(path: Path, filename: str | None) -> RawTable | None:
     """A large UTF-8 table file read by pyarrow from the operating system's own copy of
     it (a memory map), or None to read it the ordinary way (small files, other formats,

@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from basket_segments.analytics.baskets import build_baskets
-from basket_segments.analytics.loading import RawTable, read_source
+from basket_segments.analytics.columns import detect_roles
+from basket_segments.analytics.loading import RawTable, peek_columns, read_source
 from basket_segments.analytics.mining import MIN_GROUP_BASKETS, no_rules_reason
 from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
 from basket_segments.analytics.products import top_products
@@ -48,6 +49,8 @@ class LocalEngine:
         if isinstance(source, pd.DataFrame):
             raw = RawTable(source.astype(str), False, "sample")
         else:
+            if "customer" in detect_roles(peek_columns(source)):
+                import_scikit_learn_in_background()  # while pyarrow reads, off the GIL
             raw = read_source(source)
         if has_customers(raw):
             import_scikit_learn_in_background()  # while the rows are cleaned

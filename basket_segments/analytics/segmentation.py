@@ -60,16 +60,22 @@ class Segmentation:
     scaling: str
 
 
+#: The thread that imports scikit-learn ahead of segmenting.
+IMPORT_THREAD = "import-sklearn"
+
+
 def import_scikit_learn_in_background() -> None:
     """Start importing the parts of scikit-learn segmenting uses, in a thread.
 
     The import is about a second of work; started while a file is read and
-    cleaned (much of which releases the interpreter lock), most of it is done
-    by the time KMeans runs. An ``import`` meanwhile waits for this one to
-    finish rather than starting again (Python's import lock).
+    cleaned (pyarrow's reading releases the interpreter lock for all its
+    duration), most of it is done by the time KMeans runs. An ``import``
+    meanwhile waits for this one to finish rather than starting again (Python's
+    import lock).
     """
-    if "sklearn.metrics" not in sys.modules:
-        threading.Thread(target=_import_scikit_learn, name="import-sklearn", daemon=True).start()
+    started = any(thread.name == IMPORT_THREAD for thread in threading.enumerate())
+    if "sklearn.metrics" not in sys.modules and not started:
+        threading.Thread(target=_import_scikit_learn, name=IMPORT_THREAD, daemon=True).start()
 
 
 def _import_scikit_learn() -> None:

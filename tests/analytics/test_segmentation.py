@@ -115,3 +115,34 @@ def test_two_far_outliers_make_segments_the_silhouette_sample_keeps():
     assert -1 <= found.silhouette <= 1
     per_customer = silhouette_per_customer(customers, found)
     assert found.labels[per_customer.index].nunique() == 3
+
+
+IMPORT_CHECK = """
+import sys, threading
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.stages import StageClock
+LocalEngine().load(sys.stdin.buffer.read(), StageClock())
+for thread in threading.enumerate():
+    if thread.name == "import-sklearn":
+        thread.join()
+print("sklearn.cluster" in sys.modules, "sklearn.metrics" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "imported"),
+    [
+        (b"CustomerID,Age,Product\n1,30,bread\n2,41,milk\n", "True True"),
+        (b"bread,milk\nmilk\ntea,jam,bread\n", "False False"),  # baskets: nothing to segment
+    ],
+)
+def test_scikit_learn_is_imported_while_a_customer_file_loads(content, imported):
+    """Loading customers starts importing scikit-learn in a thread; a basket file never
+    imports it (a fresh interpreter: this one has it already)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", IMPORT_CHECK], input=content, capture_output=True, check=True
+    )
+    assert run.stdout.decode().strip() == imported
