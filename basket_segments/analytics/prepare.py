@@ -26,7 +26,7 @@ from basket_segments.analytics.columns import (
     is_category,
 )
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.factorize import factorize, first_rows, subset
+from basket_segments.analytics.factorize import factorize, factorize_runs, first_rows, subset
 from basket_segments.analytics.loading import RawTable, Source, read_source
 from basket_segments.analytics.transactions import clean_transactions, derive_rfm
 
@@ -129,7 +129,7 @@ def prepare(raw: RawTable, mapping: Mapping[str, str | None] | None = None) -> P
     attributes = attribute_columns(frame, roles)  # after the quick refusals: it reads every column
     combined = "product" in roles and bool(attributes)
     # A combined file's customers are coded once: for categories, attributes and duplicates.
-    coded = factorize(frame[roles["customer"]]) if combined else None
+    coded = factorize_runs(frame[roles["customer"]]) if combined else None
     categories = category_columns(
         frame, roles["customer"], attributes, chosen_categories, coded and coded[0]
     )

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from basket_segments.analytics.factorize import (
     duplicate_rows,
     factorize,
+    factorize_runs,
     factorize_sorted,
     first_rows,
     subset,
@@ -38,6 +39,11 @@ def test_factorize_matches_pandas(values):
     expected_codes, expected_uniques = pd.factorize(series)
     assert codes.tolist() == list(expected_codes)
     assert uniques.tolist() == list(expected_uniques)
+    for coder in (factorize_runs, factorize):
+        codes, uniques = coder(series)
+        expected_codes, expected_uniques = pd.factorize(series)
+        assert codes.tolist() == list(expected_codes)
+        assert uniques.tolist() == list(expected_uniques)
     codes, uniques = factorize_sorted(series)
     expected_codes, expected_uniques = pd.factorize(series, sort=True)
     assert codes.tolist() == list(expected_codes)
@@ -47,6 +53,7 @@ def test_factorize_matches_pandas(values):
 @settings(max_examples=200, deadline=None)
 @given(COLUMN)
 def test_first_rows_are_where_drop_duplicates_keeps(values):
+    """(Runs of equal values come from sorting the column: ``factorize_runs``' own case.)"""
     series = in_blocks(values)
     codes, _ = factorize(series)
     kept = series[series.notna()].drop_duplicates()
@@ -147,3 +154,14 @@ def test_first_values_by_distinct_text_match_the_numeric_way(rows):
     )
     assert first.tolist() == expected_first["Age"].tolist()
     assert conflicts.tolist() == expected_conflicts["Age"].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(VALUES, st.integers(1, 9)), max_size=30))
+def test_factorize_runs_on_columns_of_runs(runs):
+    """Customers' rows together, as exports list them: the run-by-run coding is exact."""
+    series = in_blocks([value for value, length in runs for _ in range(length)])
+    codes, uniques = factorize_runs(series)
+    expected_codes, expected_uniques = pd.factorize(series)
+    assert codes.tolist() == list(expected_codes)
+    assert uniques.tolist() == list(expected_uniques)

@@ -71,3 +71,18 @@ def test_a_pattern_split_between_search_blocks_is_found(monkeypatch):
     data = memoryview(b"abc, de")  # ", " spans the first two blocks
     assert loading._contains(data, b", ")
     assert loading._count(memoryview(b'"ab""cd"e"'), b'"') == 5
+
+
+@pytest.mark.parametrize("parallel_rows", [0, 10**9])
+def test_columns_finished_two_at_a_time_as_one_by_one(parallel_rows, monkeypatch):
+    """Large tables strip their columns in two threads: the same table, the same error."""
+    from basket_segments.analytics import table_checks
+
+    monkeypatch.setattr(table_checks, "PARALLEL_ROWS", parallel_rows)
+    frame = pd.DataFrame({" a ": [" x", "y "], "b": ["1", " 2"], "c": ["p", "q"]}, dtype="str")
+    finished = table_checks.finish_table(frame, "'f.csv'")
+    assert finished.to_dict("list") == {"a": ["x", "y"], "b": ["1", "2"], "c": ["p", "q"]}
+    frame["b"] = ["1", "z" * (table_checks.MAX_CELL_CHARS + 1)]
+    frame["c"] = ["1", "z" * (table_checks.MAX_CELL_CHARS + 5)]
+    with pytest.raises(DataError, match="Row 2 of column 'b'"):
+        table_checks.finish_table(frame, "'f.csv'")
