@@ -40,8 +40,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.loading import RawTable, read_source
-from basket_segments.analytics.prepare import PreparedData, prepare
+from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
 from basket_segments.analytics.progress import Report, ignore
+from basket_segments.analytics.segmentation import import_scikit_learn_in_background
 
 EXTENSION = "basket_segments_storage"
 P = ParamSpec("P")
@@ -410,6 +411,8 @@ def save_upload(
     report(0.05, "Reading the file")
     # No more values than a CSV within the limit could hold (a value and a delimiter each).
     raw = read_source(content, filename, max_cells=limit // 2)
+    if has_customers(raw):  # so that the first segmentation need not wait for it
+        import_scikit_learn_in_background()
     report(0.4, f"Finding customers and products in {len(raw.frame):,} rows")
     prepared = prepare(raw)
     report(0.8, "Storing")

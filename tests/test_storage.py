@@ -202,3 +202,14 @@ def test_a_full_quota_gets_a_message_and_keeps_what_is_stored(tmp_path):
         assert storage.used_bytes(owner) == used
         with pytest.raises(DataError, match="Your storage is full"):
             storage.receive_upload(owner, io.BytesIO(b"x"), 100_000)
+
+
+def test_an_upload_of_customers_starts_importing_scikit_learn(ctx, monkeypatch):
+    """The first segmentation should not wait a second for scikit-learn: an upload that
+    names customers starts its import; a basket file, which is never segmented, does not."""
+    started = []
+    monkeypatch.setattr(storage, "import_scikit_learn_in_background", lambda: started.append(1))
+    storage.save_upload("1", "baskets.csv", b"bread,milk\nmilk\ntea,jam,bread\n")
+    assert started == []
+    storage.save_upload("1", "shop.csv", TABLE)
+    assert started == [1]
