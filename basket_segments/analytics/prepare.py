@@ -8,6 +8,7 @@ and one row per purchased product with its customer and basket.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -299,8 +300,14 @@ def _prepare_combined(
     rows, report = _rows_with_customer(frame, roles["customer"])
     if len(rows) < len(frame):
         coded = subset(*coded, frame.index.isin(rows.index))
-    customers = _customer_attributes(rows, roles["customer"], features, report, coded)
-    purchases, clean_report = clean_transactions(rows, roles, customer_codes=coded[0])
+    # Customers' attributes and the purchase rows are independent, and both are mostly
+    # pyarrow and numpy work that releases the interpreter lock: both at once.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        attributes_read = pool.submit(
+            _customer_attributes, rows, roles["customer"], features, report, coded
+        )
+        purchases, clean_report = clean_transactions(rows, roles, customer_codes=coded[0])
+        customers = attributes_read.result()
     for reason, count in clean_report["dropped"].items():
         report["dropped"][reason] = report["dropped"].get(reason, 0) + count
     report["notes"] += clean_report["notes"]
