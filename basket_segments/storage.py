@@ -411,14 +411,15 @@ def save_upload(
     report(0.05, "Reading the file")
     # No more values than a CSV within the limit could hold (a value and a delimiter each).
     raw = read_source(content, filename, max_cells=limit // 2)
-    if has_customers(raw):  # so that the first segmentation need not wait for it
-        import_scikit_learn_in_background()
     report(0.4, f"Finding customers and products in {len(raw.frame):,} rows")
     prepared = prepare(raw)
     report(0.8, "Storing")
-    return _store(
+    stored = _store(
         owner, clean_name(name or Path(filename).stem), clean_name(filename), raw, prepared
     )
+    if has_customers(raw):  # while the user reads the Data page: Segments need not wait
+        import_scikit_learn_in_background()
+    return stored
 
 
 def _store(
