@@ -64,16 +64,17 @@ def factorize_runs(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(encoded.chunk(0).dictionary.to_pandas(), dtype=values.dtype)
 
 
-def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def factorize_sorted(values: pd.Series, runs: bool = False) -> tuple[np.ndarray, pd.Index]:
     """``factorize`` with the distinct values in sorted order, as
     ``pd.factorize(values, sort=True)`` gives them: sorting the few distinct values
-    and renumbering is faster than sorting while coding.
+    and renumbering is faster than sorting while coding. ``runs``: code with
+    ``factorize_runs`` (equal values mostly sit together).
 
     >>> codes, uniques = factorize_sorted(pd.Series(["b", "a", None, "b"], dtype="str"))
     >>> codes.tolist(), uniques.tolist()
     ([1, 0, -1, 1], ['a', 'b'])
     """
-    codes, uniques = factorize(values)
+    codes, uniques = factorize_runs(values) if runs else factorize(values)
     order = np.argsort(uniques.to_numpy(), kind="stable")
     rank = np.empty(len(order) + 1, dtype=np.int64)
     rank[order] = np.arange(len(order))

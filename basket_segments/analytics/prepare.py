@@ -182,7 +182,7 @@ def category_columns(
             return []
         if customer_codes is None:
             customer_codes = factorize(frame[customer])[0]
-        per_customer = frame.iloc[first_rows(customer_codes)]
+        per_customer = frame[attributes].iloc[first_rows(customer_codes)]  # attributes only
         return [c for c in attributes if is_category(c, to_number(per_customer[c]))]
     unknown = [c for c in chosen if c not in attributes]
     if unknown:

@@ -44,10 +44,11 @@ def test_factorize_matches_pandas(values):
         expected_codes, expected_uniques = pd.factorize(series)
         assert codes.tolist() == list(expected_codes)
         assert uniques.tolist() == list(expected_uniques)
-    codes, uniques = factorize_sorted(series)
-    expected_codes, expected_uniques = pd.factorize(series, sort=True)
-    assert codes.tolist() == list(expected_codes)
-    assert uniques.tolist() == list(expected_uniques)
+    for runs in (False, True):
+        codes, uniques = factorize_sorted(series, runs=runs)
+        expected_codes, expected_uniques = pd.factorize(series, sort=True)
+        assert codes.tolist() == list(expected_codes)
+        assert uniques.tolist() == list(expected_uniques)
 
 
 @settings(max_examples=200, deadline=None)
