@@ -26,9 +26,18 @@ def stored_rules(tmp_path: Path) -> list[Path]:
 
 
 def cancel_a_long_mining(dash_duo, tmp_path: Path) -> None:
-    """Support 0.005 is below what was mined (seconds of mining); mining it shows progress,
-    and Cancel stops it."""
+    """Support 0.005 with rules of up to 5 products is far below what was mined (about four
+    seconds of mining and measuring); mining it shows progress, and Cancel stops it."""
+    mined = stored_rules(tmp_path)
+    length = dash_duo.find_element(f"#{ids.MAX_LENGTH}")
+    length.clear()
+    length.send_keys("5\n")  # a quick mining at the page's support, stored like any other
+    deadline = time.time() + 60
+    while len(stored_rules(tmp_path)) == len(mined) and time.time() < deadline:
+        time.sleep(0.2)
     before = stored_rules(tmp_path)
+    assert len(before) == len(mined) + 1, "the mining of rules of up to 5 products was not stored"
+    dash_duo.wait_for_style_to_equal(f"#{ids.RULES_WORK.job.box}", "display", "none")
     support = dash_duo.find_element(f"#{ids.MIN_SUPPORT}")
     support.clear()
     support.send_keys("0.005\n")
