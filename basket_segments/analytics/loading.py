@@ -39,6 +39,8 @@ from basket_segments.analytics.table_checks import (
 
 #: Delimiters we accept in text files, in order of preference when ambiguous.
 DELIMITERS = ",;\t|"
+#: First bytes of an Excel workbook (a zip archive) and of a Parquet file.
+EXCEL_SIGNATURE, PARQUET_SIGNATURE = b"PK\x03\x04", b"PAR1"
 #: Files at least this large are read through a memory map (``_read_mapped_utf8``).
 MAP_MIN_BYTES = 16 * 1024 * 1024
 #: Bytes searched at a time in a mapped file.
@@ -81,9 +83,9 @@ def read_source(
     data, name = _read_bytes(source, filename)
     if not data or data.isspace():  # not `data.strip()`: a copy of the whole file
         raise DataError(f"The file {name} is empty.")
-    if data.startswith(b"PK\x03\x04"):
+    if data.startswith(EXCEL_SIGNATURE):
         return RawTable(_read_excel(data, name), False, "xlsx")
-    if data.startswith(b"PAR1"):
+    if data.startswith(PARQUET_SIGNATURE):
         return RawTable(_read_parquet(data, name, max_cells), False, "parquet")
     refuse_foreign(data, name)
     return _read_text(data, name)
@@ -105,11 +107,19 @@ def peek_columns(source: Source) -> list[str]:
                 head_bytes = file.read(SNIFF_BYTES + 1)
     except OSError:
         return []
-    head = utf8_head(head_bytes)
-    if head is None or head_bytes.startswith((b"PK\x03\x04", b"PAR1")):
+    head = _text_head(head_bytes)
+    if head is None:
         return []
     rows = _layout(head)[1]
     return [] if not rows or _is_basket_file(rows) else [column.strip() for column in rows[0]]
+
+
+def _text_head(head_bytes: bytes) -> str | None:
+    """A file's first bytes as UTF-8 text, or None for a workbook, Parquet or other text
+    encodings (which ``read_source`` reads the ordinary way)."""
+    if head_bytes.startswith((EXCEL_SIGNATURE, PARQUET_SIGNATURE)):
+        return None
+    return utf8_head(head_bytes)
 
 
 def _read_mapped_utf8(path: Path, filename: str | None) -> RawTable | None:
@@ -125,11 +135,11 @@ def _read_mapped_utf8(path: Path, filename: str | None) -> RawTable | None:
     except (OSError, ValueError):
         return None  # the ordinary way says what is wrong
     try:
-        head_bytes = mapped[:SNIFF_BYTES]
-        if head_bytes.startswith((b"PK\x03\x04", b"PAR1")) or not head_bytes.strip():
+        head_bytes = mapped[: SNIFF_BYTES + 1]  # + 1: a character cut at its end waits
+        if not head_bytes.strip():
             return None
         refuse_foreign(head_bytes, "")
-        head = utf8_head(mapped[: SNIFF_BYTES + 1])  # + 1: a character cut at its end waits
+        head = _text_head(head_bytes)
         if head is None:
             return None
         with memoryview(mapped) as view:
