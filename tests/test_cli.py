@@ -18,7 +18,9 @@ def test_analyze_sample_writes_every_result(tmp_path, capsys):
     assert {p.name for p in tmp_path.iterdir()} == RESULT_FILES
     lines = capsys.readouterr().out.splitlines()
     stages = [line.split(":")[0] for line in lines]
-    assert stages[:6] == ["load", "segment", "baskets", "mine", "rules_table", "top_products"]
+    assert stages[0] == "load"
+    assert sorted(stages[1:3]) == ["baskets", "segment"]  # side by side: either ends first
+    assert stages[3:6] == ["mine", "rules_table", "top_products"]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["k"] == 4
     assert sum(summary["sizes"].values()) == summary["customers"] == 3000
@@ -253,3 +255,49 @@ def test_collections_are_restored_after_the_analysis():
         assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_the_analysis_allocates_arrow_memory_from_jemalloc(monkeypatch, tmp_path):
+    """mimalloc, pyarrow's default, faulted in the large benchmark's memory over and over;
+    the command line's analysis uses jemalloc, and gives the default back afterwards."""
+    import pyarrow as pa
+
+    from basket_segments.analytics import cli
+
+    seen = []
+    real_analyze = cli.analyze
+
+    def analyze(*args, **kwargs):
+        seen.append(pa.default_memory_pool().backend_name)
+        return real_analyze(*args, **kwargs)
+
+    before = pa.default_memory_pool().backend_name
+    monkeypatch.setattr(cli, "analyze", analyze)
+    assert cli.main(["analyze", "--sample", "--out", str(tmp_path)]) == 0
+    assert seen == ["jemalloc"]
+    assert pa.default_memory_pool().backend_name == before != "jemalloc"
+
+
+MAIN_PROCESS_CHECK = """
+import sys
+from basket_segments.analytics.cli import main
+status = main(["analyze", sys.argv[1], "--k", "3", "--out", sys.argv[2]])
+print(status, "sklearn" in sys.modules)
+"""
+
+
+def test_the_command_line_segments_without_importing_scikit_learn_itself(tmp_path):
+    """scikit-learn's import and KMeans happen in a process of their own (a fresh
+    interpreter, since this one has scikit-learn loaded)."""
+    data = tmp_path / "sample.csv"
+    assert main(["sample", str(data)]) == 0
+    run = subprocess.run(
+        [sys.executable, "-c", MAIN_PROCESS_CHECK, str(data), str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.splitlines()[-1] == "0 False"
+    segments = pd.read_csv(tmp_path / "segments.csv")
+    assert sorted(segments["segment"].unique()) == [0, 1, 2]

@@ -93,8 +93,9 @@ def read_source(
 
 def peek_columns(source: Source) -> list[str]:
     """The column names on the first line of a delimited text file, read from its first
-    64 KB only, so a caller can tell what is coming before the whole file is read; empty
-    for other formats and for anything unreadable (``read_source`` says what is wrong).
+    64 KB only, or of a Parquet file, from its footer, so a caller can tell what is coming
+    before the whole file is read; empty for other formats and for anything unreadable
+    (``read_source`` says what is wrong).
 
     >>> peek_columns(b"CustomerID;Age\\n1;30\\n"), peek_columns(b"PAR1...")
     (['CustomerID', 'Age'], [])
@@ -107,11 +108,22 @@ def peek_columns(source: Source) -> list[str]:
                 head_bytes = file.read(SNIFF_BYTES + 1)
     except OSError:
         return []
+    if head_bytes.startswith(PARQUET_SIGNATURE):
+        return _parquet_columns(source)
     head = _text_head(head_bytes)
     if head is None:
         return []
     rows = _layout(head)[1]
     return [] if not rows or _is_basket_file(rows) else [column.strip() for column in rows[0]]
+
+
+def _parquet_columns(source: Source) -> list[str]:
+    """A Parquet file's column names, from its footer; empty when it is damaged."""
+    try:
+        readable = pa.BufferReader(source) if isinstance(source, bytes | bytearray) else source
+        return list(pq.read_schema(readable).names)
+    except Exception:  # pyarrow raises several types; read_source says which
+        return []
 
 
 def _text_head(head_bytes: bytes) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.baskets import Baskets, build_baskets
 from basket_segments.analytics.columns import detect_roles
 from basket_segments.analytics.loading import RawTable, peek_columns, read_source
 from basket_segments.analytics.mining import MIN_GROUP_BASKETS, no_rules_reason
@@ -26,7 +26,10 @@ from basket_segments.analytics.rules import (
     rules_table,
 )
 from basket_segments.analytics.segmentation import (
+    Run,
+    ScikitLearnProcess,
     import_scikit_learn_in_background,
+    run_here,
     segment_customers,
     suggest_k,
     transformations,
@@ -42,7 +45,18 @@ from basket_segments.analytics.stages import (
 
 
 class LocalEngine:
-    """Every stage in this process; stateless, so one instance serves everyone."""
+    """Every stage in this process, or scikit-learn's part in one beside it.
+
+    The dashboard's engine is stateless, so one instance serves everyone, and its
+    web process keeps scikit-learn loaded. With ``scikit_learn_process`` (the command
+    line: one analysis, one process) scikit-learn is imported, and KMeans run, in a
+    ``ScikitLearnProcess`` started as soon as the file names customers and ended
+    after ``segment``, or by ``close``.
+    """
+
+    def __init__(self, scikit_learn_process: bool = False) -> None:
+        self._own_process = scikit_learn_process
+        self._process: ScikitLearnProcess | None = None
 
     def load(self, source: Any, clock: StageClock) -> PreparedData:
         """A file (path or bytes), or a DataFrame of text such as the generated sample."""
@@ -50,13 +64,32 @@ class LocalEngine:
             raw = RawTable(source.astype(str), False, "sample")
         else:
             if "customer" in detect_roles(peek_columns(source)):
-                import_scikit_learn_in_background()  # while pyarrow reads, off the GIL
+                self._load_scikit_learn(before_reading=True)  # while pyarrow reads
             raw = read_source(source)
         if has_customers(raw):
-            import_scikit_learn_in_background()  # while the rows are cleaned
+            self._load_scikit_learn(before_reading=False)  # while the rows are cleaned
         data = prepare(raw)
         clock.lap("load", data_line(data.shape, **self.describe(data)))
         return data
+
+    def _load_scikit_learn(self, before_reading: bool) -> None:
+        """Start scikit-learn's import: in the process of its own only before the file is
+        read, while this process is small and alone (a fork copies what it holds then);
+        else in a thread, as the dashboard does (a workbook shows its columns once read)."""
+        if self._own_process and before_reading:
+            self._process = self._process or ScikitLearnProcess()
+        elif self._process is None:
+            import_scikit_learn_in_background()
+
+    @property
+    def _run(self) -> Run:
+        return self._process or run_here
+
+    def close(self) -> None:
+        """End the scikit-learn process, if one runs."""
+        if self._process is not None:
+            self._process.close()
+            self._process = None
 
     def describe(self, data: PreparedData) -> dict:
         purchases = data.purchases
@@ -70,12 +103,16 @@ class LocalEngine:
     def suggest_k(
         self, data: PreparedData, features: list[str], options: AnalysisOptions, clock: StageClock
     ) -> KSuggestion:
-        return suggest_k(data.customers, features, report=clock.report, **options.kmeans)
+        customers = data.customers
+        return suggest_k(customers, features, report=clock.report, run=self._run, **options.kmeans)
 
     def segment(
         self, data: PreparedData, features: list[str], k: int, options: AnalysisOptions
     ) -> Segments:
-        found = segment_customers(data.customers, features, k, **options.kmeans)
+        try:
+            found = segment_customers(data.customers, features, k, **options.kmeans, run=self._run)
+        finally:
+            self.close()  # the last stage that needs scikit-learn
         profiles = profile_segments(data.customers, found, data.feature_kinds)
         return Segments(
             found.labels,
@@ -102,15 +139,21 @@ class LocalEngine:
             parts.append(data.categories.reset_index(drop=True))
         return pd.concat(parts, axis=1)
 
+    def baskets(self, data: PreparedData, options: AnalysisOptions, clock: StageClock) -> Baskets:
+        baskets = build_baskets(data.purchases, options.basket)
+        clock.lap("baskets", f"{len(baskets):,} baskets of {len(baskets.products):,} products")
+        return baskets
+
     def mine(
         self,
         data: PreparedData,
         segments: Segments | None,
         options: AnalysisOptions,
         clock: StageClock,
+        baskets: Baskets | None = None,
     ) -> Mined:
-        baskets = build_baskets(data.purchases, options.basket)
-        clock.lap("baskets", f"{len(baskets):,} baskets of {len(baskets.products):,} products")
+        if baskets is None:
+            baskets = self.baskets(data, options, clock)
         labels, names = (segments.labels, segments.names) if segments else (None, {})
         reason = no_rules_reason(baskets)
         mined, notes = {}, []

@@ -15,7 +15,6 @@ from basket_segments.analytics.segmentation import (
     FEATURE_WORDS,
     NAME_THRESHOLD,
     Segmentation,
-    feature_matrix,
 )
 
 #: Standard deviations from the mean that make a trait "very" pronounced.
@@ -48,10 +47,7 @@ def profile_segments(
     for feature in features:
         table[f"mean {feature}"] = means[feature].to_numpy()
         table[f"median {feature}"] = medians[feature].to_numpy()
-    z_scores = pd.DataFrame(
-        feature_matrix(customers, features, "auto"), columns=features, index=customers.index
-    )
-    names = segment_names(z_scores.groupby(segmentation.labels).mean(), feature_kinds or {})
+    names = segment_names(segmentation.z_centroids, feature_kinds or {})
     table.insert(1, "name", names)
     return table
 

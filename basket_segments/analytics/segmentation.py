@@ -3,7 +3,8 @@
 scikit-learn is imported inside the functions that use it: it takes about a
 second to import, and basket files, which have no customers to segment, never
 need it. Where customers will be segmented, ``import_scikit_learn_in_background``
-starts that import early, beside the file's reading and cleaning.
+starts that import early, beside the file's reading and cleaning; a
+``ScikitLearnProcess`` imports it, and runs KMeans, in a process of its own.
 
 Segments are numbered by size (largest first, ties broken by centroid) so the
 same data and parameters always give the same numbers, and the dashboard can
@@ -12,10 +13,16 @@ give each number a colour that never changes between views.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import sys
 import threading
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +61,9 @@ class Segmentation:
 
     labels: pd.Series
     centroids: pd.DataFrame
+    #: Centroids in standard deviations from everyone's mean (scaled the ``auto`` way,
+    #: whatever KMeans used): what segments are named from.
+    z_centroids: pd.DataFrame
     inertia: float
     silhouette: float | None
     features: list[str]
@@ -82,6 +92,74 @@ def _import_scikit_learn() -> None:
     import sklearn.cluster
     import sklearn.metrics
     import sklearn.preprocessing  # noqa: F401
+
+
+#: OpenMP runtimes (GNU, LLVM, Intel), by the start of their file names.
+OPENMP_LIBRARIES = ("libgomp", "libomp", "libiomp")
+#: Runs ``function(*args)`` somewhere and returns what it returns: ``run_here``, or a
+#: ``ScikitLearnProcess``.
+Run = Callable[..., Any]
+
+
+def run_here(function: Callable[..., Any], *args: Any) -> Any:
+    """Run ``function(*args)`` in this process: the dashboard's way, whose web process keeps
+    scikit-learn loaded from one analysis to the next.
+
+    >>> run_here(max, 2, 3)
+    3
+    """
+    return function(*args)
+
+
+class ScikitLearnProcess:
+    """A process of its own that imports scikit-learn and runs KMeans, for one analysis.
+
+    On the command line, scikit-learn's import (about a second of interpreter-lock
+    time) slowed the reading and cleaning of the file it ran beside in a thread; a
+    process imports it on the other core instead, and this one never imports it.
+    KMeans then runs there while this process builds the baskets (``analyze``).
+    What crosses between them is the feature matrix and the labels (12 MB and 4 MB
+    for 500,000 customers). When the process cannot start or dies (out of memory),
+    the work is done here instead.
+    """
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context(start_method())
+        self._pool = ProcessPoolExecutor(1, mp_context=context)
+        with contextlib.suppress(OSError, BrokenProcessPool):
+            self._pool.submit(_import_scikit_learn)  # start the process and its import now
+
+    def __call__(self, function: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return self._pool.submit(function, *args).result()
+        except (OSError, BrokenProcessPool):
+            return function(*args)
+
+    def close(self) -> None:
+        """Let the process go; it finishes exiting on the other core."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def start_method() -> str:
+    """How ``ScikitLearnProcess`` starts its process: forked on Linux while that is safe,
+    else spawned.
+
+    A forked process has numpy and pandas imported already; spawning a fresh interpreter
+    cost about 0.9 s more CPU time, on a 2-core machine where the file's reading wants
+    both cores. But a fork copies locks other threads hold at that instant, and an
+    OpenMP runtime that has run (scikit-learn's KMeans) waits forever in the child for
+    threads that were not copied: so fork only while no other Python thread runs and no
+    OpenMP library is loaded (the command line, before reading the file). macOS' system
+    libraries do not survive a fork; Windows has none.
+
+    >>> start_method() in ("fork", "spawn")
+    True
+    """
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return "spawn"
+    with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+        openmp = any(name in line for line in maps for name in OPENMP_LIBRARIES)
+    return "spawn" if openmp else "fork"
 
 
 def default_n_init(n_customers: int) -> int:
@@ -133,8 +211,12 @@ def feature_matrix(
     >>> round(float(feature_matrix(customers, ["spend", "age"], "standard")[:, 0].max()), 2)
     2.24
     """
-    from sklearn.preprocessing import StandardScaler  # here: scikit-learn takes ~1 s to import
+    return scaled(feature_values(customers, features), scaling_mode(scale))
 
+
+def feature_values(customers: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """The chosen columns as a new float array, refused when a feature is unknown or a
+    value is missing."""
     missing = [f for f in features if f not in customers.columns]
     if not features:
         raise DataError("Choose at least one feature to segment customers on.")
@@ -146,7 +228,13 @@ def feature_matrix(
     values = np.array(customers[features].to_numpy(dtype="float64"), copy=True)
     if not np.isfinite(values).all():
         raise DataError("Some feature values are missing or not numbers.")
-    mode = scaling_mode(scale)
+    return values
+
+
+def scaled(values: np.ndarray, mode: str) -> np.ndarray:
+    """``values`` (changed in place) transformed as ``mode`` (one of ``SCALINGS``) says."""
+    from sklearn.preprocessing import StandardScaler  # here: scikit-learn takes ~1 s to import
+
     if mode == "none":
         return values
     if mode == "auto":
@@ -188,40 +276,66 @@ def segment_customers(
     scale: str | bool = "auto",
     random_state: int = 0,
     n_init: int | None = None,
+    run: Run = run_here,
 ) -> Segmentation:
     """Cluster customers into ``k`` segments, numbered 0.. by decreasing size.
+
+    ``run`` runs the scikit-learn part (``cluster``): here, or in a
+    ``ScikitLearnProcess``.
 
     >>> customers = pd.DataFrame({"x": [1.0, 1.1, 5.0, 5.2, 5.1]}, index=list("abcde"))
     >>> segment_customers(customers, ["x"], k=2).labels.tolist()
     [1, 1, 0, 0, 0]
     """
+    values = feature_values(customers, features)
+    check_k(k, len(customers))
+    mode = scaling_mode(scale)
+    n_init = n_init or default_n_init(len(customers))
+    found = run(cluster, values, mode, k, n_init, random_state, list(features))
+    return Segmentation(
+        labels=pd.Series(found.labels, index=customers.index, name="segment"),
+        centroids=customers[features].groupby(found.labels).mean(),
+        z_centroids=pd.DataFrame(found.z_centroids, columns=list(features)),
+        inertia=found.inertia,
+        silhouette=found.silhouette,
+        features=list(features),
+        scaling=mode,
+    )
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """What ``cluster`` sends back: small, since it may cross from another process."""
+
+    labels: np.ndarray
+    z_centroids: np.ndarray
+    inertia: float
+    silhouette: float | None
+
+
+def cluster(
+    values: np.ndarray, mode: str, k: int, n_init: int, random_state: int, features: list[str]
+) -> Clusters:
+    """KMeans on ``values`` scaled as ``mode`` says, labels numbered by size; all the
+    scikit-learn work of ``segment_customers``, so that it can run in another process."""
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
 
-    matrix = feature_matrix(customers, features, scale)
-    check_k(k, len(customers))
+    # order="K": the copy keeps the columns' layout, so sums match feature_matrix's bit for bit
+    standing = None if mode == "auto" else scaled(values.copy(order="K"), "auto")
+    matrix = scaled(values, mode)
     with warnings.catch_warnings():
         # Fewer distinct customers than k: KMeans warns and we explain below.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = KMeans(
-            n_clusters=k,
-            n_init=n_init or default_n_init(len(customers)),
-            random_state=random_state,
-        ).fit(matrix)
+        model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(matrix)
     distinct = len(np.unique(model.labels_))
     if distinct < k:
         raise DataError(_too_alike_message(matrix, distinct, features, k))
     order = size_order(np.bincount(model.labels_, minlength=k), model.cluster_centers_)
     labels = order[model.labels_]
-    centroids = customers[features].groupby(labels).mean()
-    return Segmentation(
-        labels=pd.Series(labels, index=customers.index, name="segment"),
-        centroids=centroids,
-        inertia=float(model.inertia_),
-        silhouette=mean_silhouette(matrix, labels, random_state),
-        features=list(features),
-        scaling=scaling_mode(scale),
-    )
+    z_centroids = pd.DataFrame(matrix if standing is None else standing).groupby(labels).mean()
+    silhouette = mean_silhouette(matrix, labels, random_state)
+    return Clusters(labels, z_centroids.to_numpy(), float(model.inertia_), silhouette)
 
 
 def check_k(k: int, n_customers: int) -> None:
@@ -342,6 +456,7 @@ def suggest_k(
     random_state: int = 0,
     n_init: int | None = None,
     report: Report | None = None,
+    run: Run = run_here,
 ) -> KSuggestion:
     """Try each K and suggest the one whose segments are best separated (silhouette).
 
@@ -355,7 +470,7 @@ def suggest_k(
     rows = []
     for done, k in enumerate(usable):
         (report or ignore)(done / len(usable), f"Trying K = {k}")
-        result = segment_customers(customers, features, k, scale, random_state, n_init)
+        result = segment_customers(customers, features, k, scale, random_state, n_init, run)
         rows.append({"k": k, "inertia": result.inertia, "silhouette": result.silhouette})
     scores = pd.DataFrame(rows)
     rated = scores.dropna(subset=["silhouette"])

@@ -10,6 +10,7 @@ so every engine and the dashboard can share these types cheaply.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -125,18 +126,22 @@ class StageClock:
 
     ``say`` gets one line per stage (the command line prints them); ``report``
     gets progress fractions within a stage (the dashboard's progress bar, which
-    may raise to cancel).
+    may raise to cancel). Each lap counts the time since the lap before, whichever
+    thread made it: stages that run side by side share the clock, and the stage
+    times still add up to the whole.
     """
 
     def __init__(self, say: Say | None = None, report: Report | None = None):
         self._say, self.report = say or (lambda _line: None), report or ignore
         self.start, self.timings = time.perf_counter(), {}
+        self._lock = threading.Lock()
 
     def lap(self, stage: str, detail: str) -> None:
-        now = time.perf_counter()
-        self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self.start, 3)
-        self.start = now
-        self.say(f"{stage}: {detail} ({self.timings[stage]:.2f} s)")
+        with self._lock:
+            now = time.perf_counter()
+            self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self.start, 3)
+            self.start = now
+            self.say(f"{stage}: {detail} ({self.timings[stage]:.2f} s)")
 
     def say(self, line: str) -> None:
         self._say(line)
@@ -166,7 +171,16 @@ class Engine(Protocol):
     def segment_table(self, data: Any, segments: Segments) -> pd.DataFrame | str:
         """Customer, segment, name and features; or where the engine wrote that table."""
 
+    def baskets(self, data: Any, options: AnalysisOptions, clock: StageClock) -> Any:
+        """The baskets ``mine`` mines; ``analyze`` builds them while segmenting."""
+
     def mine(
-        self, data: Any, segments: Segments | None, options: AnalysisOptions, clock: StageClock
+        self,
+        data: Any,
+        segments: Segments | None,
+        options: AnalysisOptions,
+        clock: StageClock,
+        baskets: Any = None,
     ) -> Mined:
-        """Rules and top products of all customers and of each segment."""
+        """Rules and top products of all customers and of each segment, in ``baskets``
+        (built here when None)."""

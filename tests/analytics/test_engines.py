@@ -6,14 +6,19 @@ is tested in tests/analytics/spark (``-m spark``).
 
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from basket_segments.analytics.cli import choose_engine, main
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.pipeline import analyze
+from basket_segments.analytics.sample import generate_sample
 from basket_segments.analytics.spark import engine
 from basket_segments.analytics.spark.reading import file_format
 from basket_segments.analytics.spark.session import MISSING_PYSPARK, out_of_memory_in_words
+from basket_segments.analytics.stages import AnalysisOptions, StageClock
 from tests.conftest import REPO
 
 
@@ -119,3 +124,53 @@ def test_kmeans_restarts_can_be_chosen_for_either_engine(shared_data, tmp_path, 
     assert main(["analyze", data, "--n-init", "0", "--out", str(tmp_path)]) == 2
     assert "--n-init must be at least 1, not 0." in capsys.readouterr().err
     assert main(["analyze", data, "--n-init", "1", "--out", str(tmp_path)]) == 0
+
+
+class RecordingEngine(LocalEngine):
+    """The local engine, noting which thread built the baskets and what ``mine`` got."""
+
+    def __init__(self):
+        super().__init__()
+        self.built, self.mined_with = [], []
+
+    def baskets(self, data, options, clock):
+        baskets = super().baskets(data, options, clock)
+        self.built.append((threading.current_thread().name, baskets))
+        return baskets
+
+    def mine(self, data, segments, options, clock, baskets=None):
+        self.mined_with.append(baskets)
+        return super().mine(data, segments, options, clock, baskets)
+
+
+def test_baskets_are_built_once_beside_the_segments():
+    """KMeans and the baskets need nothing of each other: the baskets are built in a
+    thread while this one segments, and mining gets them instead of building them again."""
+    engine = RecordingEngine()
+    result = analyze(engine, generate_sample(600), AnalysisOptions(k=3))
+    ((thread, baskets),) = engine.built
+    assert thread != threading.current_thread().name
+    assert engine.mined_with == [baskets]
+    assert result.summary["baskets"] == len(baskets) > 0
+    assert {"segment", "baskets"} <= set(result.summary["timings"])
+
+
+def test_a_segmenting_error_still_waits_for_the_baskets_thread():
+    """Too few customers for K: the sentence comes out, and no thread is left running."""
+    engine = RecordingEngine()
+    with pytest.raises(DataError, match="too few for 900 segments"):
+        analyze(engine, generate_sample(600), AnalysisOptions(k=900))
+    assert len(engine.built) == 1
+    assert not [t for t in threading.enumerate() if t.name.startswith("baskets")]
+
+
+def test_stage_times_from_two_threads_add_up_to_the_whole():
+    clock = StageClock()
+    started = clock.start
+    laps = [threading.Thread(target=clock.lap, args=(f"stage {i}", "")) for i in range(8)]
+    for lap in laps:
+        lap.start()
+    for lap in laps:
+        lap.join()
+    assert len(clock.timings) == 8
+    assert sum(clock.timings.values()) == pytest.approx(clock.start - started, abs=0.01)

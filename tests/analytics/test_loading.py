@@ -130,3 +130,20 @@ def test_zip_bomb_excel_is_refused_before_unpacking(tmp_path, monkeypatch):
     frame.to_excel(tmp_path / "big.xlsx", index=False)
     with pytest.raises(DataError, match="would unpack"):
         load_dataset(tmp_path / "big.xlsx")
+
+
+def test_peek_columns_reads_names_from_text_heads_and_parquet_footers(tmp_path):
+    """What is coming, before the whole file is read: the header of delimited text, the
+    schema of Parquet (bytes or a path); nothing for workbooks and damaged files."""
+    from basket_segments.analytics.loading import peek_columns
+
+    table = pd.read_csv(io.StringIO(TABLE))
+    parquet = tmp_path / "table.parquet"
+    table.to_parquet(parquet)
+    names = ["CustomerID", "Age", "Annual Income (k$)", "Product"]
+    assert peek_columns(TABLE.encode()) == names
+    assert peek_columns(parquet) == peek_columns(parquet.read_bytes()) == names
+    assert peek_columns(parquet.read_bytes()[:40]) == []  # truncated: read_source explains
+    excel = io.BytesIO()
+    table.to_excel(excel, index=False)
+    assert peek_columns(excel.getvalue()) == []

@@ -8,6 +8,8 @@ from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.profiles import profile_segments
 from basket_segments.analytics.segmentation import (
+    ScikitLearnProcess,
+    feature_matrix,
     segment_customers,
     silhouette_per_customer,
     suggest_k,
@@ -146,3 +148,135 @@ def test_scikit_learn_is_imported_while_a_customer_file_loads(content, imported)
         [sys.executable, "-c", IMPORT_CHECK], input=content, capture_output=True, check=True
     )
     assert run.stdout.decode().strip() == imported
+
+
+def _spread_customers(n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    values = {"Age": rng.integers(18, 80, n), "Spend": rng.lognormal(3, 1.5, n)}
+    return pd.DataFrame(values, index=[f"c{i}" for i in range(n)]).astype("float64")
+
+
+@pytest.mark.parametrize("scale", ["auto", "standard", "none"])
+def test_a_scikit_learn_process_segments_exactly_as_this_process(scale):
+    """The command line's KMeans runs in a process of its own; what comes back is what
+    running it here gives, to the last bit, and the work really ran elsewhere."""
+    import os
+
+    customers = _spread_customers()
+    process = ScikitLearnProcess()
+    try:
+        assert process(os.getpid) != os.getpid()
+        there = segment_customers(customers, ["Age", "Spend"], k=4, scale=scale, run=process)
+    finally:
+        process.close()
+    here = segment_customers(customers, ["Age", "Spend"], k=4, scale=scale)
+    pd.testing.assert_series_equal(there.labels, here.labels)
+    pd.testing.assert_frame_equal(there.z_centroids, here.z_centroids, check_exact=True)
+    assert (there.inertia, there.silhouette) == (here.inertia, here.silhouette)
+    assert list(here.z_centroids.columns) == ["Age", "Spend"]
+
+
+def test_segment_names_come_from_auto_scaled_centroids_whatever_kmeans_used():
+    """Names compare centroids in standard deviations after the log of skewed features, as
+    before KMeans' scaling became a choice: a segment's name does not depend on it."""
+    customers = _spread_customers()
+    found = segment_customers(customers, ["Age", "Spend"], k=3, scale="none")
+    expected = pd.DataFrame(feature_matrix(customers, ["Age", "Spend"], "auto"))
+    expected = expected.groupby(found.labels.to_numpy()).mean()
+    np.testing.assert_array_equal(found.z_centroids.to_numpy(), expected.to_numpy())
+
+
+def test_an_error_in_the_scikit_learn_process_reaches_the_caller():
+    customers = pd.DataFrame({"a": [1.0] * 10, "b": [2.0] * 10})
+    process = ScikitLearnProcess()
+    try:
+        with pytest.raises(DataError, match="All 10 customers have the same a and b"):
+            segment_customers(customers, ["a", "b"], k=2, run=process)
+    finally:
+        process.close()
+
+
+def test_kmeans_runs_here_when_the_scikit_learn_process_died():
+    """Killed (the out-of-memory killer, a user's kill): the analysis goes on here."""
+    import os
+    import signal
+
+    customers = _spread_customers()
+    process = ScikitLearnProcess()
+    try:
+        os.kill(process(os.getpid), signal.SIGKILL)
+        found = segment_customers(customers, ["Age", "Spend"], k=3, run=process)
+    finally:
+        process.close()
+    expected = segment_customers(customers, ["Age", "Spend"], k=3)
+    pd.testing.assert_series_equal(found.labels, expected.labels)
+
+
+START_CHECK = """
+import threading
+from basket_segments.analytics.segmentation import start_method
+alone = start_method()
+stop = threading.Event()
+threading.Thread(target=stop.wait).start()
+with_thread = start_method()
+stop.set()
+import sklearn.cluster
+print(alone, with_thread, start_method())
+"""
+
+
+def test_the_process_is_forked_only_while_that_is_safe():
+    """A fresh interpreter: forked while it is alone; spawned once another thread runs, or
+    once OpenMP is loaded (a forked KMeans waited forever for OpenMP's threads)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", START_CHECK], capture_output=True, check=True)
+    alone = "fork" if sys.platform == "linux" else "spawn"
+    assert run.stdout.decode().split() == [alone, "spawn", "spawn"]
+
+
+PROCESS_CHECK = """
+import multiprocessing, sys
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.stages import AnalysisOptions, StageClock
+engine = LocalEngine(scikit_learn_process=True)
+data = engine.load(sys.stdin.buffer.read(), StageClock())
+started = len(multiprocessing.active_children())
+if data.shape != "baskets":
+    engine.segment(data, data.features, 2, AnalysisOptions())
+print(started, "sklearn" in sys.modules)
+"""
+
+
+def _table_bytes(kind: str) -> bytes:
+    import io
+
+    table = pd.DataFrame({"CustomerID": ["1", "2", "3"], "Age": [30, 41, 60]})
+    table["Product"] = ["bread", "milk", "tea"]
+    buffer = io.BytesIO()
+    table.to_parquet(buffer) if kind == "parquet" else table.to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "printed"),
+    [
+        (b"CustomerID,Age,Product\n1,30,bread\n2,41,milk\n3,60,tea\n", "1 False"),
+        (_table_bytes("parquet"), "1 False"),  # its columns are in its footer
+        (b"bread,milk\nmilk\ntea,jam,bread\n", "0 False"),  # baskets: nothing to segment
+        # A workbook shows its customers only once read: a thread, as in the dashboard.
+        (_table_bytes("excel"), "0 True"),
+    ],
+)
+def test_the_command_lines_engine_never_imports_scikit_learn_itself(content, printed):
+    """With ``scikit_learn_process`` a file whose first bytes name customers starts the
+    process before it is read, and segments there; this process never imports
+    scikit-learn (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", PROCESS_CHECK], input=content, capture_output=True, check=True
+    )
+    assert run.stdout.decode().strip() == printed

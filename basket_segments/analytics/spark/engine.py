@@ -107,19 +107,26 @@ class SparkEngine:
             ) from error
         return written_to
 
+    def baskets(self, data: SparkData, options: AnalysisOptions, clock: StageClock) -> DataFrame:
+        """A plan only: Spark builds the baskets when ``mine`` needs them."""
+        from pyspark.sql import functions as F
+
+        if data.baskets is not None:
+            return data.baskets.withColumn("customer", F.lit(None).cast("string"))
+        return build_baskets(data.purchases, options.basket, data.shape == "baskets")
+
     def mine(
         self,
         data: SparkData,
         segments: Segments | None,
         options: AnalysisOptions,
         clock: StageClock,
+        baskets: DataFrame | None = None,
     ) -> Mined:
         from pyspark.sql import functions as F
 
-        if data.baskets is not None:
-            baskets = data.baskets.withColumn("customer", F.lit(None).cast("string"))
-        else:
-            baskets = build_baskets(data.purchases, options.basket, data.shape == "baskets")
+        if baskets is None:
+            baskets = self.baskets(data, options, clock)
         if segments is None:
             baskets = baskets.withColumn("segment", F.lit(None).cast("int"))
             names, n_segments = {}, 0
