@@ -101,6 +101,7 @@ class MeteredLocalEngine(LocalEngine):
     """The local engine, its loading split into Spark's "read" and "features" stages."""
 
     def __init__(self, meter: StageMeter):
+        super().__init__()
         self.meter = meter
 
     def load(self, source: str, clock: StageClock) -> PreparedData:
