@@ -7,7 +7,7 @@ A Flask site embeds the dashboard with one call from its own factory::
     init_dashboard(app, url_base_pathname="/analytics/", logout_url="/logout")
 
 ``create_app`` builds the standalone server (``python -m basket_segments``).
-Both are imported on first use, so ``python -m basket_segments.analytics``
+Both are imported on first use, so ``python -m basket_segments.cli``
 (the command line) starts without loading Dash or Flask.
 """
 

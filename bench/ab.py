@@ -3,7 +3,7 @@
 A change worth a tenth of the run hides in this machine's noise when variants run in
 separate sessions; alternating them run by run puts the noise on every side alike.
 Each variant is a checkout folder (``git worktree add /tmp/before HEAD~1``) and optional
-environment variables; each run is a fresh ``python -m basket_segments.analytics analyze``
+environment variables; each run is a fresh ``python -m basket_segments.cli analyze``
 process. Printed per variant: median and lowest wall time, the process's own user and
 system CPU time and peak memory (the kernel's, of the main process only; ``bench/run.py``
 measures the whole process tree), and every wall time.
@@ -49,7 +49,7 @@ def parse_variant(text: str) -> Variant:
 
 def run_once(variant: Variant, arguments: list[str], out: Path) -> None:
     started = time.perf_counter()
-    command = [sys.executable, "-m", "basket_segments.analytics", "analyze", *arguments]
+    command = [sys.executable, "-m", "basket_segments.cli", "analyze", *arguments]
     child = subprocess.Popen(
         [*command, "--out", str(out / variant.name)],
         cwd=variant.folder,

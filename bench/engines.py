@@ -28,13 +28,13 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from basket_segments.analytics.cli import write_results
 from basket_segments.analytics.loading import read_source
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.pipeline import analyze
 from basket_segments.analytics.prepare import PreparedData, prepare
 from basket_segments.analytics.rules import RuleParams
 from basket_segments.analytics.stages import AnalysisOptions, StageClock
+from basket_segments.cli.commands import write_results
 from bench.compare import rule_sets, segment_overlap
 from bench.generate import SIZES
 from bench.measure import Run, add_quiet_options, measure, tree_rss, wait_for_quiet
@@ -122,9 +122,9 @@ def run_local(data: str, options: AnalysisOptions, meter: StageMeter):
 
 
 def run_spark(data: str, options: AnalysisOptions, meter: StageMeter, args: argparse.Namespace):
-    from basket_segments.analytics.cli import _spark_conf
     from basket_segments.analytics.spark.engine import SparkEngine
     from basket_segments.analytics.spark.session import spark_session
+    from basket_segments.cli.commands import _spark_conf
 
     with spark_session(args.spark_master, _spark_conf(args.spark_conf)) as spark:
         meter.lap("start")

@@ -98,7 +98,7 @@ def contender_commands(data: Path, size: str, args: argparse.Namespace) -> dict[
         "ours": [
             sys.executable,
             "-m",
-            "basket_segments.analytics",
+            "basket_segments.cli",
             "analyze",
             *shared,
             "--max-length",

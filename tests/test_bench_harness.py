@@ -4,8 +4,8 @@
 state of its own (its scikit-learn process), the subclass broke without any test noticing.
 """
 
-from basket_segments.analytics.cli import main
 from basket_segments.analytics.stages import AnalysisOptions
+from basket_segments.cli.commands import main
 from bench.engines import StageMeter, run_local
 
 

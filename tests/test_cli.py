@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from basket_segments.analytics.cli import build_parser, main
+from basket_segments.cli.commands import build_parser, main
 from tests.conftest import REPO
 
 RESULT_FILES = {"segments.csv", "profiles.csv", "rules.csv", "top_products.csv", "summary.json"}
@@ -104,7 +104,7 @@ def test_help_shows_every_default(capsys, monkeypatch):
 def test_a_closed_pipe_ends_quietly(tmp_path):
     """``... | head -1``: the reader leaves early; no traceback, no error exit."""
     command = (
-        f"{sys.executable} -m basket_segments.analytics analyze --sample "
+        f"{sys.executable} -m basket_segments.cli analyze --sample "
         f"--out {tmp_path / 'out'} | head -1"
     )
     run = subprocess.run(
@@ -175,7 +175,7 @@ def test_bad_files_exit_non_zero_without_traceback(tmp_path, content, message):
         [
             sys.executable,
             "-m",
-            "basket_segments.analytics",
+            "basket_segments.cli",
             "analyze",
             str(path),
             "--out",
@@ -224,7 +224,7 @@ def test_max_rules_keeps_the_strongest_and_says_how_many_were_left_out(tmp_path,
 def test_run_exits_at_once_unless_workers_are_still_running(monkeypatch):
     """``run`` skips the interpreter's teardown with ``os._exit``, but not while worker
     processes live (the ordinary exit stops them)."""
-    from basket_segments.analytics import cli
+    from basket_segments.cli import commands as cli
 
     class Exited(Exception):
         pass
@@ -247,7 +247,7 @@ def test_run_exits_at_once_unless_workers_are_still_running(monkeypatch):
 def test_collections_are_restored_after_the_analysis():
     import gc
 
-    from basket_segments.analytics.cli import fewer_collections
+    from basket_segments.cli.commands import fewer_collections
 
     before = gc.get_threshold()
     with fewer_collections():
@@ -262,7 +262,7 @@ def test_the_analysis_allocates_arrow_memory_from_jemalloc(monkeypatch, tmp_path
     the command line's analysis uses jemalloc, and gives the default back afterwards."""
     import pyarrow as pa
 
-    from basket_segments.analytics import cli
+    from basket_segments.cli import commands as cli
 
     seen = []
     real_analyze = cli.analyze
@@ -280,7 +280,7 @@ def test_the_analysis_allocates_arrow_memory_from_jemalloc(monkeypatch, tmp_path
 
 MAIN_PROCESS_CHECK = """
 import sys
-from basket_segments.analytics.cli import main
+from basket_segments.cli.commands import main
 status = main(["analyze", sys.argv[1], "--k", "3", "--out", sys.argv[2]])
 print(status, "sklearn" in sys.modules)
 """

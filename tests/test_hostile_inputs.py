@@ -18,8 +18,10 @@ sentence and exit status 2, not a traceback (``test_cli_out_of_memory``).
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import re
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -29,10 +31,10 @@ import pytest
 from dash import no_update
 
 from basket_segments import results, storage
-from basket_segments.analytics.cli import main
 from basket_segments.analytics.prepare import PreparedData
 from basket_segments.app import create_app
 from basket_segments.callbacks import rules
+from basket_segments.cli.commands import main
 from tests.analytics.brute_force import any_group_size
 from tests.callbacks_support import (
     logged_in_as,
@@ -255,7 +257,7 @@ def test_cli_entry_point_prints_no_traceback(case: Case, corpus_files, tmp_path)
     command = [
         sys.executable,
         "-m",
-        "basket_segments.analytics",
+        "basket_segments.cli",
         "analyze",
         str(corpus_files[case.name]),
     ]
@@ -271,6 +273,106 @@ def test_cli_entry_point_prints_no_traceback(case: Case, corpus_files, tmp_path)
     assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1
     assert refusal in run.stderr
     assert not out.exists()
+
+
+#: The address-space limit of many shared and batch hosts (``ulimit -v 2097152``).
+ADDRESS_SPACE = 2 * 2**30
+
+
+def limit_address_space() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
+@pytest.mark.address_space
+@pytest.mark.parametrize("case", case_params())
+def test_cli_under_an_address_space_limit(case: Case, corpus_files, tmp_path):
+    """Under ``ulimit -v 2097152`` the command line makes of every file what it makes of
+    it without the limit (once: a traceback from loading scikit-learn's libraries, or a
+    hang). A CI step of its own runs these (``-m address_space``)."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "basket_segments.cli", "analyze", str(corpus_files[case.name])]
+    run = subprocess.run(
+        [*command, "--k", str(ANALYSIS_K), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        preexec_fn=limit_address_space,
+    )
+    assert "Traceback" not in run.stderr + run.stdout, run.stderr
+    expected = case.expected
+    refusal = expected.message if isinstance(expected, Refused) else expected.segment_error
+    if refusal:
+        assert run.returncode == 2 and refusal in run.stderr, run.stderr
+        assert_plain_sentence(run.stderr.removeprefix("error: ").strip())
+        return
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    check_cli_results(out, expected, run.stdout)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ImportError("libgfortran.so.5: failed to map segment from shared object"),
+        OSError(errno.ENOMEM, "Cannot allocate memory"),
+        MemoryError(),
+    ],
+    ids=["library not mapped", "no memory for the system", "MemoryError"],
+)
+def test_cli_out_of_address_space_says_so(error, monkeypatch, tmp_path, capsys):
+    """Wherever the address space runs out (loading a library, a system call, an
+    allocation), the command line ends with one sentence that names memory."""
+
+    def out_of_room(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr("basket_segments.analytics.local.segment_customers", out_of_room)
+    path = tmp_path / "shop.csv"
+    path.write_text(table_text(shop_rows()))
+    assert main(["analyze", str(path), "--k", "3", "--out", str(tmp_path / "out")]) == 2
+    error_text = capsys.readouterr().err
+    assert error_text.startswith("error: not enough memory") and error_text.count("\n") == 1
+
+
+def test_cli_other_import_errors_are_not_called_memory(monkeypatch, tmp_path):
+    """A missing module is a broken installation, not a lack of memory: it is not hidden."""
+
+    def missing(*_args, **_kwargs):
+        raise ImportError("No module named 'sklearn'")
+
+    monkeypatch.setattr("basket_segments.analytics.local.segment_customers", missing)
+    path = tmp_path / "shop.csv"
+    path.write_text(table_text(shop_rows()))
+    with pytest.raises(ImportError):
+        main(["analyze", str(path), "--k", "3", "--out", str(tmp_path / "out")])
+
+
+def test_the_command_line_reserves_less_under_a_limit():
+    """Under a limit the command line takes pyarrow's memory from jemalloc (mimalloc
+    reserves a gigabyte at once); without one it changes nothing."""
+    from basket_segments.cli.memory import fit_to_address_space
+
+    environ: dict[str, str] = {}
+    limited = subprocess.run(
+        [sys.executable, "-c", FIT_CHECK],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        preexec_fn=limit_address_space,
+    )
+    assert limited.stdout.split() == ["True", "jemalloc"]
+    if resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY:
+        assert fit_to_address_space(environ) is False and environ == {}
+
+
+FIT_CHECK = """
+from basket_segments.cli.memory import fit_to_address_space
+fitted = fit_to_address_space()
+import pyarrow
+print(fitted, pyarrow.default_memory_pool().backend_name)
+"""
 
 
 def test_cli_out_of_memory(monkeypatch, tmp_path, capsys):

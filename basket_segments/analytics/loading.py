@@ -8,10 +8,8 @@ failure becomes a ``DataError`` that names the problem.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
-import mmap
 import os
 import zipfile
 from collections.abc import Iterator
@@ -48,6 +46,8 @@ SEARCH_BLOCK = 16 * 1024 * 1024
 #: Refuse to unpack an Excel file that expands beyond this (zip bombs).
 MAX_EXCEL_UNPACKED_BYTES = 500 * 1024 * 1024
 Source = str | os.PathLike | bytes
+#: A file's bytes: read whole, or a memory map pyarrow holds (``_read_mapped_utf8``).
+Bytes = bytes | memoryview | pa.Buffer
 
 
 @dataclass(frozen=True)
@@ -138,29 +138,30 @@ def _read_mapped_utf8(path: Path, filename: str | None) -> RawTable | None:
     """A large UTF-8 table file read by pyarrow from the operating system's own copy of
     it (a memory map), or None to read it the ordinary way (small files, other formats,
     other encodings, any doubt): reading 135 MB into memory first costs a second copy.
+
+    pyarrow maps the file itself and its buffers keep the map alive, so the map is
+    unmapped when pyarrow's last reader lets go, whenever that is: no Python buffer
+    is released while pyarrow may still hold it (``memoryview.release`` raised
+    ``BufferError`` at random when a reader thread let go late).
     """
     try:
-        with path.open("rb") as file:
-            if os.fstat(file.fileno()).st_size < MAP_MIN_BYTES:
-                return None
-            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
+        if path.stat().st_size < MAP_MIN_BYTES:
+            return None
+        with pa.memory_map(str(path), "r") as mapped:
+            data = mapped.read_buffer()
+    except (OSError, ValueError, pa.ArrowException):
         return None  # the ordinary way says what is wrong
     try:
-        head_bytes = mapped[: SNIFF_BYTES + 1]  # + 1: a character cut at its end waits
+        head_bytes = data[: SNIFF_BYTES + 1].to_pybytes()  # + 1: a cut character waits
         if not head_bytes.strip():
             return None
         refuse_foreign(head_bytes, "")
         head = _text_head(head_bytes)
         if head is None:
             return None
-        with memoryview(mapped) as view:
-            return _read_utf8_quickly(view, head, f"'{filename or path.name}'")
+        return _read_utf8_quickly(data, head, f"'{filename or path.name}'")
     except DataError:
         return None  # said again, with the file's name, the ordinary way
-    finally:
-        with contextlib.suppress(BufferError):  # pyarrow has let go of it by now
-            mapped.close()
 
 
 def _read_bytes(source: Source, filename: str | None) -> tuple[bytes, str]:
@@ -259,7 +260,7 @@ def _read_text(data: bytes, name: str) -> RawTable:
     return _csv_table(frame, name)
 
 
-def _read_utf8_quickly(data: bytes | memoryview, head: str, name: str) -> RawTable | None:
+def _read_utf8_quickly(data: Bytes, head: str, name: str) -> RawTable | None:
     """A UTF-8 table read by pyarrow straight from its bytes, or None when it needs the
     careful way (a basket file, pandas' leniency, bytes that are not UTF-8 after all)."""
     delimiter, sample_rows = _layout(head)
@@ -286,9 +287,7 @@ def _csv_table(frame: pd.DataFrame, name: str) -> RawTable:
     return RawTable(finish_table(frame, name), False, "csv")
 
 
-def _read_plain_csv(
-    data: bytes | memoryview, delimiter: str, header: list[str]
-) -> pd.DataFrame | None:
+def _read_plain_csv(data: Bytes, delimiter: str, header: list[str]) -> pd.DataFrame | None:
     """Every column as text with pyarrow's multi-threaded reader, or None when the file
     needs pandas' leniency (a space after a delimiter, which pandas skips before a
     quote; rows of the wrong length, which pandas pads or names in its message; an odd
@@ -307,7 +306,7 @@ def _read_plain_csv(
         return None  # a quote left open, which pyarrow would read to the end of the file
     try:
         table = pa_csv.read_csv(
-            pa.BufferReader(pa.py_buffer(data)),
+            pa.BufferReader(data if isinstance(data, pa.Buffer) else pa.py_buffer(data)),
             # Blocks of a 32nd of the file (at least pyarrow's 1 MB): enough to keep both
             # cores busy, and few enough that per-block steps after it stay cheap.
             read_options=pa_csv.ReadOptions(block_size=max(1 << 20, len(data) // 32)),
@@ -327,7 +326,7 @@ def _read_plain_csv(
     return table.to_pandas(split_blocks=True)
 
 
-def _blocks(data: bytes | memoryview, overlap: int = 0) -> Iterator[bytes]:
+def _blocks(data: Bytes, overlap: int = 0) -> Iterator[bytes]:
     """``data`` as bytes, a mapped file's in 16 MB blocks (each starting ``overlap`` bytes
     before the last one ended), so no copy of a whole file is made to search it."""
     if isinstance(data, bytes):
@@ -337,7 +336,7 @@ def _blocks(data: bytes | memoryview, overlap: int = 0) -> Iterator[bytes]:
         yield bytes(data[max(0, start - overlap) : start + SEARCH_BLOCK])
 
 
-def _count(data: bytes | memoryview, byte: bytes) -> int:
+def _count(data: Bytes, byte: bytes) -> int:
     """How often ``byte`` occurs in ``data``.
 
     >>> _count(memoryview(b'a"b"' * 3), b'"')
@@ -346,7 +345,7 @@ def _count(data: bytes | memoryview, byte: bytes) -> int:
     return sum(block.count(byte) for block in _blocks(data))
 
 
-def _contains(data: bytes | memoryview, pattern: bytes) -> bool:
+def _contains(data: Bytes, pattern: bytes) -> bool:
     """Whether ``pattern`` occurs in ``data``, also across two blocks.
 
     >>> _contains(memoryview(b"a, b"), b", "), _contains(b"a,b", b", ")

@@ -85,7 +85,14 @@ def import_scikit_learn_in_background() -> None:
     """
     started = any(thread.name == IMPORT_THREAD for thread in threading.enumerate())
     if "sklearn.metrics" not in sys.modules and not started:
-        threading.Thread(target=_import_scikit_learn, name=IMPORT_THREAD, daemon=True).start()
+        threading.Thread(target=_import_quietly, name=IMPORT_THREAD, daemon=True).start()
+
+
+def _import_quietly() -> None:
+    """The early import; when it fails (no memory to map a library), KMeans' own import
+    fails again where the caller turns it into a sentence, so nothing is printed here."""
+    with contextlib.suppress(ImportError, OSError, MemoryError):
+        _import_scikit_learn()
 
 
 def _import_scikit_learn() -> None:

@@ -10,7 +10,6 @@ import threading
 
 import pytest
 
-from basket_segments.analytics.cli import choose_engine, main
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.pipeline import analyze
@@ -19,6 +18,7 @@ from basket_segments.analytics.spark import engine
 from basket_segments.analytics.spark.reading import file_format
 from basket_segments.analytics.spark.session import MISSING_PYSPARK, out_of_memory_in_words
 from basket_segments.analytics.stages import AnalysisOptions, StageClock
+from basket_segments.cli.commands import choose_engine, main
 from tests.conftest import REPO
 
 
@@ -30,7 +30,7 @@ def no_pyspark(monkeypatch):
 
 def test_importing_the_package_and_the_cli_never_imports_pyspark():
     code = (
-        "import sys, basket_segments.analytics.cli, basket_segments.analytics.pipeline, "
+        "import sys, basket_segments.cli.commands, basket_segments.analytics.pipeline, "
         "basket_segments.analytics.spark.engine; "
         "print('pyspark' in sys.modules)"
     )

@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from basket_segments.analytics.cli import main
 from basket_segments.analytics.sample import generate_sample
+from basket_segments.cli.commands import main
 
 pytestmark = pytest.mark.spark
 

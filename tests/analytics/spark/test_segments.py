@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from basket_segments.analytics.cli import main
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.profiles import profile_segments
 from basket_segments.analytics.segmentation import segment_customers
 from basket_segments.analytics.spark.segments import segment_spark, suggest_k_spark
+from basket_segments.cli.commands import main
 
 pytestmark = pytest.mark.spark
 

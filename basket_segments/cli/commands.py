@@ -1,6 +1,6 @@
 """Command line: ``basket-segments analyze DATA [options] [--engine local|spark]``.
 
-The same as ``python -m basket_segments.analytics analyze ...``.
+The same as ``python -m basket_segments.cli analyze ...``.
 
 Writes segments.csv, profiles.csv, rules.csv, top_products.csv and
 summary.json into the output folder and prints one line per stage. Bad input
@@ -34,6 +34,7 @@ from basket_segments.analytics.segmentation import SCALINGS
 from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, SparkEngine
 from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
 from basket_segments.analytics.stages import AnalysisOptions
+from basket_segments.cli.memory import OUT_OF_MEMORY, out_of_address_space
 
 ENGINES = ("local", "spark")
 DEFAULT_ENGINE = "local"
@@ -156,15 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
 def program_name(argv0: str) -> str:
     """How the user started us, for usage lines: the console script or ``python -m``.
 
-    >>> program_name("/venv/bin/basket-segments"), program_name("/x/analytics/__main__.py")
-    ('basket-segments', 'python -m basket_segments.analytics')
+    >>> program_name("/venv/bin/basket-segments"), program_name("/x/cli/__main__.py")
+    ('basket-segments', 'python -m basket_segments.cli')
     """
     name = Path(argv0).name
-    return "python -m basket_segments.analytics" if name == "__main__.py" else name
+    return "python -m basket_segments.cli" if name == "__main__.py" else name
 
 
 def run() -> None:
-    """The program (``basket-segments``, ``python -m basket_segments.analytics``): ``main``,
+    """The program (``basket-segments``, ``python -m basket_segments.cli``): ``main``,
     then exit without the interpreter's teardown.
 
     Python's exit frees, one by one, every object the run and its imports made
@@ -193,12 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except MemoryError:  # no size limit here (your machine, your file), but say so plainly
-        print(
-            "error: not enough memory to analyse this data; try a smaller file or a machine "
-            "with more memory.",
-            file=sys.stderr,
-        )
+    except (MemoryError, ImportError, OSError, RuntimeError) as error:
+        if not out_of_address_space(error):
+            raise
+        # No size limit here (your machine, your file), but say so plainly.
+        print(f"error: {OUT_OF_MEMORY}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
