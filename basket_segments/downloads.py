@@ -23,7 +23,7 @@ from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.export import neutralise_formulas
 from basket_segments.analytics.rules import filter_rules
 from basket_segments.auth import current_owner
-from basket_segments.choices import segment_params
+from basket_segments.queries import RulesQuery, segment_params
 
 #: Rows written per chunk of the response.
 CHUNK_ROWS = 5_000
@@ -31,7 +31,7 @@ CHUNK_ROWS = 5_000
 
 def segments_table(owner: str, asked: dict) -> pd.DataFrame:
     """Segment membership of a Segments page request."""
-    params = segment_params(asked["settings"])
+    params = segment_params(asked.get("settings"))
     found = results.segments(owner, asked["dataset"], params, only_cached=True) if params else None
     if found is None:
         raise DataError(results.NOT_SEGMENTED)
@@ -39,18 +39,14 @@ def segments_table(owner: str, asked: dict) -> pd.DataFrame:
 
 
 def rules_table(owner: str, asked: dict) -> pd.DataFrame:
-    """Every rule meeting a Rules page request's thresholds, all segments."""
-    params, wanted, basket = results.rules_choice(owner, asked)
-    mined = results.mining(owner, asked["dataset"], params, wanted, basket, only_cached=True)
-    return filter_rules(mined.rules, wanted)
+    """Every rule meeting a Rules page query's thresholds, all segments."""
+    query = RulesQuery.from_json(asked)
+    return filter_rules(results.mining(owner, query, only_cached=True).rules, query.rules)
 
 
 def products_table(owner: str, asked: dict) -> pd.DataFrame:
-    """The top products of every segment of a Rules page request."""
-    params, wanted, basket = results.rules_choice(owner, asked)
-    return results.mining(
-        owner, asked["dataset"], params, wanted, basket, only_cached=True
-    ).products
+    """The top products of every segment of a Rules page query."""
+    return results.mining(owner, RulesQuery.from_json(asked), only_cached=True).products
 
 
 #: The files a user can download, and the stored table each comes from.

@@ -10,6 +10,7 @@ finds them. The command line runs the same engine through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -24,10 +25,17 @@ from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.prepare import PreparedData
 from basket_segments.analytics.profiles import telling_features
 from basket_segments.analytics.progress import Report, ignore, part
-from basket_segments.analytics.rules import MAX_RULES, RuleParams, filter_rules
+from basket_segments.analytics.rules import MAX_RULES, RuleParams
 from basket_segments.analytics.segmentation import project_2d, silhouette_per_customer
 from basket_segments.analytics.stages import AnalysisOptions, Mined, Segments, StageClock
-from basket_segments.choices import DEFAULT_K, SegmentParams, rule_params, segment_params
+from basket_segments.queries import (
+    DEFAULT_K,
+    RulesQuery,
+    SegmentParams,
+    basket_choice,
+    rule_params,
+    segment_params,
+)
 
 ENGINE = LocalEngine()
 #: Rules are mined at least this loosely, so most slider moves only filter.
@@ -67,21 +75,31 @@ class SegmentResult:
         return telling_features(self.table, labels, self.segments.features)
 
 
-def chosen_segments(owner: str, dataset_id: int, settings: dict | None) -> SegmentParams | None:
-    """The segmentation chosen on the Segments page, else all features with the default K;
-    None when the dataset has no features (a basket file)."""
-    chosen = segment_params(settings)
-    if chosen is not None:
-        return chosen
+def current_segments(owner: str, dataset_id: int) -> SegmentParams | None:
+    """The dataset's own segmentation: the last one its Segments page showed, else all its
+    features with the default K; None when it has no features (a basket file).
+
+    Read from what is stored with the dataset, never from a browser store, so one
+    dataset's settings never reach another's pages.
+    """
+    stored = segment_params(storage.load_choices(owner, dataset_id).get("segments"))
+    if stored is not None:
+        return stored
     features = prepared(owner, dataset_id).features
     return SegmentParams(tuple(features), DEFAULT_K) if features else None
 
 
-def rules_choice(owner: str, request: dict) -> tuple[SegmentParams | None, RuleParams, str]:
-    """The segmentation, thresholds and basket of a Rules page request (``callbacks.rules``)."""
-    params = chosen_segments(owner, request["dataset"], request["settings"])
-    thresholds = (request[name] for name in ("support", "confidence", "lift", "length"))
-    return params, rule_params(*thresholds), request["basket"] or "customer"
+def remember_segments(owner: str, dataset_id: int, params: SegmentParams) -> None:
+    """Keep ``params`` as the dataset's segmentation, for its Rules and Customers pages."""
+    storage.save_choices(owner, dataset_id, segments=params.key())
+
+
+def rules_query(owner: str, dataset_id: int, thresholds: Sequence, basket: Any) -> RulesQuery:
+    """The Rules page's query: the thresholds and basket as asked (checked), on the
+    dataset's own segmentation. Resolved once, when the rules are asked for."""
+    wanted = rule_params(*thresholds)
+    chosen = basket_choice(basket)
+    return RulesQuery(int(dataset_id), current_segments(owner, dataset_id), wanted, chosen)
 
 
 def prepared(owner: str, dataset_id: int) -> PreparedData:
@@ -128,9 +146,15 @@ def segments(
 
 
 def k_scores(
-    owner: str, dataset_id: int, features: list[str], scale: str, report: Report | None = None
+    owner: str,
+    dataset_id: int,
+    features: list[str],
+    scale: str,
+    report: Report | None = None,
+    only_cached: bool = False,
 ) -> dict:
-    """Inertia and silhouette per K (2 to 10), and the suggested K."""
+    """Inertia and silhouette per K (2 to 10), and the suggested K (with ``only_cached``,
+    a ``DataError`` when they are not stored)."""
 
     def compute() -> dict:
         data = prepared(owner, dataset_id)
@@ -138,7 +162,10 @@ def k_scores(
         suggestion = ENGINE.suggest_k(data, list(features), options, StageClock(report=report))
         return {"scores": suggestion.scores, "suggested_k": suggestion.suggested_k}
 
-    return _cached(owner, dataset_id, "k_scores", _k_key(features, scale), compute)
+    found = _cached(owner, dataset_id, "k_scores", _k_key(features, scale), compute, only_cached)
+    if found is None:
+        raise DataError("These scores are not computed yet; press Suggest K again.")
+    return found
 
 
 def k_scores_ready(owner: str, dataset_id: int, features: list[str], scale: str) -> bool:
@@ -151,35 +178,29 @@ def _k_key(features: list[str], scale: str) -> dict:
 
 
 def mining(
-    owner: str,
-    dataset_id: int,
-    params: SegmentParams | None,
-    wanted: RuleParams,
-    basket: str = "customer",
-    report: Report | None = None,
-    only_cached: bool = False,
+    owner: str, query: RulesQuery, report: Report | None = None, only_cached: bool = False
 ) -> Mined:
     """Rules and top products per segment, mined once at thresholds at least as loose as
     ``LOOSEST_MINING``; a ``DataError`` when the data can hold no rules at all, or (with
     ``only_cached``) when they are not mined yet."""
+    dataset_id = query.dataset
 
     def compute() -> Mined:
         data = prepared(owner, dataset_id)
         if not data.has_products:
             raise DataError(NO_PRODUCTS)
         found = None
-        if params is not None:
-            found = _segments_for_mining(owner, dataset_id, params, basket, report)
+        if query.segments is not None:
+            found = _segments_for_mining(owner, query, report)
         options = AnalysisOptions(
-            basket=basket,
-            rules=_mining_params(wanted),
+            basket=query.basket,
+            rules=_mining_params(query.rules),
             top_products=TOP_PRODUCTS,
             isolate_mining=True,  # the request threads keep the interpreter lock
         )
         return ENGINE.mine(data, found, options, StageClock(report=part(report, 0.3, 1.0)))
 
-    key = _mining_key(params, wanted, basket)
-    mined = _cached(owner, dataset_id, "mining", key, compute, only_cached)
+    mined = _cached(owner, dataset_id, "mining", mining_key(query), compute, only_cached)
     if mined is None:
         raise DataError(NOT_MINED)
     if mined.reason:  # an empty table would leave the user guessing at thresholds
@@ -187,26 +208,22 @@ def mining(
     return mined
 
 
-def _segments_for_mining(
-    owner: str, dataset_id: int, params: SegmentParams, basket: str, report: Report | None
-) -> Segments:
+def _segments_for_mining(owner: str, query: RulesQuery, report: Report | None) -> Segments:
     """The segments to mine; when they cannot be made and the data could hold no rules
     anyway, that is the sentence the Rules page shows."""
     try:
-        return segments(owner, dataset_id, params, part(report, 0.0, 0.3)).segments
+        return segments(owner, query.dataset, query.segments, part(report, 0.0, 0.3)).segments
     except DataError:
-        data = prepared(owner, dataset_id)
-        reason = no_rules_reason(build_baskets(data.purchases, basket))
+        data = prepared(owner, query.dataset)
+        reason = no_rules_reason(build_baskets(data.purchases, query.basket))
         if reason:
             raise DataError(reason) from None
         raise
 
 
-def mining_ready(
-    owner: str, dataset_id: int, params: SegmentParams | None, wanted: RuleParams, basket: str
-) -> bool:
-    """Whether the rules and top products for these choices are stored."""
-    return _stored(owner, dataset_id, "mining", _mining_key(params, wanted, basket))
+def mining_ready(owner: str, query: RulesQuery) -> bool:
+    """Whether the rules and top products for this query are stored."""
+    return _stored(owner, query.dataset, "mining", mining_key(query))
 
 
 def _mining_params(wanted: RuleParams) -> RuleParams:
@@ -215,23 +232,14 @@ def _mining_params(wanted: RuleParams) -> RuleParams:
     return replace(LOOSEST_MINING.loosest(wanted), max_rules=limit or None)
 
 
-def _mining_key(params: SegmentParams | None, wanted: RuleParams, basket: str) -> dict:
+def mining_key(query: RulesQuery) -> dict:
+    """What the stored mining of ``query`` is keyed by (with the dataset's roles): two
+    queries with the same key are answered by one mining, filtered differently."""
     return {
-        "segments": params.key() if params else None,
-        "basket": basket,
-        "mining": asdict(_mining_params(wanted)),
+        "segments": query.segments.key() if query.segments else None,
+        "basket": query.basket,
+        "mining": asdict(_mining_params(query.rules)),
     }
-
-
-def rules(
-    owner: str,
-    dataset_id: int,
-    params: SegmentParams | None,
-    wanted: RuleParams,
-    basket: str = "customer",
-) -> pd.DataFrame:
-    """Rules per segment meeting ``wanted``, filtered from the one stored mining."""
-    return filter_rules(mining(owner, dataset_id, params, wanted, basket).rules, wanted)
 
 
 def purchases_of(owner: str, dataset_id: int, customer: str) -> list[str]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, ParamSpec, TypeVar
 
 import pandas as pd
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -159,6 +159,9 @@ class DatasetInfo:
     products: int
     roles: dict
     report: dict
+    #: The dataset's folder under its owner's (a random key, never anything a user typed).
+    file_key: str = ""
+    file_format: str = ""
 
 
 @dataclass(frozen=True)
@@ -466,6 +469,8 @@ def _info(record: DatasetRecord) -> DatasetInfo:
         products=record.products,
         roles=dict(record.roles or {}),
         report=dict(record.report or {}),
+        file_key=record.file_key,
+        file_format=record.file_format,
     )
 
 
@@ -495,22 +500,50 @@ def _record(session: Session, owner: str, dataset_id: Any) -> DatasetRecord:
     return record
 
 
+#: Where a request (or a background job) keeps what it has read (``flask.g``).
+MEMO = "basket_segments_storage_memo"
+
+
+def _memo() -> dict:
+    """What this request has read: each dataset record and each stored result is read
+    at most once per request (flaskr's ``g.db``, for reads). A write forgets it all."""
+    if not has_app_context():
+        return {}
+    memo = g.get(MEMO)
+    if memo is None:
+        memo = {}
+        setattr(g, MEMO, memo)
+    return memo
+
+
+def _forget() -> None:
+    """After a write, later reads in this request see the database and files again."""
+    _memo().clear()
+
+
 @_reports_failures
 def get_dataset(owner: str, dataset_id: Any) -> DatasetInfo:
-    """One of the owner's datasets; ``DatasetNotFound`` for anyone else's."""
-    with _state().sessions() as session:
-        return _info(_record(session, owner, dataset_id))
+    """One of the owner's datasets; ``DatasetNotFound`` for anyone else's.
+
+    Read once per request: the pages ask for it on every hop.
+    """
+    memo, key = _memo(), ("dataset", str(owner), str(dataset_id))
+    if key not in memo:
+        with _state().sessions() as session:
+            memo[key] = _info(_record(session, owner, dataset_id))
+    return memo[key]
+
+
+def _folder_of(owner: str, info: DatasetInfo) -> Path:
+    return _owner_folder(owner) / info.file_key
 
 
 @_reports_failures
 def load_raw(owner: str, dataset_id: Any) -> RawTable:
     """The stored table as it was read from the upload."""
-    with _state().sessions() as session:
-        record = _record(session, owner, dataset_id)
-        path = _dataset_folder(owner, record) / "raw.parquet"
-        is_basket_file = record.file_format == "baskets"
-        file_format = record.file_format
-    return RawTable(pd.read_parquet(path), is_basket_file, file_format)
+    info = get_dataset(owner, dataset_id)
+    path = _folder_of(owner, info) / "raw.parquet"
+    return RawTable(pd.read_parquet(path), info.file_format == "baskets", info.file_format)
 
 
 def open_dataset(
@@ -527,17 +560,21 @@ def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -
     Raises ``DataError`` (and changes nothing) when the roles do not fit the data.
     """
     prepared = open_dataset(owner, dataset_id, roles)
+    _forget()
     with _state().sessions.begin() as session:
         record = _record(session, owner, dataset_id)
         record.roles, record.shape = prepared.choices, prepared.shape
         record.customers = len(prepared.customers)
         record.report = json.loads(json.dumps(prepared.report, default=str))
-        return _info(record)
+        info = _info(record)
+    save_choices(owner, dataset_id, segments=None)  # its features may be others now
+    return info
 
 
 @_reports_failures
 def rename_dataset(owner: str, dataset_id: Any, name: str) -> DatasetInfo:
     """Give one of the owner's datasets a new display name."""
+    _forget()
     with _state().sessions.begin() as session:
         record = _record(session, owner, dataset_id)
         record.name = clean_name(name, record.name)
@@ -547,6 +584,7 @@ def rename_dataset(owner: str, dataset_id: Any, name: str) -> DatasetInfo:
 @_reports_failures
 def delete_dataset(owner: str, dataset_id: Any) -> None:
     """Remove one of the owner's datasets with its results and files."""
+    _forget()
     with _state().sessions.begin() as session:
         record = _record(session, owner, dataset_id)
         folder = _dataset_folder(owner, record)
@@ -573,6 +611,7 @@ def save_result(
 ) -> None:
     """Keep an analysis result of one of the owner's datasets, keyed by kind and params."""
     key = params_key(params)
+    _forget()
     with _state().sessions.begin() as session:
         record = _record(session, owner, dataset_id)
         path = _dataset_folder(owner, record) / "results" / f"{kind}-{key}.pickle"
@@ -609,9 +648,13 @@ def _within_quota(owner: str, write: Callable[[Path], None]) -> Callable[[Path],
 
 @_reports_failures
 def load_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Any:
-    """A stored result, or None when it was never computed for these params."""
+    """A stored result, or None when it was never computed for these params (read once
+    per request)."""
     path = _result_path(owner, dataset_id, kind, params)
-    return pd.read_pickle(path) if path.exists() else None
+    memo, key = _memo(), ("result", path)
+    if key not in memo:
+        memo[key] = pd.read_pickle(path) if path.exists() else None
+    return memo[key]
 
 
 @_reports_failures
@@ -621,6 +664,34 @@ def has_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]
 
 
 def _result_path(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Path:
-    with _state().sessions() as session:
-        record = _record(session, owner, dataset_id)
-        return _dataset_folder(owner, record) / "results" / f"{kind}-{params_key(params)}.pickle"
+    folder = _folder_of(owner, get_dataset(owner, dataset_id))
+    return folder / "results" / f"{kind}-{params_key(params)}.pickle"
+
+
+#: A dataset's own choices (``save_choices``), beside its files.
+CHOICES_FILE = "choices.json"
+
+
+@_reports_failures
+def load_choices(owner: str, dataset_id: Any) -> dict:
+    """What the user last chose for this dataset (its segmentation), empty when nothing."""
+    path = _folder_of(owner, get_dataset(owner, dataset_id)) / CHOICES_FILE
+    memo, key = _memo(), ("choices", path)
+    if key not in memo:
+        try:
+            memo[key] = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            memo[key] = {}
+    return dict(memo[key])
+
+
+@_reports_failures
+def save_choices(owner: str, dataset_id: Any, **choices: Any) -> None:
+    """Keep these choices with the dataset (merged into those kept), so its pages show
+    its own settings and never another dataset's."""
+    kept = {**load_choices(owner, dataset_id), **choices}
+    if kept == load_choices(owner, dataset_id):
+        return
+    path = _folder_of(owner, get_dataset(owner, dataset_id)) / CHOICES_FILE
+    _atomic_write(path, lambda temporary: temporary.write_text(json.dumps(kept)))
+    _memo()[("choices", path)] = kept

@@ -53,8 +53,9 @@ PASSWORD = "a long load-test password"
 CONFIG_SCRIPT = '<script id="_dash-config" type="application/json">'
 #: What a new segment selection redraws on the Segments page: the charts, the badge.
 SEGMENT_VIEWS = ((ids.SEGMENT_SCATTER, "figure"), (ids.SELECTION_BADGE, "children"))
-#: What new rules or a new segment redraw on the Rules page: the rules, the top products.
-RULE_VIEWS = ((ids.RULES_VIEW, "data"), (ids.SEGMENT_PRODUCTS, "figure"))
+#: What new rules or a new segment redraw on the Rules page: a new rules grid, whose first
+#: block of rows (``rule_rows``) draws the sentences, the scatter and the top products.
+RULE_VIEWS = ((ids.RULES_VIEW, "data"),)
 #: Rows the rules grid asks for in its first block (AG Grid's infinite row model).
 FIRST_BLOCK = {"startRow": 0, "endRow": 100}
 
@@ -156,7 +157,8 @@ class RulesRun:
     ask: Answer
     job: Answer | None
     rules: Answer
-    products: Answer
+    #: The grid's first rows' answer, which draws the top products too.
+    products: Answer | None
     #: The first block of rows the rules grid showed.
     table: list[dict]
 
@@ -716,31 +718,39 @@ class DashUser(requests.Session):
         self.call(options, (ids.RULES_READY, "data"), 0, values=values, kind="controls")
         ask, job = self._long_work(ids.RULES_WORK, options, self.prop(*options), "mine")
         answer = (ids.RULES_WORK.answer, "data")
-        rules, products = self.call_together(answer, self.prop(*answer), RULE_VIEWS, "rules")
-        return RulesRun(job is None, ask, job, rules, products, self.rule_rows())
+        (rules,) = self.call_together(answer, self.prop(*answer), RULE_VIEWS, "rules")
+        rows, drawn = self._rows_of_view()
+        return RulesRun(job is None, ask, job, rules, drawn, rows)
 
     def rule_rows(self, block: dict = FIRST_BLOCK) -> list[dict]:
         """The rows the rules grid shows for the current view: the grid is drawn anew for
         each view, with an id of its own, and asks its rows block by block."""
+        return self._rows_of_view(block)[0]
+
+    def _rows_of_view(self, block: dict = FIRST_BLOCK) -> tuple[list[dict], Answer | None]:
+        """The view's first rows, and the answer that brought them (which also draws the
+        sentences, the scatter and the top products)."""
         view = self.prop(ids.RULES_VIEW, "data")
         if not view:
-            return []
+            return [], None
         grid = ids.rules_grid(ids.view_token(view))
         answer = self.call((grid, "getRowsResponse"), (grid, "getRowsRequest"), block, kind="rows")
-        return (answer.get(grid, "getRowsResponse") or {}).get("rowData") or []
+        return (answer.get(grid, "getRowsResponse") or {}).get("rowData") or [], answer
 
-    def pick_rules_segment(self, segment: int | None) -> tuple[Answer, Answer]:
-        """Choose a segment (None: all customers) on the Rules page: the selection, its
-        rules and its top products are asked for at once, as the browser does. Timed
-        as one "drill-down click"; returns the rules' and the products' answers."""
+    def pick_rules_segment(self, segment: int | None) -> tuple[Answer, Answer | None]:
+        """Choose a segment (None: all customers) on the Rules page: the selection and a
+        new rules grid are asked for at once, as the browser does, then the grid's first
+        rows (which draw its top products). Timed as one "drill-down click"; returns the
+        view's and the rows' answers."""
         started = time.perf_counter()
         value = ALL_CUSTOMERS if segment is None else segment
         outputs = [(ids.SELECTED_SEGMENT, "data"), *RULE_VIEWS]
-        _, rules, products = self.call_together(
+        _, view = self.call_together(
             (ids.RULES_SEGMENT, "value"), value, outputs, "drill-down request"
         )
+        _, drawn = self._rows_of_view()
         self.record("drill-down click", time.perf_counter() - started, http=False)
-        return rules, products
+        return view, drawn
 
     # ----- downloads ---------------------------------------------------------------------
 

@@ -45,10 +45,24 @@ def triggered(prop_id: str, value, function, *args):
     return copy_context().run(run)
 
 
-def through_long_work(work, *values, progress=None):
+def with_props(function, *args, triggered_inputs=None):
+    """Call ``function(*args)`` as Dash would; also what it set with ``set_props``, by id."""
+    updated = {}
+
+    def run():
+        context_value.set(
+            AttributeDict(triggered_inputs=triggered_inputs or [], updated_props=updated)
+        )
+        return function(*args)
+
+    return copy_context().run(run), updated
+
+
+def through_long_work(work, *values, progress=None, current=None):
     """What the page's answer store ends with, as in the browser: the ask callback, then
-    the background job if it asked for one. Returns the answer and the last message."""
-    answer, asked, message = long_work.ask(work, *values, True)
+    the background job if it asked for one. Returns the answer and the last message.
+    ``current`` is the answer the page holds already."""
+    answer, asked, message = long_work.ask(work, *values, True, current)
     if asked is no_update:
         return answer, message
     report = (progress if progress is not None else []).append
@@ -66,19 +80,35 @@ def segment_charts(settings, x, y, selected, active, progress=None):
     return triggered(changed, answer, draw, answer, x, y, segments.SEGMENT, selected)
 
 
+def choose_segments(settings, active):
+    """The Segments page shows ``settings``' segments, which become the dataset's own."""
+    if settings:
+        through_long_work(segments.SEGMENTS, settings, active)
+
+
+def rules_answer(thresholds, basket, active, progress=None, current=None):
+    """The Rules page's answer for these thresholds: the ask, then the job if needed."""
+    values = (active, *thresholds, basket, [])  # the request, then the page's trigger
+    return through_long_work(rules.RULES, *values, progress=progress, current=current)
+
+
 def rules_view(thresholds, basket, hide, product, side, segment, settings, active, progress=None):
-    """The rules table as the browser gets it: ask, let the mining job run if needed, draw.
+    """The rules table as the browser gets it: segments shown on the Segments page, the
+    Rules page's ask, the mining job if needed, a new grid, and its rows, whose first
+    block draws the sentences and the scatter.
 
     When the job fails, the page shows the job's message and no table.
     """
-    values = (settings, active, *thresholds, basket, [])  # the request, then the trigger
-    answer, message = through_long_work(rules.RULES, *values, progress=progress)
+    choose_segments(settings, active)
+    answer, message = rules_answer(thresholds, basket, active, progress=progress)
     if answer is None:
         return [], None, None, message
-    view, _grid, sentences, scatter, _scatter_style, note = rules.update_rules(
-        answer, hide, product, side, segment
-    )
-    return grid_rows(view), sentences, scatter, note
+    (view, _grid), _ = with_props(rules.show_view, answer, hide, product, side, segment)
+    rows, drawn = with_props(grid_rows, view)
+    sentences = drawn.get(ids.RULE_SENTENCES, {}).get("children")
+    scatter = drawn.get(ids.RULES_SCATTER, {}).get("figure")
+    note = drawn.get(ids.RULES_MESSAGE, {}).get("children")
+    return rows, sentences, scatter, note
 
 
 def grid_rows(view, block=5000, **grid_request):
@@ -96,7 +126,8 @@ def grid_rows(view, block=5000, **grid_request):
 
 def look_up(customer, settings, active, rules_choice=None, progress=None):
     """A customer lookup as the browser runs it: ask, the job if needed, then the card."""
-    values = (customer, settings, active, rules_choice, 1, None)  # the request, then triggers
+    choose_segments(settings, active)
+    values = (customer, active, rules_choice, 1, None)  # the request, then triggers
     answer, message = through_long_work(customers.LOOKUP, *values, progress=progress)
     if answer is None:
         return message

@@ -7,6 +7,9 @@ that database, so the whole suite runs against PostgreSQL.
 
 import os
 import re
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -16,6 +19,7 @@ import pytest
 import sqlalchemy
 
 from basket_segments.app import create_app
+from bench.live_server import free_port
 from tests.host_site import (
     MEMBER,
     MEMBER_PASSWORD,
@@ -168,3 +172,64 @@ def host_server(installed_host, tmp_path_factory) -> Iterator[str]:
     )
     with serve(installed_host, tmp_path_factory.mktemp("host-server") / "server.log") as url:
         yield url
+
+
+@pytest.fixture
+def engine_only_in_jobs(monkeypatch):
+    """Fail the test when anything but a background job reaches an engine stage or KMeans.
+
+    Views answer from storage; computing belongs to the long-work helper's job
+    (``long_work.run``), with progress and Cancel. Callback tests that use this
+    fixture therefore prove that no plain callback they drive computes.
+    """
+    from contextvars import ContextVar
+
+    import sklearn.cluster
+
+    from basket_segments.analytics.local import LocalEngine
+    from basket_segments.callbacks import long_work
+
+    in_job: ContextVar[bool] = ContextVar("in_job", default=False)
+    real_run = long_work.run
+
+    def run(*args, **kwargs):
+        token = in_job.set(True)
+        try:
+            return real_run(*args, **kwargs)
+        finally:
+            in_job.reset(token)
+
+    def guarded(name, function):
+        def only_in_a_job(*args, **kwargs):
+            assert in_job.get(), f"{name} ran outside a background job"
+            return function(*args, **kwargs)
+
+        return only_in_a_job
+
+    monkeypatch.setattr(long_work, "run", run)
+    for stage in ("load", "suggest_k", "segment", "segment_table", "baskets", "mine"):
+        real = getattr(LocalEngine, stage)
+        monkeypatch.setattr(LocalEngine, stage, guarded(f"LocalEngine.{stage}", real))
+    monkeypatch.setattr(
+        sklearn.cluster.KMeans, "fit", guarded("KMeans.fit", sklearn.cluster.KMeans.fit)
+    )
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis server of the test's own on a free port of 127.0.0.1 (Debian's redis-server;
+    ``.ci/run`` installs it), with nothing saved to disk."""
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(10)

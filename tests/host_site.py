@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from types import SimpleNamespace
 import requests
 
 from basket_segments import ids
+from bench.live_server import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 HOST_SITE = REPO / "examples" / "host_site"
@@ -149,12 +149,6 @@ def serve(host: InstalledHost, log: Path) -> Iterator[str]:
         yield url
     finally:
         stop(process)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:

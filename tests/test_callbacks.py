@@ -10,6 +10,7 @@ from basket_segments.callbacks import customers, data, frame, long_work, rules, 
 from tests.callbacks_support import (
     logged_in_as,
     look_up,
+    rules_answer,
     rules_view,
     segment_charts,
     store_upload,
@@ -17,7 +18,11 @@ from tests.callbacks_support import (
     through_long_work,
     triggered,
     upload_contents,
+    with_props,
 )
+
+#: No plain callback these tests drive may compute: only background jobs do.
+pytestmark = pytest.mark.usefixtures("engine_only_in_jobs")
 
 TABLE = "CustomerID,Age,Income,Product\n" + "".join(
     f"{i},{20 + i % 50},{30 + (i * 7) % 90},{p}\n"
@@ -210,10 +215,12 @@ def test_suggest_k_offers_the_best_k(user, dataset):
 def test_rules_for_a_segment_and_filters(user, dataset):
     progress = []
     rows, sentences, _scatter, _note = rules_view(
-        (0.05, 0.5, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset, progress
+        (0.05, 0.5, 1.0, 3), "customer", True, None, "any", -1, None, dataset, progress
     )
     texts = [text for _value, text in progress]
-    assert texts[:2] == ["Reading the dataset", "Finding 3 segments"]  # segmented first
+    # Nothing chosen on the Segments page: the dataset's own segmentation (all its
+    # features, the default K) is made first, in the mining job.
+    assert texts[:2] == ["Reading the dataset", "Finding 5 segments"]
     assert "Mining all customers" in texts and texts[-1] == "Counting top products"
     fractions = [value for value, _text in progress]
     assert fractions == sorted(fractions) and fractions[-1] < 100
@@ -234,7 +241,7 @@ def test_customer_lookup_recommends_with_reasons(user, dataset):
 
 
 def test_empty_lookup_does_nothing(user, dataset):
-    asked = long_work.ask(customers.LOOKUP, "  ", SETTINGS, dataset, None, 1, None, True)
+    asked = long_work.ask(customers.LOOKUP, "  ", dataset, None, 1, None, True, None)
     assert asked[0] is None and asked[1] is no_update and asked[2] is no_update
 
 
@@ -271,13 +278,14 @@ def test_stored_results_are_shown_without_a_job(user, dataset):
     progress = []
     segment_charts(SETTINGS, "Age", "Income", None, dataset, progress)
     assert progress
-    answer, asked, _ = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, True)
+    answer, asked, _ = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, True, None)
     assert asked is no_update and answer["request"]["settings"] == SETTINGS
     rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
-    tighter = long_work.ask(rules.RULES, SETTINGS, dataset, 0.1, 0.6, 1.0, 3, "customer", [], True)
+    tighter = long_work.ask(rules.RULES, dataset, 0.1, 0.6, 1.0, 3, "customer", [], True, None)
     assert tighter[1] is no_update
     assert tighter[0]["request"]["support"] == 0.1
-    looser = long_work.ask(rules.RULES, SETTINGS, dataset, 0.01, 0.5, 1.0, 3, "customer", [], True)
+    assert tighter[0]["result"]["segments"]["k"] == SETTINGS["k"]  # the dataset's own
+    looser = long_work.ask(rules.RULES, dataset, 0.01, 0.5, 1.0, 3, "customer", [], True, None)
     assert looser[0] is None  # the old table clears while mining
     assert looser[1]["request"]["support"] == 0.01
 
@@ -304,8 +312,8 @@ def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
     from basket_segments import results
 
     mined = []
-    real = results.ENGINE.mine
-    monkeypatch.setattr(results.ENGINE, "mine", lambda *a: mined.append(1) or real(*a))
+    real = type(results.ENGINE).mine  # on the class: a patched instance keeps the patch
+    monkeypatch.setattr(type(results.ENGINE), "mine", lambda *a: mined.append(1) or real(*a))
     loose = rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)[0]
     tight = rules_view((0.5, 0.9, 1.0, 2), "customer", True, None, "any", -1, SETTINGS, dataset)[0]
     assert mined == [1] and 0 < len(tight) < len(loose)
@@ -313,27 +321,39 @@ def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
     assert mined == [1, 1]  # looser than the stored mining: mined again
 
 
-def test_picking_a_segment_redraws_only_its_products(user, dataset):
+def test_picking_a_segment_draws_its_products_beside_everyones(user, dataset):
     rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
-    answer, _ = through_long_work(rules.RULES, SETTINGS, dataset, *THRESHOLDS, "customer", [])
-    picked = triggered(f"{ids.RULES_SEGMENT}.value", 0, rules.update_products, 0, answer)
-    drawn = triggered(f"{ids.RULES_WORK.answer}.data", answer, rules.update_products, 0, answer)
-    assert picked[1] is no_update and drawn[1] is not no_update
-    assert picked[0].to_json() == drawn[0].to_json()
-    assert len(drawn[1].data[0].y) > 0
+    answer, _ = rules_answer(THRESHOLDS, "customer", dataset)
+
+    def drawn_for(segment, trigger):
+        changed = [{"prop_id": trigger, "value": segment}]
+        (view, _grid), _ = with_props(
+            rules.show_view, answer, True, None, "any", segment, triggered_inputs=changed
+        )
+        return with_props(rules.rules_rows, {"startRow": 0, "endRow": 100}, view)[1]
+
+    everyone = drawn_for(-1, f"{ids.RULES_WORK.answer}.data")  # new rules: all drawn
+    picked = drawn_for(0, f"{ids.RULES_SEGMENT}.value")  # a segment picked
+    assert len(everyone[ids.OVERALL_PRODUCTS]["figure"].data[0].y) > 0
+    # All customers' own chart is the comparison already: not shown twice.
+    assert everyone[ids.OVERALL_PRODUCTS_BOX]["style"] == rules.HIDDEN
+    assert picked[ids.OVERALL_PRODUCTS_BOX]["style"] == rules.SHOWN
+    assert ids.OVERALL_PRODUCTS not in picked  # everyone's stays as drawn
+    assert len(picked[ids.SEGMENT_PRODUCTS]["figure"].data[0].y) > 0
+    assert picked[ids.SEGMENT_PRODUCTS]["figure"] != everyone[ids.SEGMENT_PRODUCTS]["figure"]
 
 
 def test_a_new_request_supersedes_a_running_job(user, dataset):
     """While a job runs (its Cancel enabled), any newer request re-asks the job's callback,
     so Dash terminates the running job and its answer never overwrites the newer one."""
     segment_charts(SETTINGS, "Age", "Income", None, dataset)
-    stored = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, False)
+    stored = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, False, None)
     assert stored[0]["request"]["settings"] == SETTINGS
     assert stored[1]["request"] is None and stored[1]["nonce"]
     assert long_work.run(segments.SEGMENTS, [].append, stored[1]) == (no_update, no_update)
-    idle = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, True)
+    idle = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, True, None)
     assert idle[1] is no_update
-    nothing = long_work.ask(segments.SEGMENTS, {**SETTINGS, "features": []}, dataset, False)
+    nothing = long_work.ask(segments.SEGMENTS, {**SETTINGS, "features": []}, dataset, False, None)
     assert nothing[0] is None and nothing[1]["request"] is None
 
 
@@ -401,3 +421,13 @@ def test_scaling_choice_reaches_kmeans_and_is_reported(user):
     assert "Before KMeans: Age as is; Income as is." in notes["none"]
     assert "Age standardised" in notes["standard"] and "log" not in notes["standard"]
     assert "Age standardised" in notes["auto"]
+
+
+def test_computing_outside_a_job_trips_the_guard(user, dataset):
+    """The guard every test here runs under is real: a plain callback that segmented
+    (as the Rules page once did on opening) would fail its test."""
+    from basket_segments import results
+    from basket_segments.queries import SegmentParams
+
+    with pytest.raises(AssertionError, match="outside a background job"):
+        results.segments(user.get_id(), dataset, SegmentParams(("Age", "Income"), 3))

@@ -2,10 +2,8 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -19,34 +17,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def broker():
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(10)
-
-
-@pytest.fixture
-def celery_config(tmp_path, broker):
-    return make_config(tmp_path, BACKGROUND_MANAGER="celery", CELERY_BROKER_URL=broker)
+def celery_config(tmp_path, redis_url):
+    return make_config(tmp_path, BACKGROUND_MANAGER="celery", CELERY_BROKER_URL=redis_url)
 
 
 @pytest.fixture

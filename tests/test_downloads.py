@@ -2,13 +2,15 @@
 
 import csv
 import io
+import json
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from basket_segments import storage
 from basket_segments.callbacks import rules, segments
 from basket_segments.downloads import download_url
-from tests.callbacks_support import logged_in_as, through_long_work
+from tests.callbacks_support import logged_in_as, rules_answer, through_long_work
 from tests.test_callbacks import SETTINGS, TABLE
 
 EVIL_HEADER = '=HYPERLINK("http://evil.example","hdr")'
@@ -25,8 +27,9 @@ def stored(app, logged_in):
         dataset = storage.save_upload(ana.get_id(), "evil.csv", EVIL_TABLE.encode()).id
         settings = {**SETTINGS, "features": ["Age", EVIL_HEADER]}
         segmented, _ = through_long_work(segments.SEGMENTS, settings, dataset)
-        mined, _ = through_long_work(rules.RULES, settings, dataset, *THRESHOLDS, "customer", [])
-    return segmented["request"], mined["request"]
+        mined, _ = rules_answer(THRESHOLDS, "customer", dataset)
+        rules_link = rules.download_links("/analytics/", mined)[0]
+    return segmented["request"], json.loads(parse_qs(urlparse(rules_link).query)["request"][0])
 
 
 def cells(response) -> list[str]:
@@ -63,7 +66,7 @@ def test_downloads_stream_csv_with_formulas_neutralised(logged_in, stored):
 
 def test_downloads_read_only_what_is_stored(logged_in, stored):
     _segmented, mined = stored
-    looser = {**mined, "support": 0.01}  # not mined at these thresholds
+    looser = {**mined, "rules": {**mined["rules"], "min_support": 0.01}}  # not mined so
     response = logged_in.get(download_url("/analytics/", "rules.csv", looser))
     assert response.status_code == 404
     assert "not mined yet" in response.get_data(as_text=True)

@@ -8,16 +8,14 @@ is shared, so no more than the limit are checked in all.
 import importlib.util
 import os
 import shutil
-import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from bench.dash_client import DashUser, hidden_inputs
-from bench.live_server import LiveServer, free_port
+from bench.live_server import LiveServer
 from tests.conftest import database_url
 
 pytestmark = pytest.mark.skipif(
@@ -26,28 +24,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs redis-server and the redis package (requirements-celery.txt)",
 )
 GUESSES = 24
-
-
-@pytest.fixture
-def redis_url():
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis  # from requirements-celery.txt, as the skip above says
-
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(10)
 
 
 def test_simultaneous_guesses_over_several_workers_meet_one_limit(tmp_path, redis_url):

@@ -16,52 +16,53 @@ from basket_segments.analytics.recommend import recommend_for_customer
 from basket_segments.analytics.rules import ALL_CUSTOMERS, RuleParams, filter_rules
 from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
-from basket_segments.choices import RULE_DEFAULTS, SegmentParams, rule_params
 from basket_segments.layouts import customers as layout
 from basket_segments.layouts.common import message
+from basket_segments.queries import THRESHOLDS, RulesQuery
 
 #: Products offered to one customer.
 TOP = 5
 
 
-def rules_asked(request: dict) -> tuple[RuleParams, str]:
+def rules_asked(request: dict) -> tuple[list, str | None]:
     """The thresholds and basket the Rules page last showed for this dataset, else the
-    defaults.
+    defaults (``RULES_CHOICE`` names its dataset: another dataset's never apply).
 
     >>> rules_asked({"dataset": 1, "rules": {"dataset": 1, "support": 0.01, "confidence":
-    ...     0.3, "lift": 1.0, "length": 3, "basket": "invoice"}})[0].min_support
-    0.01
+    ...     0.3, "lift": 1.0, "length": 3, "basket": "invoice"}})
+    ([0.01, 0.3, 1.0, 3], 'invoice')
+    >>> rules_asked({"dataset": 2, "rules": {"dataset": 1, "support": 0.01}})
+    ([None, None, None, None], None)
     """
     chosen = request.get("rules") or {}
-    if chosen.get("dataset") != request["dataset"]:
-        return RULE_DEFAULTS, "customer"
-    thresholds = (chosen.get(name) for name in ("support", "confidence", "lift", "length"))
-    return rule_params(*thresholds), chosen.get("basket") or "customer"
+    if not isinstance(chosen, dict) or chosen.get("dataset") != request["dataset"]:
+        chosen = {}
+    return [chosen.get(name) for name in THRESHOLDS], chosen.get("basket")
 
 
-def _choices(owner: str, request: dict) -> tuple[SegmentParams | None, RuleParams, str]:
-    params = results.chosen_segments(owner, request["dataset"], request["settings"])
-    return (params, *rules_asked(request))
+def lookup_query(owner: str, request: dict) -> RulesQuery:
+    """The rules a lookup recommends from, on the dataset's own segmentation."""
+    return results.rules_query(owner, request["dataset"], *rules_asked(request))
 
 
 def lookup_ready(owner: str, request: dict) -> bool | None:
     """Whether the segments and rules a lookup needs are stored (None: nothing asked)."""
     if not (request["customer"] or "").strip() or request["dataset"] is None:
         return None
-    params, wanted, basket = _choices(owner, request)
-    ready = params is None or results.segments_ready(owner, request["dataset"], params)
-    if results.prepared(owner, request["dataset"]).has_products:
-        ready = ready and results.mining_ready(owner, request["dataset"], params, wanted, basket)
+    query = lookup_query(owner, request)
+    ready = query.segments is None or results.segments_ready(owner, query.dataset, query.segments)
+    if results.prepared(owner, query.dataset).has_products:
+        ready = ready and results.mining_ready(owner, query)
     return ready
 
 
 def prepare_lookup(owner: str, request: dict, report) -> None:
     """Compute and store what a lookup needs (in a background job)."""
-    params, wanted, basket = _choices(owner, request)
-    if results.prepared(owner, request["dataset"]).has_products:
-        results.mining(owner, request["dataset"], params, wanted, basket, report=report)
-    elif params is not None:
-        results.segments(owner, request["dataset"], params, report)
+    query = lookup_query(owner, request)
+    if results.prepared(owner, query.dataset).has_products:
+        results.mining(owner, query, report=report)
+    elif query.segments is not None:
+        results.segments(owner, query.dataset, query.segments, report)
 
 
 LOOKUP = long_work.LongWork(
@@ -69,7 +70,6 @@ LOOKUP = long_work.LongWork(
     message=ids.CUSTOMER_MESSAGE,
     request={
         "customer": State(ids.CUSTOMER_INPUT, "value"),
-        "settings": State(ids.SEGMENT_SETTINGS, "data"),
         "dataset": State(ids.ACTIVE_DATASET, "data"),
         "rules": State(ids.RULES_CHOICE, "data"),
     },
@@ -92,28 +92,29 @@ def show_customer(answer):
 
 
 def _card(owner: str, request: dict, customer: str):
-    dataset = request["dataset"]
-    data = results.prepared(owner, dataset)
-    bought = results.purchases_of(owner, dataset, customer) if data.has_products else None
+    query = lookup_query(owner, request)
+    data = results.prepared(owner, query.dataset)
+    bought = results.purchases_of(owner, query.dataset, customer) if data.has_products else None
     if customer not in data.customers.index and not bought:
         return message(f"There is no customer '{customer}' in this dataset.")
-    params, wanted, basket = _choices(owner, request)
-    segment, name, standing = _segment_of(owner, dataset, params, customer)
+    segment, name, standing = _segment_of(owner, query, customer)
     if not data.has_products:
         return layout.customer_card(customer, segment, name, standing, None, None, None)
-    mined = results.mining(owner, dataset, params, wanted, basket)
+    mined = results.mining(owner, query, only_cached=True)
     group = ALL_CUSTOMERS if segment is None else segment
-    rules = filter_rules(mined.rules, wanted)
+    rules = filter_rules(mined.rules, query.rules)
     picks = recommend_for_customer(bought, group, rules, mined.products, top=TOP)
-    note = source_note(picks, wanted)
+    note = source_note(picks, query.rules)
     return layout.customer_card(customer, segment, name, standing, bought, picks, note)
 
 
-def _segment_of(owner: str, dataset, params: SegmentParams | None, customer: str):
+def _segment_of(owner: str, query: RulesQuery, customer: str):
     """The customer's segment number, name and standing in it (None: not segmented)."""
-    if params is None:
+    if query.segments is None:
         return None, None, None
-    result = results.segments(owner, dataset, params)
+    result = results.segments(owner, query.dataset, query.segments, only_cached=True)
+    if result is None:
+        raise DataError(results.NOT_SEGMENTED)
     row = result.table[result.table["customer"] == customer]
     if row.empty:
         return None, None, None
@@ -127,6 +128,7 @@ def source_note(picks, wanted: RuleParams) -> str | None:
     places no rule fills.
 
     >>> import pandas as pd
+    >>> from basket_segments.queries import RULE_DEFAULTS
     >>> source_note(pd.DataFrame({"source": ["popular in segment"]}), RULE_DEFAULTS)
     '1 popular in the segment, where no rule applies.'
     """

@@ -5,7 +5,9 @@ whether its results are stored already, and how to compute and store them.
 ``register`` wires the rest:
 
 - *ask*: when a request input (or a trigger) changes, a request whose results
-  are stored is answered at once; any other is handed to the job;
+  are stored is answered at once; any other is handed to the job. A request
+  that needs the same stored result as the one answered (``key``) is answered
+  without reading storage at all;
 - *job*: a background callback computes and stores the results, with a
   progress bar and Cancel (``jobs.reporter``), and answers;
 - *answer*: ``{"request": ..., "result": ...}`` in the answer store, the only
@@ -36,9 +38,12 @@ POLL_INTERVAL_MS = 400
 STOPPED = "Stopped; nothing was stored. Change a setting or press the button again to restart."
 
 Request = dict[str, Any]
-#: ``ready(owner, request)``: True when stored, False when a job must compute it, None when
-#: the request is incomplete (nothing to show).
-Ready = Callable[[str, Request], bool | None]
+#: ``ready(owner, request)``: True when stored (or, when stored, the answer's small result),
+#: False when a job must compute it, None when the request is incomplete (nothing to show).
+Ready = Callable[[str, Request], Any]
+#: ``key(request)``: which stored result a request needs, from the request alone (no
+#: storage); None when it cannot tell.
+Key = Callable[[Request], Any]
 #: ``compute(owner, request, report)`` stores what the request asks for and returns a small,
 #: JSON-able result for the answer (or None).
 Compute = Callable[[str, Request, jobs.Progress], Any]
@@ -62,6 +67,8 @@ class LongWork:
     ready: Ready = never_stored
     #: Inputs that ask again without being part of the request (a button, a page appearing).
     triggers: Sequence[Input] = field(default_factory=tuple)
+    #: Requests with the same key as the answered one are answered from it at once.
+    key: Key | None = None
 
 
 def answered(answer: dict | None) -> Request | None:
@@ -81,21 +88,33 @@ def result_of(answer: dict | None) -> Any:
 def ask(work: LongWork, *values) -> tuple:
     """The ask callback: answer a stored request at once, hand any other to the job.
 
-    ``values`` are the request's inputs, the triggers', then whether Cancel is
-    disabled (False while a job runs). Returns the answer, the job's request
-    and the page message.
+    ``values`` are the request's inputs, the triggers', whether Cancel is disabled
+    (False while a job runs), then the current answer. Returns the answer, the job's
+    request and the page message.
     """
-    *values, running = values
+    *values, running, current = values
     request = dict(zip(work.request, values[: len(work.request)], strict=True))
+    if _same_stored_result(work, current, request):
+        return {"request": request, "result": result_of(current)}, _supersede(running), None
     try:
         ready = work.ready(current_owner(), request)
     except DataError as error:
         return None, _supersede(running), message(str(error))
     if ready is None:
         return None, _supersede(running), no_update
-    if ready:
-        return {"request": request, "result": None}, _supersede(running), None
+    if ready is not False:
+        result = None if ready is True else ready
+        return {"request": request, "result": result}, _supersede(running), None
     return None, {"request": request, "nonce": uuid.uuid4().hex}, None
+
+
+def _same_stored_result(work: LongWork, current: dict | None, request: Request) -> bool:
+    """Whether ``request`` needs the very result the current answer was made from."""
+    answered_request = answered(current)
+    if work.key is None or not isinstance(answered_request, dict):
+        return False
+    key = work.key(request)
+    return key is not None and key == work.key(answered_request)
 
 
 def run(work: LongWork, set_progress, asked: dict | None) -> tuple:
@@ -119,6 +138,7 @@ def register(app: Dash, work: LongWork) -> None:
         *work.request.values(),
         *work.triggers,
         State(work.ids.job.cancel, "disabled"),
+        State(work.ids.answer, "data"),
         prevent_initial_call=True,
     )(_bound(ask, work))
     app.callback(

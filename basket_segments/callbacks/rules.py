@@ -1,63 +1,95 @@
-"""Rules page callbacks: the selected segment's rules, sentences, scatter, top products."""
+"""Rules page callbacks: the selected segment's rules, sentences, scatter, top products.
+
+One request, resolved once. Asking for rules resolves the page's inputs into a
+``RulesQuery`` (the dataset's own segmentation, the checked thresholds); the
+answer carries what was resolved, so no later hop resolves it again. A move of a
+control that only filters the stored mining (a tighter threshold, a segment, a
+product) is answered without storage by the ask (``rules_key``), draws a new grid
+without storage (``show_view``), and the grid's first request of the view reads
+the dataset's record once and the stored mining once, answering its rows and
+drawing the sentences, the scatter and the top products (``rules_rows``).
+"""
 
 from __future__ import annotations
 
 import html
+from dataclasses import asdict
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import MATCH, Dash, Input, Output, State, ctx, no_update
+from dash import MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 
 from basket_segments import figures, ids, results
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.recommend import recommend_for_segment
-from basket_segments.analytics.rules import (
-    ALL_CUSTOMERS,
-    ALL_CUSTOMERS_NAME,
-    RuleParams,
-    filter_rules,
-)
-from basket_segments.analytics.stages import Mined
+from basket_segments.analytics.rules import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME, filter_rules
 from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.grid_rows import rows_block
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import message
+from basket_segments.queries import THRESHOLDS, RulesQuery, basket_choice, rule_params
 
 #: Most rules drawn in the scatter; the grid pages through all of them.
 MAX_SCATTER_RULES = 1000
 #: Most products offered in the product filter: the most bought ones.
 MAX_PRODUCT_CHOICES = 5_000
-#: What a Rules request's rules depend on besides the segments (``results.rules_choice``).
-RULE_CHOICE = ("support", "confidence", "lift", "length", "basket")
+#: What a Rules request's rules depend on besides the segments (the Customers page's too).
+RULE_CHOICE = (*THRESHOLDS, "basket")
 SHOWN, HIDDEN = {}, {"display": "none"}
 NO_ROWS = {"rowData": [], "rowCount": 0}
 
 
-def init_rules(_ready, active, settings, selected):
-    """Segment choices, products to filter by, basket choices, for the open dataset."""
+def init_rules(_ready, active, selected):
+    """Segment choices, products to filter by, basket choices, for the open dataset.
+
+    Only stored results: segments not computed yet are computed by the mining job,
+    whose answer then fills in their names (``segment_choices``).
+    """
     if active is None:
         return [], None, [], [], message(NO_DATASET, "info")
     owner = current_owner()
     try:
         data = results.prepared(owner, active)
-        params = results.chosen_segments(owner, active, settings)
-        names = results.segments(owner, active, params).names if params else {}
+        names = _stored_names(owner, active)
     except DataError as error:
         return [], None, [], [], message(str(error))
     if not data.has_products:
         return [], None, [], [], message(results.NO_PRODUCTS, "info")
-    segments = [{"label": ALL_CUSTOMERS_NAME, "value": ALL_CUSTOMERS}] + [
-        {"label": name, "value": segment} for segment, name in names.items()
-    ]
     value = selected if selected in names else ALL_CUSTOMERS
     products = product_choices(data.purchases["product"])
     baskets = [
         {"label": "a customer", "value": "customer"},
         {"label": "an invoice", "value": "invoice", "disabled": not data.has_invoices},
     ]
-    return segments, value, products, baskets, None
+    return segment_options(names), value, products, baskets, None
+
+
+def _stored_names(owner: str, dataset: int) -> dict[int, str]:
+    """The names of the dataset's own segments, if they are stored."""
+    params = results.current_segments(owner, dataset)
+    found = results.segments(owner, dataset, params, only_cached=True) if params else None
+    return found.names if found is not None else {}
+
+
+def segment_options(names: dict[int, str]) -> list[dict]:
+    """All customers, then each segment by name.
+
+    >>> [option["label"] for option in segment_options({0: "Young"})]
+    ['All customers', 'Young']
+    """
+    return [{"label": ALL_CUSTOMERS_NAME, "value": ALL_CUSTOMERS}] + [
+        {"label": name, "value": segment} for segment, name in names.items()
+    ]
+
+
+def segment_choices(answer, options):
+    """The segments the answer's mining was made on, once the job has made them."""
+    result = long_work.result_of(answer) or {}
+    names = {int(segment): name for segment, name in (result.get("names") or {}).items()}
+    wanted = segment_options(names)
+    return no_update if not names or wanted == options else wanted
 
 
 def product_choices(products: pd.Series) -> list[str]:
@@ -78,23 +110,57 @@ def choose_segment(value):
     return None if value in (None, ALL_CUSTOMERS) else value
 
 
-def rules_ready(owner: str, request: dict) -> bool | None:
-    """Whether the rules and top products asked for are stored (None: no dataset open)."""
+def asked_query(owner: str, request: dict) -> RulesQuery:
+    """The query of a request, resolved on the dataset's own segmentation."""
+    thresholds = [request[name] for name in THRESHOLDS]
+    return results.rules_query(owner, request["dataset"], thresholds, request["basket"])
+
+
+def described(owner: str, query: RulesQuery) -> dict:
+    """What an answer carries: the segmentation the rules were mined on, and its names."""
+    names = {}
+    if query.segments is not None:
+        found = results.segments(owner, query.dataset, query.segments, only_cached=True)
+        names = found.names if found is not None else {}
+    segments = query.segments.key() if query.segments else None
+    return {"segments": segments, "names": {str(s): name for s, name in names.items()}}
+
+
+def rules_ready(owner: str, request: dict) -> dict | bool | None:
+    """What the answer carries when the rules asked for are stored; False when a job must
+    mine them; None when no dataset is open."""
     if request["dataset"] is None:
         return None
-    return results.mining_ready(owner, request["dataset"], *results.rules_choice(owner, request))
+    query = asked_query(owner, request)
+    return described(owner, query) if results.mining_ready(owner, query) else False
 
 
-def mine(owner: str, request: dict, report) -> None:
+def mine(owner: str, request: dict, report) -> dict:
     """Mine and store the rules and top products asked for (in a background job)."""
-    results.mining(owner, request["dataset"], *results.rules_choice(owner, request), report=report)
+    query = asked_query(owner, request)
+    results.mining(owner, query, report=report)
+    return described(owner, query)
+
+
+def rules_key(request: dict) -> dict | None:
+    """Which stored mining answers a request, from the request alone: a request with the
+    same key as the answered one only filters it (None: a request that cannot be read)."""
+    try:
+        wanted = rule_params(*(request[name] for name in THRESHOLDS))
+        basket = basket_choice(request["basket"])
+    except (DataError, KeyError, TypeError):
+        return None
+    return {
+        "dataset": request["dataset"],
+        "basket": basket,
+        "mining": asdict(results.LOOSEST_MINING.loosest(wanted)),
+    }
 
 
 RULES = long_work.LongWork(
     ids=ids.RULES_WORK,
     message=ids.RULES_MESSAGE,
     request={
-        "settings": State(ids.SEGMENT_SETTINGS, "data"),
         "dataset": State(ids.ACTIVE_DATASET, "data"),
         "support": Input(ids.MIN_SUPPORT, "value"),
         "confidence": Input(ids.MIN_CONFIDENCE, "value"),
@@ -106,14 +172,107 @@ RULES = long_work.LongWork(
     triggers=[Input(ids.RULES_SEGMENT, "options")],
     ready=rules_ready,
     compute=mine,
+    key=rules_key,
 )
 
 
-def _mined_for(request: dict) -> tuple[Mined, RuleParams]:
-    """The stored mining a request is answered from, and the thresholds it asks for."""
-    owner = current_owner()
-    params, wanted, basket = results.rules_choice(owner, request)
-    return results.mining(owner, request["dataset"], params, wanted, basket), wanted
+def answered_query(answer: dict | None) -> RulesQuery | None:
+    """The query an answer answers: the request's thresholds (checked again: they came
+    back from the browser) on the segmentation the answer was resolved with."""
+    request = long_work.answered(answer)
+    if request is None:
+        return None
+    if not isinstance(request, dict):
+        raise DataError("That request is damaged; change a setting to ask again.")
+    fields = ("min_support", "min_confidence", "min_lift", "max_length")
+    asked = {
+        "dataset": request.get("dataset"),
+        "segments": (long_work.result_of(answer) or {}).get("segments"),
+        "rules": {field: request.get(name) for field, name in zip(fields, THRESHOLDS, strict=True)},
+        "basket": request.get("basket"),
+    }
+    return RulesQuery.from_json(asked)
+
+
+def show_view(answer, hide, product, side, segment):
+    """A new rules grid for what the page shows now; it asks for its rows
+    (``rules_rows``), which draw the rest. No storage is read here."""
+    if segment is None or long_work.answered(answer) is None:
+        _clear_view()
+        return None, []
+    view = {"answer": answer, "hide": hide, "product": product, "side": side, "segment": segment}
+    # Picking a segment leaves everyone's top products as drawn; anything else redraws them.
+    view["everyone"] = set(ctx.triggered_prop_ids) != {f"{ids.RULES_SEGMENT}.value"}
+    segmented = (long_work.result_of(answer) or {}).get("segments") is not None
+    return view, layout.rules_grid(ids.view_token(view), segmented)
+
+
+def _clear_view() -> None:
+    """No rules to show (no answer yet, or a new request on its way): old ones go."""
+    set_props(ids.RULE_SENTENCES, {"children": layout.sentences([])})
+    set_props(ids.RULES_SCATTER, {"figure": go.Figure()})
+    set_props(ids.RULES_SCATTER_BOX, {"style": HIDDEN})
+    set_props(ids.SEGMENT_PRODUCTS, {"figure": go.Figure()})
+    set_props(ids.OVERALL_PRODUCTS, {"figure": go.Figure()})
+    set_props(ids.OVERALL_PRODUCTS_BOX, {"style": HIDDEN})
+
+
+def rules_rows(grid_request, view):
+    """One block of the rules grid: the view's rules after the grid's own column filters
+    and sort order (AG Grid's infinite row model asks as the user pages). The first
+    block of a view also draws the sentences, the scatter and the top products."""
+    if not view or long_work.answered(view.get("answer")) is None:
+        return NO_ROWS  # answered all the same: a request left waiting jams the grid's loader
+    first = _first_block(grid_request)
+    try:
+        query = answered_query(view["answer"])
+        mined = results.mining(current_owner(), query, only_cached=True)
+    except DataError as error:
+        if first:
+            _clear_view()
+            set_props(ids.RULES_MESSAGE, {"children": message(str(error))})
+        return NO_ROWS
+    rules = filter_rules(mined.rules, query.rules)
+    shown = filter_table(rules, view["segment"], view["hide"], view["product"], view["side"])
+    shown = shown.reset_index(drop=True)
+    if first:
+        _draw_view(shown, mined, view["segment"], view.get("everyone", True))
+    table = shown.assign(
+        antecedent=shown["antecedent"].map(", ".join),
+        consequent=shown["consequent"].map(", ".join),
+    )
+    columns = [column.field for column in layout.RULE_TABLE_COLUMNS]
+    return rows_block(table[columns], grid_request)
+
+
+def _first_block(grid_request) -> bool:
+    """Whether the grid asks for its first rows as a view opens (not a page further, nor
+    its own sort or filter)."""
+    asked = grid_request or {}
+    return not asked.get("startRow") and not asked.get("sortModel") and not asked.get("filterModel")
+
+
+def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool) -> None:
+    """Sentences, scatter, notes and top products of a view's rules (and everyone's top
+    products, unless only the segment changed)."""
+    notes = list(mined.notes)
+    if len(shown) > MAX_SCATTER_RULES:
+        notes.append(
+            f"The chart shows the first {MAX_SCATTER_RULES:,} of {len(shown):,} rules; the "
+            "table pages through them all, and the CSV has them too."
+        )
+    top = recommend_for_segment(shown, segment, top=5)
+    set_props(ids.RULE_SENTENCES, {"children": layout.sentences(top)})
+    set_props(ids.RULES_SCATTER, {"figure": figures.rules_scatter(shown.head(MAX_SCATTER_RULES))})
+    set_props(ids.RULES_SCATTER_BOX, {"style": SHOWN if len(shown) else HIDDEN})
+    set_props(ids.RULES_MESSAGE, {"children": message(" ".join(notes), "info") if notes else None})
+    products = mined.products
+    set_props(ids.SEGMENT_PRODUCTS, {"figure": figures.products_bar(products, segment)})
+    beside = segment != ALL_CUSTOMERS  # else the same chart twice
+    set_props(ids.OVERALL_PRODUCTS_BOX, {"style": SHOWN if beside else HIDDEN})
+    if everyone:
+        figure = figures.products_bar(products, ALL_CUSTOMERS)
+        set_props(ids.OVERALL_PRODUCTS, {"figure": figure})
 
 
 def filter_table(rules, segment, hide_redundant, product, side):
@@ -130,83 +289,11 @@ def filter_table(rules, segment, hide_redundant, product, side):
     return shown
 
 
-def update_rules(answer, hide, product, side, segment):
-    """Sentences and scatter for the selected segment at the asked thresholds, and the
-    view the rules grid then asks its rows of (``rules_rows``)."""
-    request = long_work.answered(answer)
-    if segment is None or request is None:
-        return None, [], layout.sentences([]), go.Figure(), HIDDEN, no_update  # old rules go
-    try:
-        shown, notes = _shown_rules(answer, hide, product, side, segment)
-    except DataError as error:
-        return None, [], layout.sentences([]), go.Figure(), HIDDEN, message(str(error))
-    top = recommend_for_segment(shown, segment, top=5)
-    drawn = shown.head(MAX_SCATTER_RULES)
-    if len(shown) > MAX_SCATTER_RULES:
-        notes.append(
-            f"The chart shows the first {MAX_SCATTER_RULES:,} of {len(shown):,} rules; the "
-            "table pages through them all, and the CSV has them too."
-        )
-    view = {"answer": answer, "hide": hide, "product": product, "side": side, "segment": segment}
-    segmented = results.rules_choice(current_owner(), request)[0] is not None
-    return (
-        view,
-        layout.rules_grid(ids.view_token(view), segmented),
-        layout.sentences(top),
-        figures.rules_scatter(drawn),
-        SHOWN if len(shown) else HIDDEN,  # no rules: the sentence says so, no empty chart
-        message(" ".join(notes), "info") if notes else None,
-    )
-
-
-def rules_rows(grid_request, view):
-    """One block of the rules grid: the view's rules after the grid's own column filters
-    and sort order (AG Grid's infinite row model asks as the user pages)."""
-    if not view or long_work.answered(view.get("answer")) is None:
-        return NO_ROWS  # answered all the same: a request left waiting jams the grid's loader
-    try:
-        shown, _ = _shown_rules(
-            view["answer"], view["hide"], view["product"], view["side"], view["segment"]
-        )
-    except DataError:
-        return NO_ROWS
-    table = shown.assign(
-        antecedent=shown["antecedent"].map(", ".join),
-        consequent=shown["consequent"].map(", ".join),
-    )
-    columns = [column.field for column in layout.RULE_TABLE_COLUMNS]
-    return rows_block(table[columns].reset_index(drop=True), grid_request)
-
-
-def _shown_rules(answer, hide, product, side, segment) -> tuple[pd.DataFrame, list[str]]:
-    """The rules a view shows, in the table's order, and the mining's notes."""
-    mined, wanted = _mined_for(long_work.answered(answer))
-    rules = filter_rules(mined.rules, wanted)
-    shown = filter_table(rules, segment, hide, product, side).reset_index(drop=True)
-    return shown, list(mined.notes)
-
-
 def show_clicked_rule(click):
     """The clicked rule's sentence, as text (the chart carries it escaped for Plotly)."""
     if not click or not click.get("points"):
         return no_update
     return html.unescape(str(click["points"][0].get("text", "")))
-
-
-def update_products(segment, answer):
-    """Bars of the segment's top products and of everyone's (counted by the mining job)."""
-    request = long_work.answered(answer)
-    if segment is None or request is None:
-        return go.Figure(), go.Figure(), HIDDEN
-    try:
-        products = _mined_for(request)[0].products
-    except DataError:
-        return go.Figure(), go.Figure(), HIDDEN
-    shown = figures.products_bar(products, segment)
-    everyone = HIDDEN if segment == ALL_CUSTOMERS else SHOWN  # else the same chart twice
-    if set(ctx.triggered_prop_ids) == {f"{ids.RULES_SEGMENT}.value"}:
-        return shown, no_update, everyone  # picking a segment leaves everyone's as drawn
-    return shown, figures.products_bar(products, ALL_CUSTOMERS), everyone
 
 
 def remember_choice(answer):
@@ -219,10 +306,16 @@ def remember_choice(answer):
 
 
 def download_links(prefix: str, answer: dict | None) -> tuple:
-    """Addresses and looks of the rules and the top products downloads."""
+    """Addresses and looks of the rules and the top products downloads: the link names
+    the answered query, so the download resolves nothing again."""
+    try:
+        query = answered_query(answer)
+    except DataError:  # a forged answer: no link
+        query = None
+    asked = None if query is None else {"request": query.to_json(), "result": None}
     return (
-        *download_link(prefix, "rules.csv", answer),
-        *download_link(prefix, "top_products.csv", answer),
+        *download_link(prefix, "rules.csv", asked),
+        *download_link(prefix, "top_products.csv", asked),
     )
 
 
@@ -235,7 +328,6 @@ def register(app: Dash) -> None:
         Output(ids.RULES_MESSAGE, "children"),
         Input(ids.RULES_READY, "data"),
         State(ids.ACTIVE_DATASET, "data"),
-        State(ids.SEGMENT_SETTINGS, "data"),
         State(ids.SELECTED_SEGMENT, "data"),
     )(init_rules)
     app.callback(
@@ -245,19 +337,21 @@ def register(app: Dash) -> None:
     )(choose_segment)
     long_work.register(app, RULES)
     app.callback(
+        Output(ids.RULES_SEGMENT, "options", allow_duplicate=True),
+        Input(ids.RULES_WORK.answer, "data"),
+        State(ids.RULES_SEGMENT, "options"),
+        prevent_initial_call=True,
+    )(segment_choices)
+    app.callback(
         Output(ids.RULES_VIEW, "data"),
         Output(ids.RULES_TABLE, "children"),
-        Output(ids.RULE_SENTENCES, "children"),
-        Output(ids.RULES_SCATTER, "figure"),
-        Output(ids.RULES_SCATTER_BOX, "style"),
-        Output(ids.RULES_MESSAGE, "children", allow_duplicate=True),
         Input(ids.RULES_WORK.answer, "data"),
         Input(ids.HIDE_REDUNDANT, "value"),
         Input(ids.PRODUCT_FILTER, "value"),
         Input(ids.PRODUCT_SIDE, "value"),
         Input(ids.RULES_SEGMENT, "value"),
         prevent_initial_call=True,
-    )(update_rules)
+    )(show_view)
     app.callback(
         Output(ids.rules_grid(MATCH), "getRowsResponse"),
         Input(ids.rules_grid(MATCH), "getRowsRequest"),
@@ -267,14 +361,6 @@ def register(app: Dash) -> None:
     app.callback(Output(ids.RULE_CLICKED, "children"), Input(ids.RULES_SCATTER, "clickData"))(
         show_clicked_rule
     )
-    app.callback(
-        Output(ids.SEGMENT_PRODUCTS, "figure"),
-        Output(ids.OVERALL_PRODUCTS, "figure"),
-        Output(ids.OVERALL_PRODUCTS_BOX, "style"),
-        Input(ids.RULES_SEGMENT, "value"),
-        Input(ids.RULES_WORK.answer, "data"),
-        prevent_initial_call=True,
-    )(update_products)
     app.callback(Output(ids.RULES_CHOICE, "data"), Input(ids.RULES_WORK.answer, "data"))(
         remember_choice
     )

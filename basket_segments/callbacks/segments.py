@@ -11,34 +11,35 @@ from basket_segments.analytics.segmentation import scaling_mode
 from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
-from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K, segment_params
 from basket_segments.layouts import segments as layout
 from basket_segments.layouts.common import message
+from basket_segments.queries import DEFAULT_K, MAX_K, MIN_K, segment_params
 
 PROJECTION = ("PCA 1", "PCA 2")
 #: "Colour by" the segment, not a category column.
 SEGMENT = "segment"
 
 
-def init_controls(_ready, active, settings):
-    """Feature choices of the open dataset, preset from the last choice."""
+def init_controls(_ready, active):
+    """Feature choices of the open dataset, preset from the dataset's own last choice."""
     if active is None:
         return _no_controls(message(NO_DATASET, "info"))
+    owner = current_owner()
     try:
-        data = results.prepared(current_owner(), active)
+        data = results.prepared(owner, active)
+        chosen_before = results.current_segments(owner, active)
     except DataError as error:
         return _no_controls(message(str(error)))
     features = data.features
-    if not features:
+    if not features or chosen_before is None:
         text = "This dataset has no customer features; its rules are on the Rules page."
         return _no_controls(message(text, "info"))
-    chosen = [f for f in (settings or {}).get("features", []) if f in features] or features
+    chosen = [f for f in chosen_before.features if f in features] or features
     axes = [*layout.AUTO_AXES, *features, *PROJECTION]
     x, y = ("auto-1", "auto-2") if len(chosen) > 1 else PROJECTION
-    previous = settings or {}
-    k, scale = previous.get("k", DEFAULT_K), scaling_mode(previous.get("scale"))
     categories = [] if data.categories is None else list(data.categories.columns)
     colours = [{"label": "Segment", "value": SEGMENT}, *categories]
+    k, scale = chosen_before.k, chosen_before.scale
     return features, chosen, k, scale, axes, axes, x, y, colours, SEGMENT, None
 
 
@@ -65,16 +66,23 @@ def allowed_k(k) -> int:
 
 
 def segments_ready(owner: str, request: dict) -> bool | None:
-    """Whether the asked-for segments are stored (None: nothing chosen yet)."""
+    """Whether the asked-for segments are stored (None: nothing chosen yet); stored ones
+    become the dataset's segmentation, which its Rules and Customers pages use."""
     params = segment_params(request["settings"])
     if request["dataset"] is None or params is None:
         return None
-    return results.segments_ready(owner, request["dataset"], params)
+    ready = results.segments_ready(owner, request["dataset"], params)
+    if ready:
+        results.remember_segments(owner, request["dataset"], params)
+    return ready
 
 
 def compute_segments(owner: str, request: dict, report) -> None:
-    """Compute and store the asked-for segments (in a background job)."""
-    results.segments(owner, request["dataset"], segment_params(request["settings"]), report)
+    """Compute and store the asked-for segments (in a background job), and make them the
+    dataset's segmentation."""
+    params = segment_params(request["settings"])
+    results.segments(owner, request["dataset"], params, report)
+    results.remember_segments(owner, request["dataset"], params)
 
 
 SEGMENTS = long_work.LongWork(
@@ -101,9 +109,10 @@ def update_charts(answer, x, y, colour, selected):
             return (no_update,) * 6  # a forged K: no patch of a billion traces
         return (*_restyle_selection(k, selected), *(no_update,) * 4)
     try:
-        result = results.segments(
-            current_owner(), request["dataset"], segment_params(request["settings"])
-        )
+        params = segment_params(request["settings"])
+        result = results.segments(current_owner(), request["dataset"], params, only_cached=True)
+        if result is None:
+            raise DataError(results.NOT_SEGMENTED)
     except DataError as error:
         return _empty_charts(message(str(error)))
     if colour_by not in result.table.columns:
@@ -185,10 +194,10 @@ def select_segment(scatter_click, pie_click, _clear):
 
 def show_selection(selected, settings, _answer, active):
     """Name the selected segment, in its colour."""
-    params = segment_params(settings)
-    if selected is None or params is None or active is None:
-        return "All segments"
     try:
+        params = segment_params(settings)
+        if selected is None or params is None or active is None:
+            return "All segments"
         result = results.segments(current_owner(), active, params, only_cached=True)
     except DataError:
         return "All segments"
@@ -237,10 +246,14 @@ def show_k_scores(answer):
     request = long_work.answered(answer)
     if request is None:
         return no_update, no_update, no_update, no_update
-    params = segment_params(request["settings"])
     try:
+        params = segment_params(request["settings"])
         found = results.k_scores(
-            current_owner(), request["dataset"], list(params.features), params.scale
+            current_owner(),
+            request["dataset"],
+            list(params.features),
+            params.scale,
+            only_cached=True,
         )
     except DataError as error:
         set_props(ids.SEGMENT_MESSAGE, {"children": message(str(error))})
@@ -269,7 +282,6 @@ def register(app: Dash) -> None:
         Output(ids.SEGMENT_MESSAGE, "children"),
         Input(ids.SEGMENTS_READY, "data"),
         State(ids.ACTIVE_DATASET, "data"),
-        State(ids.SEGMENT_SETTINGS, "data"),
     )(init_controls)
     app.callback(
         Output(ids.SEGMENT_SETTINGS, "data"),

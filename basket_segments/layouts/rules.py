@@ -7,7 +7,6 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from basket_segments import ids
-from basket_segments.choices import RULE_DEFAULTS
 from basket_segments.layouts.common import (
     card,
     chart,
@@ -19,6 +18,7 @@ from basket_segments.layouts.common import (
     page_title,
 )
 from basket_segments.layouts.grids import Column, grid
+from basket_segments.queries import RULE_DEFAULTS
 
 #: Rules per page (a block of ``grids.BLOCK_SIZE`` holds whole pages).
 RULES_PAGE_SIZE = 10

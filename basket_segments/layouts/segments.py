@@ -6,7 +6,6 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from basket_segments import ids
-from basket_segments.choices import DEFAULT_K, MAX_K, MIN_K, SCALING_CHOICES
 from basket_segments.layouts.common import (
     card,
     chart,
@@ -18,6 +17,7 @@ from basket_segments.layouts.common import (
     page_title,
 )
 from basket_segments.layouts.grids import Column, column_defs, grid
+from basket_segments.queries import DEFAULT_K, MAX_K, MIN_K, SCALING_CHOICES
 
 #: The axes' first choices: the features that set the segments apart the most.
 AUTO_AXES = (

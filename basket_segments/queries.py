@@ -1,0 +1,184 @@
+"""What a user asks of a page, as small frozen, typed queries, and the pages' defaults.
+
+Controls hold plain JSON values (a settings dict in a Store, numbers in
+inputs); a callback turns them into one query at its first line, checking
+every bounded value there, once, with a sentence for the user when it is out
+of range (a forged K, rule length or basket never reaches the analytics).
+Views and jobs take the query, never the raw values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.rules import RuleParams
+from basket_segments.analytics.segmentation import scaling_mode
+
+#: How features may be transformed before KMeans, as the Segments page offers it.
+SCALING_CHOICES = [
+    {"label": "standardised, skewed ones as logarithms", "value": "auto"},
+    {"label": "standardised", "value": "standard"},
+    {"label": "as they are", "value": "none"},
+]
+#: The K the slider offers, and where it starts.
+MIN_K, MAX_K, DEFAULT_K = 2, 15, 5
+#: The Rules page's thresholds until the user changes them (one product on the right).
+RULE_DEFAULTS = RuleParams(
+    min_support=0.05, min_confidence=0.5, min_lift=1.0, max_length=3, single_consequent=True
+)
+#: The rule lengths the Rules page offers: longer rules multiply the work beyond any use.
+MIN_RULE_LENGTH, MAX_RULE_LENGTH = 2, 6
+#: Highest lift the Rules page takes as a threshold.
+MAX_LIFT = 100.0
+#: The names of the Rules page's thresholds in a request, in ``rule_params``' order.
+THRESHOLDS = ("support", "confidence", "lift", "length")
+#: What a basket can be on the Rules page.
+BASKETS = ("customer", "invoice")
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    """What the user chose on the Segments page."""
+
+    features: tuple[str, ...]
+    k: int
+    scale: str = "auto"
+
+    def key(self) -> dict:
+        """The choice as plain values, for storage keys."""
+        return {"features": list(self.features), "k": self.k, "scale": self.scale}
+
+
+def segment_params(settings: dict | None) -> SegmentParams | None:
+    """The stored choice as parameters, or None when nothing usable was chosen; a K
+    beyond what the page offers (forged) is a ``DataError``.
+
+    >>> segment_params({"features": ["Age"], "k": 4, "scale": True})
+    SegmentParams(features=('Age',), k=4, scale='auto')
+    >>> segment_params({"features": [], "k": 4}) is None
+    True
+    """
+    if not isinstance(settings, dict) or not settings.get("features"):
+        return None
+    features = settings["features"]
+    if not isinstance(features, list | tuple) or not all(isinstance(f, str) for f in features):
+        raise DataError("That request is damaged; choose the features again.")
+    k = _bounded("K", settings.get("k"), DEFAULT_K, MIN_K, MAX_K, whole=True)
+    return SegmentParams(tuple(features), int(k), scaling_mode(settings.get("scale")))
+
+
+def rule_params(support, confidence, lift, length) -> RuleParams:
+    """Thresholds from the Rules page's inputs, checked against what the page offers;
+    empty boxes fall back to the defaults, anything else out of range is a ``DataError``.
+
+    >>> rule_params(0.1, None, None, 2).min_confidence
+    0.5
+    >>> rule_params(0.1, 0.5, 1, 22)
+    Traceback (most recent call last):
+    ...
+    basket_segments.analytics.errors.DataError: Max rule length must be from 2 to 6, not 22.
+    """
+    defaults = RULE_DEFAULTS
+    return RuleParams(
+        _bounded("Min support", support, defaults.min_support, 0.0, 1.0, above_low=True),
+        _bounded("Min confidence", confidence, defaults.min_confidence, 0.0, 1.0),
+        _bounded("Min lift", lift, defaults.min_lift, 0.0, MAX_LIFT),
+        int(
+            _bounded(
+                "Max rule length",
+                length,
+                defaults.max_length,
+                MIN_RULE_LENGTH,
+                MAX_RULE_LENGTH,
+                whole=True,
+            )
+        ),
+        single_consequent=defaults.single_consequent,
+    )
+
+
+def _bounded(
+    label: str,
+    value: Any,
+    default: float,
+    low: float,
+    high: float,
+    *,
+    above_low: bool = False,
+    whole: bool = False,
+) -> float:
+    """``value`` as a number within what the page offers, ``default`` when empty."""
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    too_low = number <= low if above_low else number < low
+    if number != number or too_low or number > high or (whole and number != int(number)):
+        span = f"above {low:g} and up to {high:g}" if above_low else f"from {low:g} to {high:g}"
+        shown = value if isinstance(value, int | float) else f"'{str(value)[:20]}'"
+        raise DataError(f"{label} must be {span}, not {shown}.")
+    return number
+
+
+@dataclass(frozen=True)
+class RulesQuery:
+    """What the Rules page asks of one dataset: its segmentation (None: all customers as
+    one group), the thresholds and what a basket is.
+
+    Resolved once per request (``results.rules_query``); the answer carries it
+    as JSON, so the views and the downloads read it back (``from_json``) instead
+    of resolving it again.
+    """
+
+    dataset: int
+    segments: SegmentParams | None
+    rules: RuleParams
+    basket: str = "customer"
+
+    def to_json(self) -> dict:
+        """The query as JSON values.
+
+        >>> query = RulesQuery(3, SegmentParams(("Age",), 4), RULE_DEFAULTS)
+        >>> RulesQuery.from_json(query.to_json()) == query
+        True
+        """
+        return {
+            "dataset": self.dataset,
+            "segments": self.segments.key() if self.segments else None,
+            "rules": asdict(self.rules),
+            "basket": self.basket,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> RulesQuery:
+        """A query back from JSON, checked as the page's inputs are (it went to the
+        browser and came back: a forged one is a ``DataError``)."""
+        try:
+            rules = data["rules"]
+            params = rule_params(
+                rules["min_support"],
+                rules["min_confidence"],
+                rules["min_lift"],
+                rules["max_length"],
+            )
+            segments = segment_params(data["segments"]) if data["segments"] else None
+            return cls(int(data["dataset"]), segments, params, basket_choice(data["basket"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise DataError("That request is damaged; change a setting to ask again.") from error
+
+
+def basket_choice(value: Any) -> str:
+    """What a basket is, of ``BASKETS``; "customer" when not chosen.
+
+    >>> basket_choice(None), basket_choice("invoice")
+    ('customer', 'invoice')
+    """
+    if value in (None, ""):
+        return "customer"
+    if value not in BASKETS:
+        raise DataError(f"A basket is one customer or one invoice, not '{str(value)[:20]}'.")
+    return str(value)
