@@ -2,7 +2,7 @@
 
 Flask's development server with the embedded defaults (SQLite and files in the
 instance folder, the sample dataset one click away); for production run
-``gunicorn basket_segments.wsgi:app``.
+``gunicorn basket_segments.web.wsgi:app``.
 """
 
 from basket_segments.app import create_app

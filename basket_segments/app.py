@@ -19,26 +19,19 @@ from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from basket_segments import auth, headers, jobs, storage
-from basket_segments.accounts import init_accounts
-from basket_segments.callbacks import customers as customers_callbacks
-from basket_segments.callbacks import data as data_callbacks
 from basket_segments.callbacks import frame as frame_callbacks
-from basket_segments.callbacks import rules as rules_callbacks
-from basket_segments.callbacks import segments as segments_callbacks
-from basket_segments.config import DEFAULTS
-from basket_segments.downloads import init_downloads
 from basket_segments.layouts.frame import PRODUCT_NAME, serve_layout
-from basket_segments.uploads import init_uploads, upload_path
+from basket_segments.pages import PAGES, navbar_links
+from basket_segments.store import jobs, storage
+from basket_segments.web import auth, headers
+from basket_segments.web.accounts import init_accounts
+from basket_segments.web.config import DEFAULTS
+from basket_segments.web.downloads import init_downloads
+from basket_segments.web.uploads import init_uploads, upload_path
 
 PACKAGE = Path(__file__).resolve().parent
-FEATURE_CALLBACKS = (
-    frame_callbacks,
-    data_callbacks,
-    segments_callbacks,
-    rules_callbacks,
-    customers_callbacks,
-)
+#: The frame's callbacks, then each page's (``pages.PAGES``).
+FEATURE_CALLBACKS = (frame_callbacks, *(page.callbacks for page in PAGES))
 DASH_EXTENSION = "basket_segments_dash"
 #: Largest callback request body read: control values and small stores.
 CALLBACK_BODY_LIMIT = 2**20
@@ -81,6 +74,7 @@ def init_dashboard(
             csrf_token=auth.csrf_token(),
             logout_method=logout_method,
             password_url=password_url,
+            pages=navbar_links(),
         )
 
     # The page's language, which screen readers need to pronounce it (Dash's page has none).

@@ -9,7 +9,7 @@ sends the callbacks of one change at once, and polls background callbacks
 until their job ends. On top of that it has one method per flow of the app
 (upload, open, segment, mine rules, drill-down clicks, downloads), named
 after what a person does on the page. ``LiveServer`` (``bench/live_server.py``,
-re-exported here) runs the server: ``gunicorn basket_segments.wsgi:app`` in a subprocess.
+re-exported here) runs the server: ``gunicorn basket_segments.web.wsgi:app`` in a subprocess.
 
 Example::
 
@@ -42,9 +42,9 @@ import requests
 
 from basket_segments import ids
 from basket_segments.analytics.rules import ALL_CUSTOMERS
-from basket_segments.auth import CSRF_COOKIE
-from basket_segments.config import DEFAULTS
-from basket_segments.uploads import FILENAME_HEADER
+from basket_segments.web.auth import CSRF_COOKIE
+from basket_segments.web.config import DEFAULTS
+from basket_segments.web.uploads import FILENAME_HEADER
 from bench.live_server import LiveServer, free_port
 
 __all__ = ["Answer", "Callback", "DashError", "DashUser", "LiveServer", "Timing", "free_port"]

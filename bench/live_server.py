@@ -1,4 +1,4 @@
-"""``gunicorn basket_segments.wsgi:app`` in a subprocess, for load runs and tests with real
+"""``gunicorn basket_segments.web.wsgi:app`` in a subprocess, for load runs and tests with real
 worker processes.
 
 ``LiveServer`` starts gunicorn on a free port of 127.0.0.1 with a given
@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``gunicorn basket_segments.wsgi:app`` on 127.0.0.1 with ``workers`` processes, as a
+    """``gunicorn basket_segments.web.wsgi:app`` on 127.0.0.1 with ``workers`` processes, as a
     context manager.
 
     Parameters
@@ -90,7 +90,7 @@ class LiveServer:
             sys.executable,
             "-m",
             "gunicorn",
-            "basket_segments.wsgi:app",
+            "basket_segments.web.wsgi:app",
             f"--bind=127.0.0.1:{self.port}",
             f"--workers={self.workers}",
             "--worker-class=gthread",

@@ -1,6 +1,6 @@
 """Load test: many users at once on gunicorn, with latencies and a cross-user leak check.
 
-Starts ``gunicorn basket_segments.wsgi:app`` on a fresh temporary instance folder, signs up
+Starts ``gunicorn basket_segments.web.wsgi:app`` on a fresh temporary instance folder, signs up
 ``--users`` users and lets each, in its own thread, run ``--rounds`` rounds of:
 log in, upload its own generated dataset, segment it, click each segment,
 download the membership, mine rules, pick each segment on the Rules page,
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also run as a fi
 
 from basket_segments import ids
 from basket_segments.analytics.sample import generate_sample
-from basket_segments.downloads import download_url
+from basket_segments.web.downloads import download_url
 from bench import spy
 from bench.dash_client import DashError, DashUser, LiveServer, Timing
 from bench.live_server import REPO, free_port
@@ -363,7 +363,7 @@ def celery_workers(instance: Path, processes: int):
         "-m",
         "celery",
         "-A",
-        "basket_segments.worker",
+        "basket_segments.web.worker",
         "worker",
     ]
     worker = subprocess.Popen(

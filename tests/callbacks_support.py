@@ -11,11 +11,12 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from flask_login import login_user
 
-from basket_segments import ids, storage
-from basket_segments.accounts import User, db
+from basket_segments import ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.auth import current_owner
 from basket_segments.callbacks import customers, data, long_work, rules, segments
+from basket_segments.store import storage
+from basket_segments.store.owner import current_owner
+from basket_segments.web.accounts import User, db
 
 
 @contextmanager

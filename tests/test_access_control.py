@@ -16,14 +16,16 @@ from typing import Any
 import pytest
 from dash.development.base_component import Component
 
-from basket_segments import ids, storage
-from basket_segments.accounts import User, db
+from basket_segments import ids
 from basket_segments.app import DASH_EXTENSION, create_app
 from basket_segments.layouts import customers as customers_layout
 from basket_segments.layouts import data as data_layout
 from basket_segments.layouts import rules as rules_layout
 from basket_segments.layouts import segments as segments_layout
-from basket_segments.layouts.frame import PAGES, serve_layout
+from basket_segments.layouts.frame import serve_layout
+from basket_segments.pages import PAGES, navbar_links
+from basket_segments.store import storage
+from basket_segments.web.accounts import User, db
 from tests.callbacks_support import logged_in_as
 from tests.callbacks_support import rules_answer as answer_rules
 from tests.conftest import PASSWORD, make_config
@@ -100,7 +102,7 @@ def dash_app(app):
 def layout_values() -> dict[tuple[str, str], Any]:
     """The value of every property of every component the pages show at first."""
     pages = [
-        serve_layout(),
+        serve_layout(pages=navbar_links()),
         data_layout.data_page(10**6, "/analytics/upload"),
         segments_layout.segments_page("combined", PREFIX),
         rules_layout.rules_page("combined", PREFIX),
@@ -129,7 +131,7 @@ def wildcard_matches(pattern: dict, dataset: int) -> list[dict]:
     choices = {
         "index": [dataset],
         "role": ["customer"],
-        "page": [key for key, _, _ in PAGES],
+        "page": [page.key for page in PAGES],
         "view": ["v0"],
     }
     (key,) = [name for name, value in pattern.items() if value in (["ALL"], ["MATCH"])]

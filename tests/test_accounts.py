@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy
 
-from basket_segments.accounts import User, db
-from basket_segments.accounts import views as accounts
 from basket_segments.app import create_app
-from basket_segments.auth import current_owner
+from basket_segments.store.owner import current_owner
+from basket_segments.web.accounts import User, db
+from basket_segments.web.accounts import views as accounts
 from tests.conftest import PASSWORD, AuthActions, make_config
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgresql")

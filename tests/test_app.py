@@ -5,9 +5,10 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from basket_segments import ids, storage
-from basket_segments.accounts import db
+from basket_segments import ids
 from basket_segments.app import DASH_EXTENSION, create_app
+from basket_segments.store import storage
+from basket_segments.web.accounts import db
 from tests.conftest import PASSWORD, make_config
 
 

@@ -5,8 +5,9 @@ import json
 import pytest
 from dash import no_update
 
-from basket_segments import ids, storage
+from basket_segments import ids
 from basket_segments.callbacks import customers, data, frame, long_work, rules, segments
+from basket_segments.store import storage
 from tests.callbacks_support import (
     logged_in_as,
     look_up,
@@ -309,7 +310,7 @@ def test_one_stored_copy_per_mining_whatever_the_confidence(user, dataset):
 def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
     user, dataset, monkeypatch
 ):
-    from basket_segments import results
+    from basket_segments.store import results
 
     mined = []
     real = type(results.ENGINE).mine  # on the class: a patched instance keeps the patch
@@ -426,8 +427,8 @@ def test_scaling_choice_reaches_kmeans_and_is_reported(user):
 def test_computing_outside_a_job_trips_the_guard(user, dataset):
     """The guard every test here runs under is real: a plain callback that segmented
     (as the Rules page once did on opening) would fail its test."""
-    from basket_segments import results
     from basket_segments.queries import SegmentParams
+    from basket_segments.store import results
 
     with pytest.raises(AssertionError, match="outside a background job"):
         results.segments(user.get_id(), dataset, SegmentParams(("Age", "Income"), 3))

@@ -40,7 +40,7 @@ def worker(celery_config):
             "-m",
             "celery",
             "-A",
-            "basket_segments.worker",
+            "basket_segments.web.worker",
             "worker",
             "--pool=solo",
             "-l",

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from basket_segments import storage
 from basket_segments.callbacks import rules, segments
-from basket_segments.downloads import download_url
+from basket_segments.store import storage
+from basket_segments.web.downloads import download_url
 from tests.callbacks_support import logged_in_as, rules_answer, through_long_work
 from tests.test_callbacks import SETTINGS, TABLE
 

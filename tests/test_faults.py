@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from basket_segments import ids, storage
+from basket_segments import ids
 from basket_segments.app import create_app
+from basket_segments.store import storage
 from tests.callbacks_support import logged_in_as
 from tests.conftest import PASSWORD, make_config
 from tests.test_callbacks import (
@@ -190,7 +191,7 @@ def test_an_unexpected_failure_says_so_without_a_traceback(tmp_path, monkeypatch
 
 
 def test_a_background_job_that_fails_unexpectedly_says_so(tmp_path, monkeypatch):
-    from basket_segments import results
+    from basket_segments.store import results
 
     app = production_app(tmp_path)
     client = app.test_client()
@@ -208,7 +209,7 @@ def test_a_background_job_that_fails_unexpectedly_says_so(tmp_path, monkeypatch)
 
 
 def test_error_pages_show_no_stack_trace(tmp_path, monkeypatch):
-    from basket_segments.accounts import views as accounts
+    from basket_segments.web.accounts import views as accounts
 
     app = production_app(tmp_path)
 

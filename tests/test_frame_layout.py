@@ -30,3 +30,13 @@ def test_a_host_gets_no_password_link_and_may_keep_a_get_logout():
     assert not [c for c in page if type(c).__name__ == "Form"]
     standalone = components(serve_layout("/analytics/", "/logout", password_url="/password"))
     assert "/password" in [getattr(c, "href", None) for c in standalone]
+
+
+def test_the_navbar_lists_every_registered_page_in_order():
+    from basket_segments.pages import PAGES, navbar_links
+
+    page = components(serve_layout("/analytics/", "/logout", pages=navbar_links()))
+    links = [c for c in page if type(c).__name__ == "NavLink" and isinstance(c.id, dict)]
+    assert [link.id["page"] for link in links] == [p.key for p in PAGES]
+    assert [link.children for link in links] == ["Data", "Segments", "Rules", "Customers"]
+    assert links[2].href == "/analytics/rules"

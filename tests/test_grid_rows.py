@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from basket_segments.grid_rows import MAX_BLOCK, rows_block
+from basket_segments.callbacks.grid_rows import MAX_BLOCK, rows_block
 from basket_segments.layouts.grids import Column, column_defs
 
 

@@ -6,8 +6,9 @@ That everything else refuses anonymous callers is proved in test_access_control.
 import pytest
 from flask_login import UserMixin, login_user
 
-from basket_segments import ids, jobs
-from basket_segments.auth import current_owner
+from basket_segments import ids
+from basket_segments.store import owner
+from basket_segments.store.owner import current_owner
 
 PREFIX = "/analytics/"
 
@@ -59,5 +60,5 @@ def test_a_hosts_user_with_per_login_ids_keeps_one_data_owner(app):
     for token in ("first-login", "second-login"):
         with app.test_request_context(PREFIX):
             login_user(HostUser(token))
-            owners.append((current_owner(), jobs._owner_of_request(None)))
+            owners.append((current_owner(), owner.request_owner()))
     assert owners == [("42", "42"), ("42", "42")]

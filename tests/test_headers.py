@@ -16,7 +16,7 @@ from flask import Flask
 from flask_login import LoginManager, UserMixin, login_user
 
 from basket_segments.app import create_app, init_dashboard
-from basket_segments.uploads import FILENAME_HEADER
+from basket_segments.web.uploads import FILENAME_HEADER
 from tests.conftest import database_url, make_config
 from tests.host_site import user_name_request
 

@@ -30,11 +30,11 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-from basket_segments import results, storage
 from basket_segments.analytics.prepare import PreparedData
 from basket_segments.app import create_app
 from basket_segments.callbacks import rules
 from basket_segments.cli.commands import main
+from basket_segments.store import results, storage
 from tests.analytics.brute_force import any_group_size
 from tests.callbacks_support import (
     logged_in_as,

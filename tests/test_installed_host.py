@@ -18,7 +18,13 @@ import requests
 from basket_segments import ids
 from tests.host_site import HOST_MODULES, MEMBER, REPO, sign_in, user_name_request
 
-PACKAGE_MODULES = tuple(f"basket_segments.{name}" for name in HOST_MODULES if name != "models")
+#: Our modules named as the host's own generic ones (app, auth, config, storage).
+PACKAGE_MODULES = (
+    "basket_segments.app",
+    "basket_segments.web.auth",
+    "basket_segments.web.config",
+    "basket_segments.store.storage",
+)
 REPORT_MODULES = """
 import json, os, sys
 from app import create_app

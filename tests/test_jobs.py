@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from basket_segments import auth, ids, jobs, results, storage
+from basket_segments import ids
 from basket_segments.app import DASH_EXTENSION
+from basket_segments.store import jobs, owner, results, storage
 from tests.conftest import PASSWORD
 from tests.test_callbacks import TABLE
 
@@ -101,9 +102,9 @@ def test_the_same_arguments_get_different_result_slots(manager):
 
 def test_a_job_acts_for_the_user_whose_request_started_it(app, manager):
     def whose(_set_progress):
-        return auth.current_owner()
+        return owner.current_owner()
 
-    start(app, manager, whose, context={"custom_data": {jobs.OWNER_DATA: "42"}})
+    start(app, manager, whose, context={"custom_data": {owner.OWNER_DATA: "42"}})
     wait_for_thread()
     assert manager.get_result(owned("key-1"), None) == "42"
     start(app, manager, whose, key=owned("key-2"), context={"custom_data": {}})
@@ -115,9 +116,9 @@ def test_the_owner_hook_reads_the_logged_in_user(app):
     from tests.callbacks_support import logged_in_as
 
     with logged_in_as(app) as user:
-        assert jobs._owner_of_request(None) == str(user.get_id())
+        assert owner.request_owner() == str(user.get_id())
     with app.test_request_context("/"):
-        assert jobs._owner_of_request(None) is None
+        assert owner.request_owner() is None
 
 
 def test_unknown_manager_setting_is_refused(tmp_path):
@@ -153,7 +154,7 @@ def end_id_of_page(client) -> str:
 def start_suggest_k_job(app, client) -> tuple[dict, str, dict]:
     """Store a dataset for the client's user "ana" and start Suggest K through Dash's
     endpoint; the start answer, the URL to poll and the body to poll with."""
-    from basket_segments.accounts import User, db
+    from basket_segments.web.accounts import User, db
 
     with app.app_context():
         user_id = str(db.session.scalar(db.select(User).filter_by(username="ana")).id)
@@ -184,7 +185,7 @@ def run_suggest_k_job(app, client, timeout: float = 60) -> tuple[dict, dict, lis
 
 def k_scores_stored(app, response: dict) -> bool:
     """Whether the job's answer asks for "ana"'s K scores and the job stored them."""
-    from basket_segments.accounts import User, db
+    from basket_segments.web.accounts import User, db
 
     request = response[ids.K_WORK.answer]["data"]["request"]
     with app.app_context():

@@ -14,8 +14,8 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from basket_segments import storage
 from basket_segments.callbacks import long_work, rules
+from basket_segments.store import storage
 from tests.callbacks_support import (
     choose_segments,
     logged_in_as,

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask_login import current_user
 
-from basket_segments import ids, jobs
-from basket_segments.accounts import UserSession, db
+from basket_segments import ids
 from basket_segments.app import create_app
-from basket_segments.auth import current_owner
+from basket_segments.store import owner
+from basket_segments.store.owner import current_owner
+from basket_segments.web.accounts import UserSession, db
 from tests.conftest import PASSWORD, AuthActions, make_config
 
 LAYOUT = "/analytics/_dash-layout"
@@ -189,9 +190,9 @@ def test_the_data_owner_is_the_user_id_whatever_the_login(ana):
         client = log_in(ana)
         with client:
             client.get(LAYOUT)
-            seen.append((current_owner(), current_user.get_id(), jobs._owner_of_request(None)))
-    (owner, first_id, job_owner), (owner_again, second_id, job_owner_again) = seen
-    assert owner == owner_again == job_owner == job_owner_again == "1"
+            seen.append((current_owner(), current_user.get_id(), owner.request_owner()))
+    (data_owner, first_id, job_owner), (owner_again, second_id, job_owner_again) = seen
+    assert data_owner == owner_again == job_owner == job_owner_again == "1"
     assert first_id.startswith("1:") and second_id.startswith("1:") and first_id != second_id
 
 

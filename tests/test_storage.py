@@ -7,10 +7,11 @@ import os
 import pandas as pd
 import pytest
 
-from basket_segments import ids, storage
+from basket_segments import ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.app import create_app
+from basket_segments.store import storage
 from tests.callbacks_support import logged_in_as
 from tests.conftest import PASSWORD, make_config
 from tests.test_callbacks import TABLE as SHOP

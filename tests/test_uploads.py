@@ -4,11 +4,11 @@ import io
 
 import pytest
 
-from basket_segments import storage
 from basket_segments.analytics.errors import DataError
 from basket_segments.app import create_app
-from basket_segments.auth import CSRF_COOKIE
-from basket_segments.uploads import FILENAME_HEADER
+from basket_segments.store import storage
+from basket_segments.web.auth import CSRF_COOKIE
+from basket_segments.web.uploads import FILENAME_HEADER
 from tests.callbacks_support import logged_in_as
 from tests.conftest import PASSWORD, make_config
 from tests.test_callbacks import TABLE

@@ -6,7 +6,6 @@ dashboard calls its stages one at a time and stores what they return.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -14,17 +13,13 @@ import pandas as pd
 from basket_segments.analytics.baskets import Baskets, build_baskets
 from basket_segments.analytics.columns import detect_roles
 from basket_segments.analytics.loading import RawTable, peek_columns, read_source
-from basket_segments.analytics.mining import MIN_GROUP_BASKETS, no_rules_reason
+from basket_segments.analytics.mining import no_rules_reason
+from basket_segments.analytics.notes import left_out_notes, small_segment_notes
 from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
 from basket_segments.analytics.products import top_products
 from basket_segments.analytics.profiles import profile_segments
 from basket_segments.analytics.progress import part
-from basket_segments.analytics.rules import (
-    ALL_CUSTOMERS,
-    ALL_CUSTOMERS_NAME,
-    mine_groups,
-    rules_table,
-)
+from basket_segments.analytics.rules import mine_groups, rules_table
 from basket_segments.analytics.segmentation import (
     Run,
     ScikitLearnProcess,
@@ -176,36 +171,3 @@ class LocalEngine:
         products = top_products(baskets, labels, names, top=options.top_products)
         clock.lap("top_products", f"{len(products):,} rows")
         return Mined(rules, products, len(baskets), tuple(notes), reason)
-
-
-def small_segment_notes(
-    baskets_per_segment: Mapping[int, int], names: Mapping[int, str]
-) -> list[str]:
-    """A note for each segment too small to mine; both engines word it the same.
-
-    >>> small_segment_notes({-1: 100, 0: 90, 1: 10}, {0: "Young", 1: "Older"})
-    ['Older has 10 baskets, fewer than 20, so no rules were mined for it.']
-    """
-    return [
-        f"{names.get(segment, segment)} has {n_baskets} baskets, fewer than "
-        f"{MIN_GROUP_BASKETS}, so no rules were mined for it."
-        for segment, n_baskets in baskets_per_segment.items()
-        if segment != ALL_CUSTOMERS and n_baskets < MIN_GROUP_BASKETS
-    ]
-
-
-def left_out_notes(
-    kept_and_left_out: Mapping[int, tuple[int, int]], names: Mapping[int, str]
-) -> list[str]:
-    """A note for each group whose weaker rules the rule limit left out.
-
-    >>> left_out_notes({-1: (20000, 960100), 0: (40, 0)}, {0: "Young"})[0][:60]
-    'All customers: kept the 20,000 strongest of 980,100 rules (r'
-    """
-    labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **names}
-    return [
-        f"{labels.get(segment, segment)}: kept the {kept:,} strongest of {kept + left:,} rules "
-        "(raise the rule limit to see more)."
-        for segment, (kept, left) in kept_and_left_out.items()
-        if left
-    ]

@@ -14,7 +14,6 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
 from pathlib import Path
@@ -38,15 +37,18 @@ from basket_segments.analytics.mining import (
 )
 from basket_segments.analytics.progress import Report, ignore, part
 from basket_segments.analytics.sentences import join_items, rule_subject, worded_rule
+from basket_segments.analytics.stages import (  # noqa: F401 (also named here, where rules are)
+    ALL_CUSTOMERS,
+    ALL_CUSTOMERS_NAME,
+    MAX_RULES,
+    RuleParams,
+)
 
 #: A rule with item names: antecedent, consequent, and the counts of baskets holding the
 #: whole rule, the antecedent and the consequent.
 NamedRule = tuple[tuple[str, ...], tuple[str, ...], int, int, int]
 #: Rules measured between two progress reports (each report may cancel the work).
 REPORT_EVERY = 50_000
-#: Segment number used for rules over all customers together.
-ALL_CUSTOMERS = -1
-ALL_CUSTOMERS_NAME = "All customers"
 #: Below this many product entries, starting worker processes (about a second) costs more
 #: than mining the groups one after another saves: with array counting, the six groups of
 #: 5 million entries mine in 0.6 s one after another and 1.4-2.4 s in two processes.
@@ -73,33 +75,6 @@ RULE_COLUMNS = [
 
 #: Seconds between two ``tick`` calls while another process mines.
 TICK_SECONDS = 0.25
-#: Rules kept at most per group (each segment, and all customers): the strongest.
-MAX_RULES = 20_000
-
-
-@dataclass(frozen=True)
-class RuleParams:
-    """Thresholds of a mining run (all inclusive), and the most rules it keeps per group
-    (None: no limit)."""
-
-    min_support: float = 0.05
-    min_confidence: float = 0.5
-    min_lift: float = 0.0
-    max_length: int = 3
-    single_consequent: bool = False
-    max_rules: int | None = MAX_RULES
-
-    def loosest(self, other: RuleParams) -> RuleParams:
-        """Params that cover both ``self`` and ``other``."""
-        limits = [limit for limit in (self.max_rules, other.max_rules) if limit is not None]
-        return RuleParams(
-            min(self.min_support, other.min_support),
-            min(self.min_confidence, other.min_confidence),
-            min(self.min_lift, other.min_lift),
-            max(self.max_length, other.max_length),
-            self.single_consequent and other.single_consequent,
-            max(limits) if len(limits) == 2 else None,
-        )
 
 
 def mine_rules(

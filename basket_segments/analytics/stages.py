@@ -4,8 +4,8 @@ An ``Engine`` loads data, suggests K, segments, and mines rules and top
 products. The local engine (``analytics.local``) and Spark
 (``analytics.spark.engine``) both implement it; ``analytics.pipeline.analyze``
 runs the stages in one order for either, and the dashboard stores what the
-local engine returns. Only pandas and the standard library are imported here,
-so every engine and the dashboard can share these types cheaply.
+local engine returns. Only pandas and the standard library are imported here
+(a test checks it), so every engine and the dashboard can share these types cheaply.
 """
 
 from __future__ import annotations
@@ -19,10 +19,39 @@ from typing import Any, Protocol
 import pandas as pd
 
 from basket_segments.analytics.progress import Report, ignore
-from basket_segments.analytics.rules import RuleParams
 
 #: A line for the user as a stage finishes (the command line prints them).
 Say = Callable[[str], None]
+#: Segment number used for rules over all customers together.
+ALL_CUSTOMERS = -1
+ALL_CUSTOMERS_NAME = "All customers"
+#: Rules kept at most per group (each segment, and all customers): the strongest.
+MAX_RULES = 20_000
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    """Thresholds of a mining run (all inclusive), and the most rules it keeps per group
+    (None: no limit)."""
+
+    min_support: float = 0.05
+    min_confidence: float = 0.5
+    min_lift: float = 0.0
+    max_length: int = 3
+    single_consequent: bool = False
+    max_rules: int | None = MAX_RULES
+
+    def loosest(self, other: RuleParams) -> RuleParams:
+        """Params that cover both ``self`` and ``other``."""
+        limits = [limit for limit in (self.max_rules, other.max_rules) if limit is not None]
+        return RuleParams(
+            min(self.min_support, other.min_support),
+            min(self.min_confidence, other.min_confidence),
+            min(self.min_lift, other.min_lift),
+            max(self.max_length, other.max_length),
+            self.single_consequent and other.single_consequent,
+            max(limits) if len(limits) == 2 else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from basket_segments.callbacks.long_work import answered
-from basket_segments.downloads import download_url
 from basket_segments.layouts.common import DOWNLOAD_READY, DOWNLOAD_WAITING
+from basket_segments.web.downloads import download_url
 
 NO_DATASET = "Open a dataset on the Data page first."
 

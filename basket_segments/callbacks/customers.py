@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, no_update
 
-from basket_segments import ids, results
+from basket_segments import ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.profiles import customer_standing
 from basket_segments.analytics.recommend import recommend_for_customer
 from basket_segments.analytics.rules import ALL_CUSTOMERS, RuleParams, filter_rules
-from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import customers as layout
 from basket_segments.layouts.common import message
 from basket_segments.queries import THRESHOLDS, RulesQuery
+from basket_segments.store import results
+from basket_segments.store.owner import current_owner
 
 #: Products offered to one customer.
 TOP = 5

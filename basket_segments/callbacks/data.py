@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update, set_props
 
-from basket_segments import ids, storage
+from basket_segments import ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.prepare import SHAPES
 from basket_segments.analytics.sample import generate_sample
-from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import data as layout
 from basket_segments.layouts.common import message, page_path
+from basket_segments.store import storage
+from basket_segments.store.owner import current_owner
 
 SAMPLE_NAME = "Sample: grocery customers"
 

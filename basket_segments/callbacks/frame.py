@@ -8,38 +8,15 @@ import uuid
 from dash import ALL, Dash, Input, Output, State, set_props
 from flask_login import current_user
 
-from basket_segments import ids, storage
+from basket_segments import ids, pages
 from basket_segments.analytics.errors import DataError
-from basket_segments.auth import current_owner, display_name
-from basket_segments.layouts import customers, data, frame, rules, segments
-from basket_segments.uploads import upload_path
-
-
-def relative_page(pathname: str | None, prefix: str) -> str:
-    """The page key for a URL path, "data" for the dashboard's root or unknown paths.
-
-    >>> relative_page("/analytics/rules", "/analytics/"), relative_page(None, "/analytics/")
-    ('rules', 'data')
-    """
-    relative = (pathname or "").removeprefix(prefix.rstrip("/")).strip("/")
-    keys = {path: key for key, _, path in frame.PAGES}
-    return keys.get(relative, "data")
-
-
-#: Each page but the Data page, built for the shape of the open dataset.
-SHAPED_PAGES = {
-    "segments": segments.segments_page,
-    "rules": rules.rules_page,
-    "customers": customers.customers_page,
-}
+from basket_segments.store import storage
+from basket_segments.store.owner import current_owner, display_name
 
 
 def render_page(pathname: str | None, active, prefix: str):
     """The content of the page the URL names, as fits the open dataset's shape."""
-    key = relative_page(pathname, prefix)
-    if key == "data":
-        return data.data_page(storage.max_upload_bytes(), upload_path(prefix))
-    return SHAPED_PAGES[key](open_shape(active), prefix)
+    return pages.page_at(pathname, prefix).layout(open_shape(active), prefix)
 
 
 def open_shape(active) -> str | None:
@@ -59,8 +36,8 @@ def show_user_name(_pathname: str | None) -> str:
 
 def mark_active_link(pathname: str | None, prefix: str) -> list[bool]:
     """Which navbar link is the current page."""
-    key = relative_page(pathname, prefix)
-    return [page == key for page, _, _ in frame.PAGES]
+    key = pages.page_at(pathname, prefix).key
+    return [page.key == key for page in pages.PAGES]
 
 
 def report_failure(error: Exception) -> None:

@@ -28,10 +28,11 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
 
-from basket_segments import ids, jobs
+from basket_segments import ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.auth import current_owner
 from basket_segments.layouts.common import JOB_HIDDEN, JOB_SHOWN, message
+from basket_segments.store import jobs
+from basket_segments.store.owner import current_owner
 
 #: How often the browser asks a running job for progress, in milliseconds.
 POLL_INTERVAL_MS = 400

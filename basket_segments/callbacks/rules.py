@@ -19,17 +19,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 
-from basket_segments import figures, ids, results
+from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.recommend import recommend_for_segment
 from basket_segments.analytics.rules import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME, filter_rules
-from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
-from basket_segments.grid_rows import rows_block
+from basket_segments.callbacks.grid_rows import rows_block
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import message
 from basket_segments.queries import THRESHOLDS, RulesQuery, basket_choice, rule_params
+from basket_segments.store import results
+from basket_segments.store.owner import current_owner
 
 #: Most rules drawn in the scatter; the grid pages through all of them.
 MAX_SCATTER_RULES = 1000

@@ -5,15 +5,16 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, Patch, State, ctx, html, no_update, set_props
 
-from basket_segments import figures, ids, results
+from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.segmentation import scaling_mode
-from basket_segments.auth import current_owner
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.layouts import segments as layout
 from basket_segments.layouts.common import message
 from basket_segments.queries import DEFAULT_K, MAX_K, MIN_K, segment_params
+from basket_segments.store import results
+from basket_segments.store.owner import current_owner
 
 PROJECTION = ("PCA 1", "PCA 2")
 #: "Colour by" the segment, not a category column.

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from basket_segments import ids
 from basket_segments.layouts.common import page_path
 
-#: (page key, navbar label, path relative to the dashboard prefix)
-PAGES = (
-    ("data", "Data", ""),
-    ("segments", "Segments", "segments"),
-    ("rules", "Rules", "rules"),
-    ("customers", "Customers", "customers"),
-)
+#: (page key, navbar label, path relative to the dashboard prefix), as ``pages`` lists them.
+Links = Sequence[tuple[str, str, str]]
 PRODUCT_NAME = "Basket Segments"
 
 
@@ -41,11 +38,12 @@ def navbar(
     csrf_token: str | None = None,
     logout_method: str = "post",
     password_url: str | None = None,
+    pages: Links = (),
 ) -> dbc.Navbar:
     """Product name, one link per page, then the user's name, "Password" and "Log out"."""
     links = [
         dbc.NavItem(dbc.NavLink(label, href=page_path(prefix, path), id=ids.nav_link(key)))
-        for key, label, path in PAGES
+        for key, label, path in pages
     ]
     user = [dbc.NavItem(html.Span(id=ids.USER_NAME, className="navbar-text me-2"))]
     if password_url:
@@ -72,8 +70,10 @@ def serve_layout(
     csrf_token: str | None = None,
     logout_method: str = "post",
     password_url: str | None = None,
+    pages: Links = (),
 ) -> html.Div:
-    """The whole page; a function so each page load gets a fresh tree (and CSRF token)."""
+    """The whole page; a function so each page load gets a fresh tree (and CSRF token).
+    ``pages`` are the navbar's links (``pages.navbar_links``)."""
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh="callback-nav"),
@@ -82,7 +82,7 @@ def serve_layout(
             dcc.Store(id=ids.SELECTED_SEGMENT, storage_type="session"),
             dcc.Store(id=ids.RULES_CHOICE, storage_type="session"),
             dcc.Store(id=ids.DATA_VERSION, data=0),
-            navbar(prefix, logout_url, csrf_token, logout_method, password_url),
+            navbar(prefix, logout_url, csrf_token, logout_method, password_url, pages),
             dbc.Container(
                 dbc.Alert(id=ids.FAILURE, color="danger", is_open=False, dismissable=True)
             ),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.local import left_out_notes, small_segment_notes
+from basket_segments.analytics.notes import left_out_notes, small_segment_notes
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.analytics.spark.prepare import SparkData, prepare_table
 from basket_segments.analytics.spark.products import top_products_spark

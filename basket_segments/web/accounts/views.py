@@ -21,17 +21,17 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from basket_segments.accounts.forms import TAKEN, LoginForm, PasswordForm, SignupForm
-from basket_segments.accounts.logins import end_sessions, login_lifetime, start_session
-from basket_segments.accounts.models import User, UserSession, db, find_user, now, username_key
-from basket_segments.accounts.passwords import dummy_hash
+from basket_segments.web.accounts.forms import TAKEN, LoginForm, PasswordForm, SignupForm
+from basket_segments.web.accounts.logins import end_sessions, login_lifetime, start_session
+from basket_segments.web.accounts.models import User, UserSession, db, find_user, now, username_key
+from basket_segments.web.accounts.passwords import dummy_hash
 
 limiter = Limiter(key_func=get_remote_address)
 bp = Blueprint(
     "accounts",
     __name__,
     template_folder="templates",
-    static_folder="../assets/vendor",
+    static_folder="../../assets/vendor",
     static_url_path="/accounts-static",
 )
 

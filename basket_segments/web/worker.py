@@ -1,4 +1,4 @@
-"""The Celery worker for ``BACKGROUND_MANAGER=celery``: ``celery -A basket_segments.worker worker``.
+"""The Celery worker (``BACKGROUND_MANAGER=celery``): ``celery -A basket_segments.web.worker``
 
 It builds the same app as ``python -m basket_segments`` (same configuration
 from the environment), so it registers the same background callbacks as Celery
@@ -6,6 +6,6 @@ tasks and reads and writes the same database and data folder.
 """
 
 from basket_segments.app import create_app
-from basket_segments.jobs import CELERY_EXTENSION
+from basket_segments.store.jobs import CELERY_EXTENSION
 
 celery = create_app().extensions[CELERY_EXTENSION]

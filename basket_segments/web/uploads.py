@@ -13,9 +13,9 @@ from urllib.parse import unquote
 
 from flask import Flask, Response, jsonify, request
 
-from basket_segments import storage
 from basket_segments.analytics.errors import DataError
-from basket_segments.auth import current_owner
+from basket_segments.store import storage
+from basket_segments.store.owner import current_owner
 
 #: The header carrying the file's name (URL-encoded), as the browser knew it.
 FILENAME_HEADER = "X-Filename"

@@ -28,11 +28,11 @@ from typing import Any
 
 import diskcache
 import psutil
-from dash import DiskcacheManager, callback_context, hooks
-from flask import Flask, current_app, has_request_context
-from flask_login import current_user
+from dash import DiskcacheManager
+from flask import Flask, current_app
 
-from basket_segments import storage
+from basket_segments.store import storage
+from basket_segments.store.owner import request_owner
 
 #: Seconds a finished or abandoned job's flags and results stay on disk.
 JOB_TTL = 6 * 3600
@@ -42,8 +42,6 @@ RESULT_GRACE = 10
 JOB_NICENESS = 10
 #: What the progress bar says while a job waits for the jobs before it.
 WAITING = "Waiting for other analyses on this server to finish"
-#: Where a background job finds the user who started it (``callback_context.custom_data``).
-OWNER_DATA = "basket_segments_owner"
 
 #: Where ``create_app`` keeps the Celery app, for ``worker.py``.
 CELERY_EXTENSION = "basket_segments_celery"
@@ -57,28 +55,6 @@ _CURRENT_JOB: ContextVar[tuple[diskcache.Cache, str] | None] = ContextVar(
 
 class Cancelled(Exception):
     """The user pressed Cancel; the job stops at its next progress report."""
-
-
-@hooks.custom_data(OWNER_DATA)
-def _owner_of_request(_context: Any) -> str | None:
-    """Hand the requesting user's id to background jobs, which run outside the request."""
-    # The hook runs for every Dash app of the process, including a host's own
-    # apps that may not use flask-login.
-    if not has_request_context() or not hasattr(current_app, "login_manager"):
-        return None
-    if current_user.is_authenticated:
-        from basket_segments.auth import owner_of  # auth imports this module
-
-        return owner_of(current_user)
-    return None
-
-
-def job_owner() -> str | None:
-    """The user who started the running background job, if this is one."""
-    try:
-        return (callback_context.custom_data or {}).get(OWNER_DATA)
-    except (LookupError, AttributeError):
-        return None
 
 
 def owner_mark(owner: str | None) -> str:
@@ -106,7 +82,7 @@ class _OwnedJobs:
 
     def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
         by_arguments = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
-        return f"{owner_mark(_owner_of_request(None))}-{by_arguments}-{uuid.uuid4().hex}"
+        return f"{owner_mark(request_owner())}-{by_arguments}-{uuid.uuid4().hex}"
 
     def result_ready(self, key) -> bool:
         return _asked_by_owner(key) and super().result_ready(key)
@@ -123,7 +99,7 @@ class _OwnedJobs:
 
 def _asked_by_owner(key: str | None) -> bool:
     """Whether the user of this request started the job whose result ``key`` names."""
-    return bool(key) and key.startswith(owner_mark(_owner_of_request(None)) + "-")
+    return bool(key) and key.startswith(owner_mark(request_owner()) + "-")
 
 
 class ThreadJobManager(_OwnedJobs, DiskcacheManager):
@@ -139,7 +115,7 @@ class ThreadJobManager(_OwnedJobs, DiskcacheManager):
         job = uuid.uuid4().hex
         app = current_app._get_current_object()
         self.handle.set(_running_key(job), os.getpid(), expire=JOB_TTL)
-        self.handle.set(_owner_key(job), owner_mark(_owner_of_request(None)), expire=JOB_TTL)
+        self.handle.set(_owner_key(job), owner_mark(request_owner()), expire=JOB_TTL)
         threading.Thread(
             target=self._run,
             args=(app, job, key, job_fn, args, context),
@@ -185,7 +161,7 @@ class ThreadJobManager(_OwnedJobs, DiskcacheManager):
 
     def terminate_job(self, job) -> None:
         """Cancel ``job`` if the user of this request started it."""
-        if job and self.handle.get(_owner_key(job)) == owner_mark(_owner_of_request(None)):
+        if job and self.handle.get(_owner_key(job)) == owner_mark(request_owner()):
             self.handle.set(_cancel_key(job), True, expire=JOB_TTL)
 
     def terminate_unhealthy_job(self, job) -> bool:

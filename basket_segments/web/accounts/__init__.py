@@ -32,10 +32,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import LoginManager
 
-from basket_segments.accounts.logins import load_user
-from basket_segments.accounts.models import User, UserSession, add_username_keys, db
-from basket_segments.accounts.views import bp, limiter
-from basket_segments.storage import create_tables
+from basket_segments.store.storage import create_tables
+from basket_segments.web.accounts.logins import load_user
+from basket_segments.web.accounts.models import User, UserSession, add_username_keys, db
+from basket_segments.web.accounts.views import bp, limiter
 
 
 def init_accounts(app: Flask) -> None:

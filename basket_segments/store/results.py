@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 from flask import current_app
 
-from basket_segments import storage
 from basket_segments.analytics.baskets import build_baskets
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
@@ -36,6 +35,7 @@ from basket_segments.queries import (
     rule_params,
     segment_params,
 )
+from basket_segments.store import storage
 
 ENGINE = LocalEngine()
 #: Rules are mined at least this loosely, so most slider moves only filter.

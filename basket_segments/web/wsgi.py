@@ -1,4 +1,4 @@
-"""The WSGI entry point for production servers: ``gunicorn basket_segments.wsgi:app``.
+"""The WSGI entry point for production servers: ``gunicorn basket_segments.web.wsgi:app``.
 
 Configuration comes from the environment (``INSTANCE_PATH``, ``DATABASE_URL``,
 ``FLASK_*``), as in ``python -m basket_segments``; every worker process builds

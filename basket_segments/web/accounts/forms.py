@@ -9,8 +9,8 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp, ValidationError
 
-from basket_segments.accounts.models import User, db, username_key
-from basket_segments.accounts.passwords import password_problem
+from basket_segments.web.accounts.models import User, db, username_key
+from basket_segments.web.accounts.passwords import password_problem
 
 USERNAME_RULE = r"^[A-Za-z0-9_.@-]+$"
 TAKEN = "That username is taken; choose another."

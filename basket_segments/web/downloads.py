@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import pandas as pd
 from flask import Flask, Response, request, stream_with_context
 
-from basket_segments import results
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.export import neutralise_formulas
 from basket_segments.analytics.rules import filter_rules
-from basket_segments.auth import current_owner
 from basket_segments.queries import RulesQuery, segment_params
+from basket_segments.store import results
+from basket_segments.store.owner import current_owner
 
 #: Rows written per chunk of the response.
 CHUNK_ROWS = 5_000

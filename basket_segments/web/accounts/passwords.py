@@ -15,7 +15,7 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
 
-from basket_segments.accounts.models import username_key
+from basket_segments.web.accounts.models import username_key
 
 #: Longest password accepted; NIST SP 800-63B asks to allow at least 64 characters.
 MAX_PASSWORD_LENGTH = 256

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_login import login_user
 
-from basket_segments.accounts.models import User, UserSession, aware, db, now
-from basket_segments.storage import MAX_ID
+from basket_segments.store.storage import MAX_ID
+from basket_segments.web.accounts.models import User, UserSession, aware, db, now
 
 #: Seconds between two updates of a login's ``last_seen`` (not one write per request).
 LAST_SEEN_STEP = 300

@@ -39,7 +39,7 @@ DEFAULTS = {
     # Long work (uploads, K suggestion, mining) runs as background jobs with a progress bar.
     # "threads": in the web process, state in JOBS_FOLDER (default: "jobs" in the instance
     # folder), shared by all worker processes of one machine. "celery": Celery workers
-    # (pip install -r requirements-celery.txt; start `celery -A basket_segments.worker worker`).
+    # (pip install -r requirements-celery.txt; start `celery -A basket_segments.web.worker worker`).
     "BACKGROUND_MANAGER": "threads",
     "JOBS_FOLDER": None,
     # "threads": jobs one server process runs at once; the rest wait in line, so the

@@ -1,0 +1,45 @@
+"""What either engine says about its mining, in the same words for both.
+
+The local engine and Spark both import these, so a note reads the same
+whichever engine ran the analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from basket_segments.analytics.mining import MIN_GROUP_BASKETS
+from basket_segments.analytics.stages import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME
+
+
+def small_segment_notes(
+    baskets_per_segment: Mapping[int, int], names: Mapping[int, str]
+) -> list[str]:
+    """A note for each segment too small to mine; both engines word it the same.
+
+    >>> small_segment_notes({-1: 100, 0: 90, 1: 10}, {0: "Young", 1: "Older"})
+    ['Older has 10 baskets, fewer than 20, so no rules were mined for it.']
+    """
+    return [
+        f"{names.get(segment, segment)} has {n_baskets} baskets, fewer than "
+        f"{MIN_GROUP_BASKETS}, so no rules were mined for it."
+        for segment, n_baskets in baskets_per_segment.items()
+        if segment != ALL_CUSTOMERS and n_baskets < MIN_GROUP_BASKETS
+    ]
+
+
+def left_out_notes(
+    kept_and_left_out: Mapping[int, tuple[int, int]], names: Mapping[int, str]
+) -> list[str]:
+    """A note for each group whose weaker rules the rule limit left out.
+
+    >>> left_out_notes({-1: (20000, 960100), 0: (40, 0)}, {0: "Young"})[0][:60]
+    'All customers: kept the 20,000 strongest of 980,100 rules (r'
+    """
+    labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **names}
+    return [
+        f"{labels.get(segment, segment)}: kept the {kept:,} strongest of {kept + left:,} rules "
+        "(raise the rule limit to see more)."
+        for segment, (kept, left) in kept_and_left_out.items()
+        if left
+    ]

@@ -1,0 +1,69 @@
+"""The dashboard's pages, in navbar order: each page's key, label, address, layout and
+callbacks.
+
+The navbar, the page router (``callbacks.frame``) and the app factory read this
+registry, so a page is its layout module, its callbacks module and one entry
+here. A layout takes the open dataset's shape (None when none is open) and the
+dashboard's prefix, and says in a sentence when the page does not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from dash.development.base_component import Component
+
+from basket_segments.callbacks import customers as customers_callbacks
+from basket_segments.callbacks import data as data_callbacks
+from basket_segments.callbacks import rules as rules_callbacks
+from basket_segments.callbacks import segments as segments_callbacks
+from basket_segments.layouts import customers, data, rules, segments
+from basket_segments.store import storage
+from basket_segments.web.uploads import upload_path
+
+#: ``layout(shape, prefix)``: the page for the open dataset's shape.
+Layout = Callable[[str | None, str], Component]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the dashboard."""
+
+    key: str
+    #: The navbar's label.
+    label: str
+    #: The address, relative to the dashboard's prefix.
+    path: str
+    layout: Layout
+    #: The page's callbacks: a module with ``register(app)``.
+    callbacks: ModuleType
+
+
+def _data_page(_shape: str | None, prefix: str) -> Component:
+    """The Data page, whatever is open: uploads go to the upload route, up to the limit."""
+    return data.data_page(storage.max_upload_bytes(), upload_path(prefix))
+
+
+PAGES = (
+    Page("data", "Data", "", _data_page, data_callbacks),
+    Page("segments", "Segments", "segments", segments.segments_page, segments_callbacks),
+    Page("rules", "Rules", "rules", rules.rules_page, rules_callbacks),
+    Page("customers", "Customers", "customers", customers.customers_page, customers_callbacks),
+)
+
+
+def page_at(pathname: str | None, prefix: str) -> Page:
+    """The page a URL path names; the Data page for the dashboard's root or unknown paths.
+
+    >>> page_at("/analytics/rules", "/analytics/").key, page_at(None, "/analytics/").key
+    ('rules', 'data')
+    """
+    relative = (pathname or "").removeprefix(prefix.rstrip("/")).strip("/")
+    return next((page for page in PAGES if page.path == relative), PAGES[0])
+
+
+def navbar_links() -> list[tuple[str, str, str]]:
+    """(key, label, path) of every page, as the navbar lists them."""
+    return [(page.key, page.label, page.path) for page in PAGES]
