@@ -432,3 +432,23 @@ def test_computing_outside_a_job_trips_the_guard(user, dataset):
 
     with pytest.raises(AssertionError, match="outside a background job"):
         results.segments(user.get_id(), dataset, SegmentParams(("Age", "Income"), 3))
+
+
+BASKET_LINES = "bread,milk\n" * 30 + "tea,jam,honey\n" * 25 + "tea\n" * 5
+
+
+def test_one_datasets_segment_settings_never_reach_another(user, dataset):
+    """Opening a basket file after segmenting a customer file once left the Rules page
+    with "no customer features to segment on" and no rules; each dataset now uses its own
+    segmentation, whatever the browser remembers."""
+    segment_charts(SETTINGS, "Age", "Income", None, dataset)  # K = 3 for this one
+    baskets = storage.save_upload(user.get_id(), "baskets.csv", BASKET_LINES.encode()).id
+    rows, _sentences, _scatter, note = rules_view(
+        THRESHOLDS, "customer", True, None, "any", -1, None, baskets
+    )
+    assert {(r["antecedent"], r["consequent"]) for r in rows} >= {("bread", "milk")}
+    assert "customer features" not in text_of(note)
+    again = storage.save_upload(user.get_id(), "again.csv", TABLE.encode()).id
+    answer, _ = rules_answer(THRESHOLDS, "customer", again)
+    assert answer["result"]["segments"]["k"] == 5  # its own default, not the other's 3
+    assert rules_answer(THRESHOLDS, "customer", dataset)[0]["result"]["segments"]["k"] == 3

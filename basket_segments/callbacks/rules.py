@@ -233,9 +233,7 @@ def rules_rows(grid_request, view):
             _clear_view()
             set_props(ids.RULES_MESSAGE, {"children": message(str(error))})
         return NO_ROWS
-    rules = filter_rules(mined.rules, query.rules)
-    shown = filter_table(rules, view["segment"], view["hide"], view["product"], view["side"])
-    shown = shown.reset_index(drop=True)
+    shown = _view_rules(mined.rules, query, view)
     if first:
         _draw_view(shown, mined, view["segment"], view.get("everyone", True))
     table = shown.assign(
@@ -244,6 +242,17 @@ def rules_rows(grid_request, view):
     )
     columns = [column.field for column in layout.RULE_TABLE_COLUMNS]
     return rows_block(table[columns], grid_request)
+
+
+def _view_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFrame:
+    """The rules a view shows, in the table's order: its segment's first (the thresholds
+    test each rule on its own, so only that segment's rules need testing)."""
+    segment = view["segment"]
+    group = rules[rules["segment"].to_numpy() == (ALL_CUSTOMERS if segment is None else segment)]
+    wanted = filter_rules(group, query.rules)
+    return filter_table(wanted, segment, view["hide"], view["product"], view["side"]).reset_index(
+        drop=True
+    )
 
 
 def _first_block(grid_request) -> bool:
