@@ -4,8 +4,11 @@ The dashboard asks for the same results over and over (a drill-down click, a
 page switch, a tightened threshold). Each function here looks in ``storage``
 first and runs a stage of ``analytics.local.LocalEngine`` only for what is
 missing, so answers come from disk after the first time and any worker process
-finds them. The command line runs the same engine through
-``analytics.pipeline``.
+finds them. Pages hand in what they resolved once (a ``queries.RulesQuery``,
+a ``SegmentParams``); the dataset's own choices (its segmentation) are kept
+with it (``storage.load_choices``). The command line runs the same engine
+through ``analytics.pipeline``; the dashboard does not yet load through the
+engine (``storage.save_upload`` and ``open_dataset`` read and prepare).
 """
 
 from __future__ import annotations
