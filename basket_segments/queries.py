@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.rules import RuleParams
 from basket_segments.analytics.segmentation import scaling_mode
+from basket_segments.analytics.stages import RuleParams
 
 #: How features may be transformed before KMeans, as the Segments page offers it.
 SCALING_CHOICES = [

@@ -154,7 +154,7 @@ def rules_key(request: dict) -> dict | None:
     return {
         "dataset": request["dataset"],
         "basket": basket,
-        "mining": asdict(results.LOOSEST_MINING.loosest(wanted)),
+        "mining": asdict(results.mining_params(wanted)),
     }
 
 

@@ -27,9 +27,15 @@ from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.prepare import PreparedData
 from basket_segments.analytics.profiles import telling_features
 from basket_segments.analytics.progress import Report, ignore, part
-from basket_segments.analytics.rules import MAX_RULES, RuleParams
 from basket_segments.analytics.segmentation import project_2d, silhouette_per_customer
-from basket_segments.analytics.stages import AnalysisOptions, Mined, Segments, StageClock
+from basket_segments.analytics.stages import (
+    MAX_RULES,
+    AnalysisOptions,
+    Mined,
+    RuleParams,
+    Segments,
+    StageClock,
+)
 from basket_segments.queries import (
     DEFAULT_K,
     RulesQuery,
@@ -197,7 +203,7 @@ def mining(
             found = _segments_for_mining(owner, query, report)
         options = AnalysisOptions(
             basket=query.basket,
-            rules=_mining_params(query.rules),
+            rules=mining_params(query.rules),
             top_products=TOP_PRODUCTS,
             isolate_mining=True,  # the request threads keep the interpreter lock
         )
@@ -229,8 +235,9 @@ def mining_ready(owner: str, query: RulesQuery) -> bool:
     return _stored(owner, query.dataset, "mining", mining_key(query))
 
 
-def _mining_params(wanted: RuleParams) -> RuleParams:
-    """At least as loose as ``LOOSEST_MINING``, keeping at most the configured rules."""
+def mining_params(wanted: RuleParams) -> RuleParams:
+    """What is mined for ``wanted``: at least as loose as ``LOOSEST_MINING``, keeping at
+    most the configured rules, so most moves of a threshold only filter."""
     limit = int(current_app.config.get("MAX_RULES", MAX_RULES))
     return replace(LOOSEST_MINING.loosest(wanted), max_rules=limit or None)
 
@@ -241,7 +248,7 @@ def mining_key(query: RulesQuery) -> dict:
     return {
         "segments": query.segments.key() if query.segments else None,
         "basket": query.basket,
-        "mining": asdict(_mining_params(query.rules)),
+        "mining": asdict(mining_params(query.rules)),
     }
 
 

@@ -267,7 +267,7 @@ def _owner_folder(owner: str) -> Path:
     return _state().folder / hashlib.sha256(str(owner).encode()).hexdigest()[:32]
 
 
-def _dataset_folder(owner: str, record: DatasetRecord) -> Path:
+def _dataset_folder(owner: str, record: DatasetRecord | DatasetInfo) -> Path:
     return _owner_folder(owner) / record.file_key
 
 
@@ -534,15 +534,11 @@ def get_dataset(owner: str, dataset_id: Any) -> DatasetInfo:
     return memo[key]
 
 
-def _folder_of(owner: str, info: DatasetInfo) -> Path:
-    return _owner_folder(owner) / info.file_key
-
-
 @_reports_failures
 def load_raw(owner: str, dataset_id: Any) -> RawTable:
     """The stored table as it was read from the upload."""
     info = get_dataset(owner, dataset_id)
-    path = _folder_of(owner, info) / "raw.parquet"
+    path = _dataset_folder(owner, info) / "raw.parquet"
     return RawTable(pd.read_parquet(path), info.file_format == "baskets", info.file_format)
 
 
@@ -664,7 +660,7 @@ def has_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]
 
 
 def _result_path(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Path:
-    folder = _folder_of(owner, get_dataset(owner, dataset_id))
+    folder = _dataset_folder(owner, get_dataset(owner, dataset_id))
     return folder / "results" / f"{kind}-{params_key(params)}.pickle"
 
 
@@ -675,7 +671,7 @@ CHOICES_FILE = "choices.json"
 @_reports_failures
 def load_choices(owner: str, dataset_id: Any) -> dict:
     """What the user last chose for this dataset (its segmentation), empty when nothing."""
-    path = _folder_of(owner, get_dataset(owner, dataset_id)) / CHOICES_FILE
+    path = _choices_path(owner, dataset_id)
     memo, key = _memo(), ("choices", path)
     if key not in memo:
         try:
@@ -692,6 +688,10 @@ def save_choices(owner: str, dataset_id: Any, **choices: Any) -> None:
     kept = {**load_choices(owner, dataset_id), **choices}
     if kept == load_choices(owner, dataset_id):
         return
-    path = _folder_of(owner, get_dataset(owner, dataset_id)) / CHOICES_FILE
+    path = _choices_path(owner, dataset_id)
     _atomic_write(path, lambda temporary: temporary.write_text(json.dumps(kept)))
     _memo()[("choices", path)] = kept
+
+
+def _choices_path(owner: str, dataset_id: Any) -> Path:
+    return _dataset_folder(owner, get_dataset(owner, dataset_id)) / CHOICES_FILE
