@@ -19,6 +19,7 @@ from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from basket_segments.analytics.engines import choose_engine
 from basket_segments.callbacks import frame as frame_callbacks
 from basket_segments.layouts.frame import PRODUCT_NAME, serve_layout
 from basket_segments.pages import PAGES, navbar_links
@@ -35,6 +36,9 @@ FEATURE_CALLBACKS = (frame_callbacks, *(page.callbacks for page in PAGES))
 DASH_EXTENSION = "basket_segments_dash"
 #: Largest callback request body read: control values and small stores.
 CALLBACK_BODY_LIMIT = 2**20
+#: Settings also read from environment variables without the FLASK_ prefix (the command
+#: line reads the same names).
+UNPREFIXED_SETTINGS = ("DATABASE_URL", "ANALYTICS_ENGINE", "SPARK_MASTER")
 
 
 def init_dashboard(
@@ -55,6 +59,8 @@ def init_dashboard(
     "Password" link (the standalone accounts' page).
     """
     storage.init_app(server)
+    # A misspelt engine is refused now, not in the first job (the engine loads only there).
+    choose_engine(server.config.get("ANALYTICS_ENGINE"), {})
     app = Dash(
         __name__,
         background_callback_manager=jobs.make_manager(server),
@@ -137,8 +143,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     server = Flask(__name__, instance_path=str(instance_path(test_config)))
     server.config.from_mapping(DEFAULTS)
     server.config.from_prefixed_env()
-    if os.environ.get("DATABASE_URL"):
-        server.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    for name in UNPREFIXED_SETTINGS:
+        if os.environ.get(name):
+            server.config[name] = os.environ[name]
     if test_config:
         server.config.from_mapping(test_config)
     storage.private_folder(Path(server.instance_path))

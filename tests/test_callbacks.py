@@ -6,6 +6,7 @@ import pytest
 from dash import no_update
 
 from basket_segments import ids
+from basket_segments.analytics.local import LocalEngine
 from basket_segments.callbacks import customers, data, frame, long_work, rules, segments
 from basket_segments.store import storage
 from tests.callbacks_support import (
@@ -310,11 +311,9 @@ def test_one_stored_copy_per_mining_whatever_the_confidence(user, dataset):
 def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
     user, dataset, monkeypatch
 ):
-    from basket_segments.store import results
-
     mined = []
-    real = type(results.ENGINE).mine  # on the class: a patched instance keeps the patch
-    monkeypatch.setattr(type(results.ENGINE), "mine", lambda *a: mined.append(1) or real(*a))
+    real = LocalEngine.mine
+    monkeypatch.setattr(LocalEngine, "mine", lambda *a: mined.append(1) or real(*a))
     loose = rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)[0]
     tight = rules_view((0.5, 0.9, 1.0, 2), "customer", True, None, "any", -1, SETTINGS, dataset)[0]
     assert mined == [1] and 0 < len(tight) < len(loose)

@@ -44,7 +44,15 @@ from tests.callbacks_support import (
     text_of,
 )
 from tests.conftest import REPO, make_config
-from tests.hostile.corpus import ANALYSIS_K, CASES, Accepted, Case, Refused, write_corpus
+from tests.hostile.corpus import (
+    ANALYSIS_K,
+    CASES,
+    TABLE_LIMIT_MB,
+    Accepted,
+    Case,
+    Refused,
+    write_corpus,
+)
 from tests.hostile.files import shop_rows, table_text
 
 GOOD = table_text(shop_rows(30, ("bread", "milk", "tea"))).encode()
@@ -58,6 +66,9 @@ MAX_MESSAGE_CHARS = 400
 #: A few cases run as real processes, to prove the real entry point prints no traceback.
 SUBPROCESS_CASES = ["png_renamed_csv", "zip_bomb_xlsx", "fewer_customers_than_k"]
 THRESHOLDS = (0.05, 0.5, 1.0, 3)
+#: The command line as the tests run it: the dashboard's table limit, not a quarter of
+#: whatever memory the machine has, so every machine refuses the same files.
+CLI_OPTIONS = ("--k", str(ANALYSIS_K), "--max-table-mb", str(TABLE_LIMIT_MB))
 
 
 def case_params(names: list[str] | None = None) -> list:
@@ -210,7 +221,7 @@ def check_rules_page(expected: Accepted, active: int) -> None:
 def test_cli(case: Case, corpus_files, tmp_path, capsys):
     out = tmp_path / "out"
     path = corpus_files[case.name]
-    code = main(["analyze", str(path), "--k", str(ANALYSIS_K), "--out", str(out)])
+    code = main(["analyze", str(path), *CLI_OPTIONS, "--out", str(out)])
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
     expected = case.expected
@@ -255,7 +266,7 @@ def analyze_in_a_process(path: Path, out: Path, **options) -> subprocess.Complet
     """``python -m basket_segments.cli analyze PATH --k 3 --out OUT``, as a user runs it."""
     command = [sys.executable, "-m", "basket_segments.cli", "analyze", str(path)]
     return subprocess.run(
-        [*command, "--k", str(ANALYSIS_K), "--out", str(out)],
+        [*command, *CLI_OPTIONS, "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,

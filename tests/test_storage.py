@@ -9,7 +9,9 @@ import pytest
 
 from basket_segments import ids
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.sample import generate_sample
+from basket_segments.analytics.stages import StageClock
 from basket_segments.app import create_app
 from basket_segments.store import storage
 from tests.callbacks_support import logged_in_as
@@ -17,6 +19,11 @@ from tests.conftest import PASSWORD, make_config
 from tests.test_callbacks import TABLE as SHOP
 
 TABLE = b"CustomerID,Age,Income,Product\n1,30,40,bread\n1,30,40,milk\n2,41,70,milk\n3,50,20,tea\n"
+
+
+def opened(owner: str, dataset_id: int):
+    """The stored dataset as the local engine loads it, with its stored roles."""
+    return LocalEngine().load(storage.stored_table(owner, dataset_id), StageClock())
 
 
 @pytest.fixture
@@ -31,7 +38,7 @@ def test_save_list_open(ctx):
     assert (info.rows, info.customers, info.products) == (4, 3, 3)
     assert info.roles["customer"] == "CustomerID"
     assert [d.id for d in storage.list_datasets("1")] == [info.id]
-    data = storage.open_dataset("1", info.id)
+    data = opened("1", info.id)
     assert data.features == ["Age", "Income"]
     assert len(data.purchases) == 4
 
@@ -41,7 +48,7 @@ def test_other_users_datasets_behave_like_missing_ones(ctx):
     assert storage.list_datasets("2") == []
     attempts = [
         lambda: storage.get_dataset("2", mine.id),
-        lambda: storage.open_dataset("2", mine.id),
+        lambda: opened("2", mine.id),
         lambda: storage.rename_dataset("2", mine.id, "stolen"),
         lambda: storage.delete_dataset("2", mine.id),
         lambda: storage.load_result("2", mine.id, "segments", {}),
@@ -101,7 +108,7 @@ def test_crash_while_writing_keeps_earlier_data(ctx, tmp_path, monkeypatch):
     monkeypatch.undo()
     assert [d.id for d in storage.list_datasets("1")] == [kept.id]
     assert not [p for p in (tmp_path / "data").rglob(".tmp-*")]
-    assert len(storage.open_dataset("1", kept.id).purchases) == 4
+    assert len(opened("1", kept.id).purchases) == 4
 
 
 def test_database_failure_removes_the_new_files(ctx, tmp_path, monkeypatch):
@@ -154,7 +161,7 @@ def test_everything_survives_a_restart(tmp_path):
     with create_app(config).app_context():
         assert [d.name for d in storage.list_datasets("7")] == ["shop"]
         assert storage.load_result("7", info.id, "segments", {"k": 2}) == {"sizes": [2, 1]}
-        assert storage.open_dataset("7", info.id).shape == "combined"
+        assert opened("7", info.id).shape == "combined"
 
 
 def test_callback_bodies_over_a_megabyte_are_refused_unread(tmp_path):

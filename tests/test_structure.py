@@ -112,6 +112,17 @@ def test_layers_import_downwards_only(layer, may_import):
     assert upwards == set()
 
 
+def test_the_engines_share_the_core_never_each_other():
+    """Spark imports the shared pandas core, never the local engine, and the other way
+    round; only ``analytics.engines`` (the setting) names both."""
+    local, spark = "basket_segments.analytics.local", "basket_segments.analytics.spark"
+    spark_modules = [name for name in GRAPH if name.startswith(spark)]
+    assert len(spark_modules) > 5
+    assert [name for name in spark_modules if local in GRAPH[name]] == []
+    assert [t for t in GRAPH[local] if t.startswith(spark)] == []
+    assert {local, f"{spark}.engine"} <= GRAPH["basket_segments.analytics.engines"]
+
+
 def test_analytics_never_imports_dash_flask_or_plotly():
     for name, path in MODULES.items():
         if not name.startswith("basket_segments.analytics"):

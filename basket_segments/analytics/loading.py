@@ -20,6 +20,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from basket_segments.analytics.budget import (
+    CELL_BYTES,
+    check_expansion,
+    parquet_expansion,
+    workbook_expansion,
+)
 from basket_segments.analytics.columns import detect_roles
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.sniffing import (
@@ -64,31 +70,48 @@ class RawTable:
 
 
 def read_source(
-    source: Source, filename: str | None = None, max_cells: int | None = None
+    source: Source,
+    filename: str | None = None,
+    max_cells: int | None = None,
+    max_bytes: int | None = None,
 ) -> RawTable:
     """Read a path or uploaded bytes into a ``RawTable``.
 
     ``max_cells`` caps the values a Parquet file may unpack to: a few hundred
     kilobytes of repeated values can declare tens of millions of rows. The
-    dashboard sets it from its upload limit; the command line reads any size.
+    dashboard sets it from its upload limit. ``max_bytes`` caps what the table's
+    values take once read (``analytics.budget``), checked before a Parquet file or
+    a workbook is expanded, and on a text file's size: the dashboard's
+    ``MAX_TABLE_MB``, the command line's ``--max-table-mb``.
 
     >>> raw = read_source(b"CustomerID,Age\\n1,30\\n2,41\\n")
     >>> raw.frame.shape, raw.file_format
     ((2, 2), 'csv')
     """
     if not isinstance(source, bytes | bytearray):
-        quick = _read_mapped_utf8(Path(source), filename)
+        path = Path(source)
+        size = path.stat().st_size if path.is_file() else 0
+        check_expansion("file", filename or path.name, size, max_bytes)
+        quick = _read_mapped_utf8(path, filename)
         if quick is not None:
-            return quick
+            return _within(quick, size, filename or path.name, max_bytes)
     data, name = _read_bytes(source, filename)
     if not data or data.isspace():  # not `data.strip()`: a copy of the whole file
         raise DataError(f"The file {name} is empty.")
     if data.startswith(EXCEL_SIGNATURE):
-        return RawTable(_read_excel(data, name), False, "xlsx")
+        return RawTable(_read_excel(data, name, max_bytes), False, "xlsx")
     if data.startswith(PARQUET_SIGNATURE):
-        return RawTable(_read_parquet(data, name, max_cells), False, "parquet")
+        return RawTable(_read_parquet(data, name, max_cells, max_bytes), False, "parquet")
+    check_expansion("file", name, len(data), max_bytes)
     refuse_foreign(data, name)
-    return _read_text(data, name)
+    return _within(_read_text(data, name), len(data), name, max_bytes)
+
+
+def _within(raw: RawTable, size: int, name: str, max_bytes: int | None) -> RawTable:
+    """A text file read, refused when its cells as well as its text pass ``max_bytes`` (a
+    file of one-character cells takes 4.5 times its size once read)."""
+    check_expansion("file", name, size + CELL_BYTES * raw.frame.size, max_bytes)
+    return raw
 
 
 def peek_columns(source: Source) -> list[str]:
@@ -179,8 +202,8 @@ def _read_bytes(source: Source, filename: str | None) -> tuple[bytes, str]:
         raise DataError(f"The file {path} cannot be read: {error.strerror}.") from error
 
 
-def _read_excel(data: bytes, name: str) -> pd.DataFrame:
-    _check_workbook(data, name)
+def _read_excel(data: bytes, name: str, max_bytes: int | None) -> pd.DataFrame:
+    _check_workbook(data, name, max_bytes)
     try:
         # No header: pandas would rename a repeated column name ("Age.1") without a word.
         cells = pd.read_excel(
@@ -200,13 +223,15 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
     return finish_table(frame, name)
 
 
-def _check_workbook(data: bytes, name: str) -> None:
-    """Refuse damaged zips, zip bombs and zips that are not workbooks, before unpacking."""
+def _check_workbook(data: bytes, name: str, max_bytes: int | None) -> None:
+    """Refuse damaged zips, zip bombs, zips that are not workbooks, and workbooks whose
+    cells point at more text than ``max_bytes``, before unpacking."""
+    damaged = f"The file {name} looks like Excel but is damaged or truncated."
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
     except Exception as error:  # zipfile raises many types for crafted archives
-        raise DataError(f"The file {name} looks like Excel but is damaged or truncated.") from error
+        raise DataError(damaged) from error
     unpacked = sum(info.file_size for info in entries)
     if unpacked > MAX_EXCEL_UNPACKED_BYTES:
         raise DataError(
@@ -219,9 +244,19 @@ def _check_workbook(data: bytes, name: str) -> None:
             f"The file {name} is a zip archive, not an Excel workbook; "
             "unzip it and upload the table inside."
         )
+    if max_bytes is None:
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expansion = workbook_expansion(archive)
+    except Exception as error:  # broken XML, a bad member: openpyxl would fail the same
+        raise DataError(damaged) from error
+    check_expansion("Excel file", name, expansion, max_bytes)
 
 
-def _read_parquet(data: bytes, name: str, max_cells: int | None) -> pd.DataFrame:
+def _read_parquet(
+    data: bytes, name: str, max_cells: int | None, max_bytes: int | None
+) -> pd.DataFrame:
     damaged = f"The Parquet file {name} is damaged or truncated; export it again."
     try:
         metadata = pq.read_metadata(pa.BufferReader(data))
@@ -234,6 +269,12 @@ def _read_parquet(data: bytes, name: str, max_cells: int | None) -> pd.DataFrame
             f"than the {max_cells:,} values an upload may hold; upload an extract, or analyse "
             "it with the command line."
         )
+    if max_bytes is not None:
+        try:
+            expansion = parquet_expansion(pa.BufferReader(data), max_bytes)
+        except Exception as error:
+            raise DataError(damaged) from error
+        check_expansion("Parquet file", name, expansion, max_bytes)
     try:
         frame = pd.read_parquet(pa.BufferReader(data))  # zero-copy, faster than BytesIO
     except Exception as error:

@@ -1,18 +1,22 @@
 """The local engine: pandas, scikit-learn and efficient-apriori in this process.
 
 The command line runs it through ``analytics.pipeline.analyze``; the
-dashboard calls its stages one at a time and stores what they return.
+dashboard's jobs call its stages one at a time (``store.results``) and store
+what they return, and its uploads are read and checked by ``read`` and
+``prepare`` here, whichever engine analyses them later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from basket_segments.analytics.baskets import Baskets, build_baskets
+from basket_segments.analytics.budget import check_expansion, parquet_expansion
 from basket_segments.analytics.columns import detect_roles
-from basket_segments.analytics.loading import RawTable, peek_columns, read_source
+from basket_segments.analytics.loading import RawTable, Source, peek_columns, read_source
 from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.notes import left_out_notes, small_segment_notes
 from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
@@ -35,6 +39,7 @@ from basket_segments.analytics.stages import (
     Mined,
     Segments,
     StageClock,
+    StoredTable,
     data_line,
 )
 
@@ -42,38 +47,65 @@ from basket_segments.analytics.stages import (
 class LocalEngine:
     """Every stage in this process, or scikit-learn's part in one beside it.
 
-    The dashboard's engine is stateless, so one instance serves everyone, and its
-    web process keeps scikit-learn loaded. With ``scikit_learn_process`` (the command
+    Each dashboard job takes a new one (it holds nothing between stages), and the web
+    process keeps scikit-learn loaded. With ``scikit_learn_process`` (the command
     line: one analysis, one process) scikit-learn is imported, and KMeans run, in a
     ``ScikitLearnProcess`` started as soon as the file names customers and ended
-    after ``segment``, or by ``close``.
+    after ``segment``, or by ``close``. ``max_table_bytes``: refuse files whose values
+    take more once read (``analytics.budget``).
     """
 
-    def __init__(self, scikit_learn_process: bool = False) -> None:
+    def __init__(
+        self, scikit_learn_process: bool = False, max_table_bytes: int | None = None
+    ) -> None:
         self._own_process = scikit_learn_process
         self._process: ScikitLearnProcess | None = None
+        self.max_table_bytes = max_table_bytes
 
-    def load(self, source: Any, clock: StageClock) -> PreparedData:
-        """A file (path or bytes), or a DataFrame of text such as the generated sample."""
-        if isinstance(source, pd.DataFrame):
-            raw = RawTable(source.astype(str), False, "sample")
-        else:
-            if "customer" in detect_roles(peek_columns(source)):
-                self._load_scikit_learn(before_reading=True)  # while pyarrow reads
-            raw = read_source(source)
+    def load(self, source: Source | pd.DataFrame | StoredTable, clock: StageClock) -> PreparedData:
+        """A file (path or bytes), a DataFrame of text such as the generated sample, or a
+        table the dashboard stored (with its user's column roles)."""
+        raw = self.read(source)
         if has_customers(raw):
-            self._load_scikit_learn(before_reading=False)  # while the rows are cleaned
-        data = prepare(raw)
+            self._load_scikit_learn()
+        data = self.prepare(raw, source.roles if isinstance(source, StoredTable) else None)
         clock.lap("load", data_line(data.shape, **self.describe(data)))
         return data
 
-    def _load_scikit_learn(self, before_reading: bool) -> None:
-        """Start scikit-learn's import: in the process of its own only before the file is
-        read, while this process is small and alone (a fork copies what it holds then);
-        else in a thread, as the dashboard does (a workbook shows its columns once read)."""
-        if self._own_process and before_reading:
+    def read(
+        self,
+        source: Source | pd.DataFrame | StoredTable,
+        filename: str | None = None,
+        max_cells: int | None = None,
+        max_bytes: int | None = None,
+    ) -> RawTable:
+        """The table as read, before any interpretation (``max_cells``: refuse a file that
+        holds more values, as an upload within its size limit could not; ``max_bytes``:
+        refuse one whose values take more bytes once read)."""
+        if isinstance(source, pd.DataFrame):
+            return RawTable(source.astype(str), False, "sample")
+        if isinstance(source, StoredTable):
+            if source.max_bytes is not None:
+                expansion = parquet_expansion(source.path, source.max_bytes)
+                check_expansion("dataset", source.name, expansion, source.max_bytes)
+            frame = pd.read_parquet(source.path)
+            return RawTable(frame, source.is_basket_file, source.file_format)
+        if self._own_process and "customer" in detect_roles(peek_columns(source)):
+            # Started before the file is read, while this process is small and alone (a
+            # fork copies what it holds then); scikit-learn imports there while pyarrow reads.
             self._process = self._process or ScikitLearnProcess()
-        elif self._process is None:
+        return read_source(source, filename, max_cells, max_bytes or self.max_table_bytes)
+
+    @staticmethod
+    def prepare(raw: RawTable, roles: Mapping[str, Any] | None = None) -> PreparedData:
+        """Customers and purchases of a table read, with the user's roles or detected ones."""
+        return prepare(raw, roles or None)
+
+    def _load_scikit_learn(self) -> None:
+        """Import scikit-learn in a thread while the rows are cleaned, unless a process of
+        its own already does (the dashboard imports it so; a workbook shows its columns
+        only once read)."""
+        if self._process is None:
             import_scikit_learn_in_background()
 
     @property

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from joblib.externals.loky import get_reusable_executor
+from joblib.executor import get_memmapping_executor
 
 from basket_segments.analytics.baskets import Baskets
 from basket_segments.analytics.counting import ItemsetCounter
@@ -75,6 +75,8 @@ RULE_COLUMNS = [
 
 #: Seconds between two ``tick`` calls while another process mines.
 TICK_SECONDS = 0.25
+#: Seconds the mining worker process waits idle before it exits.
+IDLE_SECONDS = 10
 
 
 def mine_rules(
@@ -179,8 +181,13 @@ def mine_in_a_process(args: tuple, limits: dict, tick: Callable[[], None]) -> Gr
 
 def mining_executor():
     """The one reused worker process that mines for this server (started on first use,
-    it exits after 10 idle seconds and is started again when needed)."""
-    return get_reusable_executor(max_workers=1, initializer=lower_priority)
+    it exits after 10 idle seconds and is started again when needed).
+
+    joblib's executor, not loky's bare one: both are the same process-wide pool, and
+    ``Parallel`` (large minings) breaks on a bare one left by an isolated mining
+    ("no attribute '_temp_folder_manager'").
+    """
+    return get_memmapping_executor(1, timeout=IDLE_SECONDS, initializer=lower_priority)
 
 
 def group_label(segment: int, names: Mapping[int, str] | None = None) -> str:

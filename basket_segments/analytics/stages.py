@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -52,6 +53,28 @@ class RuleParams:
             self.single_consequent and other.single_consequent,
             max(limits) if len(limits) == 2 else None,
         )
+
+
+@dataclass(frozen=True)
+class StoredTable:
+    """A table the dashboard keeps after reading an upload, as every engine loads it.
+
+    ``path`` is a Parquet file of the columns as read (text); a basket file
+    (``file_format`` "baskets") is kept in long form, ``basket`` and ``product``.
+    ``roles`` are the user's column roles (``PreparedData.choices``); None: detect them.
+    ``max_bytes``: refuse to open it when its values take more (``analytics.budget``), as
+    at upload, since the limit may have been lowered since; ``name`` is the user's name.
+    """
+
+    path: Path
+    file_format: str
+    roles: Mapping[str, Any] | None = None
+    max_bytes: int | None = None
+    name: str = "dataset"
+
+    @property
+    def is_basket_file(self) -> bool:
+        return self.file_format == "baskets"
 
 
 @dataclass(frozen=True)
@@ -184,7 +207,8 @@ class Engine(Protocol):
     """
 
     def load(self, source: Any, clock: StageClock) -> Any:
-        """Read and prepare ``source`` (a path, or a DataFrame such as the sample)."""
+        """Read and prepare ``source``: a path, a DataFrame such as the sample, or a
+        ``StoredTable`` (the dashboard's)."""
 
     def describe(self, data: Any) -> dict:
         """Counts for the summary (customers, purchase_rows, products) and engine facts."""

@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as pa_csv
 
+from basket_segments.analytics.engines import ENGINES, choose_engine
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.pipeline import Analysis, analyze
@@ -34,11 +35,7 @@ from basket_segments.analytics.segmentation import SCALINGS
 from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, SparkEngine
 from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
 from basket_segments.analytics.stages import AnalysisOptions
-from basket_segments.cli.memory import OUT_OF_MEMORY, out_of_address_space
-
-ENGINES = ("local", "spark")
-DEFAULT_ENGINE = "local"
-
+from basket_segments.cli.memory import OUT_OF_MEMORY, default_table_budget, out_of_address_space
 
 #: The command line's longest rule: arules' default, which gives the published Groceries counts.
 MAX_LENGTH = 10
@@ -97,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=MAX_RULES,
         help="most rules kept per segment and for all customers, the strongest (0: no limit)",
+    )
+    run.add_argument(
+        "--max-table-mb",
+        type=float,
+        default=None,
+        help="refuse a file whose values take more than this once read, in MB, before it is "
+        "expanded (default: a quarter of this machine's memory, or of the process's "
+        "address-space limit; 0: no limit)",
     )
     run.add_argument(
         "--single-consequent",
@@ -222,7 +227,8 @@ def _analyze(args: argparse.Namespace) -> int:
         return _analyze_spark(args, source, options)
     if args.spark_master or args.spark_conf or args.segments_out:
         raise DataError("--spark-master, --spark-conf and --segments-out need --engine spark.")
-    engine = LocalEngine(scikit_learn_process=options.segment)
+    budget = table_budget(args.max_table_mb)
+    engine = LocalEngine(scikit_learn_process=options.segment, max_table_bytes=budget)
     try:
         with fewer_collections(), arrow_memory_from_jemalloc():
             result = analyze(engine, source, options, say=say)
@@ -288,18 +294,6 @@ def _finish(result: Analysis, out: Path) -> None:
     say(f"wrote {out}/ (segments, profiles, rules, top_products, summary)")
 
 
-def choose_engine(engine: str | None, environ: Mapping[str, str]) -> str:
-    """The engine asked for: ``--engine``, else ``ANALYTICS_ENGINE``, else local.
-
-    >>> choose_engine(None, {}), choose_engine(None, {"ANALYTICS_ENGINE": "Spark"})
-    ('local', 'spark')
-    """
-    chosen = (engine or environ.get("ANALYTICS_ENGINE") or DEFAULT_ENGINE).strip().lower()
-    if chosen not in ENGINES:
-        raise DataError(f"ANALYTICS_ENGINE must be local or spark, not '{chosen}'.")
-    return chosen
-
-
 def _analyze_spark(
     args: argparse.Namespace, source: str | pd.DataFrame, options: AnalysisOptions
 ) -> int:
@@ -350,6 +344,19 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
             rule_limit(args.max_rules),
         ),
     )
+
+
+def table_budget(max_table_mb: float | None) -> int | None:
+    """``--max-table-mb`` in bytes: 0 means none, None a quarter of the memory there is.
+
+    >>> table_budget(0), table_budget(200), table_budget(None) > 0
+    (None, 209715200, True)
+    """
+    if max_table_mb is None:
+        return default_table_budget()
+    if max_table_mb < 0:
+        raise DataError(f"--max-table-mb must be 0 (no limit) or more, not {max_table_mb:g}.")
+    return int(max_table_mb * 2**20) or None
 
 
 def rule_limit(max_rules: int) -> int | None:

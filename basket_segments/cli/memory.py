@@ -40,6 +40,22 @@ def address_space_limit() -> int | None:
     return None if soft == resource.RLIM_INFINITY else soft
 
 
+#: Share of the memory a table's values may take: reading, cleaning and mining take
+#: about three times the values at their peak.
+TABLE_SHARE = 4
+
+
+def default_table_budget() -> int | None:
+    """What a table's values may take by default: a quarter of the machine's memory or of
+    the address-space limit, whichever is smaller; None where neither is known."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not a POSIX system
+        physical = None
+    known = [size for size in (physical, address_space_limit()) if size]
+    return min(known) // TABLE_SHARE if known else None
+
+
 def fit_to_address_space(environ: MutableMapping[str, str] = os.environ) -> bool:
     """Reserve less address space when the process has a limit; True when it has one.
 

@@ -1,14 +1,16 @@
-"""What the dashboard stores: the local engine's stages per user, dataset and parameters.
+"""What the dashboard stores: what an engine computed, per user, dataset and parameters.
 
 The dashboard asks for the same results over and over (a drill-down click, a
 page switch, a tightened threshold). Each function here looks in ``storage``
-first and runs a stage of ``analytics.local.LocalEngine`` only for what is
-missing, so answers come from disk after the first time and any worker process
-finds them. Pages hand in what they resolved once (a ``queries.RulesQuery``,
+first and runs a stage of the configured engine (``ANALYTICS_ENGINE``: local
+or spark, the ``analytics.stages.Engine`` stages the command line runs through
+``analytics.pipeline``) only for what is missing, so answers come from disk
+after the first time and any worker process finds them. The engine loads the
+dataset's stored table itself (``storage.stored_table``); the local engine's
+prepared data is also what the pages read (``prepared``), so it is stored once
+and read back. Pages hand in what they resolved once (a ``queries.RulesQuery``,
 a ``SegmentParams``); the dataset's own choices (its segmentation) are kept
-with it (``storage.load_choices``). The command line runs the same engine
-through ``analytics.pipeline``; the dashboard does not yet load through the
-engine (``storage.save_upload`` and ``open_dataset`` read and prepare).
+with it (``storage.load_choices``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 from flask import current_app
 
 from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.engines import engine_named
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.mining import no_rules_reason
@@ -31,6 +34,7 @@ from basket_segments.analytics.segmentation import project_2d, silhouette_per_cu
 from basket_segments.analytics.stages import (
     MAX_RULES,
     AnalysisOptions,
+    Engine,
     Mined,
     RuleParams,
     Segments,
@@ -46,7 +50,6 @@ from basket_segments.queries import (
 )
 from basket_segments.store import storage
 
-ENGINE = LocalEngine()
 #: Rules are mined at least this loosely, so most slider moves only filter.
 LOOSEST_MINING = RuleParams(min_support=0.02, min_confidence=0.2, max_length=3)
 #: Products the Rules page ranks per segment.
@@ -112,13 +115,29 @@ def rules_query(owner: str, dataset_id: int, thresholds: Sequence, basket: Any) 
 
 
 def prepared(owner: str, dataset_id: int) -> PreparedData:
-    """The dataset prepared with its stored roles (cached per roles)."""
+    """The dataset as the local engine loads it with its stored roles (cached per roles):
+    what the pages show of it (features, products, a customer's purchases) whatever engine
+    analyses it, since a stored upload is bounded by the upload limit."""
 
     def compute() -> PreparedData:
-        roles = storage.get_dataset(owner, dataset_id).roles
-        return storage.open_dataset(owner, dataset_id, roles or None)
+        return LocalEngine().load(storage.stored_table(owner, dataset_id), StageClock())
 
-    return _cached(owner, dataset_id, "prepared", {}, compute)
+    return _cached(owner, dataset_id, storage.PREPARED, {}, compute)
+
+
+def analysis_engine() -> Engine:
+    """The engine the app's jobs compute with (``ANALYTICS_ENGINE``, ``SPARK_MASTER``)."""
+    config = current_app.config
+    return engine_named(config.get("ANALYTICS_ENGINE") or "local", config.get("SPARK_MASTER"))
+
+
+def _loaded(owner: str, dataset_id: int, clock: StageClock) -> tuple[Engine, Any]:
+    """The configured engine and the dataset as it loads it. The local engine's load is
+    stored with the dataset (``prepared``), so it is read back, not prepared again."""
+    engine = analysis_engine()
+    if isinstance(engine, LocalEngine):
+        return engine, prepared(owner, dataset_id)
+    return engine, engine.load(storage.stored_table(owner, dataset_id), clock)
 
 
 def segments_ready(owner: str, dataset_id: int, params: SegmentParams) -> bool:
@@ -138,20 +157,33 @@ def segments(
 
     def compute() -> SegmentResult:
         report(0.0, "Reading the dataset")
-        data = prepared(owner, dataset_id)
-        if data.customers.empty:
+        engine, data = _loaded(owner, dataset_id, StageClock())
+        if not data.features:
             raise DataError("This dataset has no customer features to segment on.")
         report(0.2, f"Finding {params.k} segments")
         features = list(params.features)
-        found = ENGINE.segment(data, features, params.k, AnalysisOptions(scale=params.scale))
-        table = ENGINE.segment_table(data, found)
-        report(0.7, "Projecting for the scatter plot")
-        projection = project_2d(data.customers, features, params.scale)
-        table[list(projection.columns)] = projection.to_numpy()
-        report(0.8, "Measuring how well separated they are")
-        return SegmentResult(found, table, silhouette_per_customer(data.customers, found))
+        found = engine.segment(data, features, params.k, AnalysisOptions(scale=params.scale))
+        table = engine.segment_table(data, found)
+        return _shown(found, table, params.scale, report)
 
     return _cached(owner, dataset_id, "segments", params.key(), compute, only_cached)
+
+
+def _shown(found: Segments, table: pd.DataFrame, scale: str, report: Report) -> SegmentResult:
+    """Segments as the pages show them, from the engine's segments table (pandas, whatever
+    the engine): labels by customer, a 2-D projection and each customer's silhouette."""
+    if isinstance(table, str):
+        raise DataError("These customers are too many to show; segment them on the command line.")
+    features = list(found.features)
+    table = table.astype({"segment": "int64"})  # Spark's are int32
+    customers = table.set_index("customer")[features]
+    labels = pd.Series(table["segment"].to_numpy(), index=customers.index, name="segment")
+    found = replace(found, labels=labels)  # stored and shown: a Spark table is neither
+    report(0.7, "Projecting for the scatter plot")
+    projection = project_2d(customers, features, scale)
+    table[list(projection.columns)] = projection.to_numpy()
+    report(0.8, "Measuring how well separated they are")
+    return SegmentResult(found, table, silhouette_per_customer(customers, found))
 
 
 def k_scores(
@@ -166,9 +198,10 @@ def k_scores(
     a ``DataError`` when they are not stored)."""
 
     def compute() -> dict:
-        data = prepared(owner, dataset_id)
+        clock = StageClock(report=report)
+        engine, data = _loaded(owner, dataset_id, clock)
         options = AnalysisOptions(scale=scale)
-        suggestion = ENGINE.suggest_k(data, list(features), options, StageClock(report=report))
+        suggestion = engine.suggest_k(data, list(features), options, clock)
         return {"scores": suggestion.scores, "suggested_k": suggestion.suggested_k}
 
     found = _cached(owner, dataset_id, "k_scores", _k_key(features, scale), compute, only_cached)
@@ -195,7 +228,8 @@ def mining(
     dataset_id = query.dataset
 
     def compute() -> Mined:
-        data = prepared(owner, dataset_id)
+        clock = StageClock(report=part(report, 0.3, 1.0))
+        engine, data = _loaded(owner, dataset_id, clock)
         if not data.has_products:
             raise DataError(NO_PRODUCTS)
         found = None
@@ -207,7 +241,7 @@ def mining(
             top_products=TOP_PRODUCTS,
             isolate_mining=True,  # the request threads keep the interpreter lock
         )
-        return ENGINE.mine(data, found, options, StageClock(report=part(report, 0.3, 1.0)))
+        return engine.mine(data, found, options, clock)
 
     mined = _cached(owner, dataset_id, "mining", mining_key(query), compute, only_cached)
     if mined is None:
@@ -261,7 +295,7 @@ def purchases_of(owner: str, dataset_id: int, customer: str) -> list[str]:
 
 def _full_key(owner: str, dataset_id: int, key: dict) -> dict:
     """A result's key: its parameters and the dataset's current column roles."""
-    return {**key, "roles": storage.get_dataset(owner, dataset_id).roles}
+    return {**key, **storage.prepared_key(storage.get_dataset(owner, dataset_id).roles)}
 
 
 def _stored(owner: str, dataset_id: int, kind: str, key: dict) -> bool:

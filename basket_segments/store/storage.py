@@ -39,10 +39,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.loading import RawTable, read_source
-from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
+from basket_segments.analytics.loading import RawTable
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.prepare import PreparedData, has_customers
 from basket_segments.analytics.progress import Report, ignore
 from basket_segments.analytics.segmentation import import_scikit_learn_in_background
+from basket_segments.analytics.stages import StoredTable
 
 EXTENSION = "basket_segments_storage"
 P = ParamSpec("P")
@@ -263,6 +265,12 @@ def max_upload_bytes() -> int:
     return _state().max_upload_bytes
 
 
+def max_table_bytes() -> int:
+    """What one table's values may take once read (``MAX_TABLE_MB``), at upload and at
+    every later opening."""
+    return int(float(current_app.config.get("MAX_TABLE_MB", 200)) * 2**20)
+
+
 def _owner_folder(owner: str) -> Path:
     return _state().folder / hashlib.sha256(str(owner).encode()).hexdigest()[:32]
 
@@ -412,14 +420,20 @@ def save_upload(
     if len(content) > limit:
         raise too_large(len(content), limit)
     report(0.05, "Reading the file")
+    engine = LocalEngine()  # whichever engine analyses it later: the upload is in memory here
     # No more values than a CSV within the limit could hold (a value and a delimiter each).
-    raw = read_source(content, filename, max_cells=limit // 2)
+    raw = engine.read(content, filename, max_cells=limit // 2, max_bytes=max_table_bytes())
     report(0.4, f"Finding customers and products in {len(raw.frame):,} rows")
-    prepared = prepare(raw)
+    prepared = engine.prepare(raw)
     report(0.8, "Storing")
     stored = _store(
         owner, clean_name(name or Path(filename).stem), clean_name(filename), raw, prepared
     )
+    try:  # the pages read it at once: kept now, not prepared again on the first view
+        save_result(owner, stored.id, PREPARED, prepared_key(stored.roles), prepared)
+    except BaseException:
+        delete_dataset(owner, stored.id)
+        raise
     if has_customers(raw):  # while the user reads the Data page: Segments need not wait
         import_scikit_learn_in_background()
     return stored
@@ -534,19 +548,17 @@ def get_dataset(owner: str, dataset_id: Any) -> DatasetInfo:
     return memo[key]
 
 
+def stored_table(owner: str, dataset_id: Any) -> StoredTable:
+    """The stored table as every engine loads it, with the user's column roles."""
+    info = get_dataset(owner, dataset_id)
+    path = _dataset_folder(owner, info) / "raw.parquet"
+    return StoredTable(path, info.file_format, info.roles or None, max_table_bytes(), info.name)
+
+
 @_reports_failures
 def load_raw(owner: str, dataset_id: Any) -> RawTable:
     """The stored table as it was read from the upload."""
-    info = get_dataset(owner, dataset_id)
-    path = _dataset_folder(owner, info) / "raw.parquet"
-    return RawTable(pd.read_parquet(path), info.file_format == "baskets", info.file_format)
-
-
-def open_dataset(
-    owner: str, dataset_id: Any, mapping: Mapping[str, str | None] | None = None
-) -> PreparedData:
-    """The dataset prepared for analysis, with an optional explicit role mapping."""
-    return prepare(load_raw(owner, dataset_id), mapping)
+    return LocalEngine().read(stored_table(owner, dataset_id))
 
 
 @_reports_failures
@@ -555,7 +567,7 @@ def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -
 
     Raises ``DataError`` (and changes nothing) when the roles do not fit the data.
     """
-    prepared = open_dataset(owner, dataset_id, roles)
+    prepared = LocalEngine.prepare(load_raw(owner, dataset_id), roles)
     _forget()
     with _state().sessions.begin() as session:
         record = _record(session, owner, dataset_id)
@@ -564,6 +576,8 @@ def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -
         record.report = json.loads(json.dumps(prepared.report, default=str))
         info = _info(record)
     save_choices(owner, dataset_id, segments=None)  # its features may be others now
+    with contextlib.suppress(DataError):  # kept if it fits; else prepared again when shown
+        save_result(owner, dataset_id, PREPARED, prepared_key(info.roles), prepared)
     return info
 
 
@@ -662,6 +676,16 @@ def has_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]
 def _result_path(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Path:
     folder = _dataset_folder(owner, get_dataset(owner, dataset_id))
     return folder / "results" / f"{kind}-{params_key(params)}.pickle"
+
+
+#: The result kind of a dataset as the local engine prepared it with its roles: kept at
+#: upload and at a change of roles, read by every page (``results.prepared``).
+PREPARED = "prepared"
+
+
+def prepared_key(roles: Mapping[str, Any]) -> dict:
+    """The key of the dataset prepared with ``roles`` (results keys every result so)."""
+    return {"roles": roles}
 
 
 #: A dataset's own choices (``save_choices``), beside its files.

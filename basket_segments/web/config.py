@@ -1,7 +1,8 @@
 """Configuration defaults, as a plain mapping.
 
 ``create_app`` applies, in order: these defaults, ``FLASK_*`` environment
-variables (plus ``DATABASE_URL``), then the test config. Nothing here reads
+variables (plus ``DATABASE_URL``, ``ANALYTICS_ENGINE`` and ``SPARK_MASTER``, the
+names the command line reads), then the test config. Nothing here reads
 the environment at import time.
 """
 
@@ -15,6 +16,10 @@ DEFAULTS = {
     # None: "data" in the instance folder. Uploaded datasets and results live here.
     "DATA_FOLDER": None,
     "MAX_UPLOAD_MB": 50,
+    # What one table's values may take once read, in MB (text, plus 8 bytes a cell): checked
+    # before a Parquet file or a workbook is expanded (a few hundred KB can stand for GBs),
+    # and at every opening of a stored dataset. 200 MB opens in about 0.6 GB of memory.
+    "MAX_TABLE_MB": 200,
     # Space each user's datasets and results may take, in MB; beyond it nothing more is stored.
     "USER_QUOTA_MB": 1000,
     "DASHBOARD_PREFIX": "/analytics/",
@@ -51,4 +56,9 @@ DEFAULTS = {
     # Rules kept at most per segment and for all customers, the strongest (0: no limit);
     # a few shared baskets of many products otherwise make millions of rules.
     "MAX_RULES": 20_000,
+    # Which engine computes segments, K scores and rules: "local" (pandas, scikit-learn,
+    # efficient-apriori) or "spark" (pip install -r requirements-spark.txt, Java 17), as the
+    # command line's ANALYTICS_ENGINE; SPARK_MASTER: e.g. spark://host:7077 (None: local[*]).
+    "ANALYTICS_ENGINE": "local",
+    "SPARK_MASTER": None,
 }

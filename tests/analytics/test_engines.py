@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from basket_segments.analytics.engines import choose_engine
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.pipeline import analyze
@@ -18,7 +19,7 @@ from basket_segments.analytics.spark import engine
 from basket_segments.analytics.spark.reading import file_format
 from basket_segments.analytics.spark.session import MISSING_PYSPARK, out_of_memory_in_words
 from basket_segments.analytics.stages import AnalysisOptions, StageClock
-from basket_segments.cli.commands import choose_engine, main
+from basket_segments.cli.commands import main
 from tests.conftest import REPO
 
 

@@ -194,6 +194,22 @@ def test_parallel_and_serial_mining_agree():
     pd.testing.assert_frame_equal(serial, parallel)
 
 
+def test_parallel_mining_after_an_isolated_one_in_the_same_process():
+    """The dashboard mines in its worker process (``isolate``); a large mining in the same
+    server process then runs in parallel: both use the one process-wide pool."""
+    sample = generate_sample(300, seed=4)
+    purchases = sample.rename(columns={"CustomerID": "customer", "Product": "product"})
+    coded = build_baskets(purchases.assign(basket=pd.NA))
+    segments = pd.Series([i % 2 for i in range(len(coded))], index=coded.customers)
+    params = RuleParams(0.05, 0.5, max_length=3)
+    isolated = rules.mine_groups(coded, segments, params, n_jobs=1, isolate=True)
+    parallel = rules.mine_groups(coded, segments, params, n_jobs=2)
+    assert isolated.keys() == parallel.keys() == {ALL_CUSTOMERS, 0, 1}
+    for group, found in isolated.items():
+        assert found.rules == parallel[group].rules and len(found.rules) > 0
+    assert len(rules.mine_groups(coded, segments, params, n_jobs=1, isolate=True)) == 3
+
+
 @settings(max_examples=40, deadline=None)
 @given(baskets=basket_lists, limit=st.integers(1, 8), max_length=st.integers(2, 3))
 def test_the_rule_limit_keeps_the_strongest_rules(baskets, limit, max_length):

@@ -27,6 +27,7 @@ from tests.hostile.files import (
     OVER_LIMIT_CUSTOMERS,
     OVER_LIMIT_ROWS_EACH,
     PRODUCTS_PER_CUSTOMER,
+    dictionary_bomb,
     frame,
     garbage,
     huge_cell,
@@ -38,6 +39,7 @@ from tests.hostile.files import (
     pdf,
     png,
     raw,
+    shared_string_bomb,
     shop_rows,
     table_text,
     text,
@@ -54,6 +56,10 @@ FEATURES = ("Age", "Income")
 #: Columns of the wide file (a message must not list them all), and of the too wide one.
 WIDE_COLUMNS = 100
 TOO_MANY_COLUMNS = 3_000
+#: What a table's values may take, for the dashboard (its default ``MAX_TABLE_MB``) and
+#: the command line (``--max-table-mb``, which the tests pass).
+TABLE_LIMIT_MB = 200
+TABLE_LIMIT = f"{TABLE_LIMIT_MB} MB"
 #: The upload limit for the over-size case and the Parquet bomb.
 SMALL_LIMIT_MB = 1
 
@@ -181,6 +187,19 @@ def _cases() -> list[Case]:
             ),
             upload=Refused(f"unpacks to {BOMB_ROWS:,} rows of 4 columns, more than the"),
             upload_limit_mb=SMALL_LIMIT_MB,
+        ),
+        # A few hundred KB that stand for gigabytes of text once read.
+        Case(
+            "dictionary_bomb",
+            "long_names.parquet",
+            raw(dictionary_bomb),
+            Refused(f"expands to 3 GB of values once read; the limit is {TABLE_LIMIT}"),
+        ),
+        Case(
+            "shared_string_bomb",
+            "long_names.xlsx",
+            raw(shared_string_bomb),
+            Refused(f"expands to 3 GB of values once read; the limit is {TABLE_LIMIT}"),
         ),
         # Valid but awkward text.
         Case(

@@ -29,6 +29,10 @@ OVER_LIMIT_CUSTOMERS = 3_000
 OVER_LIMIT_ROWS_EACH = 24
 #: Rows of the Parquet bomb.
 BOMB_ROWS = 600_000
+#: The text every row of the dictionary and shared-string bombs points at, and their rows.
+LONG_VALUE = "x" * 32_000
+DICTIONARY_BOMB_ROWS = 100_000
+SHARED_STRING_BOMB_ROWS = 100_000
 
 
 def raw(content: bytes | Callable[[], bytes]) -> Callable[[Path], None]:
@@ -168,6 +172,74 @@ def parquet_bomb() -> bytes:
     table = pa.table({column: pa.array([value] * BOMB_ROWS) for column, value in columns})
     out = io.BytesIO()
     pq.write_table(table, out)
+    return out.getvalue()
+
+
+def dictionary_bomb() -> bytes:
+    """``DICTIONARY_BOMB_ROWS`` purchases of one product named by ``LONG_VALUE``: Parquet
+    keeps the name once, in the column's dictionary (7 KB for 3 GB of text once read)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = DICTIONARY_BOMB_ROWS
+    columns = {name: pa.array([str(i % 50) for i in range(rows)]) for name in HEADER[:3]}
+    codes = pa.array([0] * rows, pa.int32())
+    columns["Product"] = pa.DictionaryArray.from_arrays(codes, pa.array([LONG_VALUE]))
+    out = io.BytesIO()
+    pq.write_table(pa.table(columns), out)
+    return out.getvalue()
+
+
+def shared_string_bomb() -> bytes:
+    """A workbook whose ``SHARED_STRING_BOMB_ROWS`` product cells all point at one shared
+    string, ``LONG_VALUE``: 1 MB, 8 MB unpacked (well within the zip-bomb cap), 3 GB of
+    text once read. Written as Excel writes it (shared strings, ``t="s"`` cells)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    strings = [LONG_VALUE, *HEADER]
+    cells = "".join(f'<c r="{col}1" t="s"><v>{i + 1}</v></c>' for i, col in enumerate("ABCD"))
+    rows = [f'<row r="1">{cells}</row>']
+    for r in range(2, SHARED_STRING_BOMB_ROWS + 2):
+        numbers = "".join(f'<c r="{col}{r}"><v>{r % 50 + 20}</v></c>' for col in "ABC")
+        rows.append(f'<row r="{r}">{numbers}<c r="D{r}" t="s"><v>0</v></c></row>')
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+            'sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{relations}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{relations}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{relations}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{relations}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>'
+        + "".join(rows)
+        + "</sheetData></worksheet>",
+        "xl/sharedStrings.xml": f'<sst xmlns="{main}">'
+        + "".join(f"<si><t>{text}</t></si>" for text in strings)
+        + "</sst>",
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
     return out.getvalue()
 
 

@@ -29,6 +29,7 @@ from basket_segments.analytics.stages import (
     Mined,
     Segments,
     StageClock,
+    StoredTable,
     data_line,
 )
 
@@ -60,10 +61,10 @@ class SparkEngine:
         self.spark = spark
         self.segments_out, self.large_segments_out = segments_out, large_segments_out
 
-    def load(self, source: str | pd.DataFrame, clock: StageClock) -> SparkData:
+    def load(self, source: str | pd.DataFrame | StoredTable, clock: StageClock) -> SparkData:
         table = read_table(self.spark, source)
         clock.lap("read", f"{table.file_format}, {len(table.frame.columns)} columns")
-        data = prepare_table(table)
+        data = prepare_table(table, source.roles if isinstance(source, StoredTable) else None)
         clock.lap("features", data_line(data.shape, **data.counts))
         return data
 
@@ -131,7 +132,7 @@ class SparkEngine:
             baskets = baskets.withColumn("segment", F.lit(None).cast("int"))
             names, n_segments = {}, 0
         else:
-            baskets = baskets.join(segments.labels, "customer", "left")
+            baskets = baskets.join(self._labels(segments.labels), "customer", "left")
             names, n_segments = segments.names, segments.k
         baskets = baskets.cache()
         rules, sizes, kept = mine_spark(baskets, n_segments, names, options.rules)
@@ -143,6 +144,14 @@ class SparkEngine:
         per_segment = {segment: sizes.get(segment, 0) for segment in range(n_segments)}
         notes += small_segment_notes(per_segment, names) + left_out_notes(kept, names)
         return Mined(rules, products, sizes[ALL_CUSTOMERS], tuple(notes))
+
+    def _labels(self, labels: DataFrame | pd.Series) -> DataFrame:
+        """Segments as a Spark table of ``customer`` and ``segment``; the dashboard stores
+        them as a pandas Series (by customer) and hands them back so."""
+        if not isinstance(labels, pd.Series):
+            return labels
+        table = pd.DataFrame({"customer": labels.index.astype(str), "segment": labels.to_numpy()})
+        return self.spark.createDataFrame(table.astype({"segment": "int32"}))
 
 
 def large_table_destination(customers: int, path: str | None) -> str | None:

@@ -13,11 +13,17 @@ import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from basket_segments.analytics.columns import detect_roles, feature_kind, looks_like_codes
+from basket_segments.analytics.columns import (
+    apply_mapping,
+    detect_roles,
+    feature_kind,
+    looks_like_codes,
+)
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.prepare import (
+    CATEGORIES,
     feature_columns,
     missing_customer_message,
     nothing_usable_message,
@@ -83,19 +89,25 @@ class SparkData:
         return {"customers": customers, "purchase_rows": rows, "products": products}
 
 
-def prepare_table(table: SparkTable) -> SparkData:
-    """Detect roles and shape of a ``SparkTable`` and build customers and purchases."""
+def prepare_table(table: SparkTable, mapping: Mapping[str, Any] | None = None) -> SparkData:
+    """Detect roles and shape of a ``SparkTable`` and build customers and purchases;
+    ``mapping``: the user's roles and category columns, as the local ``prepare`` takes."""
     if table.is_basket_file:
         return _basket_file(table.frame)
     frame = table.frame
-    roles = detect_roles(frame.columns)
+    mapping = dict(mapping or {})
+    chosen_categories = mapping.pop(CATEGORIES, None)
+    roles = apply_mapping(detect_roles(frame.columns), mapping, frame.columns)
     if "customer" not in roles:
         if "product" in roles and "basket" in roles:
             return _long_baskets(frame, roles)
         raise DataError(missing_customer_message(frame))
     attributes = attribute_columns(frame, roles)
     if attributes:  # KMeans measures amounts, not the codes among them (as locally)
-        categories = category_columns(frame, roles["customer"], attributes)
+        if chosen_categories is None:
+            categories = category_columns(frame, roles["customer"], attributes)
+        else:
+            categories = [name for name in chosen_categories if name in attributes]
         attributes = feature_columns(attributes, categories)
     if "product" not in roles:
         return _customer_table(frame, roles, attributes)

@@ -22,6 +22,7 @@ import pandas as pd
 from basket_segments.analytics.columns import detect_roles
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.loading import sniff_delimiter
+from basket_segments.analytics.stages import StoredTable
 from basket_segments.analytics.table_checks import check_header
 
 if TYPE_CHECKING:
@@ -80,10 +81,13 @@ def _local_parquet(source: str) -> bool:
         return False
 
 
-def read_table(spark: SparkSession, source: str | pd.DataFrame) -> SparkTable:
-    """Read a path (or, for ``--sample``, an in-memory table) into a ``SparkTable``."""
+def read_table(spark: SparkSession, source: str | pd.DataFrame | StoredTable) -> SparkTable:
+    """Read a path, the dashboard's stored table, or (for ``--sample``) an in-memory table
+    into a ``SparkTable``."""
     if isinstance(source, pd.DataFrame):
         return SparkTable(spark.createDataFrame(source.astype(str)), False, "memory")
+    if isinstance(source, StoredTable):
+        return stored_table(spark, source)
     kind = file_format(source)
     with spark_read_errors(source):
         if kind == "parquet":
@@ -108,6 +112,19 @@ def read_table(spark: SparkSession, source: str | pd.DataFrame) -> SparkTable:
             ignoreTrailingWhiteSpace=True,
         )
     return SparkTable(_named(frame), False, "csv")
+
+
+def stored_table(spark: SparkSession, stored: StoredTable) -> SparkTable:
+    """The dashboard's stored table; a basket file, kept in long form, as one row per basket."""
+    from pyspark.sql import functions as F
+
+    path = str(stored.path)
+    with spark_read_errors(path):
+        frame = spark.read.parquet(path)
+    if not stored.is_basket_file:
+        return SparkTable(frame, False, stored.file_format)
+    items = F.array_distinct(F.collect_list("product")).alias("items")
+    return SparkTable(frame.groupBy("basket").agg(items), True, "baskets")
 
 
 def is_basket_lines(rows: list[list[str]]) -> bool:

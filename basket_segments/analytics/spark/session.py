@@ -75,6 +75,20 @@ def spark_session(
     from pyspark.sql import SparkSession
 
     running = SparkSession.getActiveSession()
+    spark = start_spark(master, conf)
+    try:
+        yield spark
+    finally:
+        if running is None:
+            spark.stop()
+
+
+def start_spark(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
+    """The process's Spark session on ``master``: the running one, else a new one that
+    lasts as long as the process (the dashboard's jobs share it)."""
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
     chosen = choose_master(master, launched_by_spark_submit())
     builder = SparkSession.builder.appName(APP_NAME)
     if chosen:
@@ -82,18 +96,13 @@ def spark_session(
     for key, value in {**BASE_CONF, **(conf or {})}.items():
         builder = builder.config(key, value)
     try:
-        spark = builder.getOrCreate()
+        return builder.getOrCreate()
     except Exception as error:  # no Java, a bad master URL: pyspark and py4j raise many types
         raise DataError(
             f"Spark could not start on master '{chosen or 'from spark-submit'}' "
             f"({_first_line(error)}); check the master URL and that Java 17 is installed "
             "('java -version')."
         ) from error
-    try:
-        yield spark
-    finally:
-        if running is None:
-            spark.stop()
 
 
 def _first_line(error: Exception) -> str:

@@ -1,0 +1,76 @@
+"""The dashboard is one setting away from Spark: its jobs run on the engine named by
+``ANALYTICS_ENGINE``, loading included, and store what the local engine stores.
+
+The same generated file is uploaded twice, once per engine, and the Segments and
+Rules pages' jobs run on it as the browser runs them (the ask, then the job).
+"""
+
+import pandas as pd
+import pytest
+
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.sample import generate_sample
+from basket_segments.analytics.spark.engine import SparkEngine
+from basket_segments.app import create_app
+from basket_segments.store import results, storage
+from tests.callbacks_support import choose_segments, logged_in_as, rules_answer
+from tests.conftest import make_config
+
+pytestmark = pytest.mark.spark
+
+SETTINGS = {"features": ["Age", "Annual Income", "Spending Score"], "k": 4}
+THRESHOLDS = (0.05, 0.5, 1.0, 3)
+
+
+@pytest.fixture
+def app(spark, tmp_path):
+    """An app whose jobs run on the test's Spark session (``SPARK_MASTER`` as the tests')."""
+    master = spark.sparkContext.master
+    return create_app(make_config(tmp_path, ANALYTICS_ENGINE="local", SPARK_MASTER=master))
+
+
+def run_pages(app, engine: str, engines_seen: list) -> tuple:
+    """Upload the file, show its segments and mine its rules with ``engine``; return what
+    the jobs stored: the segments, and the mining."""
+    app.config["ANALYTICS_ENGINE"] = engine
+    engines_seen.append(type(results.analysis_engine()))
+    content = generate_sample(400, 30, seed=5).to_csv(index=False).encode()
+    owner = "1"
+    dataset = storage.save_upload(owner, "shop.csv", content).id
+    choose_segments({**SETTINGS, "scale": "auto"}, dataset)
+    answer, message = rules_answer(THRESHOLDS, "customer", dataset)
+    assert answer is not None, message
+    query = results.rules_query(owner, dataset, THRESHOLDS, "customer")
+    assert query.segments.k == SETTINGS["k"]
+    shown = results.segments(owner, dataset, query.segments, only_cached=True)
+    return shown, results.mining(owner, query, only_cached=True)
+
+
+def single_consequent(rules: pd.DataFrame) -> pd.DataFrame:
+    """The rules Spark's FPGrowth finds: one product on the right."""
+    kept = rules[rules["consequent"].str.len() == 1]
+    key = kept.assign(key=kept["antecedent"].astype(str) + kept["consequent"].astype(str))
+    return key.sort_values(["segment", "key"]).drop(columns="key").reset_index(drop=True)
+
+
+def test_a_dashboard_job_on_spark_stores_what_the_local_engine_stores(app):
+    seen = []
+    with logged_in_as(app):
+        local_shown, local_mined = run_pages(app, "local", seen)
+        spark_shown, spark_mined = run_pages(app, "spark", seen)
+    assert seen == [LocalEngine, SparkEngine]
+    # The segments (Spark's KMeans finds sklearn's on well-separated data) and their names.
+    columns = ["customer", "segment", "segment_name"]
+    pd.testing.assert_frame_equal(
+        spark_shown.table[columns].sort_values("customer", ignore_index=True),
+        local_shown.table[columns].sort_values("customer", ignore_index=True),
+    )
+    assert spark_shown.names == local_shown.names
+    assert len(spark_shown.silhouettes) == len(local_shown.silhouettes) == 400
+    # The rules of every segment and of all customers, and the top products.
+    ours, expected = single_consequent(spark_mined.rules), single_consequent(local_mined.rules)
+    assert len(ours) == len(expected) > 0
+    assert set(ours["segment"]) == set(expected["segment"]) and len(set(ours["segment"])) > 1
+    pd.testing.assert_frame_equal(ours, expected, check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(spark_mined.products, local_mined.products, check_dtype=False)
+    assert spark_mined.baskets == local_mined.baskets
