@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from dash import Dash
-from flask import Flask, Response, jsonify, request
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from basket_segments.analytics.engines import choose_engine
 from basket_segments.callbacks import frame as frame_callbacks
@@ -28,6 +28,7 @@ from basket_segments.web import auth, headers
 from basket_segments.web.accounts import init_accounts
 from basket_segments.web.config import DEFAULTS
 from basket_segments.web.downloads import init_downloads
+from basket_segments.web.limits import BodyLimit, BoundedBodies
 from basket_segments.web.uploads import init_uploads, upload_path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -36,6 +37,11 @@ FEATURE_CALLBACKS = (frame_callbacks, *(page.callbacks for page in PAGES))
 DASH_EXTENSION = "basket_segments_dash"
 #: Largest callback request body read: control values and small stores.
 CALLBACK_BODY_LIMIT = 2**20
+TOO_LARGE_FOR_THE_DASHBOARD = "The request is too large for the dashboard."
+#: Bytes an upload's request may carry besides the file (the limit is the file's).
+UPLOAD_ENVELOPE = 2**16
+#: The standalone server's own forms (log in, sign up, password) are a few hundred bytes.
+FORM_BODY_LIMIT = 2**16
 #: Settings also read from environment variables without the FLASK_ prefix (the command
 #: line reads the same names).
 UNPREFIXED_SETTINGS = ("DATABASE_URL", "ANALYTICS_ENGINE", "SPARK_MASTER")
@@ -92,37 +98,42 @@ def init_dashboard(
     auth.protect(server, url_base_pathname)
     init_uploads(server, url_base_pathname)
     init_downloads(server, url_base_pathname)
-    server.before_request(partial(_limit_request_size, url_base_pathname))
+    server.wsgi_app = BoundedBodies(
+        server.wsgi_app, dashboard_body_limits(server, url_base_pathname)
+    )
     server.extensions.setdefault(DASH_EXTENSION, []).append(app)
     return app
 
 
-def _limit_request_size(prefix: str) -> Response | None:
-    """Refuse (413) dashboard requests larger than they can be, before Dash reads them.
+def dashboard_body_limits(server: Flask, prefix: str) -> Callable[[str], BodyLimit | None]:
+    """Each dashboard route's body limit (None outside the dashboard: the host's own).
 
-    Callbacks carry control values and small stores, never files (those go to
-    the upload route, which says in a sentence when a file is over the limit),
-    so a callback body over ``CALLBACK_BODY_LIMIT`` is refused: at once when its
-    length is declared, and as soon as reading passes the limit when it is
-    sent in chunks.
+    Callbacks carry control values and small stores, never files (those go to the
+    upload route, which says in a sentence when a file is over the limit), and no
+    dashboard route takes a form, so a form body never reaches the CSRF check.
     """
-    if not request.path.startswith(prefix):
-        return None
-    if request.path == upload_path(prefix):
-        request.max_content_length = storage.max_upload_bytes() + 2**16
-        return None
-    # A chunked body has no length to check, and Werkzeug cuts it at the limit without
-    # a word: read one byte more than allowed and refuse when it is there.
-    request.max_content_length = CALLBACK_BODY_LIMIT + 1
-    try:
-        too_large = len(request.get_data(cache=True)) > CALLBACK_BODY_LIMIT
-    except RequestEntityTooLarge:
-        too_large = True
-    if too_large:
-        response = jsonify(error="The request is too large for the dashboard.")
-        response.status_code = 413
-        return response
-    return None
+    upload = upload_path(prefix)
+    callback = BodyLimit(CALLBACK_BODY_LIMIT, False, lambda _size: TOO_LARGE_FOR_THE_DASHBOARD)
+
+    def limit_for(path: str) -> BodyLimit | None:
+        if not path.startswith(prefix):
+            return None
+        if path != upload:
+            return callback
+        limit = int(float(server.config.get("MAX_UPLOAD_MB", 50)) * 2**20)
+        return BodyLimit(limit + UPLOAD_ENVELOPE, False, partial(_upload_too_large, limit))
+
+    return limit_for
+
+
+def _upload_too_large(limit: int, size: int | None) -> str:
+    return str(storage.too_large(size if size is not None else limit + 1, limit))
+
+
+def account_body_limits(prefix: str) -> Callable[[str], BodyLimit | None]:
+    """The standalone server's own pages (log in, sign up, password): small forms."""
+    form = BodyLimit(FORM_BODY_LIMIT, True, lambda _size: "The form is too large.")
+    return lambda path: None if path.startswith(prefix) else form
 
 
 def instance_path(test_config: dict[str, Any] | None = None) -> Path:
@@ -148,6 +159,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             server.config[name] = os.environ[name]
     if test_config:
         server.config.from_mapping(test_config)
+    if not server.config.get("MAX_CONTENT_LENGTH"):  # the largest body any route takes
+        upload = int(float(server.config["MAX_UPLOAD_MB"]) * 2**20)
+        server.config["MAX_CONTENT_LENGTH"] = upload + UPLOAD_ENVELOPE
     storage.private_folder(Path(server.instance_path))
     server.config["SECRET_KEY"] = server.config["SECRET_KEY"] or _persisted_secret(server)
     server.config["DATABASE_URL"] = storage.database_url(server)
@@ -158,6 +172,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         server, server.config["DASHBOARD_PREFIX"], logout_url="/logout", password_url="/password"
     )
     headers.init_headers(dashboard, "/")  # the account pages are ours too
+    server.wsgi_app = BoundedBodies(
+        server.wsgi_app, account_body_limits(dashboard.config.url_base_pathname)
+    )
     return server
 
 

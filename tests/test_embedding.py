@@ -99,3 +99,18 @@ def test_importing_the_host_site_leaves_no_trace():
         assert host.app.__file__ == str(HOST_SITE / "app.py")
     assert sys.path == path
     assert {name: sys.modules.get(name) for name in HOST_MODULES} == before
+
+
+def test_the_dashboard_bounds_its_own_bodies_and_leaves_the_hosts_alone(host):
+    """Under its prefix a form is refused unread (the host's CSRF check would parse it)
+    and a callback over 1 MB gets 413; the host's own routes keep the host's limits."""
+    client = host.test_client()
+    form = {"field": "x" * 2 * 2**20}
+    assert client.post("/analytics/_dash-update-component", data=form).status_code == 415
+    big = json.dumps({"x": "y" * 2 * 2**20})
+    answer = client.post("/analytics/_dash-update-component", data=big, content_type="json")
+    assert answer.status_code == 413
+    assert answer.get_json() == {"error": "The request is too large for the dashboard."}
+    host_answer = client.post("/auth/login", data=form)  # the host's own limits answer
+    assert host_answer.status_code in (400, 413) and not host_answer.is_json
+    assert host.config.get("MAX_CONTENT_LENGTH") is None  # the host's settings untouched

@@ -350,10 +350,10 @@ def check_k(k: int, n_customers: int) -> None:
     shared by both engines so both refuse with the same sentence."""
     if not isinstance(k, int | np.integer) or k < 2:
         raise DataError(f"The number of segments must be a whole number of at least 2, not {k}.")
-    if n_customers < k:
+    if n_customers <= k:  # a segment per customer is no segmentation (and has no silhouette)
         raise DataError(
-            f"{_there_are(n_customers)}, too few for {k} segments; "
-            "choose fewer segments or add customers."
+            f"{_there_are(n_customers)}, too few for {k} segments (there must be more "
+            "customers than segments); choose fewer segments or add customers."
         )
 
 
@@ -420,14 +420,25 @@ def stratified_sample(labels: np.ndarray, size: int, random_state: int = 0) -> n
     return np.sort(np.concatenate(picked))
 
 
+def silhouette_defined(labels: np.ndarray) -> bool:
+    """Whether a silhouette exists: at least 2 segments, and fewer than the customers.
+
+    >>> silhouette_defined(np.array([0, 0, 1])), silhouette_defined(np.array([0, 1]))
+    (True, False)
+    >>> silhouette_defined(np.array([0, 0])), silhouette_defined(np.array([], dtype=int))
+    (False, False)
+    """
+    distinct = len(np.unique(labels))
+    return 2 <= distinct < len(labels)
+
+
 def mean_silhouette(matrix: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
     """Mean silhouette, on a stratified sample above ``SILHOUETTE_SAMPLE`` customers;
     None if undefined."""
     from sklearn import config_context
     from sklearn.metrics import silhouette_score
 
-    distinct = len(np.unique(labels))
-    if distinct < 2 or distinct >= len(labels):
+    if not silhouette_defined(labels):
         return None
     if len(labels) > SILHOUETTE_SAMPLE:
         picked = stratified_sample(labels, SILHOUETTE_SAMPLE_SIZE, random_state)
@@ -448,7 +459,7 @@ def silhouette_per_customer(
     index = np.arange(len(labels))
     if len(labels) > SILHOUETTE_SAMPLE:
         index = stratified_sample(labels, SILHOUETTE_SAMPLE_SIZE, random_state)
-    if len(np.unique(labels[index])) < 2:
+    if not silhouette_defined(labels[index]):
         return pd.Series(dtype="float64", name="silhouette")
     with config_context(working_memory=SILHOUETTE_MEMORY_MB):
         values = silhouette_samples(matrix[index], labels[index])

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +45,11 @@ from basket_segments.analytics.prepare import PreparedData, has_customers
 from basket_segments.analytics.progress import Report, ignore
 from basket_segments.analytics.segmentation import import_scikit_learn_in_background
 from basket_segments.analytics.stages import StoredTable
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock between processes
+    fcntl = None
 
 EXTENSION = "basket_segments_storage"
 P = ParamSpec("P")
@@ -312,6 +317,8 @@ def clean_name(name: str, fallback: str = "dataset") -> str:
 UPLOAD_TTL = 3600
 #: Bytes read from the request at a time while an upload is written to disk.
 UPLOAD_CHUNK = 2**20
+#: The lock file of an owner's quota (empty, so it counts for nothing).
+QUOTA_LOCK = ".quota.lock"
 
 
 class UploadTooLarge(DataError):
@@ -371,7 +378,10 @@ def receive_upload(owner: str, stream: BinaryIO, declared_size: int | None) -> s
                 written += len(chunk)
                 if written > limit:
                     raise too_large(written, limit)
-                file.write(chunk)
+                with _quota_lock(owner):  # counted as written: parallel uploads add up
+                    check_quota(owner, len(chunk))
+                    file.write(chunk)
+                    file.flush()
 
     _atomic_write(folder / handle, write)
     return handle
@@ -651,9 +661,27 @@ def _within_quota(owner: str, write: Callable[[Path], None]) -> Callable[[Path],
 
     def checked(path: Path) -> None:
         write(path)
-        check_quota(owner, 0)
+        with _quota_lock(owner):
+            check_quota(owner, 0)
 
     return checked
+
+
+@contextlib.contextmanager
+def _quota_lock(owner: str) -> Iterator[None]:
+    """One writer at a time measures the owner's files against the quota (across threads,
+    processes and server workers of one machine: a lock file in the owner's folder)."""
+    folder = _owner_folder(owner)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / QUOTA_LOCK, "a") as handle:
+        if fcntl is None:  # not POSIX: no lock between processes
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @_reports_failures

@@ -16,6 +16,11 @@ DEFAULTS = {
     # None: "data" in the instance folder. Uploaded datasets and results live here.
     "DATA_FOLDER": None,
     "MAX_UPLOAD_MB": 50,
+    # Werkzeug's own form limits, app-wide (the standalone server's forms are tiny; the
+    # dashboard takes no forms at all, and every route's body is bounded before it is
+    # read: web/limits.py). MAX_CONTENT_LENGTH follows MAX_UPLOAD_MB unless set.
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "MAX_FORM_PARTS": 50,
     # What one table's values may take once read, in MB (text, plus 8 bytes a cell): checked
     # before a Parquet file or a workbook is expanded (a few hundred KB can stand for GBs),
     # and at every opening of a stored dataset. 200 MB opens in about 0.6 GB of memory.

@@ -280,3 +280,32 @@ def test_the_command_lines_engine_never_imports_scikit_learn_itself(content, pri
         [sys.executable, "-c", PROCESS_CHECK], input=content, capture_output=True, check=True
     )
     assert run.stdout.decode().strip() == printed
+
+
+@pytest.mark.parametrize(
+    ("labels", "defined"),
+    [([0, 0, 0], False), ([0, 1, 2], False), ([0, 1], False), ([0, 0, 1], True)],
+    ids=["one segment", "a segment per customer", "two customers", "defined"],
+)
+def test_silhouettes_only_where_they_exist(labels, defined):
+    """1 label, n labels and n < 3: no silhouette, never sklearn's ValueError."""
+    from types import SimpleNamespace
+
+    from basket_segments.analytics.segmentation import mean_silhouette, silhouette_per_customer
+
+    customers = pd.DataFrame(
+        {"x": [1.0, 2.0, 9.0][: len(labels)]}, index=list("abc")[: len(labels)]
+    )
+    found = SimpleNamespace(
+        labels=pd.Series(labels, index=customers.index), features=["x"], scaling="none"
+    )
+    per_customer = silhouette_per_customer(customers, found)
+    mean = mean_silhouette(customers.to_numpy(), np.array(labels), 0)
+    assert (len(per_customer) == len(labels)) is defined
+    assert (mean is not None) is defined
+
+
+def test_a_segment_per_customer_is_refused_with_a_sentence():
+    customers = pd.DataFrame({"Age": [20.0, 60.0]}, index=["a", "b"])
+    with pytest.raises(DataError, match=r"There are 2 customers, too few for 2 segments \(there"):
+        segment_customers(customers, ["Age"], 2)

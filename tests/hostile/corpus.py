@@ -532,6 +532,19 @@ def _cases() -> list[Case]:
                 rules_error="All purchases form only 2 baskets",
             ),
         ),
+        Case(  # a segment per customer has no silhouette: sklearn raised, a 500 before
+            "as_many_customers_as_k",
+            "trio.csv",
+            text(shop_rows(ANALYSIS_K)),
+            Accepted(
+                "combined",
+                2 * ANALYSIS_K,
+                ANALYSIS_K,
+                2,
+                # (the Rules page segments them into the default K, also too many)
+                segment_error=f"There are {ANALYSIS_K} customers, too few for",
+            ),
+        ),
         Case(
             "all_identical",
             "clones.csv",
