@@ -60,7 +60,8 @@ def page_at(pathname: str | None, prefix: str) -> Page:
     >>> page_at("/analytics/rules", "/analytics/").key, page_at(None, "/analytics/").key
     ('rules', 'data')
     """
-    relative = (pathname or "").removeprefix(prefix.rstrip("/")).strip("/")
+    path = pathname if isinstance(pathname, str) else ""  # the browser's, or a forged one
+    relative = path.removeprefix(prefix.rstrip("/")).strip("/")
     return next((page for page in PAGES if page.path == relative), PAGES[0])
 
 

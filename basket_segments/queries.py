@@ -182,3 +182,57 @@ def basket_choice(value: Any) -> str:
     if value not in BASKETS:
         raise DataError(f"A basket is one customer or one invoice, not '{str(value)[:20]}'.")
     return str(value)
+
+
+# --- values the browser sends, typed: anything else is as if nothing was sent ---------------
+
+
+def text_or_none(value: Any) -> str | None:
+    """A text input's value; None for anything that is not text.
+
+    >>> text_or_none(" shop "), text_or_none(7), text_or_none(None)
+    (' shop ', None, None)
+    """
+    return value if isinstance(value, str) else None
+
+
+def texts(value: Any) -> list[str]:
+    """A multi-choice's values: the texts among them (a forged list may hold anything).
+
+    >>> texts(["Age", 3, None, "Income"]), texts("Age"), texts({"a": 1})
+    (['Age', 'Income'], [], [])
+    """
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def whole_number(value: Any) -> int | None:
+    """A whole number within a database id's range, from an int, an integral float or
+    digits; None for anything else (booleans included).
+
+    >>> whole_number(3), whole_number("12"), whole_number(2.0), whole_number(2.5)
+    (3, 12, 2, None)
+    >>> whole_number(True), whole_number([1]), whole_number(2**63), whole_number("nan")
+    (None, None, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and abs(value) < 2**31:
+        return value
+    return None
+
+
+def clicked_number(click: Any) -> int | None:
+    """The segment number a click on a chart carries (its first point's customdata);
+    None for a click on nothing, or anything that is not Plotly's click data.
+
+    >>> clicked_number({"points": [{"customdata": [2, "Young"]}]}), clicked_number(1)
+    (2, None)
+    """
+    points = click.get("points") if isinstance(click, dict) else None
+    point = points[0] if isinstance(points, list) and points else None
+    data = point.get("customdata") if isinstance(point, dict) else None
+    return whole_number(data[0] if isinstance(data, list) and data else data)

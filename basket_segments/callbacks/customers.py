@@ -17,7 +17,7 @@ from basket_segments.analytics.rules import ALL_CUSTOMERS, RuleParams, filter_ru
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import customers as layout
 from basket_segments.layouts.common import message
-from basket_segments.queries import THRESHOLDS, RulesQuery
+from basket_segments.queries import THRESHOLDS, RulesQuery, text_or_none
 from basket_segments.store import results
 from basket_segments.store.owner import current_owner
 
@@ -48,7 +48,7 @@ def lookup_query(owner: str, request: dict) -> RulesQuery:
 
 def lookup_ready(owner: str, request: dict) -> bool | None:
     """Whether the segments and rules a lookup needs are stored (None: nothing asked)."""
-    if not (request["customer"] or "").strip() or request["dataset"] is None:
+    if not (text_or_none(request["customer"]) or "").strip() or request["dataset"] is None:
         return None
     query = lookup_query(owner, request)
     ready = query.segments is None or results.segments_ready(owner, query.dataset, query.segments)
@@ -82,7 +82,7 @@ LOOKUP = long_work.LongWork(
 
 def show_customer(answer):
     """Segment, standing, purchases and up to five recommendations, each with its reason."""
-    request = long_work.answered(answer)
+    request = LOOKUP.answered(answer)
     if request is None:
         return no_update
     owner, customer = current_owner(), request["customer"].strip()

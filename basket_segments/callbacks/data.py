@@ -11,6 +11,7 @@ from basket_segments.analytics.sample import generate_sample
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import data as layout
 from basket_segments.layouts.common import message, page_path
+from basket_segments.queries import text_or_none, texts, whole_number
 from basket_segments.store import storage
 from basket_segments.store.owner import current_owner
 
@@ -27,6 +28,8 @@ def upload_ready(_owner: str, request: dict) -> bool | None:
     sent = request["file"]
     if not sent:
         return None
+    if not isinstance(sent, dict):  # not what the upload script sends
+        raise DataError("That upload is no longer on the server; please upload the file again.")
     if sent.get("error"):  # the upload route's own answer, e.g. over the size limit
         raise DataError(sent["error"])
     return False
@@ -59,10 +62,12 @@ UPLOAD = long_work.LongWork(
 def show_stored(answer, version, prefix: str):
     """Open the dataset just stored and say so; basket data goes straight to its rules."""
     stored = long_work.result_of(answer)
-    if not stored:
+    dataset = whole_number((stored or {}).get("dataset"))
+    if dataset is None:
         return no_update, no_update, no_update, no_update
     page = page_path(prefix, "rules") if stored.get("shape") == "baskets" else no_update
-    return stored["dataset"], message(stored["text"], "success"), (version or 0) + 1, page
+    text = text_or_none(stored.get("text")) or "Stored."
+    return dataset, message(text, "success"), next_version(version), page
 
 
 def change_datasets(_confirm, _rename, pending, new_name, active, version):
@@ -80,7 +85,7 @@ def change_datasets(_confirm, _rename, pending, new_name, active, version):
             return no_update, no_update, no_update
     except DataError as error:
         return no_update, message(str(error)), no_update
-    return active, message(text, "success"), (version or 0) + 1
+    return active, message(text, "success"), next_version(version)
 
 
 def open_dataset(clicks: list) -> int:
@@ -125,16 +130,27 @@ def show_details(active, version):
     return layout.dataset_details(info, raw.frame.head(10), columns)
 
 
+def next_version(version) -> int:
+    """The data version after a change (the browser holds the current one)."""
+    return (whole_number(version) or 0) + 1
+
+
 def apply_roles(_clicks, values, role_ids, active, version):
     """Re-read the active dataset with the roles the user chose."""
     if not triggered_by_user():
         return no_update, no_update
-    roles = {item["role"]: value for item, value in zip(role_ids, values, strict=True)}
+    lists = [given if isinstance(given, list) else [] for given in (role_ids, values)]
+    pairs = zip(*lists, strict=False)
+    roles = {
+        item["role"]: texts(value) if isinstance(value, list) else text_or_none(value)
+        for item, value in pairs
+        if isinstance(item, dict) and isinstance(item.get("role"), str)
+    }
     try:
         info = storage.update_roles(current_owner(), active, roles)
     except DataError as error:
         return message(str(error)), no_update
-    return message(f"Roles applied: {SHAPES[info.shape]}.", "success"), (version or 0) + 1
+    return message(f"Roles applied: {SHAPES[info.shape]}.", "success"), next_version(version)
 
 
 def register(app: Dash) -> None:

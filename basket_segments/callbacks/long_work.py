@@ -36,6 +36,7 @@ from basket_segments.store.owner import current_owner
 
 #: How often the browser asks a running job for progress, in milliseconds.
 POLL_INTERVAL_MS = 400
+NOT_ASKED = "This request is not one the page makes; reload the page and ask again."
 STOPPED = "Stopped; nothing was stored. Change a setting or press the button again to restart."
 
 Request = dict[str, Any]
@@ -71,19 +72,31 @@ class LongWork:
     #: Requests with the same key as the answered one are answered from it at once.
     key: Key | None = None
 
+    def answered(self, answer: dict | None) -> Request | None:
+        """The request of an answer of this work: its inputs, no other keys (the answer
+        comes back from the browser; a forged one is no answer)."""
+        request = answered(answer)
+        return request if request is not None and set(request) == set(self.request) else None
+
 
 def answered(answer: dict | None) -> Request | None:
     """The request whose results the answer says are stored, if any.
 
-    >>> answered({"request": {"k": 3}, "result": None}), answered(None)
-    ({'k': 3}, None)
+    The answer comes back from the browser, so anything else than the answer's shape
+    (a forged request) is no answer.
+
+    >>> answered({"request": {"k": 3}, "result": None}), answered(None), answered(7)
+    ({'k': 3}, None, None)
     """
-    return (answer or {}).get("request")
+    request = answer.get("request") if isinstance(answer, dict) else None
+    return request if isinstance(request, dict) else None
 
 
-def result_of(answer: dict | None) -> Any:
-    """What the job returned with its answer (None for an answer from storage)."""
-    return (answer or {}).get("result")
+def result_of(answer: dict | None) -> dict | None:
+    """What the job returned with its answer, a small mapping (None for an answer from
+    storage, or for anything else than a mapping, as a forged answer may hold)."""
+    result = answer.get("result") if answered(answer) is not None else None
+    return result if isinstance(result, dict) else None
 
 
 def ask(work: LongWork, *values) -> tuple:
@@ -111,7 +124,7 @@ def ask(work: LongWork, *values) -> tuple:
 
 def _same_stored_result(work: LongWork, current: dict | None, request: Request) -> bool:
     """Whether ``request`` needs the very result the current answer was made from."""
-    answered_request = answered(current)
+    answered_request = work.answered(current)
     if work.key is None or not isinstance(answered_request, dict):
         return False
     key = work.key(request)
@@ -120,9 +133,11 @@ def _same_stored_result(work: LongWork, current: dict | None, request: Request) 
 
 def run(work: LongWork, set_progress, asked: dict | None) -> tuple:
     """The background job: compute and store the asked request; the answer and message."""
-    request = (asked or {}).get("request")
-    if request is None:  # only superseding a running job
+    request = asked.get("request") if isinstance(asked, dict) else None
+    if not isinstance(request, dict):  # only superseding a running job (or forged)
         return no_update, no_update
+    if set(request) != set(work.request):  # no page asks so: refused before any work
+        return no_update, message(NOT_ASKED)
     try:
         result = work.compute(current_owner(), request, jobs.reporter(set_progress))
     except DataError as error:

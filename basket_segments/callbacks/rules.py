@@ -28,7 +28,13 @@ from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.callbacks.grid_rows import rows_block
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import message
-from basket_segments.queries import THRESHOLDS, RulesQuery, basket_choice, rule_params
+from basket_segments.queries import (
+    THRESHOLDS,
+    RulesQuery,
+    basket_choice,
+    rule_params,
+    whole_number,
+)
 from basket_segments.store import results
 from basket_segments.store.owner import current_owner
 
@@ -58,7 +64,7 @@ def init_rules(_ready, active, selected):
         return [], None, [], [], message(str(error))
     if not data.has_products:
         return [], None, [], [], message(results.NO_PRODUCTS, "info")
-    value = selected if selected in names else ALL_CUSTOMERS
+    value = selected if whole_number(selected) in names else ALL_CUSTOMERS
     products = product_choices(data.purchases["product"])
     baskets = [
         {"label": "a customer", "value": "customer"},
@@ -88,7 +94,12 @@ def segment_options(names: dict[int, str]) -> list[dict]:
 def segment_choices(answer, options):
     """The segments the answer's mining was made on, once the job has made them."""
     result = long_work.result_of(answer) or {}
-    names = {int(segment): name for segment, name in (result.get("names") or {}).items()}
+    given = result.get("names") if isinstance(result.get("names"), dict) else {}
+    names = {
+        whole_number(segment): name
+        for segment, name in given.items()
+        if whole_number(segment) is not None and isinstance(name, str)
+    }
     wanted = segment_options(names)
     return no_update if not names or wanted == options else wanted
 
@@ -180,7 +191,7 @@ RULES = long_work.LongWork(
 def answered_query(answer: dict | None) -> RulesQuery | None:
     """The query an answer answers: the request's thresholds (checked again: they came
     back from the browser) on the segmentation the answer was resolved with."""
-    request = long_work.answered(answer)
+    request = RULES.answered(answer)
     if request is None:
         return None
     if not isinstance(request, dict):
@@ -198,7 +209,7 @@ def answered_query(answer: dict | None) -> RulesQuery | None:
 def show_view(answer, hide, product, side, segment):
     """A new rules grid for what the page shows now; it asks for its rows
     (``rules_rows``), which draw the rest. No storage is read here."""
-    if segment is None or long_work.answered(answer) is None:
+    if segment is None or RULES.answered(answer) is None:
         _clear_view()
         return None, []
     view = {"answer": answer, "hide": hide, "product": product, "side": side, "segment": segment}
@@ -222,7 +233,7 @@ def rules_rows(grid_request, view):
     """One block of the rules grid: the view's rules after the grid's own column filters
     and sort order (AG Grid's infinite row model asks as the user pages). The first
     block of a view also draws the sentences, the scatter and the top products."""
-    if not view or long_work.answered(view.get("answer")) is None:
+    if not isinstance(view, dict) or RULES.answered(view.get("answer")) is None:
         return NO_ROWS  # answered all the same: a request left waiting jams the grid's loader
     first = _first_block(grid_request)
     try:
@@ -301,15 +312,17 @@ def filter_table(rules, segment, hide_redundant, product, side):
 
 def show_clicked_rule(click):
     """The clicked rule's sentence, as text (the chart carries it escaped for Plotly)."""
-    if not click or not click.get("points"):
+    points = click.get("points") if isinstance(click, dict) else None
+    point = points[0] if isinstance(points, list) and points else None
+    if not isinstance(point, dict):
         return no_update
-    return html.unescape(str(click["points"][0].get("text", "")))
+    return html.unescape(str(point.get("text", "")))
 
 
 def remember_choice(answer):
     """The thresholds and basket the Rules page shows, for the Customers page's
     recommendations (its rules are these, not the defaults)."""
-    request = long_work.answered(answer)
+    request = RULES.answered(answer)
     if request is None:
         return no_update
     return {key: request[key] for key in ("dataset", *RULE_CHOICE)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, Patch, State, ctx, html, no_update, set_props
 
@@ -12,7 +14,14 @@ from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.layouts import segments as layout
 from basket_segments.layouts.common import message
-from basket_segments.queries import DEFAULT_K, MAX_K, MIN_K, segment_params
+from basket_segments.queries import (
+    DEFAULT_K,
+    MAX_K,
+    MIN_K,
+    clicked_number,
+    segment_params,
+    texts,
+)
 from basket_segments.store import results
 from basket_segments.store.owner import current_owner
 
@@ -51,7 +60,11 @@ def _no_controls(note):
 def save_settings(features, k, scale):
     """Remember the choice for this browser session; a K typed outside the range (or
     cleared) becomes the nearest one allowed (or the default)."""
-    return {"features": features or [], "k": allowed_k(k), "scale": scaling_mode(scale)}
+    try:
+        scale = scaling_mode(scale)
+    except DataError:  # not one the page offers: the default
+        scale = "auto"
+    return {"features": texts(features), "k": allowed_k(k), "scale": scale}
 
 
 def allowed_k(k) -> int:
@@ -59,11 +72,16 @@ def allowed_k(k) -> int:
 
     >>> allowed_k(40), allowed_k(None), allowed_k(3.6), allowed_k("x"), allowed_k(1)
     (15, 5, 4, 5, 2)
+    >>> allowed_k(float("inf")), allowed_k("nan"), allowed_k(True)
+    (5, 5, 5)
     """
     try:
-        return min(max(round(float(k)), MIN_K), MAX_K)
+        number = float(k)
     except (TypeError, ValueError):
         return DEFAULT_K
+    if not math.isfinite(number) or isinstance(k, bool):
+        return DEFAULT_K
+    return min(max(round(number), MIN_K), MAX_K)
 
 
 def segments_ready(owner: str, request: dict) -> bool | None:
@@ -100,7 +118,7 @@ SEGMENTS = long_work.LongWork(
 
 def update_charts(answer, x, y, colour, selected):
     """Scatter, pie, profile table and silhouettes of the stored segments."""
-    request = long_work.answered(answer)
+    request = SEGMENTS.answered(answer)
     if not request or not x or not y:
         return _empty_charts(None)
     colour_by = None if colour in (None, SEGMENT) else colour
@@ -186,11 +204,8 @@ def select_segment(scatter_click, pie_click, _clear):
     if trigger == ids.CLEAR_SELECTION:
         return None
     click = scatter_click if trigger == ids.SEGMENT_SCATTER else pie_click
-    if not click or not click.get("points"):
-        return no_update
-    point = click["points"][0]
-    data = point.get("customdata")
-    return int(data[0] if isinstance(data, list) else data)
+    segment = clicked_number(click)
+    return no_update if segment is None else segment
 
 
 def show_selection(selected, settings, _answer, active):
@@ -244,14 +259,16 @@ SUGGEST_K = long_work.LongWork(
 
 def show_k_scores(answer):
     """The K chart, and the suggested K to adopt."""
-    request = long_work.answered(answer)
+    request = SUGGEST_K.answered(answer)
     if request is None:
         return no_update, no_update, no_update, no_update
     try:
-        params = segment_params(request["settings"])
+        params = segment_params(request.get("settings"))
+        if params is None:
+            return no_update, no_update, no_update, no_update
         found = results.k_scores(
             current_owner(),
-            request["dataset"],
+            request.get("dataset"),
             list(params.features),
             params.scale,
             only_cached=True,

@@ -111,7 +111,8 @@ def rules_query(owner: str, dataset_id: int, thresholds: Sequence, basket: Any) 
     dataset's own segmentation. Resolved once, when the rules are asked for."""
     wanted = rule_params(*thresholds)
     chosen = basket_choice(basket)
-    return RulesQuery(int(dataset_id), current_segments(owner, dataset_id), wanted, chosen)
+    dataset = storage.get_dataset(owner, dataset_id).id  # a forged id: DatasetNotFound
+    return RulesQuery(dataset, current_segments(owner, dataset), wanted, chosen)
 
 
 def prepared(owner: str, dataset_id: int) -> PreparedData:
