@@ -1,8 +1,10 @@
-"""The login limit holds across gunicorn workers when they count in one Redis.
+"""The login limit holds across gunicorn workers: they count in the app's own database
+(the default, nothing else to run), or in one Redis.
 
 Guesses sent at once, spread over three worker processes, are counted before
-any password is checked; with ``RATELIMIT_STORAGE_URI=redis://...`` the count
-is shared, so no more than the limit are checked in all.
+any password is checked; the count is shared, so no more than the limit are
+checked in all. (Before the database storage, each worker counted in its own
+memory: three workers let three times the limit through.)
 """
 
 import importlib.util
@@ -18,7 +20,7 @@ from bench.dash_client import DashUser, hidden_inputs
 from bench.live_server import LiveServer
 from tests.conftest import database_url
 
-pytestmark = pytest.mark.skipif(
+needs_redis = pytest.mark.skipif(
     not (shutil.which("redis-server") and importlib.util.find_spec("redis"))
     and not os.environ.get("CI"),
     reason="needs redis-server and the redis package (requirements-celery.txt)",
@@ -26,11 +28,20 @@ pytestmark = pytest.mark.skipif(
 GUESSES = 24
 
 
-def test_simultaneous_guesses_over_several_workers_meet_one_limit(tmp_path, redis_url):
+@needs_redis
+def test_simultaneous_guesses_over_several_workers_meet_one_limit_in_redis(tmp_path, redis_url):
+    guesses_meet_one_limit(tmp_path, {"FLASK_RATELIMIT_STORAGE_URI": redis_url})
+
+
+def test_simultaneous_guesses_over_several_workers_meet_one_limit_in_the_database(tmp_path):
+    guesses_meet_one_limit(tmp_path, {})
+
+
+def guesses_meet_one_limit(tmp_path, storage: dict[str, str]) -> None:
     env = {
         "DATABASE_URL": database_url(tmp_path),
         "FLASK_LOGIN_RATE_LIMIT": "3 per minute",
-        "FLASK_RATELIMIT_STORAGE_URI": redis_url,
+        **storage,
     }
     with LiveServer(tmp_path / "instance", workers=3, env=env) as server:
         DashUser(server.url, "ana").signup()

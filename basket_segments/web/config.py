@@ -45,7 +45,9 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "5 per minute",
     # Sign-up attempts allowed per client address.
     "SIGNUP_RATE_LIMIT": "10 per hour",
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Where login and sign-up counts live: "database://" is the app's own database, which
+    # every worker shares; "redis://host:6379" or "memory://" (one process only) also work.
+    "RATELIMIT_STORAGE_URI": "database://",
     # Long work (uploads, K suggestion, mining) runs as background jobs with a progress bar.
     # "threads": in the web process, state in JOBS_FOLDER (default: "jobs" in the instance
     # folder), shared by all worker processes of one machine. "celery": Celery workers

@@ -20,10 +20,12 @@ that embeds the dashboard brings its own users and login page.
   the user's other rows, "Log out everywhere" all of them. The user's data
   stays keyed by ``owner_id``, the numeric id, the same across logins.
 - **Throttling** (Flask-Limiter): every login POST counts, before its password
-  is checked, per client address and per username (``LOGIN_RATE_LIMIT``), so
-  parallel guesses cannot slip past the limit; sign-ups count per address
-  (``SIGNUP_RATE_LIMIT``). With ``RATELIMIT_STORAGE_URI=redis://...`` the
-  counts are shared by all workers.
+  is checked, per client address and per username from that address
+  (``LOGIN_RATE_LIMIT``), so parallel guesses cannot slip past the limit and a
+  flood against one user locks out only the flooding address; sign-ups count
+  per address (``SIGNUP_RATE_LIMIT``). The counts are rows of the app's own
+  database (``rate_limits.DatabaseStorage``), shared by every worker and
+  machine without Redis (``RATELIMIT_STORAGE_URI=redis://...`` still works).
 - **Forms** carry Flask-WTF CSRF tokens; logging out is a CSRF-checked POST.
 """
 
@@ -35,6 +37,7 @@ from flask_login import LoginManager
 from basket_segments.store.storage import create_tables
 from basket_segments.web.accounts.logins import load_user
 from basket_segments.web.accounts.models import User, UserSession, add_username_keys, db
+from basket_segments.web.accounts.rate_limits import DatabaseStorage
 from basket_segments.web.accounts.views import bp, limiter
 
 
@@ -54,4 +57,4 @@ def init_accounts(app: Flask) -> None:
         create_tables(add_username_keys, db.engine)
 
 
-__all__ = ["User", "UserSession", "db", "init_accounts"]
+__all__ = ["DatabaseStorage", "User", "UserSession", "db", "init_accounts"]

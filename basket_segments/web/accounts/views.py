@@ -1,9 +1,10 @@
 """The account pages: sign-up, login, logout, password; throttled and CSRF-checked.
 
 Every login POST counts before its password is checked, per client address
-and per username (``LOGIN_RATE_LIMIT``), so parallel guesses cannot slip past
-the limit; sign-ups count per address (``SIGNUP_RATE_LIMIT``). With
-``RATELIMIT_STORAGE_URI=redis://...`` the counts are shared by all workers.
+and per username and address (``LOGIN_RATE_LIMIT``), so parallel guesses cannot
+slip past the limit and a flood against one user does not lock that user out
+elsewhere; sign-ups count per address (``SIGNUP_RATE_LIMIT``). The counts live
+in the app's database (``rate_limits.py``), shared by every worker without Redis.
 Logging out is a CSRF-checked POST.
 """
 
@@ -64,9 +65,12 @@ def _signup_limit() -> str:
     return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
-def _username_tried() -> str:
-    """The rate-limit key of a login attempt's username, matched as login matches it."""
-    return "username:" + (username_key(request.form.get("username"))[:200] or "-")
+def _username_tried_here() -> str:
+    """The rate-limit key of a login attempt's username (matched as login matches it) from
+    this client address: a flood of wrong passwords for one user, from one address, locks
+    out that address only, never the user's own login from another (NIST SP 800-63B)."""
+    name = username_key(request.form.get("username"))[:200] or "-"
+    return f"username:{name}@{get_remote_address()}"
 
 
 @bp.route("/")
@@ -97,7 +101,7 @@ def signup():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_username_tried, scope="username")
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_tried_here, scope="username")
 def login():
     form = LoginForm()
     if form.validate_on_submit():
