@@ -1,0 +1,133 @@
+"""``python -m basket_segments``: the standalone dashboard on a production WSGI server.
+
+gunicorn where it runs (POSIX), with ``--workers`` processes of ``--threads``
+request threads each (gthread workers, so a worker answers progress polls
+while a job runs); waitress elsewhere (pure Python, Windows included), with
+``workers x threads`` threads in one process. Neither names its version in a
+header. Flask's development server, with its reloader and debugger, only with
+``--debug``, and only on this machine's own address. Configuration comes from
+the environment as documented in the README (``INSTANCE_PATH``,
+``DATABASE_URL``, ``FLASK_*``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8050
+#: The WSGI application every worker builds (``create_app`` with the environment).
+APP = "basket_segments.web.wsgi:app"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m basket_segments",
+        description="Serve the Basket Segments dashboard (sign up on the first visit).",
+    )
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="server processes (gunicorn; waitress: multiplies --threads) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=4, help="request threads per process (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--server",
+        choices=("auto", "gunicorn", "waitress"),
+        default="auto",
+        help="the WSGI server: gunicorn where it runs, else waitress (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="Flask's development server with its debugger and reloader (never in production)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.workers < 1 or args.threads < 1:
+        build_parser().error("--workers and --threads must be at least 1")
+    if args.debug:
+        return _debug(args)
+    server = choose_server(args.server)
+    print(
+        f"Basket Segments on http://{args.host}:{args.port}/ ({server}, "
+        f"{args.workers} x {args.threads} threads); Ctrl+C stops it.",
+        flush=True,
+    )
+    if server == "gunicorn":
+        return _gunicorn(args)
+    return _waitress(args)
+
+
+def choose_server(asked: str) -> str:
+    """gunicorn if asked or (``auto``) where it can run; waitress otherwise."""
+    if asked != "auto":
+        return asked
+    if os.name == "posix":
+        try:
+            import gunicorn  # noqa: F401
+        except ImportError:
+            return "waitress"
+        return "gunicorn"
+    return "waitress"
+
+
+def _gunicorn(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread",
+        "timeout": 120,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from basket_segments.web.wsgi import app
+
+            return app
+
+    Server().run()
+    return 0
+
+
+def _waitress(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from basket_segments.app import create_app  # one process: no start-up race to lock
+
+    # ident: the Server header; waitress's default names it.
+    threads = args.workers * args.threads
+    serve(create_app(), host=args.host, port=args.port, threads=threads, ident="")
+    return 0
+
+
+def _debug(args: argparse.Namespace) -> int:
+    from basket_segments.app import create_app
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print("error: --debug serves this machine only (its debugger runs code)", file=sys.stderr)
+        return 2
+    create_app().run(host=args.host, port=args.port, debug=True)
+    return 0

@@ -1,0 +1,67 @@
+"""``python -m basket_segments``: a production WSGI server with --host, --port, --workers."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from basket_segments.web.serve import build_parser, choose_server
+from bench.live_server import free_port
+from tests.conftest import REPO, database_url
+
+
+def test_help_lists_the_options_and_starts_nothing():
+    run = subprocess.run(
+        [sys.executable, "-m", "basket_segments", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    for option in ("--host", "--port", "--workers", "--threads", "--debug"):
+        assert option in run.stdout
+
+
+def test_gunicorn_where_it_runs():
+    assert choose_server("auto") == "gunicorn"  # POSIX, and gunicorn is in the requirements
+    assert choose_server("waitress") == "waitress"
+    assert build_parser().parse_args([]).host == "127.0.0.1"
+
+
+@pytest.mark.parametrize(("server", "workers"), [("gunicorn", 2), ("waitress", 1)])
+def test_the_command_serves_the_app_without_a_version_banner(tmp_path, server, workers):
+    port = free_port()
+    env = {
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": database_url(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    command = [sys.executable, "-m", "basket_segments", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--server", server, "--workers", str(workers)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        answer = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        assert answer is not None and answer.status_code == 200
+        assert "Log in" in answer.text
+        banner = answer.headers.get("Server", "")
+        assert not any(ch.isdigit() for ch in banner), banner  # no version named
+        assert "Werkzeug" not in banner  # not the development server
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert f"on http://127.0.0.1:{port}/ ({server}" in output
