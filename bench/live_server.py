@@ -46,6 +46,7 @@ class LiveServer:
     port : default a free one; kept by ``stop()`` so ``start()`` restarts on the same URL.
     log_path : gunicorn's output, default ``gunicorn-<port>.log`` in the instance folder.
     extra_args : more gunicorn options, e.g. ``["--access-logfile=-"]``.
+    address_space : bytes of address space each of its processes may take (``ulimit -v``).
     """
 
     def __init__(
@@ -60,6 +61,7 @@ class LiveServer:
         startup_timeout: float = 90.0,
         log_path: str | Path | None = None,
         extra_args: Iterable[str] = (),
+        address_space: int | None = None,
     ) -> None:
         self.instance_path = Path(instance_path).resolve()
         self.workers, self.threads, self.timeout = workers, threads, timeout
@@ -69,6 +71,7 @@ class LiveServer:
         default_log = self.instance_path / f"gunicorn-{self.port}.log"
         self.log_path = Path(log_path) if log_path else default_log
         self.extra_args = list(extra_args)
+        self.address_space = address_space
         self.process: subprocess.Popen | None = None
 
     @property
@@ -118,6 +121,7 @@ class LiveServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=self._limit_address_space if self.address_space else None,
             )
         try:
             self._wait_until_ready()
@@ -125,6 +129,12 @@ class LiveServer:
             self.stop()
             raise
         return self
+
+    def _limit_address_space(self) -> None:
+        """``ulimit -v``: the server's processes get ``address_space`` bytes at most."""
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (self.address_space, self.address_space))
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout

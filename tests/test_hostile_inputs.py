@@ -30,6 +30,7 @@ import pandas as pd
 import pytest
 from dash import no_update
 
+from basket_segments import ids
 from basket_segments.analytics.prepare import PreparedData
 from basket_segments.app import create_app
 from basket_segments.callbacks import rules
@@ -390,3 +391,56 @@ def test_cli_out_of_memory(monkeypatch, tmp_path, capsys):
     error = capsys.readouterr().err
     assert error.startswith("error: not enough memory") and error.count("\n") == 1
     assert_plain_sentence(error.removeprefix("error: ").strip())
+
+
+# --- the upload route of a live server, under an address-space limit -----------------------
+
+
+def shown_text(tree) -> str:
+    """The text of a component tree as Dash sends it (JSON)."""
+    if isinstance(tree, str | int | float):
+        return str(tree)
+    if isinstance(tree, list):
+        return " ".join(shown_text(child) for child in tree)
+    if isinstance(tree, dict):
+        return shown_text(tree.get("props", {}).get("children", tree.get("children")) or "")
+    return ""
+
+
+@pytest.mark.address_space
+def test_every_file_through_a_live_servers_upload_route_under_an_address_space_limit(
+    corpus_files, tmp_path
+):
+    """gunicorn under ``ulimit -v 2097152``: each file of the corpus, bombs included, is
+    stored or refused with one sentence, and no worker crashes or is restarted."""
+    from bench.dash_client import DashError, DashUser
+    from bench.live_server import LiveServer
+    from tests.conftest import database_url
+
+    env = {"DATABASE_URL": database_url(tmp_path)}  # the default limits
+    with LiveServer(
+        tmp_path / "instance", workers=1, threads=4, env=env, address_space=ADDRESS_SPACE
+    ) as server:
+        workers = server.worker_pids()
+        ana = DashUser(server.url, "ana")
+        ana.signup()
+        for case in CASES:
+            expected = case.upload_expected
+            try:
+                ana.upload(case.filename, corpus_files[case.name].read_bytes())
+                stored, text = True, ""
+            except DashError:
+                stored = False
+                text = shown_text(ana.prop(ids.DATA_MESSAGE, "children"))
+            if case.upload_limit_mb is None and isinstance(expected, Accepted):
+                assert stored, f"{case.name}: {text}"
+                continue
+            if stored:  # refused only under its own smaller upload limit, accepted under 50 MB
+                assert case.upload_limit_mb is not None, case.name
+                continue
+            assert_plain_sentence(text)
+            if case.upload_limit_mb is None:
+                assert expected.message in text, f"{case.name}: {text}"
+        assert server.worker_pids() == workers  # none died and was replaced
+        log = server.log()
+    assert "Traceback" not in log and "SIGKILL" not in log, log

@@ -18,6 +18,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from basket_segments.cli.memory import fit_to_address_space
+
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8050
 #: The WSGI application every worker builds (``create_app`` with the environment).
 APP = "basket_segments.web.wsgi:app"
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    fit_to_address_space()  # under `ulimit -v`, before pyarrow loads (cli/memory.py)
     if args.workers < 1 or args.threads < 1:
         build_parser().error("--workers and --threads must be at least 1")
     if args.debug:

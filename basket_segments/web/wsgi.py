@@ -8,14 +8,20 @@ per-user state.
 The workers start at the same moment, and on a fresh instance each would
 create the database tables: two creating one table at once fail ("table
 already exists") and gunicorn then stops the whole server. So they build the
-app one at a time, under a lock file in the instance folder.
+app one at a time, under a lock file in the instance folder. Under an
+address-space limit (``ulimit -v``, common on shared hosts) the process first
+fits itself to it, as the command line does (``cli/memory.py``).
 """
 
 import fcntl
 
-from flask import Flask
+from basket_segments.cli.memory import fit_to_address_space
 
-from basket_segments.app import create_app, instance_path
+fit_to_address_space()  # before pyarrow loads: under `ulimit -v` it must reserve less
+
+from flask import Flask  # noqa: E402
+
+from basket_segments.app import create_app, instance_path  # noqa: E402
 
 
 def build_app() -> Flask:
