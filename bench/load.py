@@ -10,11 +10,15 @@ leaks, and exits with status 1 if there was any error or leak.
 
 Meanwhile one more user mines an explosive basket file again and again (21
 identical baskets of 100 products: 980 thousand rules at the default thresholds,
-of which the rule limit keeps 20 thousand); ``--no-explosive`` leaves it out.
+of which the rule limit keeps 20 thousand); ``--no-explosive`` leaves it out. And
+one more uploads the hostile corpus's bombs again and again (a 7 KB Parquet file
+and a 1 MB workbook, 3 GB of text each once read), each of which must be refused
+with its figures; ``--no-bombs`` leaves them out.
 
 Usage (from the repository root):
     python -m bench.load [--users 20] [--rounds 3] [--workers 3] [--threads 4] [--think 0]
-        [--customers 400] [--k 4] [--no-explosive] [--profile DIR] [--quiet-wait 120] [--keep]
+        [--customers 400] [--k 4] [--no-explosive] [--no-bombs] [--profile DIR]
+        [--quiet-wait 120] [--keep]
 """
 
 from __future__ import annotations
@@ -109,6 +113,31 @@ def run_explosive(server: LiveServer, stop: threading.Event, tally: Tally) -> Da
     except (DashError, LookupError, KeyError, TypeError, ValueError) as error:
         with tally.lock:
             tally.errors.append(f"explosive: {error!r}"[:400])
+    user.close()
+    return user
+
+
+def run_bombs(server: LiveServer, stop: threading.Event, tally: Tally) -> DashUser:
+    """Upload the hostile corpus's bombs (a 7 KB Parquet file and a 1 MB workbook that
+    stand for 3 GB of text each) again and again, until ``stop``: each must be refused
+    with its figures, and cost the others nothing."""
+    from tests.hostile.files import dictionary_bomb, shared_string_bomb
+
+    bombs = {"long.parquet": dictionary_bomb(), "long.xlsx": shared_string_bomb()}
+    user = DashUser(server.url, "bomber")
+    user.signup()
+    while not stop.is_set():
+        for name, content in bombs.items():
+            try:
+                user.upload(name, content)
+                refused = ""
+            except DashError as error:
+                refused = str(error)
+            if "expands to 3 GB of values" in refused:
+                user.refusals = getattr(user, "refusals", 0) + 1
+            else:
+                with tally.lock:
+                    tally.errors.append(f"bomber: {name} not refused: {refused[:200]}")
     user.close()
     return user
 
@@ -299,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="one more user mines an explosive basket file meanwhile (default: yes)",
     )
+    parser.add_argument(
+        "--bombs",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one more user uploads a Parquet and a workbook bomb again and again (default: yes)",
+    )
     parser.add_argument("--profile", type=Path, help="record the workers with py-spy into DIR")
     add_quiet_options(parser, below=20.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
@@ -318,6 +353,7 @@ def run_all(server: LiveServer, files: list[list[Dataset]], args, tally: Tally):
     the explosive miner (or None), the wall time and the CPU shares."""
     threads, results, stop = [], [None] * args.users, threading.Event()
     explosive: list[DashUser] = []
+    bomber: list[DashUser] = []
 
     def work(number: int) -> None:
         results[number] = run_user(server, number, files[number], args, tally)
@@ -328,6 +364,11 @@ def run_all(server: LiveServer, files: list[list[Dataset]], args, tally: Tally):
             target=lambda: explosive.append(run_explosive(server, stop, tally)), name="explosive"
         )
         miner.start()
+    if args.bombs:
+        bombs = threading.Thread(
+            target=lambda: bomber.append(run_bombs(server, stop, tally)), name="bomber"
+        )
+        bombs.start()
     for number in range(args.users):
         threads.append(threading.Thread(target=work, args=(number,), name=f"user-{number}"))
         threads[-1].start()
@@ -337,6 +378,9 @@ def run_all(server: LiveServer, files: list[list[Dataset]], args, tally: Tally):
     stop.set()
     if args.explosive:
         miner.join()
+    if args.bombs:
+        bombs.join()
+        print(f"Bombs refused meanwhile: {getattr(bomber[0], 'refusals', 0)}")
     users = [user for user in results if user is not None]
     return users, next(iter(explosive), None), wall, cpu_shares(before, cpu_seconds(server), wall)
 

@@ -451,3 +451,23 @@ def test_one_datasets_segment_settings_never_reach_another(user, dataset):
     answer, _ = rules_answer(THRESHOLDS, "customer", again)
     assert answer["result"]["segments"]["k"] == 5  # its own default, not the other's 3
     assert rules_answer(THRESHOLDS, "customer", dataset)[0]["result"]["segments"]["k"] == 3
+
+
+def test_a_forged_rule_length_is_refused_at_once(user, dataset):
+    """A rule length of 22 (the page offers 2 to 6) once mined for 135 s and 960 MB before
+    refusing; now the ask answers with a sentence and hands no job over."""
+    values = (dataset, 0.05, 0.5, 1.0, 22, "customer", [])
+    answer, asked, note = long_work.ask(rules.RULES, *values, True, None)
+    assert answer is None and asked is no_update
+    assert text_of(note) == "Max rule length must be from 2 to 6, not 22."
+
+
+def test_a_forged_view_of_rules_never_mined_mines_nothing(user, dataset):
+    """The grid's view comes back from the browser: thresholds no job mined give a
+    sentence from storage, never a mining in the request (engine_only_in_jobs)."""
+    answer, _message = rules_answer(THRESHOLDS, "customer", dataset)
+    forged = {**answer, "request": {**answer["request"], "support": 0.001, "length": 6}}
+    (view, _grid), _ = with_props(rules.show_view, forged, True, None, "any", -1)
+    rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 100}, view)
+    assert rows == {"rowData": [], "rowCount": 0}
+    assert "not mined yet" in text_of(drawn[ids.RULES_MESSAGE]["children"])
