@@ -184,30 +184,54 @@ def k_scores_figure(scores: pd.DataFrame, suggested: int) -> go.Figure:
     )
 
 
-def silhouette_figure(values: pd.Series, labels: pd.Series, names: dict[int, str]) -> go.Figure:
-    """Each customer's silhouette, sorted within segment: how well separated segments are."""
+def silhouette_figure(
+    values: pd.Series, labels: pd.Series, names: dict[int, str], average: float | None = None
+) -> go.Figure:
+    """A silhouette plot: one thin bar per customer, sorted within its segment, the
+    segments one above the other in their colours, on a -1..1 axis, with the average as a
+    dashed line (``average``: the segmentation's own, else the customers' mean).
+
+    A customer near 1 sits well inside its segment, near 0 on a border, below 0 closer to
+    another segment than to its own.
+    """
     figure = go.Figure()
-    frame = pd.DataFrame({"value": values, "segment": labels.reindex(values.index)})
+    frame = pd.DataFrame({"value": values, "segment": labels.reindex(values.index)}).dropna()
+    gap = max(1, len(frame) // 50)  # white space between segments
+    start, ticks, names_at = 0, [], []
     for segment, group in frame.groupby("segment", sort=True):
-        ordered = group["value"].sort_values()
+        ordered = np.sort(group["value"].to_numpy())
         name = plain(names.get(int(segment), segment))
+        rows = np.arange(start, start + len(ordered))
         figure.add_trace(
             go.Bar(
-                x=ordered.to_numpy(),
-                y=[name] * len(ordered),
+                x=ordered,
+                y=rows,
                 orientation="h",
+                width=1.0,
                 name=name,
-                marker={"color": segment_colour(int(segment))},
-                hoverinfo="x+name",
+                marker={"color": segment_colour(int(segment)), "line": {"width": 0}},
+                hovertemplate=f"{name}<br>silhouette %{{x:.2f}}<extra></extra>",
             )
+        )
+        ticks.append(start + (len(ordered) - 1) / 2)
+        names_at.append(name)
+        start += len(ordered) + gap
+    if len(frame):
+        mean = float(frame["value"].mean()) if average is None else float(average)
+        figure.add_vline(
+            x=mean,
+            line={"dash": "dash", "color": "#333"},
+            annotation_text=f"average {mean:.2f}",
+            annotation_position="top",
         )
     return _layout(
         figure,
         title="Silhouette per customer",
-        barmode="stack",
-        showlegend=False,
-        xaxis_title="silhouette (-1 to 1)",
+        barmode="overlay",
         bargap=0,
+        showlegend=False,
+        xaxis={"title": "silhouette (-1 to 1)", "range": [-1, 1], "zeroline": True},
+        yaxis={"tickvals": ticks, "ticktext": names_at, "autorange": "reversed"},
     )
 
 

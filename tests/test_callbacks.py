@@ -125,9 +125,11 @@ def test_another_users_dataset_id_shows_nothing(app, dataset):
 
 def test_segment_charts_use_fixed_colours_and_highlight_the_selection(user, dataset):
     progress = []
-    scatter, pie, records, _columns, _silhouette, note = segment_charts(
+    scatter, pie, records, _columns, silhouettes, note = segment_charts(
         SETTINGS, "Age", "Income", 1, dataset, progress
     )
+    assert sum(len(trace.x) for trace in silhouettes.data) == 120  # a bar per customer
+    assert tuple(silhouettes.layout.xaxis.range) == (-1, 1)
     assert [text for _value, text in progress][:2] == ["Reading the dataset", "Finding 3 segments"]
     assert len(pie.data[0].values) == 3
     assert sum(r["size"] for r in records) == 120

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from basket_segments import figures
 
@@ -73,3 +74,29 @@ def test_names_from_users_files_are_never_markup_in_charts():
     texts = [s for figure in drawn for s in strings_in(figure.to_plotly_json())]
     assert not [s for s in texts if "<a" in s or "<b>" in s]
     assert any("&lt;a href=" in s for s in texts)
+
+
+def test_the_silhouette_plot_shows_each_customers_value_sorted_within_its_segment():
+    """Before: the bars of a segment's customers were stacked end to end, so the axis
+    titled -1 to 1 ran to 270. Now one bar per customer, as silhouette_samples gives it."""
+    from sklearn.metrics import silhouette_samples
+
+    rng = np.random.default_rng(0)
+    points = np.concatenate([rng.normal(centre, 1.0, (40, 2)) for centre in (0, 6, 12)])
+    labels = np.repeat([0, 1, 2], 40)
+    labels[:3] = 1  # three customers closer to another segment: negative values
+    values = silhouette_samples(points, labels)
+    index = [f"c{i}" for i in range(len(points))]
+    names = {0: "Low", 1: "Mid", 2: "High"}
+    figure = figures.silhouette_figure(pd.Series(values, index), pd.Series(labels, index), names)
+    assert [trace.name for trace in figure.data] == ["Low", "Mid", "High"]
+    rows = []
+    for segment, trace in enumerate(figure.data):
+        assert np.allclose(trace.x, np.sort(values[labels == segment]))
+        rows += list(trace.y)
+    assert len(rows) == len(set(rows)) == len(points)  # a row per customer, none stacked
+    assert figure.layout.barmode == "overlay" and tuple(figure.layout.xaxis.range) == (-1, 1)
+    assert min(values) < 0 and all(-1 <= x <= 1 for trace in figure.data for x in trace.x)
+    (line,) = figure.layout.shapes
+    assert line.x0 == line.x1 == pytest.approx(values.mean())
+    assert list(figure.layout.yaxis.ticktext) == ["Low", "Mid", "High"]

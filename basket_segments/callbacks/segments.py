@@ -171,7 +171,7 @@ def _charts(result: results.SegmentResult, x: str, y: str, selected, colour_by: 
         figures.segment_pie(result.profiles, selected),
         profiles.to_dict("records"),
         layout.profile_columns(list(profiles.columns)),
-        figures.silhouette_figure(result.silhouettes, labels, result.names),
+        figures.silhouette_figure(result.silhouettes, labels, result.names, result.silhouette),
         _quality_note(result),
     )
 
