@@ -209,11 +209,13 @@ def test_selecting_by_pie_and_scatter_click(user):
 def test_suggest_k_offers_the_best_k(user, dataset):
     progress = []
     answer, _ = through_long_work(segments.SUGGEST_K, SETTINGS, dataset, 1, progress=progress)
-    _figure, style, best, label = segments.show_k_scores(answer)
-    assert [text for _value, text in progress] == [f"Trying K = {k}" for k in range(2, 11)]
+    (_figure, style, best, label), shown = with_props(segments.show_k_scores, answer)
+    # As far as the K box goes (it tried 2 to 10 before).
+    assert [text for _value, text in progress] == [f"Trying K = {k}" for k in range(2, 16)]
     assert style == {"display": "block"}
     assert label == f"Use K={best}"
-    assert 2 <= best <= 10
+    assert 2 <= best <= 15
+    assert f"K = {best} separates the customers" in text_of(shown[ids.SEGMENT_MESSAGE]["children"])
 
 
 def test_rules_for_a_segment_and_filters(user, dataset):

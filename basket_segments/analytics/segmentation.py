@@ -29,7 +29,7 @@ import pandas as pd
 
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.progress import Report, ignore
-from basket_segments.analytics.stages import KSuggestion, Segments
+from basket_segments.analytics.stages import SUGGEST_K_RANGE, KSuggestion, Segments
 
 #: Above this many customers, silhouette is computed on a fixed-seed sample.
 SILHOUETTE_SAMPLE = 10_000
@@ -469,7 +469,7 @@ def silhouette_per_customer(
 def suggest_k(
     customers: pd.DataFrame,
     features: list[str],
-    k_values: range = range(2, 11),
+    k_values: range = SUGGEST_K_RANGE,
     scale: str | bool = "auto",
     random_state: int = 0,
     n_init: int | None = None,
@@ -490,10 +490,7 @@ def suggest_k(
         (report or ignore)(done / len(usable), f"Trying K = {k}")
         result = segment_customers(customers, features, k, scale, random_state, n_init, run)
         rows.append({"k": k, "inertia": result.inertia, "silhouette": result.silhouette})
-    scores = pd.DataFrame(rows)
-    rated = scores.dropna(subset=["silhouette"])
-    best = int(rated.loc[rated["silhouette"].idxmax(), "k"]) if len(rated) else usable[0]
-    return KSuggestion(scores, best)
+    return KSuggestion.from_scores(pd.DataFrame(rows))
 
 
 def project_2d(

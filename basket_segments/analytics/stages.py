@@ -26,6 +26,10 @@ Say = Callable[[str], None]
 #: Segment number used for rules over all customers together.
 ALL_CUSTOMERS = -1
 ALL_CUSTOMERS_NAME = "All customers"
+#: The numbers of segments Suggest K tries (the K box's range).
+SUGGEST_K_RANGE = range(2, 16)
+#: Silhouettes this close are a tie (what KMeans restarts vary by): see ``KSuggestion``.
+SILHOUETTE_TIE = 0.02
 #: Rules kept at most per group (each segment, and all customers): the strongest.
 MAX_RULES = 20_000
 
@@ -142,10 +146,52 @@ class Segments:
 
 @dataclass(frozen=True)
 class KSuggestion:
-    """Inertia and silhouette per K, and the K with the best silhouette."""
+    """Inertia and silhouette per K, the K suggested, and why, in a sentence."""
 
     scores: pd.DataFrame
     suggested_k: int
+    reason: str = ""
+
+    @classmethod
+    def from_scores(cls, scores: pd.DataFrame) -> KSuggestion:
+        """The best-separated K (highest silhouette), except that K = 2 gives way to the
+        best K of 3 or more whose silhouette is within ``SILHOUETTE_TIE`` of it.
+
+        Two halves of any cloud of customers look separated, so the silhouette favours
+        K = 2 on data without clear clusters, while two segments tell a marketer little;
+        and differences of ``SILHOUETTE_TIE`` are within what KMeans restarts vary by.
+
+        >>> scores = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.41, 0.40, 0.30],
+        ...                        "inertia": [9.0, 6.0, 5.0]})
+        >>> found = KSuggestion.from_scores(scores)
+        >>> found.suggested_k, found.reason.split(";")[0]
+        (3, 'K = 3 separates the customers about as well as K = 2 (silhouette 0.40 against 0.41)')
+        """
+        rated = scores.dropna(subset=["silhouette"])
+        if not len(rated):
+            k = int(scores["k"].min())
+            return cls(scores, k, f"No K could be rated (too few distinct customers); K = {k}.")
+        best = rated.loc[rated["silhouette"].idxmax()]
+        k, value = int(best["k"]), float(best["silhouette"])
+        more = rated[rated["k"] >= 3]
+        if k == 2 and len(more):
+            second = more.loc[more["silhouette"].idxmax()]
+            if value - float(second["silhouette"]) <= SILHOUETTE_TIE:
+                chosen = int(second["k"])
+                return cls(
+                    scores,
+                    chosen,
+                    f"K = {chosen} separates the customers about as well as K = 2 (silhouette "
+                    f"{float(second['silhouette']):.2f} against {value:.2f}); more segments "
+                    "tell you more.",
+                )
+        first, last = int(rated["k"].min()), int(rated["k"].max())
+        return cls(
+            scores,
+            k,
+            f"K = {k} separates the customers best (silhouette {value:.2f}, the highest of "
+            f"K = {first} to {last}; 1 is perfect, 0 means segments overlap).",
+        )
 
 
 @dataclass(frozen=True)
@@ -216,7 +262,7 @@ class Engine(Protocol):
     def suggest_k(
         self, data: Any, features: list[str], options: AnalysisOptions, clock: StageClock
     ) -> KSuggestion:
-        """Scores of K = 2..10 and the best K."""
+        """Scores of K = 2..15, the suggested K and why (``KSuggestion.from_scores``)."""
 
     def segment(self, data: Any, features: list[str], k: int, options: AnalysisOptions) -> Segments:
         """``k`` segments of the customers on ``features``, with profiles."""

@@ -239,7 +239,7 @@ def k_ready(owner: str, request: dict) -> bool | None:
 
 
 def compute_k_scores(owner: str, request: dict, report) -> None:
-    """Silhouette and inertia for K = 2..10 (in a background job)."""
+    """Silhouette and inertia for K = 2..15 (in a background job)."""
     params = segment_params(request["settings"])
     results.k_scores(owner, request["dataset"], list(params.features), params.scale, report)
 
@@ -278,6 +278,8 @@ def show_k_scores(answer):
         return no_update, no_update, no_update, no_update
     best = found["suggested_k"]
     figure = figures.k_scores_figure(found["scores"], best)
+    if found.get("reason"):
+        set_props(ids.SEGMENT_MESSAGE, {"children": message(found["reason"], "info")})
     return figure, {"display": "block"}, best, f"Use K={best}"
 
 

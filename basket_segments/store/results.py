@@ -195,7 +195,7 @@ def k_scores(
     report: Report | None = None,
     only_cached: bool = False,
 ) -> dict:
-    """Inertia and silhouette per K (2 to 10), and the suggested K (with ``only_cached``,
+    """Inertia and silhouette per K (2 to 15), the suggested K and why (with ``only_cached``,
     a ``DataError`` when they are not stored)."""
 
     def compute() -> dict:
@@ -203,7 +203,11 @@ def k_scores(
         engine, data = _loaded(owner, dataset_id, clock)
         options = AnalysisOptions(scale=scale)
         suggestion = engine.suggest_k(data, list(features), options, clock)
-        return {"scores": suggestion.scores, "suggested_k": suggestion.suggested_k}
+        return {
+            "scores": suggestion.scores,
+            "suggested_k": suggestion.suggested_k,
+            "reason": suggestion.reason,
+        }
 
     found = _cached(owner, dataset_id, "k_scores", _k_key(features, scale), compute, only_cached)
     if found is None:
@@ -217,7 +221,7 @@ def k_scores_ready(owner: str, dataset_id: int, features: list[str], scale: str)
 
 
 def _k_key(features: list[str], scale: str) -> dict:
-    return {"features": list(features), "scale": scale}
+    return {"features": list(features), "scale": scale, "k_range": [2, 15]}
 
 
 def mining(

@@ -309,3 +309,22 @@ def test_a_segment_per_customer_is_refused_with_a_sentence():
     customers = pd.DataFrame({"Age": [20.0, 60.0]}, index=["a", "b"])
     with pytest.raises(DataError, match=r"There are 2 customers, too few for 2 segments \(there"):
         segment_customers(customers, ["Age"], 2)
+
+
+@pytest.mark.parametrize(
+    ("silhouettes", "expected", "why"),
+    [
+        ([0.60, 0.40, 0.30], 2, "separates the customers best (silhouette 0.60"),
+        ([0.41, 0.40, 0.30], 3, "about as well as K = 2 (silhouette 0.40 against 0.41)"),
+        ([0.30, 0.35, 0.50], 4, "separates the customers best (silhouette 0.50"),
+        ([None, None, None], 2, "No K could be rated"),
+    ],
+    ids=["two clear halves", "two by a hair", "four", "none rated"],
+)
+def test_the_suggested_k_and_its_reason(silhouettes, expected, why):
+    from basket_segments.analytics.stages import KSuggestion
+
+    scores = pd.DataFrame({"k": [2, 3, 4], "inertia": [9.0, 6.0, 5.0], "silhouette": silhouettes})
+    found = KSuggestion.from_scores(scores.astype({"silhouette": "float64"}))
+    assert found.suggested_k == expected
+    assert why in found.reason and found.reason.endswith(".")

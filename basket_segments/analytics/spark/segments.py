@@ -30,7 +30,7 @@ from basket_segments.analytics.segmentation import (
 from basket_segments.analytics.spark.profiles import profile_spark
 from basket_segments.analytics.spark.scaling import Scaling, fit_scaling, z_columns
 from basket_segments.analytics.spark.values import col
-from basket_segments.analytics.stages import KSuggestion, Segments
+from basket_segments.analytics.stages import SUGGEST_K_RANGE, KSuggestion, Segments
 
 if TYPE_CHECKING:
     from pyspark.ml.clustering import KMeansModel
@@ -173,7 +173,7 @@ def silhouette_spark(labelled: DataFrame, n: int, random_state: int) -> float | 
 def suggest_k_spark(
     customers: DataFrame,
     features: list[str],
-    k_values: range = range(2, 11),
+    k_values: range = SUGGEST_K_RANGE,
     scale: str = "auto",
     random_state: int = 0,
     n_init: int | None = None,
@@ -190,7 +190,4 @@ def suggest_k_spark(
         labelled = model.transform(prepared).withColumnRenamed("prediction", "segment")
         silhouette = silhouette_spark(labelled, n, random_state)
         rows.append({"k": k, "inertia": model.summary.trainingCost, "silhouette": silhouette})
-    scores = pd.DataFrame(rows)
-    rated = scores.dropna(subset=["silhouette"])
-    best = int(rated.loc[rated["silhouette"].idxmax(), "k"]) if len(rated) else usable[0]
-    return KSuggestion(scores, best)
+    return KSuggestion.from_scores(pd.DataFrame(rows))
