@@ -161,6 +161,7 @@ SEGMENT_PRODUCTS = "rules-segment-products"
 OVERALL_PRODUCTS = "rules-overall-products"
 OVERALL_PRODUCTS_BOX = "rules-overall-products-box"
 DOWNLOAD_RULES = "rules-download"
+DOWNLOAD_SHOWN_RULES = "rules-shown-download"
 DOWNLOAD_PRODUCTS = "rules-products-download"
 RULES_WORK = work("rules")
 

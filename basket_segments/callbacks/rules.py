@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,7 +28,7 @@ from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.callbacks.grid_rows import rows_block
 from basket_segments.layouts import rules as layout
-from basket_segments.layouts.common import message
+from basket_segments.layouts.common import DOWNLOAD_WAITING, message
 from basket_segments.queries import (
     THRESHOLDS,
     RulesQuery,
@@ -229,10 +230,12 @@ def _clear_view() -> None:
     set_props(ids.OVERALL_PRODUCTS_BOX, {"style": HIDDEN})
 
 
-def rules_rows(grid_request, view):
+def rules_rows(grid_request, view, prefix: str | None = None):
     """One block of the rules grid: the view's rules after the grid's own column filters
     and sort order (AG Grid's infinite row model asks as the user pages). The first
-    block of a view also draws the sentences, the scatter and the top products."""
+    block of a view also draws the sentences, the scatter and the top products; every
+    first block (a new view, sort or filter) points "Download these rules" at exactly
+    these rows in this order."""
     if not isinstance(view, dict) or RULES.answered(view.get("answer")) is None:
         return NO_ROWS  # answered all the same: a request left waiting jams the grid's loader
     first = _first_block(grid_request)
@@ -247,12 +250,31 @@ def rules_rows(grid_request, view):
     shown = _view_rules(mined.rules, query, view)
     if first:
         _draw_view(shown, mined, view["segment"], view.get("everyone", True))
+    asked = grid_request if isinstance(grid_request, dict) else {}
+    if prefix is not None and not asked.get("startRow"):
+        grid = {key: asked.get(key) for key in ("sortModel", "filterModel")}
+        href, look = download_link(prefix, "rules_shown.csv", {"request": {"view": view, **grid}})
+        set_props(ids.DOWNLOAD_SHOWN_RULES, {"href": href, "className": look})
+    return rows_block(grid_table(shown), grid_request)
+
+
+def grid_table(shown: pd.DataFrame) -> pd.DataFrame:
+    """A view's rules as the grid lists them: its columns, the sides written out."""
     table = shown.assign(
         antecedent=shown["antecedent"].map(", ".join),
         consequent=shown["consequent"].map(", ".join),
     )
-    columns = [column.field for column in layout.RULE_TABLE_COLUMNS]
-    return rows_block(table[columns], grid_request)
+    return table[[column.field for column in layout.RULE_TABLE_COLUMNS]]
+
+
+def view_table(owner: str, view: Any) -> pd.DataFrame:
+    """The rules a view's grid lists (before the grid's own filter and sort), from
+    storage; a ``DataError`` for a view that is not one (the download of the view)."""
+    if not isinstance(view, dict) or RULES.answered(view.get("answer")) is None:
+        raise DataError("That download link is damaged; download from the page again.")
+    query = answered_query(view["answer"])
+    mined = results.mining(owner, query, only_cached=True)
+    return grid_table(_view_rules(mined.rules, query, view))
 
 
 def _view_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFrame:
@@ -375,12 +397,13 @@ def register(app: Dash) -> None:
         Input(ids.RULES_SEGMENT, "value"),
         prevent_initial_call=True,
     )(show_view)
+    prefix = app.config.url_base_pathname
     app.callback(
         Output(ids.rules_grid(MATCH), "getRowsResponse"),
         Input(ids.rules_grid(MATCH), "getRowsRequest"),
         State(ids.RULES_VIEW, "data"),
         prevent_initial_call=True,
-    )(rules_rows)
+    )(lambda grid_request, view: rules_rows(grid_request, view, prefix))
     app.callback(Output(ids.RULE_CLICKED, "children"), Input(ids.RULES_SCATTER, "clickData"))(
         show_clicked_rule
     )
@@ -395,3 +418,8 @@ def register(app: Dash) -> None:
         Output(ids.DOWNLOAD_PRODUCTS, "className"),
         Input(ids.RULES_WORK.answer, "data"),
     )(lambda answer: download_links(prefix, answer))
+    app.callback(
+        Output(ids.DOWNLOAD_SHOWN_RULES, "href"),
+        Output(ids.DOWNLOAD_SHOWN_RULES, "className"),
+        Input(ids.RULES_VIEW, "data"),
+    )(lambda _view: (None, DOWNLOAD_WAITING))  # until the new view's rows are there

@@ -97,7 +97,13 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                 [
                     dcc.Store(id=ids.RULES_VIEW),
                     html.Div(rules_grid("none", segmented), id=ids.RULES_TABLE),
-                    download_link(ids.DOWNLOAD_RULES, "Download rules (CSV)"),
+                    html.Div(
+                        [
+                            download_link(ids.DOWNLOAD_SHOWN_RULES, "Download these rules (CSV)"),
+                            download_link(ids.DOWNLOAD_RULES, "Download every group's rules"),
+                        ],
+                        className="d-flex flex-wrap gap-3",
+                    ),
                 ],
             ),
             dbc.Row(

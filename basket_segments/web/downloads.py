@@ -38,8 +38,20 @@ def segments_table(owner: str, asked: dict) -> pd.DataFrame:
     return found.table
 
 
+def shown_rules_table(owner: str, asked: dict) -> pd.DataFrame:
+    """Exactly the rules the grid lists, in its order: the view's segment, thresholds,
+    product filter and redundant setting, then the grid's own column filters and sort."""
+    from basket_segments.callbacks import grid_rows, rules
+
+    table = rules.view_table(owner, asked.get("view"))
+    return grid_rows.sorted_rows(
+        grid_rows.filtered(table, asked.get("filterModel")), asked.get("sortModel")
+    )
+
+
 def rules_table(owner: str, asked: dict) -> pd.DataFrame:
-    """Every rule meeting a Rules page query's thresholds, all segments."""
+    """Every rule meeting a Rules page query's thresholds, every group (all customers and
+    each segment), the redundant ones included."""
     query = RulesQuery.from_json(asked)
     return filter_rules(results.mining(owner, query, only_cached=True).rules, query.rules)
 
@@ -53,6 +65,7 @@ def products_table(owner: str, asked: dict) -> pd.DataFrame:
 TABLES: dict[str, Callable[[str, dict], pd.DataFrame]] = {
     "segments.csv": segments_table,
     "rules.csv": rules_table,
+    "rules_shown.csv": shown_rules_table,
     "top_products.csv": products_table,
 }
 

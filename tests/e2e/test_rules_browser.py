@@ -84,6 +84,12 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     rules = pd.read_csv(wait_for_file(dash_duo.download_path, "rules.csv"))
     assert {"antecedent", "consequent", "support", "confidence", "lift"} <= set(rules.columns)
     assert selected in set(rules["segment_name"])
+    click(dash_duo, f"#{ids.DOWNLOAD_SHOWN_RULES}")  # what the grid lists, in its order
+    shown = pd.read_csv(wait_for_file(dash_duo.download_path, "rules_shown.csv"))
+    assert 0 < len(shown) < len(rules) and "segment_name" not in shown.columns
+    first = shown.iloc[0]  # the grid's first row (its text columns sit in their own pane)
+    assert f"{first['lift']:.2f}" in rows[0].text
+    assert first["consequent"] in rows[0].text or first["antecedent"] in rows[0].text
 
     cancel_a_long_mining(dash_duo, tmp_path)
 
