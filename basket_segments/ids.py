@@ -134,6 +134,7 @@ PRODUCT_SIDE = "rules-product-side"
 #: Where the rules grid sits; the grid itself is made anew for each view (``rules_grid``).
 RULES_TABLE = "rules-table"
 DATA_PREVIEW = "data-preview"
+DATASET_PREVIEW_BOX = "data-preview-box"
 DATASET_ITEMS = "data-dataset-items"
 RULES_GRID = "rules-grid"
 #: What the rules grid shows: the mining answer and the page's filters.

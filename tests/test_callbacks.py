@@ -110,14 +110,14 @@ def test_components_appearing_do_not_act(user, dataset):
 
 
 def test_details_show_roles_report_and_preview(user, dataset):
-    text = text_of(data.show_details(dataset, 1))
+    text = text_of(list(data.show_details(dataset, 1)))
     assert "customers with their attributes and products" in text
     assert "Read 240 rows." in text
 
 
 def test_another_users_dataset_id_shows_nothing(app, dataset):
     with logged_in_as(app, "intruder"):
-        assert data.show_details(dataset, 1) is None
+        assert data.show_details(dataset, 1) == (None, None)
         result = segment_charts(SETTINGS, "Age", "Income", None, dataset)
         assert "does not exist" in str(result[-1])
         assert "That dataset does not exist" in text_of(look_up("1", SETTINGS, dataset))

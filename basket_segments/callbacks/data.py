@@ -117,17 +117,17 @@ def list_datasets(version, active):
 
 
 def show_details(active, version):
-    """Details of the active dataset, or nothing."""
+    """Details of the active dataset and its first rows (across the page), or nothing."""
     if active is None:
-        return None
+        return None, None
     owner = current_owner()
     try:
         info = storage.get_dataset(owner, active)
         raw = storage.load_raw(owner, active)
     except storage.DatasetNotFound:
-        return None
+        return None, None
     columns = [] if raw.is_basket_file else [str(c) for c in raw.frame.columns]
-    return layout.dataset_details(info, raw.frame.head(10), columns)
+    return layout.dataset_details(info, columns), layout.dataset_preview(raw.frame.head(10))
 
 
 def next_version(version) -> int:
@@ -211,6 +211,7 @@ def register(app: Dash) -> None:
     )(list_datasets)
     app.callback(
         Output(ids.DATASET_DETAILS, "children"),
+        Output(ids.DATASET_PREVIEW_BOX, "children"),
         Input(ids.ACTIVE_DATASET, "data"),
         Input(ids.DATA_VERSION, "data"),
     )(show_details)

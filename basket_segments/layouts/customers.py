@@ -113,11 +113,11 @@ def _standing_table(standing: pd.DataFrame):
 
 #: The recommendations grid: what, why, and how strong the rule behind it is.
 RECOMMENDATION_GRID = [
-    Column("product", "product", pinned=True),
+    Column("product", "product", pinned=True, wrap=True),
     Column("source", "from"),
     Column("confidence", "confidence", ".0%"),
     Column("lift", "lift", ".1f"),
-    Column("reason", "why"),
+    Column("reason", "why", wrap=True),
 ]
 
 

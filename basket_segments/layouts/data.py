@@ -75,6 +75,7 @@ def data_page(max_upload_bytes: int, upload_url: str) -> html.Div:
                 ],
                 className="g-4",
             ),
+            html.Div(id=ids.DATASET_PREVIEW_BOX),
             delete_modal(),
         ],
         id=ids.DATA_PAGE,
@@ -188,8 +189,8 @@ def counts_text(info) -> str:
     )
 
 
-def dataset_details(info, preview: pd.DataFrame, columns: list[str]) -> dbc.Card:
-    """Name (renamable), shape, counts, cleaning report, column roles and a preview."""
+def dataset_details(info, columns: list[str]) -> dbc.Card:
+    """Name (renamable), shape, counts, cleaning report and column roles."""
     counts = counts_text(info)
     return dbc.Card(
         dbc.CardBody(
@@ -214,18 +215,26 @@ def dataset_details(info, preview: pd.DataFrame, columns: list[str]) -> dbc.Card
                 html.Ul([html.Li(line) for line in describe_report(info.report)]),
                 html.H5("Column roles"),
                 role_controls(info.roles, columns),
-                html.H5("First rows", className="mt-3"),
-                grid(
-                    ids.DATA_PREVIEW,
-                    text_columns(preview.columns),
-                    preview.astype(str)
-                    .set_axis([str(c) for c in preview.columns], axis=1)
-                    .to_dict("records"),
-                    label="The first rows of the file, as read",
-                    page_size=10,
-                ),
             ]
         )
+    )
+
+
+def dataset_preview(preview: pd.DataFrame) -> html.Div:
+    """The first rows as read, across the page's width (each value whole, wrapped)."""
+    return html.Div(
+        [
+            html.H5("First rows", className="mt-3"),
+            grid(
+                ids.DATA_PREVIEW,
+                text_columns(preview.columns),
+                preview.astype(str)
+                .set_axis([str(c) for c in preview.columns], axis=1)
+                .to_dict("records"),
+                label="The first rows of the file, as read",
+                page_size=10,
+            ),
+        ]
     )
 
 

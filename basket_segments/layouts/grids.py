@@ -18,7 +18,14 @@ from dash import html
 PAGE_SIZE = 15
 BLOCK_SIZE = 100
 #: The height of a grid whose rows come from the server (its page fills it).
-INFINITE_HEIGHT = "560px"
+INFINITE_HEIGHT = "640px"
+#: Rows of a grid whose rows come from the server have one height (AG Grid's infinite
+#: model places rows it has not loaded yet): three lines of wrapped text.
+WRAPPED_ROW_HEIGHT = 64
+#: Text columns to read whole (product names, rule sides) are at least this wide.
+TEXT_MIN_WIDTH = 200
+#: What an empty grid says (AG Grid's own "No Rows To Show" reads like a result).
+NO_ROWS = "Nothing to show yet."
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,8 @@ class Column:
     header: str
     number: str | None = None
     pinned: bool = False
+    #: Text to read whole (names of products): wrapped over lines, never cut.
+    wrap: bool = False
 
 
 def column_defs(columns: Sequence[Column]) -> list[dict]:
@@ -36,7 +45,11 @@ def column_defs(columns: Sequence[Column]) -> list[dict]:
     text left-aligned with a text filter; pinned columns stay put when scrolling sideways."""
     defs = []
     for column in columns:
-        spec: dict = {"field": column.field, "headerName": column.header}
+        spec: dict = {
+            "field": column.field,
+            "headerName": column.header,
+            "minWidth": header_width(column.header),
+        }
         if column.number:
             spec.update(
                 type="rightAligned",
@@ -50,16 +63,37 @@ def column_defs(columns: Sequence[Column]) -> list[dict]:
             )
         else:
             spec.update(cellDataType="text", filter="agTextColumnFilter")
+        if column.wrap:
+            spec.update(
+                wrapText=True,
+                minWidth=max(TEXT_MIN_WIDTH, header_width(column.header)),
+                flex=2,
+                tooltipField=column.field,
+                cellStyle={"lineHeight": "1.35", "wordBreak": "normal"},
+            )
         if column.pinned:
             spec["pinned"] = "left"
         defs.append(spec)
     return defs
 
 
+def header_width(header: str) -> int:
+    """The narrowest a column may be so that its header wraps between words, never inside
+    one ("confide / nce"): the longest word, at about 7.5 px a character, plus the filter
+    and sort icons.
+
+    >>> header_width("confidence"), header_width("lift"), header_width("lift vs all customers")
+    (137, 100, 130)
+    """
+    longest = max((len(word) for word in header.split()), default=0)
+    return max(100, round(7.5 * longest + 62))
+
+
 def text_columns(names: Sequence[str], pinned_first: bool = True) -> list[Column]:
-    """Columns of text, one per name (a preview of a file: every value as read)."""
+    """Columns of text, one per name (a preview of a file: every value as read, wrapped)."""
     return [
-        Column(str(name), str(name), pinned=pinned_first and i == 0) for i, name in enumerate(names)
+        Column(str(name), str(name), pinned=pinned_first and i == 0, wrap=True)
+        for i, name in enumerate(names)
     ]
 
 
@@ -86,20 +120,33 @@ def grid(
         options["paginationPageSizeSelector"] = False
     extra: dict = {}
     style = {"width": "100%"}
+    options["overlayNoRowsTemplate"] = NO_ROWS
+    defs = column_defs(columns)
     if infinite:  # its rows arrive as the grid scrolls, so it needs a height of its own
         # One request at a time: dash-ag-grid answers the latest request it made.
         options.update(
             cacheBlockSize=BLOCK_SIZE, maxBlocksInCache=20, maxConcurrentDatasourceRequests=1
         )
+        if any(column.wrap for column in columns):
+            options["rowHeight"] = WRAPPED_ROW_HEIGHT
         extra["rowModelType"] = "infinite"
         style["height"] = INFINITE_HEIGHT
     else:
         options["domLayout"] = "autoHeight"
         extra["rowData"] = rows or []
+        for spec in defs:  # rows of the whole table grow to their text
+            if spec.get("wrapText"):
+                spec["autoHeight"] = True
     table = dag.AgGrid(
         id=grid_id,
-        columnDefs=column_defs(columns),
-        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90},
+        columnDefs=defs,
+        # Headers wrap instead of being cut ("me..." for every one of 16 columns).
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         columnSize="responsiveSizeToFit",
         dashGridOptions=options,
         style=style,

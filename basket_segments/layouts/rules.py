@@ -24,8 +24,8 @@ from basket_segments.queries import RULE_DEFAULTS
 RULES_PAGE_SIZE = 10
 
 RULE_TABLE_COLUMNS = [
-    Column("antecedent", "If a customer buys", pinned=True),
-    Column("consequent", "they also buy"),
+    Column("antecedent", "If a customer buys", pinned=True, wrap=True),
+    Column("consequent", "they also buy", wrap=True),
     Column("support", "support", ".3f"),
     Column("confidence", "confidence", ".0%"),
     Column("lift", "lift", ".2f"),

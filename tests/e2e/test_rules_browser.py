@@ -54,6 +54,34 @@ def cancel_a_long_mining(dash_duo, tmp_path: Path) -> None:
     assert stored_rules(tmp_path) == before
 
 
+#: Cells and headers of a grid whose text does not fit (cut, or hidden under an ellipsis).
+CUT_TEXT = """
+const grid = document.querySelector(arguments[0]);
+const over = (e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;
+const overflows = (e) => [e, ...e.querySelectorAll('*')].some(over);
+const sides = '.ag-cell[col-id="antecedent"], .ag-cell[col-id="consequent"]';
+const cut = [];
+for (const cell of grid.querySelectorAll(sides)) {
+  if (overflows(cell)) cut.push(cell.textContent);
+}
+for (const header of grid.querySelectorAll('.ag-header-cell-text')) {
+  if (overflows(header)) cut.push('header: ' + header.textContent);
+}
+return cut;
+"""
+
+
+def assert_rules_read_whole(dash_duo) -> None:
+    """Every rule side and header of the visible rows reads whole at 1400 and 1024 px: the
+    grid cut product names at about 18 and 8 characters."""
+    for width in (1400, 1024):
+        dash_duo.driver.set_window_size(width, 1000)
+        time.sleep(1)  # the grid sizes its columns to the new width
+        cut = dash_duo.driver.execute_script(CUT_TEXT, f"#{ids.RULES_TABLE}")
+        assert cut == [], f"{width} px: {cut[:5]}"
+    dash_duo.driver.set_window_size(1400, 1000)
+
+
 def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, screenshot, tmp_path):
     dash_duo.start_server(dashboard, navigate=False)
     sign_up(dash_duo)
@@ -76,6 +104,8 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
     )
     rows = grid_rows(dash_duo, f"#{ids.RULES_TABLE}", at_least=2)
     assert all(row.text for row in rows)
+    assert_rules_read_whole(dash_duo)
+    rows = grid_rows(dash_duo, f"#{ids.RULES_TABLE}", at_least=2)
     dash_duo.wait_for_contains_text(f"#{ids.SEGMENT_PRODUCTS}", "Top products")
     assert selected in dash_duo.find_element(f"#{ids.SEGMENT_PRODUCTS}").text
     screenshot("rules")
