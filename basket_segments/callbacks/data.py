@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update, set_props
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update, set_props
 
 from basket_segments import ids
 from basket_segments.analytics.errors import DataError
@@ -45,8 +45,6 @@ def store_upload(owner: str, request: dict, report) -> dict:
     content = storage.take_upload(owner, sent.get("upload"))
     info = storage.save_upload(owner, sent.get("filename") or "upload", content, report=report)
     text = f"Stored {info.name}: {SHAPES[info.shape]}."
-    if info.shape == "baskets":
-        text += " Its rules are on the Rules page."
     return {"dataset": info.id, "text": text, "shape": info.shape}
 
 
@@ -60,14 +58,19 @@ UPLOAD = long_work.LongWork(
 
 
 def show_stored(answer, version, prefix: str):
-    """Open the dataset just stored and say so; basket data goes straight to its rules."""
+    """Open the dataset just stored and say so; its details (the cleaning report first)
+    show below, and for basket data a link leads on to its rules (it used to go straight
+    there, so the report of what was dropped went unseen)."""
     stored = long_work.result_of(answer)
     dataset = whole_number((stored or {}).get("dataset"))
     if dataset is None:
         return no_update, no_update, no_update, no_update
-    page = page_path(prefix, "rules") if stored.get("shape") == "baskets" else no_update
     text = text_or_none(stored.get("text")) or "Stored."
-    return dataset, message(text, "success"), next_version(version), page
+    said = message(text, "success")
+    if stored.get("shape") == "baskets":
+        rules_link = dcc.Link("See its rules", href=page_path(prefix, "rules"), className="ms-1")
+        said.children = [text, " Check the cleaning report below, then", rules_link, "."]
+    return dataset, said, next_version(version), no_update
 
 
 def change_datasets(_confirm, _rename, pending, new_name, active, version):

@@ -13,8 +13,12 @@ from tests.shapes import bakery_file, headerless_baskets, wholesale_table
 
 
 def upload_baskets(dash_duo, path) -> None:
-    """A basket file has nothing to segment: once stored, the dashboard opens its rules."""
+    """A basket file has nothing to segment: once stored, the Data page shows its cleaning
+    report (what was dropped) and a link on to its rules, which the test follows."""
     dash_duo.find_element(f"#{ids.UPLOAD} input[type=file]").send_keys(str(path))
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_MESSAGE}", "cleaning report", timeout=120)
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_DETAILS}", "Cleaning report")
+    click(dash_duo, f"#{ids.DATA_MESSAGE} a[href='/analytics/rules']")
     dash_duo.wait_for_contains_text(f"#{ids.RULE_SENTENCES}", "who buy", timeout=120)
 
 
