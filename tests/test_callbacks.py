@@ -475,3 +475,16 @@ def test_a_forged_view_of_rules_never_mined_mines_nothing(user, dataset):
     rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 100}, view)
     assert rows == {"rowData": [], "rowCount": 0}
     assert "not mined yet" in text_of(drawn[ids.RULES_MESSAGE]["children"])
+
+
+def test_an_out_of_range_k_is_refused_next_to_the_box():
+    """A K of 40 became 15 without a word; now the box says what it takes, and the
+    segments shown stay (nothing is asked for)."""
+    assert segments.save_settings(["Age"], 40, "auto") is no_update
+    assert segments.k_refused(40) and segments.k_refused(2.5) and segments.k_refused("x")
+    assert segments.save_settings(["Age"], 4, "auto") == {
+        "features": ["Age"],
+        "k": 4,
+        "scale": "auto",
+    }
+    assert segments.save_settings(["Age"], None, "auto")["k"] == 5  # an empty box: the default

@@ -21,6 +21,7 @@ from basket_segments.queries import (
     clicked_number,
     segment_params,
     texts,
+    whole_number,
 )
 from basket_segments.store import results
 from basket_segments.store.owner import current_owner
@@ -58,13 +59,28 @@ def _no_controls(note):
 
 
 def save_settings(features, k, scale):
-    """Remember the choice for this browser session; a K typed outside the range (or
-    cleared) becomes the nearest one allowed (or the default)."""
+    """The settings the page asks segments for; a cleared K box is the default K, and a K
+    outside the range is refused (said next to the box) and asks for nothing."""
     try:
         scale = scaling_mode(scale)
     except DataError:  # not one the page offers: the default
         scale = "auto"
+    if k_refused(k):  # said next to the box (``k_refused``); the segments shown stay
+        return no_update
     return {"features": texts(features), "k": allowed_k(k), "scale": scale}
+
+
+def k_refused(k) -> bool:
+    """Whether the K box holds a number the page refuses: not whole, or outside MIN_K to
+    MAX_K (an empty box is the default K, not a refusal).
+
+    >>> [k_refused(k) for k in (None, 5, 15, 16, 1, 2.5, 3.0)]
+    [False, False, False, True, True, True, False]
+    """
+    if k is None or k == "":
+        return False
+    number = whole_number(k)
+    return number is None or not MIN_K <= number <= MAX_K
 
 
 def allowed_k(k) -> int:
@@ -310,6 +326,7 @@ def register(app: Dash) -> None:
         Input(ids.SCALE, "value"),
         prevent_initial_call=True,
     )(save_settings)
+    app.callback(Output(ids.K_INPUT, "invalid"), Input(ids.K_INPUT, "value"))(k_refused)
     long_work.register(app, SEGMENTS)
     app.callback(
         Output(ids.SEGMENT_SCATTER, "figure"),

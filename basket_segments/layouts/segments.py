@@ -152,12 +152,17 @@ def controls() -> dbc.Card:
                             dbc.Input(
                                 id=ids.K_INPUT,
                                 type="number",
-                                min=MIN_K,
-                                max=MAX_K,
+                                # No min or max: the browser would send an empty value for 40,
+                                # read as the default K; the server refuses it in words instead.
                                 step=1,
                                 value=DEFAULT_K,
                                 debounce=500,  # typing "10" asks for 10 segments, not 1 then 10
                                 style={"maxWidth": "8rem"},
+                            ),
+                            dbc.FormFeedback(
+                                f"K is a whole number from {MIN_K} to {MAX_K}; the segments "
+                                "shown stay as they were.",
+                                type="invalid",
                             ),
                         ],
                         md=8,

@@ -40,7 +40,14 @@ def test_mall_customers_five_segments_and_drill_down(dash_duo, dashboard, shared
     click(dash_duo, f"#{ids.CLEAR_SELECTION}")
     dash_duo.wait_for_text_to_equal(f"#{ids.SELECTION_BADGE}", "All segments")
     until(lambda: drawn(dash_duo, ids.SEGMENT_SCATTER, "opacity") == [1] * 5)
-    assert dash_duo.driver.find_element(By.ID, ids.K_INPUT).is_displayed()
+    box = dash_duo.driver.find_element(By.ID, ids.K_INPUT)
+    assert box.is_displayed()
+    # A K the page does not offer is refused next to the box; the segments shown stay.
+    box.clear()
+    box.send_keys("40")
+    dash_duo.wait_for_contains_text(".invalid-feedback", "K is a whole number from 2 to 15")
+    assert dash_duo.find_element(".invalid-feedback").is_displayed()
+    assert len(drawn(dash_duo, ids.SEGMENT_SCATTER, "opacity")) == 5
 
 
 def drawn(dash_duo, graph: str, what: str) -> list:
