@@ -488,3 +488,21 @@ def test_an_out_of_range_k_is_refused_next_to_the_box():
         "scale": "auto",
     }
     assert segments.save_settings(["Age"], None, "auto")["k"] == 5  # an empty box: the default
+
+
+def test_a_view_shows_only_the_notes_about_its_own_group(app, user, dataset):
+    """A note on another segment than the one shown misleads (the Lapsed view said
+    "Very frequent, very big spend: kept the 20,000 strongest..."): each view shows its own."""
+    app.config["MAX_RULES"] = 1  # every group's weaker rules are left out, and said so
+    answer, _ = rules_answer((0.05, 0.2, 0.0, 3), "customer", dataset)
+    names = {int(s): name for s, name in answer["result"]["names"].items()}
+    assert len(names) == 5
+    for segment, name in names.items():
+        (view, _grid), _ = with_props(rules.show_view, answer, True, None, "any", segment)
+        _rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
+        note = text_of(drawn[ids.RULES_MESSAGE]["children"])
+        assert note.startswith(f"{name}: kept the 1 strongest of"), note
+        assert not any(other in note for s, other in names.items() if s != segment)
+    (view, _grid), _ = with_props(rules.show_view, answer, True, None, "any", -1)
+    _rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
+    assert text_of(drawn[ids.RULES_MESSAGE]["children"]).startswith("All customers: kept the 1")

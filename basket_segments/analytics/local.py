@@ -18,7 +18,7 @@ from basket_segments.analytics.budget import check_expansion, parquet_expansion
 from basket_segments.analytics.columns import detect_roles
 from basket_segments.analytics.loading import RawTable, Source, peek_columns, read_source
 from basket_segments.analytics.mining import no_rules_reason
-from basket_segments.analytics.notes import left_out_notes, small_segment_notes
+from basket_segments.analytics.notes import by_group, left_out_notes, small_segment_notes
 from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
 from basket_segments.analytics.products import top_products
 from basket_segments.analytics.profiles import profile_segments
@@ -183,7 +183,7 @@ class LocalEngine:
             baskets = self.baskets(data, options, clock)
         labels, names = (segments.labels, segments.names) if segments else (None, {})
         reason = no_rules_reason(baskets)
-        mined, notes = {}, []
+        mined, grouped = {}, {}
         if reason:  # nothing to mine, whatever the thresholds: say why instead
             clock.say(f"rules: none. {reason}")
         else:
@@ -192,9 +192,9 @@ class LocalEngine:
             mined = mine_groups(
                 baskets, labels, options.rules, options.n_jobs, report, isolate, names
             )
-            notes = small_segment_notes({s: group.baskets for s, group in mined.items()}, names)
-            notes += left_out_notes(
-                {s: (len(g.rules), g.left_out) for s, g in mined.items()}, names
+            grouped = by_group(
+                small_segment_notes({s: group.baskets for s, group in mined.items()}, names),
+                left_out_notes({s: (len(g.rules), g.left_out) for s, g in mined.items()}, names),
             )
         clock.lap("mine", f"{sum(len(group.rules) for group in mined.values()):,} raw rules")
         rules = rules_table(mined, baskets, names, options.rules, part(clock.report, 0.6, 0.95))
@@ -202,4 +202,5 @@ class LocalEngine:
         clock.report(0.95, "Counting top products")
         products = top_products(baskets, labels, names, top=options.top_products)
         clock.lap("top_products", f"{len(products):,} rows")
-        return Mined(rules, products, len(baskets), tuple(notes), reason)
+        notes = tuple(note for group in grouped.values() for note in group)
+        return Mined(rules, products, len(baskets), notes, reason, grouped)

@@ -208,6 +208,9 @@ class Mined:
     baskets: int
     notes: tuple[str, ...] = ()
     reason: str | None = None
+    #: The notes about one group (segment number, or ``ALL_CUSTOMERS``), for a page that
+    #: shows one group at a time: a note on another segment than the one shown misleads.
+    group_notes: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def data_line(shape: str, customers: int, purchase_rows: int, **_other: Any) -> str:

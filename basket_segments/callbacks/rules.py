@@ -295,10 +295,20 @@ def _first_block(grid_request) -> bool:
     return not asked.get("startRow") and not asked.get("sortModel") and not asked.get("filterModel")
 
 
+def view_notes(mined, segment) -> tuple[str, ...]:
+    """The notes about the group a view shows (a note on another segment misleads: the
+    Lapsed view said "Very big spend: kept the 20,000 strongest..."). A mining stored
+    before notes were kept by group has them all."""
+    grouped = getattr(mined, "group_notes", None)
+    if not grouped:
+        return tuple(mined.notes)
+    return tuple(grouped.get(ALL_CUSTOMERS if segment is None else segment, ()))
+
+
 def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool) -> None:
     """Sentences, scatter, notes and top products of a view's rules (and everyone's top
     products, unless only the segment changed)."""
-    notes = list(mined.notes)
+    notes = list(view_notes(mined, segment))
     if len(shown) > MAX_SCATTER_RULES:
         notes.append(
             f"The chart shows the first {MAX_SCATTER_RULES:,} of {len(shown):,} rules; the "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.notes import left_out_notes, small_segment_notes
+from basket_segments.analytics.notes import by_group, left_out_notes, small_segment_notes
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.analytics.spark.prepare import SparkData, prepare_table
 from basket_segments.analytics.spark.products import top_products_spark
@@ -140,10 +140,11 @@ class SparkEngine:
         products = top_products_spark(baskets, sizes, names, top=options.top_products)
         clock.lap("products", f"{len(products):,} rows")
         baskets.unpersist()
-        notes = [] if options.rules.single_consequent else [SINGLE_CONSEQUENT_NOTE]
         per_segment = {segment: sizes.get(segment, 0) for segment in range(n_segments)}
-        notes += small_segment_notes(per_segment, names) + left_out_notes(kept, names)
-        return Mined(rules, products, sizes[ALL_CUSTOMERS], tuple(notes))
+        grouped = by_group(small_segment_notes(per_segment, names), left_out_notes(kept, names))
+        notes = [] if options.rules.single_consequent else [SINGLE_CONSEQUENT_NOTE]
+        notes += [note for group in grouped.values() for note in group]
+        return Mined(rules, products, sizes[ALL_CUSTOMERS], tuple(notes), None, grouped)
 
     def _labels(self, labels: DataFrame | pd.Series) -> DataFrame:
         """Segments as a Spark table of ``customer`` and ``segment``; the dashboard stores
