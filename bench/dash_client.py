@@ -678,6 +678,14 @@ class DashUser(requests.Session):
         charts, _ = self.call_together(answer, self.prop(*answer), SEGMENT_VIEWS, "charts")
         return SegmentsRun(job is None, ask, job, charts)
 
+    def suggest_k(self) -> Answer:
+        """Press *Suggest K* on the Segments page (``segment`` first): the K scores' job,
+        then the chart. Returns the chart's answer."""
+        clicks = (self.prop(ids.SUGGEST_K, "n_clicks") or 0) + 1
+        self._long_work(ids.K_WORK, (ids.SUGGEST_K, "n_clicks"), clicks, "suggest k")
+        answer = (ids.K_WORK.answer, "data")
+        return self.call((ids.K_CHART, "figure"), answer, self.prop(*answer), kind="k chart")
+
     def click_segment(self, segment: int) -> Answer:
         """Click a segment's slice of the pie: it is selected and the charts redrawn.
 
