@@ -1,0 +1,111 @@
+"""In a real browser: switching datasets of the four shapes, in every order, leaves no trace.
+
+An analyst opened a customer file and segmented it, then opened a basket file: the
+Rules page said "This dataset has no customer features to segment on." above "No
+rules meet these thresholds", because the previous dataset's Segments settings were
+applied to it (a browser store). Here one session opens four datasets (customers
+with purchases, purchases only, a customer table, a basket file) along a walk that
+takes every ordered pair of them once, and each time the Segments and Rules pages
+must say exactly what they say for that dataset in a fresh session (the browser's
+storage cleared and the page reloaded).
+"""
+
+import json
+import time
+
+from basket_segments import ids
+from basket_segments.analytics.sample import generate_sample
+from tests.e2e.helpers import click, sign_up
+from tests.shapes import bakery_file, wholesale_table
+
+#: A walk over the 4 datasets that takes each of the 12 ordered pairs once.
+WALK = [0, 1, 0, 2, 0, 3, 1, 2, 1, 3, 2, 3, 0]
+
+
+def datasets(folder) -> list:
+    combined = folder / "shop.csv"
+    generate_sample(300, 25, seed=2).to_csv(combined, index=False)
+    purchases = folder / "purchases.csv"
+    generate_sample(300, 25, seed=3)[["CustomerID", "Product"]].to_csv(purchases, index=False)
+    return [
+        combined,
+        purchases,
+        wholesale_table(folder / "wholesale.csv"),
+        bakery_file(folder / "bakery.csv"),
+    ]
+
+
+#: Whether a job or a grid is still at work, and the page's text, read in one go.
+PAGE_STATE = """
+const busy = [...document.querySelectorAll("[id$='-job-box']")]
+  .some((box) => getComputedStyle(box).display !== "none");
+const loading = document.querySelectorAll(".ag-row-loading, ._dash-loading").length > 0;
+const page = document.getElementById(arguments[0]);
+return [busy || loading, page ? page.innerText : ""];
+"""
+
+
+def settled_text(dash_duo, timeout: float = 120) -> str:
+    """The page's text once no job runs and it has not changed for a second and a half."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        working, text = dash_duo.driver.execute_script(PAGE_STATE, ids.PAGE)
+        if working or text != last:
+            last, since = text, time.monotonic()
+        elif time.monotonic() - since > 1.5:
+            return text
+        time.sleep(0.25)
+    raise AssertionError(f"the page never settled:\n{last}")
+
+
+OPEN_BUTTONS = "return [...document.querySelectorAll(\"[id*='data-open']\")].map((e) => e.id)"
+
+
+def open_dataset(dash_duo, dataset_id: int) -> None:
+    """Open a dataset from the Data page's list (the open one has no Open button)."""
+    click(dash_duo, ".nav-link[href='/analytics/']")
+    deadline = time.monotonic() + 30
+    while len(buttons := dash_duo.driver.execute_script(OPEN_BUTTONS)) < 3:
+        assert time.monotonic() < deadline, "the list of datasets never showed"
+        time.sleep(0.2)
+    wanted = [found for found in buttons if json.loads(found)["index"] == dataset_id]
+    if wanted:
+        dash_duo.driver.execute_script("document.getElementById(arguments[0]).click();", wanted[0])
+    else:
+        assert len(buttons) == 3, f"no Open button for dataset {dataset_id}"
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_DETAILS}", "Cleaning report")
+
+
+def answers(dash_duo) -> tuple[str, str]:
+    """What the Segments and the Rules page say for the open dataset."""
+    said = []
+    for page in ("segments", "rules"):
+        click(dash_duo, f".nav-link[href='/analytics/{page}']")
+        said.append(settled_text(dash_duo))
+    return said[0], said[1]
+
+
+def test_every_order_of_four_shapes_gives_each_its_own_answers(dash_duo, dashboard, tmp_path):
+    dash_duo.start_server(dashboard, navigate=False)
+    sign_up(dash_duo, path="/analytics/data")
+    for path in datasets(tmp_path):
+        dash_duo.find_element(f"#{ids.UPLOAD} input[type=file]").send_keys(str(path))
+        dash_duo.wait_for_contains_text(f"#{ids.DATA_MESSAGE}", f"Stored {path.stem}", timeout=60)
+    numbers = sorted(
+        json.loads(found)["index"] for found in dash_duo.driver.execute_script(OPEN_BUTTONS)
+    )
+    assert len(numbers) == 4
+    fresh = {}
+    for number in numbers:  # a fresh session each: browser storage cleared, page reloaded
+        dash_duo.driver.execute_script("sessionStorage.clear(); localStorage.clear();")
+        dash_duo.driver.get(dash_duo.server.url + "/analytics/")
+        dash_duo.wait_for_element(f"#{ids.DATASET_LIST}")
+        open_dataset(dash_duo, number)
+        fresh[number] = answers(dash_duo)
+    assert "baskets without customers" in fresh[numbers[3]][0]  # the basket file: nobody
+    assert "without products" in fresh[numbers[2]][1]  # the customer table's Rules page
+    for step in WALK:  # one session: every ordered pair of datasets once
+        number = numbers[step]
+        open_dataset(dash_duo, number)
+        assert answers(dash_duo) == fresh[number], f"after the walk reached {number}"
