@@ -26,7 +26,7 @@ from basket_segments.analytics.recommend import recommend_for_segment
 from basket_segments.analytics.rules import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME, filter_rules
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
-from basket_segments.callbacks.grid_rows import rows_block
+from basket_segments.callbacks.grid_rows import filtered, rows_block, sorted_rows
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import DOWNLOAD_WAITING, message
 from basket_segments.queries import (
@@ -38,6 +38,7 @@ from basket_segments.queries import (
 )
 from basket_segments.store import results
 from basket_segments.store.owner import current_owner
+from basket_segments.web import downloads
 
 #: Most rules drawn in the scatter; the grid pages through all of them.
 MAX_SCATTER_RULES = 1000
@@ -46,6 +47,8 @@ MAX_PRODUCT_CHOICES = 5_000
 #: What a Rules request's rules depend on besides the segments (the Customers page's too).
 RULE_CHOICE = (*THRESHOLDS, "basket")
 SHOWN, HIDDEN = {}, {"display": "none"}
+#: The download of the rules a view's grid lists.
+SHOWN_RULES_FILE = "rules_shown.csv"
 NO_ROWS = {"rowData": [], "rowCount": 0}
 
 
@@ -253,7 +256,7 @@ def rules_rows(grid_request, view, prefix: str | None = None):
     asked = grid_request if isinstance(grid_request, dict) else {}
     if prefix is not None and not asked.get("startRow"):
         grid = {key: asked.get(key) for key in ("sortModel", "filterModel")}
-        href, look = download_link(prefix, "rules_shown.csv", {"request": {"view": view, **grid}})
+        href, look = download_link(prefix, SHOWN_RULES_FILE, {"request": {"view": view, **grid}})
         set_props(ids.DOWNLOAD_SHOWN_RULES, {"href": href, "className": look})
     return rows_block(grid_table(shown), grid_request)
 
@@ -265,6 +268,14 @@ def grid_table(shown: pd.DataFrame) -> pd.DataFrame:
         consequent=shown["consequent"].map(", ".join),
     )
     return table[[column.field for column in layout.RULE_TABLE_COLUMNS]]
+
+
+def shown_rules_table(owner: str, asked: dict) -> pd.DataFrame:
+    """ "Download these rules": exactly the rows the grid lists, in its order (the view's
+    segment, thresholds, product filter and redundant setting, then the grid's own column
+    filters and sort, which its first block put in the link)."""
+    table = filtered(view_table(owner, asked.get("view")), asked.get("filterModel"))
+    return sorted_rows(table, asked.get("sortModel"))
 
 
 def view_table(owner: str, view: Any) -> pd.DataFrame:
@@ -375,6 +386,7 @@ def download_links(prefix: str, answer: dict | None) -> tuple:
 
 
 def register(app: Dash) -> None:
+    downloads.add_table(SHOWN_RULES_FILE, shown_rules_table)
     app.callback(
         Output(ids.RULES_SEGMENT, "options"),
         Output(ids.RULES_SEGMENT, "value"),

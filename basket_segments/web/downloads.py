@@ -38,17 +38,6 @@ def segments_table(owner: str, asked: dict) -> pd.DataFrame:
     return found.table
 
 
-def shown_rules_table(owner: str, asked: dict) -> pd.DataFrame:
-    """Exactly the rules the grid lists, in its order: the view's segment, thresholds,
-    product filter and redundant setting, then the grid's own column filters and sort."""
-    from basket_segments.callbacks import grid_rows, rules
-
-    table = rules.view_table(owner, asked.get("view"))
-    return grid_rows.sorted_rows(
-        grid_rows.filtered(table, asked.get("filterModel")), asked.get("sortModel")
-    )
-
-
 def rules_table(owner: str, asked: dict) -> pd.DataFrame:
     """Every rule meeting a Rules page query's thresholds, every group (all customers and
     each segment), the redundant ones included."""
@@ -61,13 +50,19 @@ def products_table(owner: str, asked: dict) -> pd.DataFrame:
     return results.mining(owner, RulesQuery.from_json(asked), only_cached=True).products
 
 
-#: The files a user can download, and the stored table each comes from.
+#: The files a user can download, and the stored table each comes from; a page adds the
+#: tables of its own views (``add_table``: the Rules page's "these rules").
 TABLES: dict[str, Callable[[str, dict], pd.DataFrame]] = {
     "segments.csv": segments_table,
     "rules.csv": rules_table,
-    "rules_shown.csv": shown_rules_table,
     "top_products.csv": products_table,
 }
+
+
+def add_table(name: str, table: Callable[[str, dict], pd.DataFrame]) -> None:
+    """Offer ``name`` for download, made by ``table(owner, asked)`` from stored results
+    only (the download route never computes)."""
+    TABLES[name] = table
 
 
 def download_url(prefix: str, name: str, asked: dict) -> str:
