@@ -221,3 +221,14 @@ def test_an_upload_of_customers_starts_importing_scikit_learn(ctx, monkeypatch):
     assert started == []
     storage.save_upload("1", "shop.csv", TABLE)
     assert started == [1]
+
+
+def test_the_data_page_counts_the_usable_rows_of_those_read(ctx):
+    """"240 purchase rows" counted the rows read, dropped ones included; a row may be dropped
+    for several reasons, so the drop counts cannot give the rest: it is counted."""
+    from basket_segments.layouts.data import counts_text
+
+    table = TABLE + b",33,50,tea\n4,,,\n"  # a purchase without customer, and an empty row
+    info = storage.save_upload("1", "shop.csv", table)
+    assert info.rows == 6 and info.report["rows_kept"] == 4
+    assert counts_text(info).startswith("4 usable purchase rows of 6 read")

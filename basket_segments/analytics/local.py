@@ -98,8 +98,12 @@ class LocalEngine:
 
     @staticmethod
     def prepare(raw: RawTable, roles: Mapping[str, Any] | None = None) -> PreparedData:
-        """Customers and purchases of a table read, with the user's roles or detected ones."""
-        return prepare(raw, roles or None)
+        """Customers and purchases of a table read, with the user's roles or detected ones;
+        the report also counts the purchase rows kept (``rows_kept``), which the drop
+        counts cannot tell (a row can have several reasons)."""
+        data = prepare(raw, roles or None)
+        data.report.setdefault("rows_kept", len(data.purchases))
+        return data
 
     def _load_scikit_learn(self) -> None:
         """Import scikit-learn in a thread while the rows are cleaned, unless a process of

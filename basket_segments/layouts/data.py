@@ -176,6 +176,9 @@ def counts_text(info) -> str:
     >>> counts_text(Info(shape="baskets", rows=29363, customers=0, products=119,
     ...                  report={"baskets": 7501, "product_lines": 28577}))
     '7,501 baskets · 28,577 product lines · 119 products'
+    >>> counts_text(Info(shape="transactions", rows=42481, customers=885, products=2610,
+    ...                  report={"rows_kept": 26056}))
+    '26,056 usable purchase rows of 42,481 read · 885 customers · 2,610 products'
     """
     report = info.report
     if info.shape == "baskets":
@@ -184,9 +187,13 @@ def counts_text(info) -> str:
         return f"{baskets:,} baskets · {lines:,} product lines · {info.products:,} products"
     if info.shape == "customers":
         return f"{info.customers:,} customers · {info.rows:,} rows read"
-    return (
-        f"{info.rows:,} purchase rows · {info.customers:,} customers · {info.products:,} products"
+    kept = report.get("rows_kept", info.rows)
+    rows = (
+        f"{kept:,} purchase rows"
+        if kept == info.rows
+        else (f"{kept:,} usable purchase rows of {info.rows:,} read")
     )
+    return f"{rows} · {info.customers:,} customers · {info.products:,} products"
 
 
 def dataset_details(info, columns: list[str]) -> dbc.Card:
