@@ -224,7 +224,7 @@ def test_an_upload_of_customers_starts_importing_scikit_learn(ctx, monkeypatch):
 
 
 def test_the_data_page_counts_the_usable_rows_of_those_read(ctx):
-    """"240 purchase rows" counted the rows read, dropped ones included; a row may be dropped
+    """ "240 purchase rows" counted the rows read, dropped ones included; a row may be dropped
     for several reasons, so the drop counts cannot give the rest: it is counted."""
     from basket_segments.layouts.data import counts_text
 
