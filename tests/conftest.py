@@ -44,7 +44,9 @@ def pytest_sessionstart(session) -> None:
         names = connection.execute(
             sqlalchemy.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'")
         ).scalars()
-        for name in list(names):
+        names = list(names)
+    for name in names:  # a transaction each: hundreds in one exhaust PostgreSQL's locks
+        with engine.begin() as connection:
             connection.execute(sqlalchemy.text(f'DROP SCHEMA "{name}" CASCADE'))
     engine.dispose()
 
