@@ -120,7 +120,7 @@ def dashboard_body_limits(server: Flask, prefix: str) -> Callable[[str], BodyLim
             return None
         if path != upload:
             return callback
-        limit = int(float(server.config.get("MAX_UPLOAD_MB", 50)) * 2**20)
+        limit = storage.setting_bytes(server.config, "MAX_UPLOAD_MB")
         return BodyLimit(limit + UPLOAD_ENVELOPE, False, partial(_upload_too_large, limit))
 
     return limit_for
@@ -160,7 +160,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         server.config.from_mapping(test_config)
     if not server.config.get("MAX_CONTENT_LENGTH"):  # the largest body any route takes
-        upload = int(float(server.config["MAX_UPLOAD_MB"]) * 2**20)
+        upload = storage.setting_bytes(server.config, "MAX_UPLOAD_MB")
         server.config["MAX_CONTENT_LENGTH"] = upload + UPLOAD_ENVELOPE
     storage.private_folder(Path(server.instance_path))
     server.config["SECRET_KEY"] = server.config["SECRET_KEY"] or _persisted_secret(server)

@@ -232,3 +232,10 @@ def test_the_data_page_counts_the_usable_rows_of_those_read(ctx):
     info = storage.save_upload("1", "shop.csv", table)
     assert info.rows == 6 and info.report["rows_kept"] == 4
     assert counts_text(info).startswith("4 usable purchase rows of 6 read")
+
+
+def test_storage_size_defaults_are_the_configs():
+    """A host that sets none of the sizes gets the standalone app's defaults."""
+    from basket_segments.web.config import DEFAULTS
+
+    assert {name: DEFAULTS[name] for name in storage.SIZE_DEFAULTS_MB} == storage.SIZE_DEFAULTS_MB

@@ -346,8 +346,8 @@ def cluster(
 
 
 def check_k(k: int, n_customers: int) -> None:
-    """Refuse a K that is not a whole number of at least 2 or exceeds the customers;
-    shared by both engines so both refuse with the same sentence."""
+    """Refuse a K that is not a whole number of at least 2, or not below the number of
+    customers; shared by both engines so both refuse with the same sentence."""
     if not isinstance(k, int | np.integer) or k < 2:
         raise DataError(f"The number of segments must be a whole number of at least 2, not {k}.")
     if n_customers <= k:  # a segment per customer is no segmentation (and has no silhouette)

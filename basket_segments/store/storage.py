@@ -187,13 +187,27 @@ def init_app(app: Flask) -> None:
     private_sqlite_file(url)
     engine = create_engine(url, pool_pre_ping=True)
     create_tables(Base.metadata.create_all, engine)
-    megabytes = float(app.config.get("MAX_UPLOAD_MB", 50))
-    app.extensions[EXTENSION] = _State(sessionmaker(engine), folder, int(megabytes * 2**20))
+    limit = setting_bytes(app.config, "MAX_UPLOAD_MB")
+    app.extensions[EXTENSION] = _State(sessionmaker(engine), folder, limit)
 
 
 #: Modes of what holds password hashes, the secret key and users' data: the server's only.
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
+
+
+#: The size settings storage reads, in MB, and their defaults (as ``web.config``'s, for an
+#: app whose config lacks them: a host that did not set them).
+SIZE_DEFAULTS_MB = {"MAX_UPLOAD_MB": 50, "MAX_TABLE_MB": 200, "USER_QUOTA_MB": 1000}
+
+
+def setting_bytes(config: Mapping[str, Any], name: str) -> int:
+    """A size setting in MB (``SIZE_DEFAULTS_MB``) in bytes.
+
+    >>> setting_bytes({"MAX_UPLOAD_MB": "1.5"}, "MAX_UPLOAD_MB"), setting_bytes({}, "MAX_TABLE_MB")
+    (1572864, 209715200)
+    """
+    return int(float(config.get(name, SIZE_DEFAULTS_MB[name])) * 2**20)
 
 
 def private_folder(path: Path) -> Path:
@@ -273,7 +287,7 @@ def max_upload_bytes() -> int:
 def max_table_bytes() -> int:
     """What one table's values may take once read (``MAX_TABLE_MB``), at upload and at
     every later opening."""
-    return int(float(current_app.config.get("MAX_TABLE_MB", 200)) * 2**20)
+    return setting_bytes(current_app.config, "MAX_TABLE_MB")
 
 
 def _owner_folder(owner: str) -> Path:
@@ -346,7 +360,7 @@ def check_quota(owner: str, adding: int) -> None:
 
     Stored data and results stay as they are; the sentence says how to make room.
     """
-    quota = int(float(current_app.config.get("USER_QUOTA_MB", 1000)) * 2**20)
+    quota = setting_bytes(current_app.config, "USER_QUOTA_MB")
     used = used_bytes(owner)
     if used + adding > quota:
         raise DataError(
