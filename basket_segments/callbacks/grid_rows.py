@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from basket_segments.queries import whole_number
+
 #: Most rows one request may fetch (the grid asks for a block of ``cacheBlockSize``).
 MAX_BLOCK = 500
 
@@ -50,8 +52,9 @@ def rows_block(frame: pd.DataFrame, request: Mapping[str, Any] | None) -> dict:
     request = request or {}
     shown = filtered(frame, request.get("filterModel"))
     shown = sorted_rows(shown, request.get("sortModel"))
-    start = max(0, _whole(request.get("startRow"), 0))
-    end = min(_whole(request.get("endRow"), start + MAX_BLOCK), start + MAX_BLOCK)
+    start = max(0, whole_number(request.get("startRow")) or 0)
+    asked_end = whole_number(request.get("endRow"))
+    end = min(start + MAX_BLOCK if asked_end is None else asked_end, start + MAX_BLOCK)
     block = shown.iloc[start:end]
     return {"rowData": _records(block), "rowCount": len(shown)}
 
@@ -130,10 +133,6 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if np.isfinite(value) else None
-
-
-def _whole(value: Any, default: int) -> int:
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _records(block: pd.DataFrame) -> list[dict]:
