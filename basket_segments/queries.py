@@ -32,8 +32,11 @@ RULE_DEFAULTS = RuleParams(
 MIN_RULE_LENGTH, MAX_RULE_LENGTH = 2, 6
 #: Highest lift the Rules page takes as a threshold.
 MAX_LIFT = 100.0
+#: The rule limits the Rules page offers (rules kept per group, the strongest); the
+#: default is ``RULE_DEFAULTS.max_rules``. A host's ``MAX_RULES`` may lower the ceiling.
+MIN_RULE_LIMIT, MAX_RULE_LIMIT = 10, 100_000
 #: The names of the Rules page's thresholds in a request, in ``rule_params``' order.
-THRESHOLDS = ("support", "confidence", "lift", "length")
+THRESHOLDS = ("support", "confidence", "lift", "length", "limit")
 #: What a basket can be on the Rules page.
 BASKETS = ("customer", "invoice")
 
@@ -69,12 +72,15 @@ def segment_params(settings: dict | None) -> SegmentParams | None:
     return SegmentParams(tuple(features), int(k), scaling_mode(settings.get("scale")))
 
 
-def rule_params(support, confidence, lift, length) -> RuleParams:
-    """Thresholds from the Rules page's inputs, checked against what the page offers;
-    empty boxes fall back to the defaults, anything else out of range is a ``DataError``.
+def rule_params(support, confidence, lift, length, limit=None) -> RuleParams:
+    """Thresholds and rule limit from the Rules page's inputs, checked against what the
+    page offers; empty boxes fall back to the defaults, anything else out of range is a
+    ``DataError``.
 
     >>> rule_params(0.1, None, None, 2).min_confidence
     0.5
+    >>> rule_params(0.1, 0.5, 1, 3, 50_000).max_rules
+    50000
     >>> rule_params(0.1, 0.5, 1, 22)
     Traceback (most recent call last):
     ...
@@ -96,6 +102,16 @@ def rule_params(support, confidence, lift, length) -> RuleParams:
             )
         ),
         single_consequent=defaults.single_consequent,
+        max_rules=int(
+            _bounded(
+                "Rule limit",
+                limit,
+                defaults.max_rules or MAX_RULE_LIMIT,
+                MIN_RULE_LIMIT,
+                MAX_RULE_LIMIT,
+                whole=True,
+            )
+        ),
     )
 
 
@@ -164,6 +180,7 @@ class RulesQuery:
                 rules["min_confidence"],
                 rules["min_lift"],
                 rules["max_length"],
+                rules.get("max_rules"),
             )
             segments = segment_params(data["segments"]) if data["segments"] else None
             return cls(int(data["dataset"]), segments, params, basket_choice(data["basket"]))

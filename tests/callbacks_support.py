@@ -87,9 +87,11 @@ def choose_segments(settings, active):
         through_long_work(segments.SEGMENTS, settings, active)
 
 
-def rules_answer(thresholds, basket, active, progress=None, current=None):
+def rules_answer(thresholds, basket, active, progress=None, current=None, limit=None):
     """The Rules page's answer for these thresholds: the ask, then the job if needed."""
-    values = (active, *thresholds, basket, [])  # the request, then the page's trigger
+    support, confidence, lift, length = thresholds
+    # the request, then the page's trigger
+    values = (active, support, confidence, lift, length, basket, limit, [])
     return through_long_work(rules.RULES, *values, progress=progress, current=current)
 
 

@@ -1,6 +1,7 @@
 """Dashboard callbacks called as plain functions on small and real data."""
 
 import json
+import random
 
 import pytest
 from dash import no_update
@@ -287,11 +288,15 @@ def test_stored_results_are_shown_without_a_job(user, dataset):
     answer, asked, _ = long_work.ask(segments.SEGMENTS, SETTINGS, dataset, True, None)
     assert asked is no_update and answer["request"]["settings"] == SETTINGS
     rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
-    tighter = long_work.ask(rules.RULES, dataset, 0.1, 0.6, 1.0, 3, "customer", [], True, None)
+    tighter = long_work.ask(
+        rules.RULES, dataset, 0.1, 0.6, 1.0, 3, "customer", None, [], True, None
+    )
     assert tighter[1] is no_update
     assert tighter[0]["request"]["support"] == 0.1
     assert tighter[0]["result"]["segments"]["k"] == SETTINGS["k"]  # the dataset's own
-    looser = long_work.ask(rules.RULES, dataset, 0.01, 0.5, 1.0, 3, "customer", [], True, None)
+    looser = long_work.ask(
+        rules.RULES, dataset, 0.01, 0.5, 1.0, 3, "customer", None, [], True, None
+    )
     assert looser[0] is None  # the old table clears while mining
     assert looser[1]["request"]["support"] == 0.01
 
@@ -460,10 +465,38 @@ def test_one_datasets_segment_settings_never_reach_another(user, dataset):
 def test_a_forged_rule_length_is_refused_at_once(user, dataset):
     """A rule length of 22 (the page offers 2 to 6) once mined for 135 s and 960 MB before
     refusing; now the ask answers with a sentence and hands no job over."""
-    values = (dataset, 0.05, 0.5, 1.0, 22, "customer", [])
+    values = (dataset, 0.05, 0.5, 1.0, 22, "customer", None, [])
     answer, asked, note = long_work.ask(rules.RULES, *values, True, None)
     assert answer is None and asked is no_update
     assert text_of(note) == "Max rule length must be from 2 to 6, not 22."
+
+
+def test_the_rule_limit_is_a_control_of_the_rules_page(app, user):
+    """The note said "raise the rule limit to see more" and nothing on the page raised it:
+    the Rules page's rule limit is what each group keeps, up to the host's ``MAX_RULES``,
+    and a limit out of range is refused with a sentence."""
+    products = ["tea", "jam", "bread", "milk", "eggs", "rice", "soap", "salt", "oil", "figs"]
+    rows = [random.Random(seed).sample(products, 5 + seed % 4) for seed in range(60)]
+    content = "\n".join(",".join(row) for row in rows).encode()
+    dataset = storage.save_upload(user.get_id(), "baskets.txt", content).id
+    loose = (0.02, 0.2, 0.0, 3)
+    answer, _ = rules_answer(loose, "customer", dataset, limit=100)
+    (view, _grid), _ = with_props(rules.show_view, answer, False, None, "any", -1)
+    rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
+    assert rows["rowCount"] == 100
+    assert text_of(drawn[ids.RULES_MESSAGE]["children"]).startswith("All customers: kept the 100")
+    more, _ = rules_answer(loose, "customer", dataset, limit=100_000)
+    (view, _grid), _ = with_props(rules.show_view, more, False, None, "any", -1)
+    rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
+    assert rows["rowCount"] > 100 and drawn[ids.RULES_MESSAGE]["children"] is None
+    app.config["MAX_RULES"] = 150  # the host's ceiling wins over the page's limit
+    capped, _ = rules_answer(loose, "customer", dataset, limit=100_000)
+    (view, _grid), _ = with_props(rules.show_view, capped, False, None, "any", -1)
+    assert with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)[0]["rowCount"] == 150
+    values = (dataset, *THRESHOLDS, "customer", 5, [])
+    refused, asked, note = long_work.ask(rules.RULES, *values, True, None)
+    assert refused is None and asked is no_update
+    assert text_of(note) == "Rule limit must be from 10 to 100000, not 5."
 
 
 def test_a_forged_view_of_rules_never_mined_mines_nothing(user, dataset):

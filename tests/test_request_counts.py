@@ -68,7 +68,7 @@ def show(app, answer, page):
 
 def move_threshold(app, dataset, answer, thresholds):
     """A threshold box changes: the ask (holding the current answer), then the views."""
-    values = (dataset, *thresholds, "customer", [], True, answer)
+    values = (dataset, *thresholds, "customer", None, [], True, answer)
     new_answer, asked, _message = in_request(app, long_work.ask, rules.RULES, *values)
     assert asked is not None and new_answer is not None
     return new_answer, show(app, new_answer, PAGE)
@@ -120,7 +120,7 @@ def test_a_looser_threshold_is_asked_of_storage(app, mined, reads):
     """Only a move the stored mining cannot answer goes to storage in the ask."""
     dataset, answer = mined
     reads.clear()
-    values = (dataset, 0.01, 0.5, 1.0, 3, "customer", [], True, answer)
+    values = (dataset, 0.01, 0.5, 1.0, 3, "customer", None, [], True, answer)
     new_answer, asked, _ = in_request(app, long_work.ask, rules.RULES, *values)
     assert new_answer is None and asked["request"]["support"] == 0.01  # mined anew
     assert reads["record"] >= 1
@@ -131,6 +131,6 @@ def test_another_datasets_answer_is_never_reused(app, mined, reads):
     _dataset, answer = mined
     with logged_in_as(app) as user:
         other = storage.save_upload(user.get_id(), "other.csv", TABLE.encode()).id
-    values = (other, *THRESHOLDS, "customer", [], True, answer)
+    values = (other, *THRESHOLDS, "customer", None, [], True, answer)
     new_answer, asked, _ = in_request(app, long_work.ask, rules.RULES, *values)
     assert new_answer is None and asked["request"]["dataset"] == other

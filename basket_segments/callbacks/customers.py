@@ -26,14 +26,14 @@ TOP = 5
 
 
 def rules_asked(request: dict) -> tuple[list, str | None]:
-    """The thresholds and basket the Rules page last showed for this dataset, else the
+    """The thresholds, rule limit and basket the Rules page last showed for this dataset, else the
     defaults (``RULES_CHOICE`` names its dataset: another dataset's never apply).
 
     >>> rules_asked({"dataset": 1, "rules": {"dataset": 1, "support": 0.01, "confidence":
     ...     0.3, "lift": 1.0, "length": 3, "basket": "invoice"}})
-    ([0.01, 0.3, 1.0, 3], 'invoice')
+    ([0.01, 0.3, 1.0, 3, None], 'invoice')
     >>> rules_asked({"dataset": 2, "rules": {"dataset": 1, "support": 0.01}})
-    ([None, None, None, None], None)
+    ([None, None, None, None, None], None)
     """
     chosen = request.get("rules") or {}
     if not isinstance(chosen, dict) or chosen.get("dataset") != request["dataset"]:

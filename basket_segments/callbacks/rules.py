@@ -128,7 +128,7 @@ def choose_segment(value):
 
 def asked_query(owner: str, request: dict) -> RulesQuery:
     """The query of a request, resolved on the dataset's own segmentation."""
-    thresholds = [request[name] for name in THRESHOLDS]
+    thresholds = [request.get(name) for name in THRESHOLDS]
     return results.rules_query(owner, request["dataset"], thresholds, request["basket"])
 
 
@@ -162,7 +162,7 @@ def rules_key(request: dict) -> dict | None:
     """Which stored mining answers a request, from the request alone: a request with the
     same key as the answered one only filters it (None: a request that cannot be read)."""
     try:
-        wanted = rule_params(*(request[name] for name in THRESHOLDS))
+        wanted = rule_params(*(request.get(name) for name in THRESHOLDS))
         basket = basket_choice(request["basket"])
     except (DataError, KeyError, TypeError):
         return None
@@ -183,6 +183,7 @@ RULES = long_work.LongWork(
         "lift": Input(ids.MIN_LIFT, "value"),
         "length": Input(ids.MAX_LENGTH, "value"),
         "basket": Input(ids.BASKET_CHOICE, "value"),
+        "limit": Input(ids.RULE_LIMIT, "value"),
     },
     # The page's controls are filled first (init_rules), then the rules are asked for.
     triggers=[Input(ids.RULES_SEGMENT, "options")],
@@ -200,7 +201,7 @@ def answered_query(answer: dict | None) -> RulesQuery | None:
         return None
     if not isinstance(request, dict):
         raise DataError("That request is damaged; change a setting to ask again.")
-    fields = ("min_support", "min_confidence", "min_lift", "max_length")
+    fields = ("min_support", "min_confidence", "min_lift", "max_length", "max_rules")
     asked = {
         "dataset": request.get("dataset"),
         "segments": (long_work.result_of(answer) or {}).get("segments"),

@@ -18,7 +18,7 @@ from basket_segments.layouts.common import (
     page_title,
 )
 from basket_segments.layouts.grids import Column, grid
-from basket_segments.queries import RULE_DEFAULTS
+from basket_segments.queries import MAX_RULE_LIMIT, MIN_RULE_LIMIT, RULE_DEFAULTS
 
 #: Rules per page (a block of ``grids.BLOCK_SIZE`` holds whole pages).
 RULES_PAGE_SIZE = 10
@@ -34,7 +34,17 @@ RULE_TABLE_COLUMNS = [
 ]
 
 
-def number(label: str, component_id: str, value: float, step: float, low: float, high: float):
+def number(
+    label: str,
+    component_id: str,
+    value: float | None,
+    step: float,
+    low: float | None,
+    high: float | None,
+    md: int = 2,
+):
+    """A labelled number box; without ``low`` and ``high`` the server checks the range
+    and says what is wrong (the browser would only mark the box)."""
     return dbc.Col(
         [
             dbc.Label(label, html_for=component_id),
@@ -48,7 +58,7 @@ def number(label: str, component_id: str, value: float, step: float, low: float,
                 debounce=True,
             ),
         ],
-        md=2,
+        md=md,
     )
 
 
@@ -90,7 +100,7 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                 ),
                 hidden=not segmented,
             ),
-            card("Thresholds", [thresholds(segmented), product_filter()]),
+            card("Thresholds", [thresholds(segmented), advanced(), product_filter()]),
             card(title, dcc.Loading(html.Div(id=ids.RULE_SENTENCES))),
             card(
                 "Rules",
@@ -188,6 +198,39 @@ def thresholds(segmented: bool) -> dbc.Row:
             ),
         ],
         className="g-2",
+    )
+
+
+def advanced() -> html.Details:
+    """Settings most analysts never need, folded away with their defaults."""
+    return html.Details(
+        [
+            html.Summary("Advanced", className="small"),
+            dbc.Row(
+                [
+                    number(
+                        f"Rule limit per group ({MIN_RULE_LIMIT:,} to {MAX_RULE_LIMIT:,})",
+                        ids.RULE_LIMIT,
+                        RULE_DEFAULTS.max_rules,
+                        1,
+                        None,
+                        None,
+                        md=4,
+                    ),
+                    dbc.Col(
+                        dbc.FormText(
+                            "Each segment keeps at most this many rules, the strongest by "
+                            "confidence and lift. A few baskets of many products can make "
+                            "millions of rules; raising the limit costs time and memory."
+                        ),
+                        md=8,
+                        className="pt-4",
+                    ),
+                ],
+                className="g-2",
+            ),
+        ],
+        className="mt-2",
     )
 
 

@@ -275,10 +275,12 @@ def mining_ready(owner: str, query: RulesQuery) -> bool:
 
 
 def mining_params(wanted: RuleParams) -> RuleParams:
-    """What is mined for ``wanted``: at least as loose as ``LOOSEST_MINING``, keeping at
-    most the configured rules, so most moves of a threshold only filter."""
-    limit = int(current_app.config.get("MAX_RULES", MAX_RULES))
-    return replace(LOOSEST_MINING.loosest(wanted), max_rules=limit or None)
+    """What is mined for ``wanted``: at least as loose as ``LOOSEST_MINING``, so most
+    moves of a threshold only filter, keeping the rule limit asked for, or the app's
+    ``MAX_RULES`` when that is lower (a host's ceiling; 0: none)."""
+    ceiling = int(current_app.config.get("MAX_RULES", MAX_RULES))
+    limits = [limit for limit in (wanted.max_rules, ceiling) if limit]
+    return replace(LOOSEST_MINING.loosest(wanted), max_rules=min(limits) if limits else None)
 
 
 def mining_key(query: RulesQuery) -> dict:

@@ -60,9 +60,10 @@ DEFAULTS = {
     "CELERY_BROKER_URL": None,
     # None: the broker URL.
     "CELERY_RESULT_BACKEND": None,
-    # Rules kept at most per segment and for all customers, the strongest (0: no limit);
-    # a few shared baskets of many products otherwise make millions of rules.
-    "MAX_RULES": 20_000,
+    # The highest rule limit (rules kept per segment and for all customers, the strongest)
+    # a user may set on the Rules page, whose default is 20,000; 0: the page's own 100,000.
+    # A few shared baskets of many products otherwise make millions of rules.
+    "MAX_RULES": 100_000,
     # Which engine computes segments, K scores and rules: "local" (pandas, scikit-learn,
     # efficient-apriori) or "spark" (pip install -r requirements-spark.txt, Java 17), as the
     # command line's ANALYTICS_ENGINE; SPARK_MASTER: e.g. spark://host:7077 (None: local[*]).
