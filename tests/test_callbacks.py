@@ -499,6 +499,25 @@ def test_the_rule_limit_is_a_control_of_the_rules_page(app, user):
     assert text_of(note) == "Rule limit must be from 10 to 100000, not 5."
 
 
+@pytest.mark.parametrize(
+    ("couples", "hint"),
+    [
+        (30, "No rule meets these thresholds. At min support 0.03: 60 rules."),
+        (300, "No rule meets these thresholds. At min support 0.002: at least 600 rules."),
+    ],
+)
+def test_a_basket_file_with_few_rules_names_a_support_that_gives_some(user, couples, hint):
+    """The defaults gave 0 rules on a basket-per-line file and 1 on a bakery's, with no
+    hint: the page names the highest lower support that gives 10 rules or more, counted
+    from the stored rules (exactly) or below their support from the stored pair counts."""
+    lines = [f"left {i % couples},right {i % couples}" + ",bag" * (i % 7 == 0) for i in range(3000)]
+    dataset = storage.save_upload(user.get_id(), "pairs.txt", "\n".join(lines).encode()).id
+    rows, _sentences, _scatter, note = rules_view(
+        THRESHOLDS, "customer", True, None, "any", -1, None, dataset
+    )
+    assert rows == [] and text_of(note) == hint
+
+
 def test_a_forged_view_of_rules_never_mined_mines_nothing(user, dataset):
     """The grid's view comes back from the browser: thresholds no job mined give a
     sentence from storage, never a mining in the request (engine_only_in_jobs)."""

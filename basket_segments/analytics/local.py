@@ -42,6 +42,7 @@ from basket_segments.analytics.stages import (
     StoredTable,
     data_line,
 )
+from basket_segments.analytics.support_hint import count_pairs
 
 
 class LocalEngine:
@@ -207,4 +208,5 @@ class LocalEngine:
         products = top_products(baskets, labels, names, top=options.top_products)
         clock.lap("top_products", f"{len(products):,} rows")
         notes = tuple(note for group in grouped.values() for note in group)
-        return Mined(rules, products, len(baskets), notes, reason, grouped)
+        pairs = count_pairs(baskets) if options.count_pairs and not reason else None
+        return Mined(rules, products, len(baskets), notes, reason, grouped, pairs)

@@ -102,6 +102,9 @@ class AnalysisOptions:
     #: Mine in a worker process even with one job (``rules.mine_groups``): a web server's
     #: request threads then keep the interpreter while a mining runs.
     isolate_mining: bool = False
+    #: Count every pair of products too (``support_hint``): the dashboard then names a
+    #: lower support that gives rules when a view shows few.
+    count_pairs: bool = False
 
     @property
     def kmeans(self) -> dict[str, Any]:
@@ -211,6 +214,9 @@ class Mined:
     #: The notes about one group (segment number, or ``ALL_CUSTOMERS``), for a page that
     #: shows one group at a time: a note on another segment than the one shown misleads.
     group_notes: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    #: All customers' pairs of products and their counts (``support_hint.PairCounts``),
+    #: when asked for (``AnalysisOptions.count_pairs``) and the engine counts them.
+    pairs: Any = None
 
 
 def data_line(shape: str, customers: int, purchase_rows: int, **_other: Any) -> str:

@@ -13,7 +13,7 @@ drawing the sentences, the scatter and the top products (``rules_rows``).
 from __future__ import annotations
 
 import html
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import pandas as pd
@@ -24,6 +24,7 @@ from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.recommend import recommend_for_segment
 from basket_segments.analytics.rules import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME, filter_rules
+from basket_segments.analytics.support_hint import FEW_RULES, SUPPORT_LADDER, support_hint
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.callbacks.grid_rows import filtered, rows_block, sorted_rows
@@ -253,7 +254,8 @@ def rules_rows(grid_request, view, prefix: str | None = None):
         return NO_ROWS
     shown = _view_rules(mined.rules, query, view)
     if first:
-        _draw_view(shown, mined, view["segment"], view.get("everyone", True))
+        hint = few_rules_hint(mined, query, view, len(shown))
+        _draw_view(shown, mined, view["segment"], view.get("everyone", True), hint)
     asked = grid_request if isinstance(grid_request, dict) else {}
     if prefix is not None and not asked.get("startRow"):
         grid = {key: asked.get(key) for key in ("sortModel", "filterModel")}
@@ -317,10 +319,30 @@ def view_notes(mined, segment) -> tuple[str, ...]:
     return tuple(grouped.get(ALL_CUSTOMERS if segment is None else segment, ()))
 
 
-def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool) -> None:
+def few_rules_hint(mined, query: RulesQuery, view: dict, shown: int) -> str | None:
+    """When a view shows fewer than ``FEW_RULES`` rules, the highest lower support that
+    gives more: counted exactly from the stored rules down to the support they were
+    mined at, below it from the stored pair counts (all customers, no product filter)."""
+    if shown >= FEW_RULES:
+        return None
+    wanted, mined_at = query.rules, results.mining_params(query.rules).min_support
+    pairs = getattr(mined, "pairs", None)  # None: an engine or a mining without them
+    everyone = view["segment"] in (None, ALL_CUSTOMERS) and not view["product"]
+    rules_at = []
+    for level in (level for level in SUPPORT_LADDER if level < wanted.min_support):
+        if level >= mined_at:
+            lower = replace(query, rules=replace(wanted, min_support=level))
+            rules_at.append((level, len(_view_rules(mined.rules, lower, view)), True))
+        elif pairs is not None and everyone:
+            found = pairs.two_product_rules(level, wanted.min_confidence, wanted.min_lift)
+            rules_at.append((level, found, False))
+    return support_hint(rules_at, wanted.min_support, shown)
+
+
+def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool, hint: str | None) -> None:
     """Sentences, scatter, notes and top products of a view's rules (and everyone's top
     products, unless only the segment changed)."""
-    notes = list(view_notes(mined, segment))
+    notes = [*view_notes(mined, segment), *([hint] if hint else [])]
     if len(shown) > MAX_SCATTER_RULES:
         notes.append(
             f"The chart shows the first {MAX_SCATTER_RULES:,} of {len(shown):,} rules; the "

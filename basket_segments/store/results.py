@@ -245,6 +245,7 @@ def mining(
             rules=mining_params(query.rules),
             top_products=TOP_PRODUCTS,
             isolate_mining=True,  # the request threads keep the interpreter lock
+            count_pairs=True,  # a view with few rules names a support that gives some
         )
         return engine.mine(data, found, options, clock)
 
