@@ -228,7 +228,7 @@ def test_rules_for_a_segment_and_filters(user, dataset):
     # Nothing chosen on the Segments page: the dataset's own segmentation (all its
     # features, the default K) is made first, in the mining job.
     assert texts[:2] == ["Reading the dataset", "Finding 5 segments"]
-    assert "Mining all customers" in texts and texts[-1] == "Counting top products"
+    assert "Finding the rules of all customers" in texts and texts[-1] == "Counting top products"
     fractions = [value for value, _text in progress]
     assert fractions == sorted(fractions) and fractions[-1] < 100
     pairs = {(r["antecedent"], r["consequent"]) for r in rows}

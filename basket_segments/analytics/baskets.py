@@ -42,6 +42,11 @@ class Baskets:
         """Number of distinct products in each basket."""
         return np.diff(self.offsets)
 
+    @property
+    def anonymous(self) -> bool:
+        """Whether no basket has a customer (a basket file): words speak of baskets."""
+        return bool(len(self.customers)) and bool(self.customers.isna().all())
+
     def transactions(self) -> list[tuple[int, ...]]:
         """Baskets as tuples of product codes, the input efficient-apriori takes."""
         return split_codes(self.codes, self.offsets)

@@ -36,7 +36,12 @@ from basket_segments.analytics.mining import (
     mine_coded,
 )
 from basket_segments.analytics.progress import Report, ignore, part
-from basket_segments.analytics.sentences import join_items, rule_subject, worded_rule
+from basket_segments.analytics.sentences import (
+    BASKETS_SUBJECT,
+    join_items,
+    rule_subject,
+    worded_rule,
+)
 from basket_segments.analytics.stages import (  # noqa: F401 (also named here, where rules are)
     ALL_CUSTOMERS,
     ALL_CUSTOMERS_NAME,
@@ -144,7 +149,8 @@ def mine_groups(
     if jobs == 1:
         mined = []
         for done, (segment, args) in enumerate(zip(mineable, arguments, strict=True)):
-            fraction, text = done / len(arguments), f"Mining {group_label(segment, names)}"
+            label = group_label(segment, names, baskets.anonymous)
+            fraction, text = done / len(arguments), f"Finding the rules of {label}"
             report(fraction, text)
             tick = lambda f=fraction, t=text: report(f, t)  # noqa: E731
             if isolate:
@@ -152,7 +158,7 @@ def mine_groups(
             else:
                 mined.append(mine_coded(*args, **limits, tick=tick))
     else:
-        report(0.0, f"Mining {len(arguments)} groups in {jobs} processes")
+        report(0.0, f"Finding the rules of {len(arguments)} groups in {jobs} processes")
         mined = Parallel(n_jobs=jobs)(delayed(mine_coded)(*args, **limits) for args in arguments)
     found = dict(zip(mineable, mined, strict=True)) | small
     return {segment: found[segment] for segment in groups}
@@ -190,14 +196,16 @@ def mining_executor():
     return get_memmapping_executor(1, timeout=IDLE_SECONDS, initializer=lower_priority)
 
 
-def group_label(segment: int, names: Mapping[int, str] | None = None) -> str:
-    """A group as the pages name it, for progress texts.
+def group_label(
+    segment: int, names: Mapping[int, str] | None = None, anonymous: bool = False
+) -> str:
+    """A group as the pages name it, for progress texts (a basket file has baskets).
 
-    >>> group_label(-1), group_label(2, {2: "Young"}), group_label(2)
-    ('all customers', 'Young', 'segment 2')
+    >>> group_label(-1), group_label(2, {2: "Young"}), group_label(2), group_label(-1, None, True)
+    ('all customers', 'Young', 'segment 2', 'all baskets')
     """
     if segment == ALL_CUSTOMERS:
-        return "all customers"
+        return "all baskets" if anonymous else "all customers"
     return (names or {}).get(segment, f"segment {segment}")
 
 
@@ -213,7 +221,7 @@ def rules_table(
     labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **(names or {})}
     frames = []
     for done, (segment, (n, raw, _left_out)) in enumerate(mined.items()):
-        label = group_label(segment, names)
+        label = group_label(segment, names, baskets.anonymous)
         report(0.8 * done / len(mined), f"Measuring {len(raw):,} rules of {label}")
         name = labels.get(segment, f"Segment {segment}")
         frames.append(_rules_frame(segment, name, n, raw, baskets))
@@ -362,7 +370,8 @@ def _add_lift_vs_all(
     overall = np.array(
         [1.0 if own else known[key] for key, own in zip(keys, everyone, strict=True)]
     )
-    return add_sentences(rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall)))
+    with_lift = rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall))
+    return add_sentences(with_lift, baskets.anonymous)
 
 
 def _lifts_over_all(
@@ -386,7 +395,11 @@ def _lifts_over_all(
     counter = ItemsetCounter(baskets, {code for itemset in itemsets for code in itemset})
     counts: dict[tuple[int, ...], int] = {}
     for start in range(0, len(itemsets), REPORT_EVERY):
-        report(start / len(itemsets), f"Comparing item list {start:,} of {len(itemsets):,}")
+        report(
+            start / len(itemsets),
+            f"Comparing the segments' rules with all customers ({start:,} of "
+            f"{len(itemsets):,} product lists)",
+        )
         batch = itemsets[start : start + REPORT_EVERY]
         counts.update(zip(batch, counter.count_many(batch).tolist(), strict=True))
     n = len(baskets)
@@ -396,14 +409,15 @@ def _lifts_over_all(
     }
 
 
-def add_sentences(rules: pd.DataFrame) -> pd.DataFrame:
-    """Each rule in words, as the dashboard and rules.csv show it.
+def add_sentences(rules: pd.DataFrame, anonymous: bool = False) -> pd.DataFrame:
+    """Each rule in words, as the dashboard and rules.csv show it; the rules of
+    ``anonymous`` baskets (a basket file) speak of baskets, not customers.
 
     Who a segment speaks of, and each list of products, is worded once and
     reused: tables repeat the same segments and product lists in many rules.
     """
     subjects = {
-        (name, own): rule_subject(name, own)
+        (name, own): BASKETS_SUBJECT if anonymous else rule_subject(name, own)
         for name, own in set(
             zip(rules["segment_name"], rules["segment"] == ALL_CUSTOMERS, strict=True)
         )

@@ -55,13 +55,20 @@ def rule_sentence(
     return worded_rule(who, join_items(antecedent), join_items(consequent), confidence, lift)
 
 
+#: Who a rule of a basket file speaks of: it has baskets, not customers.
+BASKETS_SUBJECT = "Baskets"
+
+
 def worded_rule(who: str, bought: str, also: str, confidence: float, lift: float) -> str:
-    """The sentence from its worded parts, which a table of rules words once each.
+    """The sentence from its worded parts, which a table of rules words once each; a
+    basket file's rules speak of baskets (``BASKETS_SUBJECT``).
 
     >>> worded_rule("Customers", "tea", "jam", 0.5, 2.0)
     'Customers who buy tea also buy jam (50% of the time, 2.0x more than usual).'
+    >>> worded_rule(BASKETS_SUBJECT, "tea", "jam", 0.5, 2.0)
+    'Baskets with tea also hold jam (50% of the time, 2.0x more than usual).'
     """
-    return (
-        f"{who} who buy {bought} also buy {also} "
-        f"({confidence:.0%} of the time, {lift:.1f}x more than usual)."
-    )
+    measures = f"({confidence:.0%} of the time, {lift:.1f}x more than usual)."
+    if who == BASKETS_SUBJECT:
+        return f"{who} with {bought} also hold {also} {measures}"
+    return f"{who} who buy {bought} also buy {also} {measures}"

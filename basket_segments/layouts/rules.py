@@ -3,6 +3,8 @@ and its top products next to everyone's."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -274,9 +276,20 @@ def rules_grid(view: str, segmented: bool = True):
     )
 
 
+#: A basket file's rules grid speaks of baskets: it has no customers.
+BASKET_HEADERS = {"antecedent": "If a basket holds", "consequent": "it also holds"}
+
+
 def table_columns(segmented: bool = True) -> list[Column]:
-    """The rules table's columns; "lift vs all customers" only where there are segments."""
-    return [c for c in RULE_TABLE_COLUMNS if segmented or c.field != "lift_vs_all"]
+    """The rules table's columns; "lift vs all customers" only where there are segments,
+    and a basket file's sides speak of baskets."""
+    if segmented:
+        return list(RULE_TABLE_COLUMNS)
+    return [
+        replace(column, header=BASKET_HEADERS.get(column.field, column.header))
+        for column in RULE_TABLE_COLUMNS
+        if column.field != "lift_vs_all"
+    ]
 
 
 def sentences(lines: list[str]):

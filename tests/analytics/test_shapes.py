@@ -10,7 +10,7 @@ from basket_segments.analytics.columns import is_category
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.prepare import CATEGORIES, NUMBERED_NOTE, load_dataset
-from basket_segments.analytics.rules import RuleParams, mine_groups
+from basket_segments.analytics.rules import RuleParams, mine_groups, mine_rules
 from basket_segments.analytics.segmentation import segment_customers
 from basket_segments.analytics.sentences import rule_sentence
 from basket_segments.analytics.stages import AnalysisOptions
@@ -194,4 +194,32 @@ def test_progress_names_the_segments_the_user_sees():
         report=lambda _fraction, text: said.append(text),
         names={0: "Young", 1: "Old"},
     )
-    assert list(dict.fromkeys(said)) == ["Mining all customers", "Mining Young", "Mining Old"]
+    assert list(dict.fromkeys(said)) == [
+        "Finding the rules of all customers",
+        "Finding the rules of Young",
+        "Finding the rules of Old",
+    ]
+
+
+def test_a_basket_files_rules_and_progress_speak_of_baskets():
+    """A basket file said "Customers who buy ..." and "Mining all customers": it has no
+    customers, only baskets."""
+    purchases = pd.DataFrame(
+        {
+            "customer": [None] * 80,
+            "basket": [f"b{n}" for n in range(40) for _ in range(2)],
+            "product": ["tea", "jam"] * 40,
+        }
+    )
+    said = []
+    rules = mine_rules(
+        build_baskets(purchases),
+        params=RuleParams(0.1, 0.5, max_length=2),
+        report=lambda _fraction, text: said.append(text),
+    )
+    assert "Finding the rules of all baskets" in said
+    assert not any("customers" in text for text in said)
+    assert rules["sentence"].tolist() == [
+        "Baskets with jam also hold tea (100% of the time, 1.0x more than usual).",
+        "Baskets with tea also hold jam (100% of the time, 1.0x more than usual).",
+    ]

@@ -135,7 +135,8 @@ class SparkEngine:
             baskets = baskets.join(self._labels(segments.labels), "customer", "left")
             names, n_segments = segments.names, segments.k
         baskets = baskets.cache()
-        rules, sizes, kept = mine_spark(baskets, n_segments, names, options.rules)
+        anonymous = data.shape == "baskets"
+        rules, sizes, kept = mine_spark(baskets, n_segments, names, options.rules, anonymous)
         clock.lap("rules", f"{len(rules):,} rules in {sizes[ALL_CUSTOMERS]:,} baskets")
         products = top_products_spark(baskets, sizes, names, top=options.top_products)
         clock.lap("products", f"{len(products):,} rows")

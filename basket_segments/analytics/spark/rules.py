@@ -83,11 +83,13 @@ def mine_spark(
     n_segments: int,
     names: Mapping[int, str],
     params: RuleParams,
+    anonymous: bool = False,
 ) -> tuple[pd.DataFrame, dict[int, int], dict[int, tuple[int, int]]]:
     """The rules table (``RULE_COLUMNS``) of all customers and every segment, the
     number of baskets of each group, and the rules each group kept and left out (the
     rule limit). ``baskets`` has a ``segment`` column (missing for customers without
-    one); groups with too few baskets get no rules."""
+    one); groups with too few baskets get no rules; ``anonymous`` baskets' rules speak
+    of baskets."""
     check_thresholds(params.min_support, params.min_confidence, params.max_length)
     sizes = group_sizes(baskets)
     labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **names}
@@ -110,7 +112,7 @@ def mine_spark(
     if not frames:
         return pd.DataFrame({column: [] for column in RULE_COLUMNS}), sizes, kept
     rules = pd.concat(frames, ignore_index=True)
-    rules = add_sentences(add_lift_vs_all(rules, baskets, sizes[ALL_CUSTOMERS]))
+    rules = add_sentences(add_lift_vs_all(rules, baskets, sizes[ALL_CUSTOMERS]), anonymous)
     return sort_rules(filter_rules(rules, params)), sizes, kept
 
 
