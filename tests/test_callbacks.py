@@ -9,6 +9,10 @@ from dash import no_update
 from basket_segments import ids
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.callbacks import customers, data, frame, long_work, rules, segments
+from basket_segments.layouts import rules as layouts_rules
+from basket_segments.layouts import segments as layouts_segments
+from basket_segments.layouts import words
+from basket_segments.layouts.grids import column_defs
 from basket_segments.store import storage
 from tests.callbacks_support import (
     logged_in_as,
@@ -558,3 +562,29 @@ def test_a_view_shows_only_the_notes_about_its_own_group(app, user, dataset):
     (view, _grid), _ = with_props(rules.show_view, answer, True, None, "any", -1)
     _rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
     assert text_of(drawn[ids.RULES_MESSAGE]["children"]).startswith("All customers: kept the 1")
+
+
+def test_jargon_is_explained_where_it_first_appears(user):
+    """ "RFM", "log1p" and the measures were never explained: each term gets one line of
+    plain words on the page where the analyst first meets it."""
+    segments_page = text_of(layouts_segments.segments_page("combined", "/analytics/"))
+    assert words.RFM in segments_page and words.SCALING in segments_page
+    rules_page = layouts_rules.rules_page("combined", "/analytics/")
+    for line in (words.SUPPORT, words.CONFIDENCE, words.LIFT):
+        assert line in text_of(component_with_id(rules_page, ids.MEASURES_EXPLAINED))
+    tips = {c.field: c.tip for c in layouts_rules.RULE_TABLE_COLUMNS}
+    assert tips["support"] == words.SUPPORT and tips["lift"] == words.LIFT
+    assert {d.get("headerTooltip") for d in column_defs(layouts_rules.RULE_TABLE_COLUMNS)} >= {
+        words.SUPPORT,
+        words.CONFIDENCE,
+        words.LIFT,
+    }
+    skewed = "\n".join(
+        ["CustomerID,Age,Spend"]
+        + [f"{i},{20 + i % 50},{10 * 1.3 ** (i % 40):.2f}" for i in range(200)]
+    )
+    dataset = storage.save_upload(user.get_id(), "skewed.csv", skewed.encode()).id
+    settings = {"features": ["Age", "Spend"], "k": 3, "scale": "auto"}
+    *_charts, note = segment_charts(settings, "Age", "Spend", None, dataset)
+    assert words.SILHOUETTE in text_of(note)
+    assert f"Spend {words.LOGARITHM}, then standardised" in text_of(note)

@@ -13,6 +13,7 @@ from basket_segments.analytics.segmentation import scaling_mode
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.layouts import segments as layout
+from basket_segments.layouts import words
 from basket_segments.layouts.common import message
 from basket_segments.queries import (
     DEFAULT_K,
@@ -201,14 +202,17 @@ def _quality_note(result: results.SegmentResult):
     lines = []
     if result.silhouette is not None:
         lines.append(
-            f"Silhouette {result.silhouette:.3f} (from -1 to 1; above 0.5 means well "
-            "separated segments)."
+            f"Silhouette {result.silhouette:.3f} (above 0.5 means well separated segments). "
+            + words.SILHOUETTE
         )
     transformed = result.segments.transformations
     if transformed:
         lines.append(
             "Before KMeans: "
-            + "; ".join(f"{feature} {how}" for feature, how in transformed.items())
+            + "; ".join(
+                f"{feature} {how.replace('log1p', words.LOGARITHM)}"
+                for feature, how in transformed.items()
+            )
             + "."
         )
     return message(" ".join(lines), "light") if lines else None

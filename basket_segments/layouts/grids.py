@@ -38,6 +38,8 @@ class Column:
     pinned: bool = False
     #: Text to read whole (names of products): wrapped over lines, never cut.
     wrap: bool = False
+    #: What the header means, in one line of plain words (a tooltip on the header).
+    tip: str | None = None
 
 
 def column_defs(columns: Sequence[Column]) -> list[dict]:
@@ -73,6 +75,8 @@ def column_defs(columns: Sequence[Column]) -> list[dict]:
             )
         if column.pinned:
             spec["pinned"] = "left"
+        if column.tip:
+            spec["headerTooltip"] = column.tip
         defs.append(spec)
     return defs
 

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from basket_segments import ids
+from basket_segments.layouts import words
 from basket_segments.layouts.common import (
     card,
     chart,
@@ -28,11 +29,11 @@ RULES_PAGE_SIZE = 10
 RULE_TABLE_COLUMNS = [
     Column("antecedent", "If a customer buys", pinned=True, wrap=True),
     Column("consequent", "they also buy", wrap=True),
-    Column("support", "support", ".3f"),
-    Column("confidence", "confidence", ".0%"),
-    Column("lift", "lift", ".2f"),
-    Column("lift_vs_all", "lift vs all customers", ".2f"),
-    Column("count", "baskets", ",d"),
+    Column("support", "support", ".3f", tip=words.SUPPORT),
+    Column("confidence", "confidence", ".0%", tip=words.CONFIDENCE),
+    Column("lift", "lift", ".2f", tip=words.LIFT),
+    Column("lift_vs_all", "lift vs all customers", ".2f", tip=words.LIFT_VS_ALL),
+    Column("count", "baskets", ",d", tip=words.BASKETS_COUNT),
 ]
 
 
@@ -102,7 +103,10 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                 ),
                 hidden=not segmented,
             ),
-            card("Thresholds", [thresholds(segmented), advanced(), product_filter()]),
+            card(
+                "Thresholds",
+                [thresholds(segmented), measures_explained(), advanced(), product_filter()],
+            ),
             card(title, dcc.Loading(html.Div(id=ids.RULE_SENTENCES))),
             card(
                 "Rules",
@@ -200,6 +204,17 @@ def thresholds(segmented: bool) -> dbc.Row:
             ),
         ],
         className="g-2",
+    )
+
+
+def measures_explained() -> dbc.FormText:
+    """What the three thresholds measure, where the analyst first meets them."""
+    return dbc.FormText(
+        html.Ul(
+            [html.Li(line) for line in (words.SUPPORT, words.CONFIDENCE, words.LIFT)],
+            className="mb-0 ps-3",
+        ),
+        id=ids.MEASURES_EXPLAINED,
     )
 
 

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from basket_segments import ids
+from basket_segments.layouts import words
 from basket_segments.layouts.common import (
     card,
     chart,
@@ -141,7 +142,8 @@ def controls() -> dbc.Card:
         "Segment customers",
         [
             dbc.Label("Features"),
-            dbc.Checklist(id=ids.FEATURES, inline=True, className="mb-2"),
+            dbc.Checklist(id=ids.FEATURES, inline=True),
+            dbc.FormText(words.RFM, className="d-block mb-2"),
             dbc.Row(
                 [
                     dbc.Col(
@@ -171,6 +173,7 @@ def controls() -> dbc.Card:
                         [
                             dbc.Label("Before KMeans, features are", html_for=ids.SCALE),
                             dbc.RadioItems(id=ids.SCALE, options=SCALING_CHOICES, value="auto"),
+                            dbc.FormText(words.SCALING),
                         ],
                         md=4,
                     ),
