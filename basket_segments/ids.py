@@ -114,6 +114,7 @@ SEGMENT_MESSAGE = "segments-message"
 SELECTION_BADGE = "segments-selection"
 CLEAR_SELECTION = "segments-clear-selection"
 DOWNLOAD_SEGMENTS = "segments-download"
+DOWNLOAD_PROFILES = "segments-profiles-download"
 SUGGESTED_K = "segments-suggested-k"
 SEGMENTS_WORK = work("segments")
 K_WORK = work("segments-k")
@@ -166,6 +167,7 @@ OVERALL_PRODUCTS_BOX = "rules-overall-products-box"
 DOWNLOAD_RULES = "rules-download"
 DOWNLOAD_SHOWN_RULES = "rules-shown-download"
 DOWNLOAD_PRODUCTS = "rules-products-download"
+DOWNLOAD_ALL_PRODUCTS = "rules-all-products-download"
 RULES_WORK = work("rules")
 
 # Customers page

@@ -782,4 +782,4 @@ class DashUser(requests.Session):
         return self.download(ids.DOWNLOAD_RULES, ids.RULES_WORK.answer)
 
     def download_products(self) -> str:
-        return self.download(ids.DOWNLOAD_PRODUCTS, ids.RULES_WORK.answer)
+        return self.download(ids.DOWNLOAD_ALL_PRODUCTS, ids.RULES_WORK.answer)

@@ -5,11 +5,13 @@ import io
 import json
 from urllib.parse import parse_qs, urlparse
 
+import pandas as pd
 import pytest
 
 from basket_segments import ids
 from basket_segments.callbacks import rules, segments
-from basket_segments.store import storage
+from basket_segments.queries import segment_params
+from basket_segments.store import results, storage
 from basket_segments.web.downloads import download_url
 from tests.callbacks_support import logged_in_as, rules_answer, through_long_work
 from tests.test_callbacks import SETTINGS, TABLE
@@ -119,3 +121,33 @@ def test_these_rules_download_holds_exactly_the_grids_rows_in_its_order(app, log
     assert all(float(r["confidence"]) > 0.4 for r in downloaded)
     everything = cells(logged_in.get(every_group))
     assert len(everything) > len(downloaded) * len(downloaded[0])  # every group, all rules
+
+
+def test_segment_and_product_downloads_equal_their_views(app, logged_in):
+    """Segment membership and top products downloaded every group whatever the page
+    showed: the profiles link holds the profile grid, the membership link the selected
+    segment's customers (and says whose), the top products link the view's two charts."""
+    from tests.callbacks_support import with_props
+
+    with logged_in_as(app, "ana") as ana:
+        dataset = storage.save_upload(ana.get_id(), "shop.csv", TABLE.encode()).id
+        segmented, _ = through_long_work(segments.SEGMENTS, SETTINGS, dataset)
+        found = results.segments(ana.get_id(), dataset, segment_params(SETTINGS), only_cached=True)
+        profiles, _, everyone, _, everyone_label = segments.segment_downloads(
+            "/analytics/", segmented, None
+        )
+        _, _, one, _, one_label = segments.segment_downloads("/analytics/", segmented, 1)
+        answer, _ = rules_answer((0.05, 0.3, 0.0, 3), "customer", dataset)
+        (view, _grid), _ = with_props(rules.show_view, answer, True, None, "any", 0)
+        request = {"startRow": 0, "endRow": 100}
+        _rows, drawn = with_props(rules.rules_rows, request, view, "/analytics/")
+        products = drawn[ids.DOWNLOAD_PRODUCTS]["href"]
+    grid = pd.read_csv(io.StringIO(logged_in.get(profiles).get_data(as_text=True)))
+    assert grid["name"].tolist() == found.profiles["name"].tolist()
+    members = pd.read_csv(io.StringIO(logged_in.get(one).get_data(as_text=True)))
+    assert set(members["segment"]) == {1} and len(members) == (found.table["segment"] == 1).sum()
+    assert one_label == f"Download the customers of {found.names[1]} (CSV)"
+    all_members = pd.read_csv(io.StringIO(logged_in.get(everyone).get_data(as_text=True)))
+    assert len(all_members) == len(found.table) and "every segment" in everyone_label
+    top = pd.read_csv(io.StringIO(logged_in.get(products).get_data(as_text=True)))
+    assert top["segment"].drop_duplicates().tolist() == [0, -1]

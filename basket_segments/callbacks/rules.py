@@ -50,6 +50,8 @@ RULE_CHOICE = (*THRESHOLDS, "basket")
 SHOWN, HIDDEN = {}, {"display": "none"}
 #: The download of the rules a view's grid lists.
 SHOWN_RULES_FILE = "rules_shown.csv"
+#: The download of the top products a view's charts draw.
+SHOWN_PRODUCTS_FILE = "top_products_shown.csv"
 NO_ROWS = {"rowData": [], "rowCount": 0}
 
 
@@ -261,6 +263,9 @@ def rules_rows(grid_request, view, prefix: str | None = None):
         grid = {key: asked.get(key) for key in ("sortModel", "filterModel")}
         href, look = download_link(prefix, SHOWN_RULES_FILE, {"request": {"view": view, **grid}})
         set_props(ids.DOWNLOAD_SHOWN_RULES, {"href": href, "className": look})
+    if prefix is not None and first:
+        href, look = download_link(prefix, SHOWN_PRODUCTS_FILE, {"request": {"view": view}})
+        set_props(ids.DOWNLOAD_PRODUCTS, {"href": href, "className": look})
     return rows_block(grid_table(shown), grid_request)
 
 
@@ -279,6 +284,18 @@ def shown_rules_table(owner: str, asked: dict) -> pd.DataFrame:
     filters and sort, which its first block put in the link)."""
     table = filtered(view_table(owner, asked.get("view")), asked.get("filterModel"))
     return sorted_rows(table, asked.get("sortModel"))
+
+
+def shown_products_table(owner: str, asked: dict) -> pd.DataFrame:
+    """ "Download these top products": the rows the view's two charts draw, the view's
+    segment then all customers (all customers once, when that is the view)."""
+    view = asked.get("view")
+    if not isinstance(view, dict) or RULES.answered(view.get("answer")) is None:
+        raise DataError("That download link is damaged; download from the page again.")
+    products = results.mining(owner, answered_query(view["answer"]), only_cached=True).products
+    segment = ALL_CUSTOMERS if view.get("segment") is None else whole_number(view["segment"])
+    groups = [segment] if segment == ALL_CUSTOMERS else [segment, ALL_CUSTOMERS]
+    return pd.concat([products[products["segment"] == group] for group in groups])
 
 
 def view_table(owner: str, view: Any) -> pd.DataFrame:
@@ -410,6 +427,7 @@ def download_links(prefix: str, answer: dict | None) -> tuple:
 
 def register(app: Dash) -> None:
     downloads.add_table(SHOWN_RULES_FILE, shown_rules_table)
+    downloads.add_table(SHOWN_PRODUCTS_FILE, shown_products_table)
     app.callback(
         Output(ids.RULES_SEGMENT, "options"),
         Output(ids.RULES_SEGMENT, "value"),
@@ -459,12 +477,14 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.DOWNLOAD_RULES, "href"),
         Output(ids.DOWNLOAD_RULES, "className"),
-        Output(ids.DOWNLOAD_PRODUCTS, "href"),
-        Output(ids.DOWNLOAD_PRODUCTS, "className"),
+        Output(ids.DOWNLOAD_ALL_PRODUCTS, "href"),
+        Output(ids.DOWNLOAD_ALL_PRODUCTS, "className"),
         Input(ids.RULES_WORK.answer, "data"),
     )(lambda answer: download_links(prefix, answer))
     app.callback(
         Output(ids.DOWNLOAD_SHOWN_RULES, "href"),
         Output(ids.DOWNLOAD_SHOWN_RULES, "className"),
+        Output(ids.DOWNLOAD_PRODUCTS, "href"),
+        Output(ids.DOWNLOAD_PRODUCTS, "className"),
         Input(ids.RULES_VIEW, "data"),
-    )(lambda _view: (None, DOWNLOAD_WAITING))  # until the new view's rows are there
+    )(lambda _view: (None, DOWNLOAD_WAITING) * 2)  # until the new view's rows are there

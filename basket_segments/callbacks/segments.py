@@ -14,7 +14,7 @@ from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.layouts import segments as layout
 from basket_segments.layouts import words
-from basket_segments.layouts.common import message
+from basket_segments.layouts.common import DOWNLOAD_WAITING, message
 from basket_segments.queries import (
     DEFAULT_K,
     MAX_K,
@@ -121,6 +121,8 @@ def compute_segments(owner: str, request: dict, report) -> None:
     results.remember_segments(owner, request["dataset"], params)
 
 
+#: The membership download's label when no segment is selected.
+MEMBERS_LABEL = "Download every segment's customers (CSV)"
 SEGMENTS = long_work.LongWork(
     ids=ids.SEGMENTS_WORK,
     message=ids.SEGMENT_MESSAGE,
@@ -216,6 +218,35 @@ def _quality_note(result: results.SegmentResult):
             + "."
         )
     return message(" ".join(lines), "light") if lines else None
+
+
+def segment_downloads(prefix: str, answer: dict | None, selected) -> tuple:
+    """The profiles the grid shows, and the customers of the segment the page selects
+    (every segment's when none is), each link named as what it holds."""
+    request = SEGMENTS.answered(answer)
+    if request is None:
+        return None, DOWNLOAD_WAITING, None, DOWNLOAD_WAITING, MEMBERS_LABEL
+    segment = whole_number(selected)
+    name = _selected_name(request, segment)
+    members = {"request": {**request, "segment": segment if name else None}}
+    label = MEMBERS_LABEL if name is None else f"Download the customers of {name} (CSV)"
+    return (
+        *download_link(prefix, "segment_profiles.csv", answer),
+        *download_link(prefix, "segments.csv", members),
+        label,
+    )
+
+
+def _selected_name(request: dict, segment: int | None) -> str | None:
+    """The selected segment's name, from the stored segments the request names."""
+    if segment is None:
+        return None
+    try:
+        params = segment_params(request.get("settings"))
+        found = results.segments(current_owner(), request["dataset"], params, only_cached=True)
+    except DataError:
+        return None
+    return None if found is None else found.names.get(segment)
 
 
 def select_segment(scatter_click, pie_click, _clear):
@@ -380,7 +411,11 @@ def register(app: Dash) -> None:
     )(adopt_k)
     prefix = app.config.url_base_pathname
     app.callback(
+        Output(ids.DOWNLOAD_PROFILES, "href"),
+        Output(ids.DOWNLOAD_PROFILES, "className"),
         Output(ids.DOWNLOAD_SEGMENTS, "href"),
         Output(ids.DOWNLOAD_SEGMENTS, "className"),
+        Output(ids.DOWNLOAD_SEGMENTS, "children"),
         Input(ids.SEGMENTS_WORK.answer, "data"),
-    )(lambda answer: download_link(prefix, "segments.csv", answer))
+        Input(ids.SELECTED_SEGMENT, "data"),
+    )(lambda answer, selected: segment_downloads(prefix, answer, selected))

@@ -159,7 +159,19 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                                     ),
                                     id=ids.OVERALL_PRODUCTS_BOX,
                                 ),
-                                download_link(ids.DOWNLOAD_PRODUCTS, "Download top products (CSV)"),
+                                html.Div(
+                                    [
+                                        download_link(
+                                            ids.DOWNLOAD_PRODUCTS,
+                                            "Download these top products (CSV)",
+                                        ),
+                                        download_link(
+                                            ids.DOWNLOAD_ALL_PRODUCTS,
+                                            "Download every group's top products",
+                                        ),
+                                    ],
+                                    className="d-flex flex-wrap gap-3",
+                                ),
                             ],
                         ),
                         lg=6,

@@ -109,7 +109,15 @@ def segments_page(shape: str | None, prefix: str) -> html.Div:
                 "Segment profiles",
                 [
                     grid(ids.PROFILE_TABLE, label="Segment profiles"),
-                    download_link(ids.DOWNLOAD_SEGMENTS, "Download segment membership (CSV)"),
+                    html.Div(
+                        [
+                            download_link(ids.DOWNLOAD_PROFILES, "Download these profiles (CSV)"),
+                            download_link(
+                                ids.DOWNLOAD_SEGMENTS, "Download every segment's customers (CSV)"
+                            ),
+                        ],
+                        className="d-flex flex-wrap gap-3",
+                    ),
                 ],
             ),
             card(

@@ -21,7 +21,7 @@ from flask import Flask, Response, request, stream_with_context
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.export import neutralise_formulas
 from basket_segments.analytics.rules import filter_rules
-from basket_segments.queries import RulesQuery, segment_params
+from basket_segments.queries import RulesQuery, segment_params, whole_number
 from basket_segments.store import results
 from basket_segments.store.owner import current_owner
 
@@ -30,12 +30,24 @@ CHUNK_ROWS = 5_000
 
 
 def segments_table(owner: str, asked: dict) -> pd.DataFrame:
-    """Segment membership of a Segments page request."""
+    """Segment membership of a Segments page request: the customers of the segment
+    selected on the page (``segment``), or of all segments when none is."""
+    table = _stored_segments(owner, asked).table
+    segment = whole_number(asked.get("segment"))
+    return table if segment is None else table[table["segment"] == segment]
+
+
+def profiles_table(owner: str, asked: dict) -> pd.DataFrame:
+    """The segment profiles grid of a Segments page request, row for row."""
+    return _stored_segments(owner, asked).profiles
+
+
+def _stored_segments(owner: str, asked: dict) -> results.SegmentResult:
     params = segment_params(asked.get("settings"))
     found = results.segments(owner, asked["dataset"], params, only_cached=True) if params else None
     if found is None:
         raise DataError(results.NOT_SEGMENTED)
-    return found.table
+    return found
 
 
 def rules_table(owner: str, asked: dict) -> pd.DataFrame:
@@ -54,6 +66,7 @@ def products_table(owner: str, asked: dict) -> pd.DataFrame:
 #: tables of its own views (``add_table``: the Rules page's "these rules").
 TABLES: dict[str, Callable[[str, dict], pd.DataFrame]] = {
     "segments.csv": segments_table,
+    "segment_profiles.csv": profiles_table,
     "rules.csv": rules_table,
     "top_products.csv": products_table,
 }
