@@ -77,6 +77,7 @@ LOOKUP = long_work.LongWork(
     triggers=[Input(ids.CUSTOMER_LOOKUP, "n_clicks"), Input(ids.CUSTOMER_INPUT, "n_submit")],
     ready=lookup_ready,
     compute=prepare_lookup,
+    busy=(ids.CUSTOMER_RESULT,),
 )
 
 

@@ -30,7 +30,7 @@ from dash import Dash, Input, Output, State, no_update
 
 from basket_segments import ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.layouts.common import JOB_HIDDEN, JOB_SHOWN, message
+from basket_segments.layouts.common import BUSY, JOB_HIDDEN, JOB_SHOWN, message
 from basket_segments.store import jobs
 from basket_segments.store.owner import current_owner
 
@@ -71,6 +71,9 @@ class LongWork:
     triggers: Sequence[Input] = field(default_factory=tuple)
     #: Requests with the same key as the answered one are answered from it at once.
     key: Key | None = None
+    #: Regions (grids) whose rows the job computes: marked busy while it runs, so that an
+    #: empty grid reads "Computing..." instead of looking like an empty result.
+    busy: Sequence[str] = ()
 
     def answered(self, answer: dict | None) -> Request | None:
         """The request of an answer of this work: its inputs, no other keys (the answer
@@ -162,7 +165,7 @@ def register(app: Dash, work: LongWork) -> None:
         Output(work.message, "children", allow_duplicate=True),
         Input(work.ids.asked, "data"),
         prevent_initial_call=True,
-        **background(work.ids.job),
+        **background(work.ids.job, work.busy),
     )(_bound(run, work))
     app.callback(
         Output(work.message, "children", allow_duplicate=True),
@@ -190,11 +193,15 @@ def _bound(function: Callable, work: LongWork) -> Callable:
     return bound
 
 
-def background(job: ids.JobIds) -> dict:
-    """``app.callback`` keywords that run a callback as a job shown by ``job``'s widgets.
+def background(job: ids.JobIds, busy: Sequence[str] = ()) -> dict:
+    """``app.callback`` keywords that run a callback as a job shown by ``job``'s widgets,
+    the ``busy`` regions marked busy meanwhile (``BUSY``: a "Computing..." overlay, and
+    ``aria-busy`` for screen readers).
 
     The callback receives ``set_progress`` first; wrap it with ``jobs.reporter``.
     """
+    marks = [(Output(region, "className"), BUSY, "") for region in busy]
+    marks += [(Output(region, "aria-busy"), "true", "false") for region in busy]
     return {
         "background": True,
         "progress": [Output(job.bar, "value"), Output(job.text, "children")],
@@ -202,6 +209,7 @@ def background(job: ids.JobIds) -> dict:
         "running": [
             (Output(job.box, "style"), JOB_SHOWN, JOB_HIDDEN),
             (Output(job.cancel, "disabled"), False, True),
+            *marks,
         ],
         "cancel": [Input(job.cancel, "n_clicks")],
         "interval": POLL_INTERVAL_MS,

@@ -193,6 +193,7 @@ RULES = long_work.LongWork(
     ready=rules_ready,
     compute=mine,
     key=rules_key,
+    busy=(ids.RULES_TABLE,),
 )
 
 

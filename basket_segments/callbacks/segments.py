@@ -132,6 +132,7 @@ SEGMENTS = long_work.LongWork(
     },
     ready=segments_ready,
     compute=compute_segments,
+    busy=(ids.PROFILE_REGION,),
 )
 
 

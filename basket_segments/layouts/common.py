@@ -14,6 +14,9 @@ DOWNLOAD_READY = "btn btn-sm btn-secondary mt-2 me-2"
 DOWNLOAD_WAITING = f"{DOWNLOAD_READY} disabled"
 JOB_SHOWN = {"display": "block"}
 JOB_HIDDEN = {"display": "none"}
+#: The class of a region whose rows a job is computing: a "Computing..." overlay
+#: (``assets/dashboard.css``) instead of an empty grid that reads like a result.
+BUSY = "bs-busy"
 
 
 #: Which page applies to what is open, for the sentence of a page that does not apply.

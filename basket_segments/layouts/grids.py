@@ -109,9 +109,11 @@ def grid(
     label: str,
     page_size: int | None = None,
     infinite: bool = False,
+    region_id: str | None = None,
 ) -> html.Div:
     """A grid with the dashboard's defaults, in a region that ``label`` names for screen
-    readers (callbacks address the grid by ``grid_id``)."""
+    readers (callbacks address the grid by ``grid_id``; a job marks the region busy by
+    ``region_id`` while it computes the grid's rows: ``long_work.LongWork.busy``)."""
     options: dict = {
         "animateRows": False,
         "enableCellTextSelection": True,
@@ -157,4 +159,5 @@ def grid(
         className="bs-grid",
         **extra,
     )
-    return html.Div(table, role="region", **{"aria-label": label})
+    region = {"id": region_id} if region_id else {}
+    return html.Div(table, role="region", **{"aria-label": label}, **region)

@@ -108,7 +108,7 @@ def segments_page(shape: str | None, prefix: str) -> html.Div:
             card(
                 "Segment profiles",
                 [
-                    grid(ids.PROFILE_TABLE, label="Segment profiles"),
+                    grid(ids.PROFILE_TABLE, label="Segment profiles", region_id=ids.PROFILE_REGION),
                     html.Div(
                         [
                             download_link(ids.DOWNLOAD_PROFILES, "Download these profiles (CSV)"),

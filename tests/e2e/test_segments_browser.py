@@ -7,11 +7,22 @@ from selenium.webdriver.common.by import By
 from basket_segments import ids
 from tests.e2e.helpers import click, grid_rows, sign_up, upload
 
+#: Records the ids of the regions marked busy from now on (a job's "Computing..." overlay).
+WATCH_BUSY = """
+window.busySeen = [];
+new MutationObserver(changes => changes.forEach(change => {
+    const target = change.target;
+    if (target.classList && target.classList.contains('bs-busy')
+        && !window.busySeen.includes(target.id)) window.busySeen.push(target.id);
+})).observe(document.body, {attributes: true, attributeFilter: ['class'], subtree: true});
+"""
+
 
 def test_mall_customers_five_segments_and_drill_down(dash_duo, dashboard, shared_data, screenshot):
     dash_duo.start_server(dashboard, navigate=False)
     sign_up(dash_duo)
     upload(dash_duo, shared_data / "Mall_Customers.csv")
+    dash_duo.driver.execute_script(WATCH_BUSY)
     click(dash_duo, ".nav-link[href='/analytics/segments']")
 
     dash_duo.wait_for_contains_text(f"#{ids.FEATURES}", "Spending Score")
@@ -21,6 +32,12 @@ def test_mall_customers_five_segments_and_drill_down(dash_duo, dashboard, shared
     dash_duo.wait_for_contains_text(f"#{ids.PROFILE_TABLE}", "mean Age")
     rows = grid_rows(dash_duo, f"#{ids.PROFILE_TABLE}", at_least=5)
     assert len(rows) == 5  # one per segment
+    # While the job ran, the empty grid said "Computing..." (it said "No Rows To Show").
+    assert dash_duo.driver.execute_script("return window.busySeen") == [ids.PROFILE_REGION]
+    region = dash_duo.find_element(f"#{ids.PROFILE_REGION}")
+    assert region.get_attribute("aria-busy") == "false" and "bs-busy" not in region.get_attribute(
+        "class"
+    )
     assert dash_duo.find_element(f"#{ids.SELECTION_BADGE}").text == "All segments"
 
     # Click the third slice: its segment becomes the selection, named in the badge.
