@@ -42,7 +42,7 @@ def cancel_a_long_mining(dash_duo, tmp_path: Path) -> None:
     support.clear()
     support.send_keys("0.005\n")
     dash_duo.wait_for_style_to_equal(f"#{ids.RULES_WORK.job.box}", "display", "block")
-    dash_duo.wait_for_contains_text(f"#{ids.RULES_WORK.job.text}", "Mining")
+    dash_duo.wait_for_contains_text(f"#{ids.RULES_WORK.job.text}", "Finding the rules of")
     assert dash_duo.find_elements(f"#{ids.RULES_TABLE} .ag-row") == []  # old rules cleared
     click(dash_duo, f"#{ids.RULES_WORK.job.cancel}")
     dash_duo.wait_for_style_to_equal(f"#{ids.RULES_WORK.job.box}", "display", "none")
