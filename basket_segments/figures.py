@@ -36,9 +36,26 @@ def segment_colour(segment: int) -> str:
     return ALL_COLOUR if segment < 0 else SEGMENT_COLOURS[segment % len(SEGMENT_COLOURS)]
 
 
-def _layout(figure: go.Figure, **extra) -> go.Figure:
+#: Pixels at the top of a chart that Plotly's toolbar takes (it covered titles at 1024 px).
+TOOLBAR_HEIGHT = 34
+
+
+def _layout(figure: go.Figure, title: str | None = None, **extra) -> go.Figure:
+    """The dashboard's margins and clicks; a title sits below the toolbar, never under it."""
     _apply_template(figure)
-    figure.update_layout(margin={"l": 40, "r": 10, "t": 40, "b": 40}, clickmode="event", **extra)
+    top = 40
+    if title is not None:
+        extra["title"] = {
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": TOOLBAR_HEIGHT},
+        }
+        top = TOOLBAR_HEIGHT + 40
+    figure.update_layout(margin={"l": 40, "r": 10, "t": top, "b": 40}, clickmode="event", **extra)
     return figure
 
 

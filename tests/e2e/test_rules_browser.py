@@ -71,14 +71,27 @@ return cut;
 """
 
 
+#: The charts whose title Plotly's toolbar covers (their boxes meet).
+COVERED_TITLES = """
+const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+return [...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
+  const title = plot.querySelector('.gtitle'), bar = plot.querySelector('.modebar');
+  return title && bar && meet(title.getBoundingClientRect(), bar.getBoundingClientRect());
+}).map(plot => plot.closest('.dash-graph').id);
+"""
+
+
 def assert_rules_read_whole(dash_duo) -> None:
     """Every rule side and header of the visible rows reads whole at 1400 and 1024 px: the
-    grid cut product names at about 18 and 8 characters."""
+    grid cut product names at about 18 and 8 characters; and no chart's title lies under
+    Plotly's toolbar (it covered the top products' titles at 1024 px)."""
     for width in (1400, 1024):
         dash_duo.driver.set_window_size(width, 1000)
         time.sleep(1)  # the grid sizes its columns to the new width
         cut = dash_duo.driver.execute_script(CUT_TEXT, f"#{ids.RULES_TABLE}")
         assert cut == [], f"{width} px: {cut[:5]}"
+        covered = dash_duo.driver.execute_script(COVERED_TITLES)
+        assert covered == [], f"{width} px: the toolbar covers the titles of {covered}"
     dash_duo.driver.set_window_size(1400, 1000)
 
 
