@@ -12,8 +12,14 @@ server's time). ``--repo`` serves another checkout (for example a worktree of
 an older commit) with this client, so before and after are measured alike;
 runs alternate between the checkouts given.
 
+With ``--versus-cli`` it times Suggest K, the first segmentation and the first mining
+on ``../shared/data/online_retail_2010-12.csv`` from the dashboard and from the command
+line, alternated, and prints the dashboard / command line ratio of each
+(``bench/fair_share.py``, with no spinning processes unless ``--busy N`` is given).
+
 Usage (from the repository root):
     python bench/dash_timings.py [--repo . /tmp/before] [--runs 3] [--clicks 4]
+    python bench/dash_timings.py --versus-cli [--runs 3] [--busy 0]
 """
 
 from __future__ import annotations
@@ -69,6 +75,13 @@ def one_run(repo: Path, data: Path, args: argparse.Namespace) -> dict[str, list[
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if "--versus-cli" in argv:  # the same long work from the command line, alternated
+        from bench import fair_share
+
+        rest = [arg for arg in argv if arg != "--versus-cli"]
+        return fair_share.main(rest if "--busy" in rest else ["--busy", "0", *rest])
     parser = argparse.ArgumentParser(description="Time the dashboard's endpoints, one user.")
     parser.add_argument("--repo", nargs="+", type=Path, default=[Path(".")])
     parser.add_argument("--runs", type=int, default=3)

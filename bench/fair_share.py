@@ -6,11 +6,12 @@ moment (Suggest K: 114 s against 24.6 s). This starts ``--busy`` spinning proces
 then alternates, ``--runs`` times, the same work done two ways on
 ``../shared/data/online_retail_2010-12.csv`` (RFM of 885 customers):
 
-- the command line: ``analyze FILE --k auto`` (its ``suggest_k`` and ``segment``
-  stage times, from ``summary.json``);
+- the command line: ``analyze FILE --k auto`` (its ``suggest_k`` stage time, from
+  ``summary.json``), then ``--k 4`` at the thresholds the dashboard mines at (its
+  ``segment`` stage, and its basket, mining, rules table and top products stages);
 - the dashboard: a fresh gunicorn (``--repo`` picks the checkout it serves), one user
-  uploads the file, presses *Suggest K* and shows K = 5 segments (each job's wall
-  time, as the browser waits for it).
+  uploads the file, presses *Suggest K*, shows K = 4 segments and opens Rules (each
+  job's wall time, as the browser waits for it).
 
 It prints every time, the medians, and the dashboard / command line ratio per step.
 
@@ -27,14 +28,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from bench import live_server
 from bench.dash_client import DashUser
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail_2010-12.csv"
-STEPS = ("suggest_k", "segment")
+STEPS = ("suggest_k", "segment", "mine")
+#: The K both sides segment with, and the thresholds the dashboard's first Rules view mines
+#: at (``results.LOOSEST_MINING``, every rule length on the right: the page's defaults are
+#: filtered from that mining).
+K = 4
+MINED = ["--min-support", "0.02", "--min-confidence", "0.2", "--max-length", "3"]
+#: The command line's stages that make the dashboard's first mining.
+MINING_STAGES = ("baskets", "mine", "rules_table", "top_products")
 
 
 @contextmanager
@@ -53,18 +61,28 @@ def busy_machine(processes: int):
 
 
 def command_line(repo: Path) -> dict[str, float]:
-    """The command line's stage times for the same work."""
+    """The command line's stage times for the same work: ``--k auto`` (Suggest K), then
+    ``--k 4`` at the thresholds the dashboard mines at (segmentation and mining)."""
+    suggested = _stage_times(repo, ["--k", "auto"])
+    chosen = _stage_times(repo, ["--k", str(K), *MINED])
+    return {
+        "suggest_k": suggested["suggest_k"],
+        "segment": chosen["segment"],
+        "mine": sum(chosen[stage] for stage in MINING_STAGES),
+    }
+
+
+def _stage_times(repo: Path, options: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "basket_segments.cli", "analyze", str(DATA)]
-        subprocess.run(
-            [*command, "--k", "auto", "--out", out], cwd=repo, check=True, capture_output=True
-        )
-        timings = json.loads((Path(out) / "summary.json").read_text())["timings"]
-    return {step: timings[step] for step in STEPS}
+        command += [*options, "--out", out]
+        subprocess.run(command, cwd=repo, check=True, capture_output=True)
+        return json.loads((Path(out) / "summary.json").read_text())["timings"]
 
 
 def dashboard(repo: Path) -> dict[str, float]:
-    """The dashboard's job times: Suggest K, then the first segmentation (K = 5)."""
+    """The dashboard's job times: Suggest K, the first segmentation (K = 4), the first
+    Rules view's mining."""
     live_server.REPO = repo
     with tempfile.TemporaryDirectory() as folder, live_server.LiveServer(folder) as server:
         user = DashUser(server.url, "bench", poll_interval=0.05)
@@ -76,13 +94,16 @@ def dashboard(repo: Path) -> dict[str, float]:
         user.suggest_k()
         suggest = time.perf_counter() - started
         started = time.perf_counter()
-        user.segment(k=4)  # not stored yet: a job
-        return {"suggest_k": suggest, "segment": time.perf_counter() - started}
+        user.segment(k=K)  # not stored yet: a job
+        segment = time.perf_counter() - started
+        started = time.perf_counter()
+        user.mine_rules()
+        return {"suggest_k": suggest, "segment": segment, "mine": time.perf_counter() - started}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--busy", type=int, default=4, help="spinning processes meanwhile")
+    parser.add_argument("--busy", type=int, default=4, help="spinning processes (0: none)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--repo", nargs="+", type=Path, default=[Path(".")])
     args = parser.parse_args(argv)
@@ -90,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs {DATA} (../shared/data)", file=sys.stderr)
         return 2
     times: dict[str, dict[str, list[float]]] = {}
-    with busy_machine(args.busy):
+    with busy_machine(args.busy) if args.busy else nullcontext():
         for _ in range(args.runs):
             for repo in args.repo:
                 for way, run in (("command line", command_line), ("dashboard", dashboard)):

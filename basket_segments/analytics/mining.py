@@ -7,7 +7,6 @@ rule whose support or confidence equals the threshold is always kept.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import math
 import os
@@ -47,19 +46,16 @@ MAX_RULE_CANDIDATES = 2_000_000
 #: baskets holding the whole rule, the antecedent and the consequent.
 RawRule = tuple[tuple[int, ...], tuple[int, ...], int, int, int]
 
-#: How much lower a mining worker process's CPU priority is (Linux nice).
-WORKER_NICENESS = 10
-
 
 def lower_priority() -> None:
-    """Give a mining worker process a lower CPU priority than the server it works for.
+    """The mining worker process's initializer: its CPU priority is the job thread's that
+    started it (a process inherits its creator's niceness, ``jobs.JOB_NICENESS``), so
+    there is nothing to change; the command line's workers are as nice as it is.
 
-    The worker's initializer lives here, beside ``mine_coded``, so that a new worker
-    process imports this module alone (numpy, efficient-apriori) and not pandas: the
-    first mining in a server starts a worker, and its imports are part of the wait.
+    The initializer lives here, beside ``mine_coded``, so that a new worker process
+    imports this module alone (numpy, efficient-apriori) and not pandas: the first
+    mining in a server starts a worker, and its imports are part of the wait.
     """
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICENESS)
 
 
 class Stopped(Exception):
