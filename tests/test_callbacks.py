@@ -7,6 +7,7 @@ import pytest
 from dash import no_update
 
 from basket_segments import ids
+from basket_segments.analytics import rules as rules_module
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.callbacks import customers, data, frame, long_work, rules, segments
 from basket_segments.layouts import rules as layouts_rules
@@ -588,3 +589,15 @@ def test_jargon_is_explained_where_it_first_appears(user):
     *_charts, note = segment_charts(settings, "Age", "Spend", None, dataset)
     assert words.SILHOUETTE in text_of(note)
     assert f"Spend {words.LOGARITHM}, then standardised" in text_of(note)
+
+
+def test_a_segmentation_starts_the_mining_worker_for_the_rules_to_come(user, dataset):
+    """The first Rules view waited 0.5 s for the mining worker process to start and import
+    (the command line pays none of it): a segmentation of data with products starts it."""
+    from joblib.externals.loky import reusable_executor
+
+    rules_module.mining_executor().shutdown(wait=True)
+    reusable_executor._executor = None
+    through_long_work(segments.SEGMENTS, SETTINGS, dataset)
+    started = reusable_executor._executor
+    assert started is not None and len(started._processes) == 1

@@ -30,6 +30,7 @@ from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.prepare import PreparedData
 from basket_segments.analytics.profiles import telling_features
 from basket_segments.analytics.progress import Report, ignore, part
+from basket_segments.analytics.rules import start_mining_worker
 from basket_segments.analytics.segmentation import project_2d, silhouette_per_customer
 from basket_segments.analytics.stages import (
     MAX_RULES,
@@ -161,6 +162,8 @@ def segments(
         engine, data = _loaded(owner, dataset_id, StageClock())
         if not data.features:
             raise DataError("This dataset has no customer features to segment on.")
+        if isinstance(engine, LocalEngine) and data.has_products:
+            start_mining_worker()  # the rules come next: their worker boots meanwhile
         report(0.2, f"Finding {params.k} segments")
         features = list(params.features)
         found = engine.segment(data, features, params.k, AnalysisOptions(scale=params.scale))
