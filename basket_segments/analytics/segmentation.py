@@ -320,12 +320,6 @@ class Clusters:
     silhouette: float | None
 
 
-#: Below this many customers KMeans runs on one OpenMP thread: starting and joining
-#: threads costs more than they save (Suggest K on 885 customers: 0.17 s on one thread,
-#: 0.70 s on two; on 20,000 the same either way).
-ONE_THREAD_BELOW = 20_000
-
-
 def cluster(
     values: np.ndarray, mode: str, k: int, n_init: int, random_state: int, features: list[str]
 ) -> Clusters:
@@ -333,13 +327,11 @@ def cluster(
     scikit-learn work of ``segment_customers``, so that it can run in another process."""
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
-    from threadpoolctl import threadpool_limits
 
     # order="K": the copy keeps the columns' layout, so sums match feature_matrix's bit for bit
     standing = None if mode == "auto" else scaled(values.copy(order="K"), "auto")
     matrix = scaled(values, mode)
-    threads = 1 if len(matrix) < ONE_THREAD_BELOW else None
-    with warnings.catch_warnings(), threadpool_limits(limits=threads, user_api="openmp"):
+    with warnings.catch_warnings():
         # Fewer distinct customers than k: KMeans warns and we explain below.
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(matrix)

@@ -332,16 +332,12 @@ def test_the_suggested_k_and_its_reason(silhouettes, expected, why):
     assert why in found.reason and found.reason.endswith(".")
 
 
-def test_openmp_threads_neither_spin_nor_crowd_small_data(monkeypatch):
+def test_openmp_threads_wait_asleep():
     """On a busy machine spinning OpenMP threads made Suggest K 6x slower (885 customers)
-    and 20x (20,000): waiting threads sleep, and small data runs on one thread."""
+    and 20x (20,000): waiting threads sleep. (The thread count stays scikit-learn's: it
+    changes the last bits of the inertia, which matches scikit-learn's exactly.)"""
     import subprocess
     import sys
-
-    from sklearn.cluster import KMeans
-    from threadpoolctl import threadpool_info
-
-    from basket_segments.analytics import segmentation
 
     policy = subprocess.run(
         [sys.executable, "-c", "import basket_segments, os; print(os.environ['OMP_WAIT_POLICY'])"],
@@ -351,16 +347,3 @@ def test_openmp_threads_neither_spin_nor_crowd_small_data(monkeypatch):
         env={key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"},
     )
     assert policy.stdout.strip() == "PASSIVE"
-    threads = []
-    fit = KMeans.fit
-
-    def counting_fit(self, *args, **kwargs):
-        threads.append(
-            [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"]
-        )
-        return fit(self, *args, **kwargs)
-
-    monkeypatch.setattr(KMeans, "fit", counting_fit)
-    values = np.random.default_rng(0).normal(size=(300, 2))
-    segmentation.cluster(values, "standard", 3, 2, 0, ["a", "b"])
-    assert threads and all(counts and set(counts) == {1} for counts in threads)
