@@ -71,14 +71,17 @@ def telling_features(
 
 
 def customer_standing(table: pd.DataFrame, features: Sequence[str], customer: str) -> pd.DataFrame:
-    """Where one customer stands: their value of each feature beside their segment's mean
-    and everyone's. ``table`` has ``customer``, ``segment`` and the features.
+    """Where one customer stands: their value of each feature beside their segment's median
+    and mean, and everyone's mean. ``table`` has ``customer``, ``segment`` and the features.
+
+    The median is there because a few big customers pull a segment's mean up: most of
+    a "big spend" segment may spend less than its mean, and this customer with them.
 
     >>> table = pd.DataFrame({"customer": ["a", "b", "c"], "segment": [0, 0, 1],
     ...                       "Age": [20.0, 30.0, 70.0]})
     >>> customer_standing(table, ["Age"], "a")
-      feature  customer  segment mean  all customers' mean
-    0     Age      20.0          25.0                 40.0
+      feature  customer  segment median  segment mean  all customers' mean
+    0     Age      20.0            25.0          25.0                 40.0
     """
     row = table[table["customer"] == customer].iloc[0]
     peers = table[table["segment"] == row["segment"]]
@@ -86,6 +89,7 @@ def customer_standing(table: pd.DataFrame, features: Sequence[str], customer: st
         {
             "feature": list(features),
             "customer": [float(row[f]) for f in features],
+            "segment median": [float(peers[f].median()) for f in features],
             "segment mean": [float(peers[f].mean()) for f in features],
             "all customers' mean": [float(table[f].mean()) for f in features],
         }
