@@ -180,5 +180,6 @@ CUSTOMER_MESSAGE = "customers-message"
 CUSTOMER_STANDING = "customers-standing"
 CUSTOMERS_WORK = work("customers")
 CUSTOMER_SEGMENT = "customers-segment"
+CUSTOMER_TYPICALITY = "customers-typicality"
 CUSTOMER_BOUGHT = "customers-bought"
 CUSTOMER_RECOMMENDATIONS = "customers-recommendations"

@@ -601,3 +601,30 @@ def test_a_segmentation_starts_the_mining_worker_for_the_rules_to_come(user, dat
     through_long_work(segments.SEGMENTS, SETTINGS, dataset)
     started = reusable_executor._executor
     assert started is not None and len(started._processes) == 1
+
+
+#: Two groups by age and income, and customer 120: young, but with an income nearer the
+#: older group's, on the edge of the young segment.
+EDGE = (
+    "CustomerID,Age,Income\n"
+    + "".join(
+        f"{i},{20 + i % 5 if i < 60 else 60 + i % 5},{30 + i % 7 if i < 60 else 80 + i % 7}\n"
+        for i in range(120)
+    )
+    + "120,24,60\n"
+)
+
+
+def test_lookup_says_how_typical_the_customer_is_of_its_segment(user):
+    """Issue 21: a customer far from the segment's centre is told that the name is the
+    segment's, not theirs, and on what they differ; one near it, that it is typical."""
+    dataset = storage.save_upload(user.get_id(), "edge.csv", EDGE.encode()).id
+    settings = {"features": ["Age", "Income"], "k": 2, "scale": True}
+    edge = component_with_id(look_up("120", settings, dataset), ids.CUSTOMER_TYPICALITY)
+    assert text_of(edge) == (
+        "Less typical than any other customer of this segment: the name describes the "
+        "segment, not this customer; on Income (60) this customer is above the segment's "
+        "median (33)."
+    )
+    centre = component_with_id(look_up("2", settings, dataset), ids.CUSTOMER_TYPICALITY)
+    assert text_of(centre).startswith("Typical of its segment")

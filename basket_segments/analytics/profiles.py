@@ -3,6 +3,8 @@
 A name like "High income, low spending" tells an analyst more at a glance
 than "Segment 3"; it comes from how far each centroid sits from the overall
 mean, in standard deviations, for the features that set the segment apart.
+A mean is pulled by a few big customers, so a name says "high" only where most
+of the segment is above everyone's median too, and "low" only where most is below.
 """
 
 from __future__ import annotations
@@ -47,9 +49,44 @@ def profile_segments(
     for feature in features:
         table[f"mean {feature}"] = means[feature].to_numpy()
         table[f"median {feature}"] = medians[feature].to_numpy()
-    names = segment_names(segmentation.z_centroids, feature_kinds or {})
+    sides = median_sides(customers, segmentation.labels, features)
+    names = segment_names(segmentation.z_centroids, feature_kinds or {}, sides)
     table.insert(1, "name", names)
     return table
+
+
+def median_sides(
+    customers: pd.DataFrame, labels: pd.Series, features: Sequence[str]
+) -> pd.DataFrame:
+    """Per segment (rows, by number) and feature: on which side of everyone's median most of
+    the segment lies (``majority_sides``). A customer at the median is on neither side.
+
+    >>> customers = pd.DataFrame({"Spend": [1.0, 2, 3, 4, 5, 900, 950]})
+    >>> median_sides(customers, pd.Series([0, 0, 0, 1, 1, 1, 1]), ["Spend"])
+       Spend
+    0     -1
+    1      1
+    """
+    values = customers[list(features)]
+    medians = values.median()
+    grouping = pd.Series(labels).to_numpy()
+    above = values.gt(medians).groupby(grouping).mean()
+    below = values.lt(medians).groupby(grouping).mean()
+    return majority_sides(above, below)
+
+
+def majority_sides(above: pd.DataFrame, below: pd.DataFrame) -> pd.DataFrame:
+    """1 where more than half of a segment is above everyone's median (``above``: the share
+    above, per segment and feature), -1 where more than half is below (``below``), else 0:
+    the direction a name may give the feature. Shared by both engines.
+
+    >>> majority_sides(pd.DataFrame({"x": [0.8, 0.5, 0.1]}), pd.DataFrame({"x": [0.1, 0.2, 0.6]}))
+       x
+    0  1
+    1  0
+    2 -1
+    """
+    return (above > 0.5).astype(int) - (below > 0.5).astype(int)
 
 
 def telling_features(
@@ -71,14 +108,17 @@ def telling_features(
 
 
 def customer_standing(table: pd.DataFrame, features: Sequence[str], customer: str) -> pd.DataFrame:
-    """Where one customer stands: their value of each feature beside their segment's mean
-    and everyone's. ``table`` has ``customer``, ``segment`` and the features.
+    """Where one customer stands: their value of each feature beside their segment's median
+    and mean, and everyone's mean. ``table`` has ``customer``, ``segment`` and the features.
+
+    The median is there because a few big customers pull a segment's mean up: most of
+    a "big spend" segment may spend less than its mean, and this customer with them.
 
     >>> table = pd.DataFrame({"customer": ["a", "b", "c"], "segment": [0, 0, 1],
     ...                       "Age": [20.0, 30.0, 70.0]})
     >>> customer_standing(table, ["Age"], "a")
-      feature  customer  segment mean  all customers' mean
-    0     Age      20.0          25.0                 40.0
+      feature  customer  segment median  segment mean  all customers' mean
+    0     Age      20.0            25.0          25.0                 40.0
     """
     row = table[table["customer"] == customer].iloc[0]
     peers = table[table["segment"] == row["segment"]]
@@ -86,27 +126,35 @@ def customer_standing(table: pd.DataFrame, features: Sequence[str], customer: st
         {
             "feature": list(features),
             "customer": [float(row[f]) for f in features],
+            "segment median": [float(peers[f].median()) for f in features],
             "segment mean": [float(peers[f].mean()) for f in features],
             "all customers' mean": [float(table[f].mean()) for f in features],
         }
     )
 
 
-def segment_names(z_centroids: pd.DataFrame, feature_kinds: Mapping[str, str]) -> list[str]:
+def segment_names(
+    z_centroids: pd.DataFrame, feature_kinds: Mapping[str, str], sides: pd.DataFrame
+) -> list[str]:
     """Plain-language, unique names from the most distinctive features of each centroid.
 
     ``z_centroids`` are centroids in standard deviations from the overall mean
     (in the space KMeans clustered in). A name uses the features at least
     ``NAME_THRESHOLD`` away, two at most; when two segments would share a
-    name, the next most distinctive feature tells them apart.
+    name, the next most distinctive feature tells them apart. ``sides``
+    (``majority_sides``, shaped as ``z_centroids``) vetoes a feature whose
+    centroid is high while most of the segment is not above everyone's median
+    (a few big customers pull the mean up), or low while most is not below it.
 
     >>> z = pd.DataFrame({"income": [-1.0, 1.0, 1.2], "spending": [0.1, 0.3, -0.2]})
-    >>> segment_names(z, {"income": "income", "spending": "spending"})
+    >>> kinds = {"income": "income", "spending": "spending"}
+    >>> sides = pd.DataFrame({"income": [-1, 1, 1], "spending": [1, 1, -1]})
+    >>> segment_names(z, kinds, sides)
     ['Low income', 'High income, high spending', 'High income, low spending']
+    >>> segment_names(z, kinds, sides.assign(income=[-1, 0, 1]))
+    ['Low income', 'Average customers', 'High income']
     """
-    ranked = [
-        row.abs().sort_values(ascending=False, kind="stable") for _, row in z_centroids.iterrows()
-    ]
+    ranked = [_ranked(z_centroids.iloc[i], sides.iloc[i]) for i in range(len(z_centroids))]
     wanted = [max(1, int((order >= NAME_THRESHOLD).sum())) for order in ranked]
     lengths = [min(2, n) for n in wanted]
     for _ in range(z_centroids.shape[1]):
@@ -124,8 +172,15 @@ def segment_names(z_centroids: pd.DataFrame, feature_kinds: Mapping[str, str]) -
     return unique
 
 
+def _ranked(z_row: pd.Series, side_row: pd.Series) -> pd.Series:
+    """The features a name may use, by distance from the mean, most first: those whose
+    centroid is on the side of the mean where most of the segment is, against the median."""
+    agrees = ((z_row > 0) & (side_row > 0)) | ((z_row <= 0) & (side_row < 0))
+    return z_row[agrees].abs().sort_values(ascending=False, kind="stable")
+
+
 def _name(row: pd.Series, ranked: pd.Series, length: int, feature_kinds: Mapping[str, str]) -> str:
-    if ranked.iloc[0] < NAME_THRESHOLD and length <= 1:
+    if not len(ranked) or (ranked.iloc[0] < NAME_THRESHOLD and length <= 1):
         return "Average customers"
     words = [_word(feature, row[feature], feature_kinds) for feature in ranked.index[:length]]
     text = ", ".join(words)

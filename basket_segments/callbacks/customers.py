@@ -14,6 +14,7 @@ from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.profiles import customer_standing
 from basket_segments.analytics.recommend import recommend_for_customer
 from basket_segments.analytics.rules import ALL_CUSTOMERS, RuleParams, filter_rules
+from basket_segments.analytics.typicality import typicality
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import customers as layout
 from basket_segments.layouts.common import message
@@ -99,30 +100,32 @@ def _card(owner: str, request: dict, customer: str):
     bought = results.purchases_of(owner, query.dataset, customer) if data.has_products else None
     if customer not in data.customers.index and not bought:
         return message(f"There is no customer '{customer}' in this dataset.")
-    segment, name, standing = _segment_of(owner, query, customer)
+    segment, name, standing, typical = _segment_of(owner, query, customer)
     if not data.has_products:
-        return layout.customer_card(customer, segment, name, standing, None, None, None)
+        return layout.customer_card(customer, segment, name, standing, typical, None, None, None)
     mined = results.mining(owner, query, only_cached=True)
     group = ALL_CUSTOMERS if segment is None else segment
     rules = filter_rules(mined.rules, query.rules)
     picks = recommend_for_customer(bought, group, rules, mined.products, top=TOP)
     note = source_note(picks, query.rules)
-    return layout.customer_card(customer, segment, name, standing, bought, picks, note)
+    return layout.customer_card(customer, segment, name, standing, typical, bought, picks, note)
 
 
 def _segment_of(owner: str, query: RulesQuery, customer: str):
-    """The customer's segment number, name and standing in it (None: not segmented)."""
+    """The customer's segment number, name, standing in it and how typical of it they are
+    (None: not segmented)."""
     if query.segments is None:
-        return None, None, None
+        return None, None, None, None
     result = results.segments(owner, query.dataset, query.segments, only_cached=True)
     if result is None:
         raise DataError(results.NOT_SEGMENTED)
     row = result.table[result.table["customer"] == customer]
     if row.empty:
-        return None, None, None
-    segment = int(row["segment"].iat[0])
-    standing = customer_standing(result.table, result.segments.features, customer)
-    return segment, result.names[segment], standing
+        return None, None, None, None
+    segment, found = int(row["segment"].iat[0]), result.segments
+    standing = customer_standing(result.table, found.features, customer)
+    typical = typicality(result.table, found.features, found.scaling, customer)
+    return segment, result.names[segment], standing, typical
 
 
 def source_note(picks, wanted: RuleParams) -> str | None:

@@ -8,6 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from basket_segments import figures, ids
+from basket_segments.analytics.typicality import Apart, Typicality
 from basket_segments.layouts.common import (
     card,
     long_work,
@@ -65,6 +66,7 @@ def customer_card(
     segment: int | None,
     segment_name: str | None,
     standing: pd.DataFrame | None,
+    typical: Typicality | None,
     bought: list[str] | None,
     recommendations: pd.DataFrame | None,
     source_note: str | None,
@@ -75,7 +77,7 @@ def customer_card(
     if segment is not None:
         body.append(
             html.Div(
-                segment_name,
+                [html.Span("Segment: ", className="text-muted"), segment_name],
                 style={
                     "borderLeft": f"6px solid {figures.segment_colour(segment)}",
                     "paddingLeft": "0.5rem",
@@ -83,6 +85,8 @@ def customer_card(
                 id=ids.CUSTOMER_SEGMENT,
             )
         )
+    if typical is not None:
+        body.append(html.P(typicality_sentence(typical), id=ids.CUSTOMER_TYPICALITY))
     if standing is not None:
         body += [html.H3("Against the segment", className="h5 mt-3"), _standing_table(standing)]
     if bought is not None:
@@ -99,6 +103,66 @@ def customer_card(
             html.P(source_note, className="text-muted small mt-2") if source_note else None,
         ]
     return dbc.Card(dbc.CardBody([part for part in body if part is not None]))
+
+
+def typicality_sentence(typical: Typicality) -> str:
+    """How typical the customer is of its segment, in words. A segment's name describes its
+    centre; a customer far from it is told so, and on what they differ, so that "big spend"
+    beside a small spender reads as the segment's name, not a mistake.
+
+    >>> typicality_sentence(Typicality(0.3, 120, ()))
+    'Typical of its segment: nearer its centre than most of its customers.'
+    >>> typicality_sentence(Typicality(0.93, 120, (Apart("Monetary", 307.36, 769.0),)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    "Less typical than 9 in 10 of this segment's customers: the name describes the segment,
+    not this customer; on Monetary (307) this customer is below the segment's median (769)."
+    """
+    tenths = int(typical.farther_than * 10)
+    if typical.segment_size == 1:
+        return "The only customer of its segment."
+    if typical.farther_than < 0.5:
+        return "Typical of its segment: nearer its centre than most of its customers."
+    if not typical.atypical:
+        return (
+            "Fairly typical of its segment: farther from its centre than "
+            f"{tenths} in 10 of its customers."
+        )
+    than = f"{tenths} in 10 of this segment's customers"
+    if typical.farther_than == 1:
+        than = "any other customer of this segment"
+    words = f"Less typical than {than}: the name describes the segment, not this customer"
+    return words + "".join(_apart_words(typical.apart)) + "."
+
+
+def _apart_words(apart: tuple[Apart, ...]) -> list[str]:
+    """Clauses naming the features that set the customer apart from the segment's median.
+
+    >>> _apart_words((Apart("Income", 60.0, 33.0), Apart("Age", 18.5, 22.0)))[1]
+    ', and on Age (18.5) below it (22)'
+    """
+    words = []
+    for far in apart:
+        side = "above" if far.value > far.segment_median else "below"
+        if far.value == far.segment_median:
+            side = "at"
+        value, median = _figure(far.value), _figure(far.segment_median)
+        if words:
+            words.append(f", and on {far.feature} ({value}) {side} it ({median})")
+        else:
+            words.append(
+                f"; on {far.feature} ({value}) this customer is {side} the segment's "
+                f"median ({median})"
+            )
+    return words
+
+
+def _figure(value: float) -> str:
+    """A number as a sentence shows it: whole from 100 up, else three significant digits.
+
+    >>> _figure(307.36), _figure(1152.3), _figure(18.5), _figure(2.0)
+    ('307', '1,152', '18.5', '2')
+    """
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _standing_table(standing: pd.DataFrame):

@@ -80,7 +80,9 @@ def test_a_customer_table_has_segments_and_customers_but_no_rules(
     dash_duo.wait_for_element(f"#{ids.CUSTOMER_INPUT}").send_keys("7")
     click(dash_duo, f"#{ids.CUSTOMER_LOOKUP}")
     dash_duo.wait_for_contains_text(f"#{ids.CUSTOMER_RESULT}", "Customer 7", timeout=60)
-    assert dash_duo.find_element(f"#{ids.CUSTOMER_SEGMENT}").text  # the segment's name
+    assert dash_duo.find_element(f"#{ids.CUSTOMER_SEGMENT}").text.startswith("Segment: ")
+    typical = dash_duo.find_element(f"#{ids.CUSTOMER_TYPICALITY}").text  # issue 21
+    assert "typical" in typical.lower() or "only customer" in typical
     standing = grid_rows(dash_duo, f"#{ids.CUSTOMER_STANDING}")
     assert any("Grocery" in row.text for row in standing)
     result = dash_duo.find_element(f"#{ids.CUSTOMER_RESULT}").text

@@ -11,6 +11,7 @@ import pytest
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.analytics.spark.engine import SparkEngine
+from basket_segments.analytics.typicality import typicality
 from basket_segments.app import create_app
 from basket_segments.store import results, storage
 from tests.callbacks_support import choose_segments, logged_in_as, rules_answer
@@ -53,6 +54,12 @@ def single_consequent(rules: pd.DataFrame) -> pd.DataFrame:
     return key.sort_values(["segment", "key"]).drop(columns="key").reset_index(drop=True)
 
 
+def how_typical(shown: results.SegmentResult, customer: str):
+    """The Customers page's measure of how typical ``customer`` is of its segment."""
+    found = shown.segments
+    return typicality(shown.table, found.features, found.scaling, customer)
+
+
 def test_a_dashboard_job_on_spark_stores_what_the_local_engine_stores(app):
     seen = []
     with logged_in_as(app):
@@ -67,6 +74,9 @@ def test_a_dashboard_job_on_spark_stores_what_the_local_engine_stores(app):
     )
     assert spark_shown.names == local_shown.names
     assert len(spark_shown.silhouettes) == len(local_shown.silhouettes) == 400
+    # How typical a customer is of its segment comes from the stored table (issue 21).
+    for customer in local_shown.table["customer"].iloc[::10]:
+        assert how_typical(spark_shown, customer) == how_typical(local_shown, customer)
     # The rules of every segment and of all customers, and the top products.
     ours, expected = single_consequent(spark_mined.rules), single_consequent(local_mined.rules)
     assert len(ours) == len(expected) > 0

@@ -10,8 +10,10 @@ from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.profiles import profile_segments
 from basket_segments.analytics.segmentation import segment_customers
-from basket_segments.analytics.spark.segments import segment_spark, suggest_k_spark
+from basket_segments.analytics.spark.profiles import profile_spark
+from basket_segments.analytics.spark.segments import points, segment_spark, suggest_k_spark
 from basket_segments.cli.commands import main
+from tests.analytics.test_profiles import FEATURES, outlier_customers, segmentation_of
 
 pytestmark = pytest.mark.spark
 
@@ -55,3 +57,20 @@ def test_too_few_different_customers_are_explained(spark):
     customers = spark.createDataFrame(rows, "customer string, x double")
     with pytest.raises(DataError, match="Only 2 groups of customers differ in x"):
         segment_spark(customers, ["x"], k=3, n_init=1)
+
+
+def test_spark_names_agree_with_the_median_as_the_local_engine_does(spark):
+    """A few outliers pull a segment's mean spend up while most of it spends below everyone's
+    median: neither engine calls it "big spend" (issue 21)."""
+    customers, labels = outlier_customers()
+    frame = customers.reset_index(names="customer")
+    segments = spark.createDataFrame(
+        frame.assign(segment=labels.to_numpy())[["customer", "segment"]]
+    )
+    prepared, _ = points(spark.createDataFrame(frame), FEATURES, "auto")
+    ours = profile_spark(prepared.join(segments, "customer"), FEATURES, {"Spend": "monetary"})
+    expected = profile_segments(
+        customers, segmentation_of(customers, labels), {"Spend": "monetary"}
+    )
+    pd.testing.assert_frame_equal(ours, expected, check_dtype=False, rtol=1e-9)
+    assert ours["name"].tolist() == ["High Visits", "Low Visits"]
