@@ -121,6 +121,30 @@ def test_details_show_roles_report_and_preview(user, dataset):
     assert "Read 240 rows." in text
 
 
+def walk(component):
+    """Every component of a layout tree."""
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            yield from walk(child)
+
+
+def test_a_roles_none_choice_means_no_column(user, dataset):
+    """Each role is a select whose "(none)" option has the empty value: applying it leaves
+    the role to no column (here the product: a customer table remains)."""
+    details, _preview = data.show_details(dataset, 1)
+    products = [c for c in walk(details) if getattr(c, "id", None) == ids.role_choice("product")]
+    assert products[0].options[0] == {"label": "(none)", "value": ""}
+    roles = [ids.role_choice(role) for role in ("customer", "product", "categories")]
+    values = ["CustomerID", "", []]
+    clicked = f"{ids.APPLY_ROLES}.n_clicks"
+    said, version = triggered(clicked, 1, data.apply_roles, 1, values, roles, dataset, 1)
+    assert "Roles applied" in text_of(said) and version == 2
+    info = storage.get_dataset(user.get_id(), dataset)
+    assert info.shape == "customers" and not info.roles.get("product")
+
+
 def test_another_users_dataset_id_shows_nothing(app, dataset):
     with logged_in_as(app, "intruder"):
         assert data.show_details(dataset, 1) == (None, None)
