@@ -146,6 +146,9 @@ MEASURES_EXPLAINED = "rules-measures-explained"
 BASKET_CHOICE = "rules-basket"
 HIDE_REDUNDANT = "rules-hide-redundant"
 PRODUCT_FILTER = "rules-product-filter"
+#: The product filter's list of products to pick from, and its word on what was typed.
+PRODUCT_CHOICES = "rules-product-choices"
+PRODUCT_FEEDBACK = "rules-product-feedback"
 PRODUCT_SIDE = "rules-product-side"
 #: Where the rules grid sits; the grid itself is made anew for each view (``rules_grid``).
 RULES_TABLE = "rules-table"

@@ -359,6 +359,31 @@ def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
     assert mined == [1, 1]  # looser than the stored mining: mined again
 
 
+def test_the_product_filter_says_when_no_product_has_the_name(user):
+    """The search box takes any text: a product of the dataset filters the rules (one in no
+    rule too, bought once here), and a name no product has gets a sentence beside it."""
+    once = TABLE + "999,30,40,saffron\n"  # bought by one customer: in no mined rule
+    dataset = storage.save_upload(user.get_id(), "shop.csv", once.encode()).id
+    rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
+    answer, _ = rules_answer(THRESHOLDS, "customer", dataset)
+
+    def filtered_by(product):
+        """The rules shown and what the box says, as the browser sends the page's values."""
+        (view, _grid), _ = with_props(rules.show_view, answer, True, product, "any", "-1")
+        shown, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 100}, view)
+        said = drawn[ids.PRODUCT_FEEDBACK]["children"]
+        assert drawn[ids.PRODUCT_FILTER]["invalid"] is (said is not None)
+        return shown["rowCount"], said
+
+    everything, said = filtered_by("")
+    assert everything > 0 and said is None
+    milk, said = filtered_by(" milk ")  # as typed, spaces and all
+    assert 0 < milk < everything and said is None
+    assert filtered_by("saffron") == (0, None)  # a product: no rule about it, no complaint
+    count, said = filtered_by("caviar")
+    assert count == 0 and said.startswith('No product is called "caviar" in this dataset')
+
+
 def test_picking_a_segment_draws_its_products_beside_everyones(user, dataset):
     rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
     answer, _ = rules_answer(THRESHOLDS, "customer", dataset)

@@ -1,5 +1,6 @@
 """Steps shared by the browser tests."""
 
+from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -41,6 +42,12 @@ def click(dash_duo, selector):
     element = dash_duo.wait_for_element(selector)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
     dash_duo.driver.execute_script("arguments[0].click();", element)
+
+
+def wait_for_choice(dash_duo, select_id: str, label: str, timeout=30) -> None:
+    """Wait until a select shows ``label`` as its chosen option."""
+    chosen = f"return document.getElementById('{select_id}')?.selectedOptions[0]?.textContent;"
+    until(lambda: dash_duo.driver.execute_script(chosen) == label, timeout=timeout)
 
 
 def grid_rows(dash_duo, grid_selector, at_least=1, timeout=60):
