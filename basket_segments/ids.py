@@ -89,9 +89,21 @@ def delete_button(dataset_id: Any) -> dict:
     return {"type": DELETE_TYPE, "index": dataset_id}
 
 
-def role_dropdown(role: Any) -> dict:
-    """The dropdown choosing the column for one role (``dash.ALL`` for every one)."""
+def role_choice(role: Any) -> dict:
+    """The choice of the column for one role (``dash.ALL`` for every one)."""
     return {"type": ROLE_TYPE, "role": role}
+
+
+def dom_id(component_id: str | dict) -> str:
+    """The id a component has in the page, for a label's ``html_for``: a dict id is
+    written as Dash's renderer writes it (its keys sorted, as compact JSON).
+
+    >>> dom_id("rules-segment"), dom_id(role_choice("customer"))
+    ('rules-segment', '{"role":"customer","type":"data-role"}')
+    """
+    if isinstance(component_id, str):
+        return component_id
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 # Segments page
@@ -134,6 +146,9 @@ MEASURES_EXPLAINED = "rules-measures-explained"
 BASKET_CHOICE = "rules-basket"
 HIDE_REDUNDANT = "rules-hide-redundant"
 PRODUCT_FILTER = "rules-product-filter"
+#: The product filter's list of products to pick from, and its word on what was typed.
+PRODUCT_CHOICES = "rules-product-choices"
+PRODUCT_FEEDBACK = "rules-product-feedback"
 PRODUCT_SIDE = "rules-product-side"
 #: Where the rules grid sits; the grid itself is made anew for each view (``rules_grid``).
 RULES_TABLE = "rules-table"

@@ -213,6 +213,16 @@ def text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def choice_or_none(value: Any) -> str | None:
+    """A single choice's value (a select's option); None for its "(none)" option, whose
+    value is empty, and for anything that is not text.
+
+    >>> choice_or_none("Age"), choice_or_none(""), choice_or_none(None), choice_or_none(3)
+    ('Age', None, None, None)
+    """
+    return value if isinstance(value, str) and value else None
+
+
 def texts(value: Any) -> list[str]:
     """A multi-choice's values: the texts among them (a forged list may hold anything).
 

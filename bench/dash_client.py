@@ -751,7 +751,7 @@ class DashUser(requests.Session):
         rows (which draw its top products). Timed as one "drill-down click"; returns the
         view's and the rows' answers."""
         started = time.perf_counter()
-        value = ALL_CUSTOMERS if segment is None else segment
+        value = str(ALL_CUSTOMERS if segment is None else segment)  # a select sends text
         outputs = [(ids.SELECTED_SEGMENT, "data"), *RULE_VIEWS]
         _, view = self.call_together(
             (ids.RULES_SEGMENT, "value"), value, outputs, "drill-down request"

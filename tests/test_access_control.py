@@ -278,7 +278,7 @@ def alices_values(dataset: int, rules_answer: dict) -> dict:
             (ids.Y_AXIS, "value"): "Income",
             (ids.RULES_WORK.answer, "data"): rules_answer,
             (ids.RULES_WORK.asked, "data"): {**rules_answer, "nonce": "n2"},
-            (ids.RULES_SEGMENT, "value"): 0,
+            (ids.RULES_SEGMENT, "value"): "0",  # a select sends text
             (ids.RULES_VIEW, "data"): {
                 "answer": rules_answer,
                 "hide": [],
@@ -287,7 +287,7 @@ def alices_values(dataset: int, rules_answer: dict) -> dict:
                 "segment": 0,
             },
             (ids.RULES_GRID, "getRowsRequest"): {"startRow": 0, "endRow": 100},
-            (ids.RULES_SEGMENT, "options"): [{"label": "Segment 1", "value": 0}],
+            (ids.RULES_SEGMENT, "options"): [{"label": "Segment 1", "value": "0"}],
             (ids.MIN_SUPPORT, "value"): THRESHOLDS[0],
             (ids.MIN_CONFIDENCE, "value"): THRESHOLDS[1],
             (ids.MIN_LIFT, "value"): THRESHOLDS[2],

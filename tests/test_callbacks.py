@@ -121,6 +121,30 @@ def test_details_show_roles_report_and_preview(user, dataset):
     assert "Read 240 rows." in text
 
 
+def walk(component):
+    """Every component of a layout tree."""
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            yield from walk(child)
+
+
+def test_a_roles_none_choice_means_no_column(user, dataset):
+    """Each role is a select whose "(none)" option has the empty value: applying it leaves
+    the role to no column (here the product: a customer table remains)."""
+    details, _preview = data.show_details(dataset, 1)
+    products = [c for c in walk(details) if getattr(c, "id", None) == ids.role_choice("product")]
+    assert products[0].options[0] == {"label": "(none)", "value": ""}
+    roles = [ids.role_choice(role) for role in ("customer", "product", "categories")]
+    values = ["CustomerID", "", []]
+    clicked = f"{ids.APPLY_ROLES}.n_clicks"
+    said, version = triggered(clicked, 1, data.apply_roles, 1, values, roles, dataset, 1)
+    assert "Roles applied" in text_of(said) and version == 2
+    info = storage.get_dataset(user.get_id(), dataset)
+    assert info.shape == "customers" and not info.roles.get("product")
+
+
 def test_another_users_dataset_id_shows_nothing(app, dataset):
     with logged_in_as(app, "intruder"):
         assert data.show_details(dataset, 1) == (None, None)
@@ -333,6 +357,31 @@ def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
     assert mined == [1] and 0 < len(tight) < len(loose)
     rules_view((0.01, 0.5, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
     assert mined == [1, 1]  # looser than the stored mining: mined again
+
+
+def test_the_product_filter_says_when_no_product_has_the_name(user):
+    """The search box takes any text: a product of the dataset filters the rules (one in no
+    rule too, bought once here), and a name no product has gets a sentence beside it."""
+    once = TABLE + "999,30,40,saffron\n"  # bought by one customer: in no mined rule
+    dataset = storage.save_upload(user.get_id(), "shop.csv", once.encode()).id
+    rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
+    answer, _ = rules_answer(THRESHOLDS, "customer", dataset)
+
+    def filtered_by(product):
+        """The rules shown and what the box says, as the browser sends the page's values."""
+        (view, _grid), _ = with_props(rules.show_view, answer, True, product, "any", "-1")
+        shown, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 100}, view)
+        said = drawn[ids.PRODUCT_FEEDBACK]["children"]
+        assert drawn[ids.PRODUCT_FILTER]["invalid"] is (said is not None)
+        return shown["rowCount"], said
+
+    everything, said = filtered_by("")
+    assert everything > 0 and said is None
+    milk, said = filtered_by(" milk ")  # as typed, spaces and all
+    assert 0 < milk < everything and said is None
+    assert filtered_by("saffron") == (0, None)  # a product: no rule about it, no complaint
+    count, said = filtered_by("caviar")
+    assert count == 0 and said.startswith('No product is called "caviar" in this dataset')
 
 
 def test_picking_a_segment_draws_its_products_beside_everyones(user, dataset):

@@ -195,7 +195,8 @@ def check_segments_page(expected: Accepted, active: int) -> None:
 def check_rules_page(expected: Accepted, active: int) -> None:
     """The product filter, then rules (maybe none at these thresholds) or the clear message."""
     settings = {"features": list(expected.features), "k": ANALYSIS_K, "scale": True}
-    *_, products, _baskets, message = rules.init_rules(None, active, None)
+    *_, choices, _baskets, message = rules.init_rules(None, active, None)
+    products = [option.value for option in choices]  # the search box's list
     # Opening the page computes nothing, so it fails at nothing: a segmentation that
     # cannot be made is said by the mining job, below.
     assert message is None

@@ -11,7 +11,7 @@ from basket_segments.analytics.sample import generate_sample
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import data as layout
 from basket_segments.layouts.common import message, page_path
-from basket_segments.queries import text_or_none, texts, whole_number
+from basket_segments.queries import choice_or_none, text_or_none, texts, whole_number
 from basket_segments.store import storage
 from basket_segments.store.owner import current_owner
 
@@ -145,7 +145,7 @@ def apply_roles(_clicks, values, role_ids, active, version):
     lists = [given if isinstance(given, list) else [] for given in (role_ids, values)]
     pairs = zip(*lists, strict=False)
     roles = {
-        item["role"]: texts(value) if isinstance(value, list) else text_or_none(value)
+        item["role"]: texts(value) if isinstance(value, list) else choice_or_none(value)
         for item, value in pairs
         if isinstance(item, dict) and isinstance(item.get("role"), str)
     }
@@ -222,8 +222,8 @@ def register(app: Dash) -> None:
         Output(ids.DATA_MESSAGE, "children", allow_duplicate=True),
         Output(ids.DATA_VERSION, "data", allow_duplicate=True),
         Input(ids.APPLY_ROLES, "n_clicks"),
-        State(ids.role_dropdown(ALL), "value"),
-        State(ids.role_dropdown(ALL), "id"),
+        State(ids.role_choice(ALL), "value"),
+        State(ids.role_choice(ALL), "id"),
         State(ids.ACTIVE_DATASET, "data"),
         State(ids.DATA_VERSION, "data"),
         prevent_initial_call=True,

@@ -35,6 +35,7 @@ from basket_segments.queries import (
     RulesQuery,
     basket_choice,
     rule_params,
+    text_or_none,
     whole_number,
 )
 from basket_segments.store import results
@@ -71,8 +72,9 @@ def init_rules(_ready, active, selected):
         return [], None, [], [], message(str(error))
     if not data.has_products:
         return [], None, [], [], message(results.NO_PRODUCTS, "info")
-    value = selected if whole_number(selected) in names else ALL_CUSTOMERS
-    products = product_choices(data.purchases["product"])
+    chosen = whole_number(selected)
+    value = str(chosen if chosen in names else ALL_CUSTOMERS)
+    products = layout.product_options(product_choices(data.purchases["product"]))
     baskets = [
         {"label": "a customer", "value": "customer"},
         {"label": "an invoice", "value": "invoice", "disabled": not data.has_invoices},
@@ -88,14 +90,25 @@ def _stored_names(owner: str, dataset: int) -> dict[int, str]:
 
 
 def segment_options(names: dict[int, str]) -> list[dict]:
-    """All customers, then each segment by name.
+    """All customers, then each segment by name; a select's values are text, so each
+    is the segment's number written out (read back by ``segment_choice``).
 
-    >>> [option["label"] for option in segment_options({0: "Young"})]
-    ['All customers', 'Young']
+    >>> segment_options({0: "Young"})
+    [{'label': 'All customers', 'value': '-1'}, {'label': 'Young', 'value': '0'}]
     """
-    return [{"label": ALL_CUSTOMERS_NAME, "value": ALL_CUSTOMERS}] + [
-        {"label": name, "value": segment} for segment, name in names.items()
+    return [{"label": ALL_CUSTOMERS_NAME, "value": str(ALL_CUSTOMERS)}] + [
+        {"label": name, "value": str(segment)} for segment, name in names.items()
     ]
+
+
+def segment_choice(value) -> int | None:
+    """The segment the segment select holds: its number (``ALL_CUSTOMERS`` for all
+    customers), from the text the browser sends or a number; None for anything else.
+
+    >>> segment_choice("2"), segment_choice("-1"), segment_choice(0), segment_choice("all")
+    (2, -1, 0, None)
+    """
+    return whole_number(value)
 
 
 def segment_choices(answer, options):
@@ -126,7 +139,8 @@ def product_choices(products: pd.Series) -> list[str]:
 
 def choose_segment(value):
     """Picking a segment here selects it everywhere (None means all customers)."""
-    return None if value in (None, ALL_CUSTOMERS) else value
+    segment = segment_choice(value)
+    return None if segment in (None, ALL_CUSTOMERS) else segment
 
 
 def asked_query(owner: str, request: dict) -> RulesQuery:
@@ -218,6 +232,8 @@ def answered_query(answer: dict | None) -> RulesQuery | None:
 def show_view(answer, hide, product, side, segment):
     """A new rules grid for what the page shows now; it asks for its rows
     (``rules_rows``), which draw the rest. No storage is read here."""
+    segment = segment_choice(segment)
+    product = (text_or_none(product) or "").strip() or None  # what the search box holds
     if segment is None or RULES.answered(answer) is None:
         _clear_view()
         return None, []
@@ -236,6 +252,30 @@ def _clear_view() -> None:
     set_props(ids.SEGMENT_PRODUCTS, {"figure": go.Figure()})
     set_props(ids.OVERALL_PRODUCTS, {"figure": go.Figure()})
     set_props(ids.OVERALL_PRODUCTS_BOX, {"style": HIDDEN})
+    _say_of_product(None)
+
+
+def _say_of_product(note: str | None) -> None:
+    """The product filter's word on the name typed (None: nothing to say)."""
+    set_props(ids.PRODUCT_FILTER, {"invalid": note is not None})
+    set_props(ids.PRODUCT_FEEDBACK, {"children": note})
+
+
+def product_note(mined, query: RulesQuery, product) -> str | None:
+    """What the product filter says of ``product``: nothing when the box is empty or
+    holds one of the dataset's products (one in a mined rule, or else one its purchases
+    name), else that no product has that name. The purchases are read only for a name
+    that is in no rule."""
+    if product in (None, ""):
+        return None
+    if isinstance(product, str):
+        rules = mined.rules
+        if any(product in items for side in ("antecedent", "consequent") for items in rules[side]):
+            return None
+        bought = results.prepared(current_owner(), query.dataset).purchases["product"]
+        if (bought == product).any():
+            return None
+    return layout.unknown_product(product)
 
 
 def rules_rows(grid_request, view, prefix: str | None = None):
@@ -259,6 +299,7 @@ def rules_rows(grid_request, view, prefix: str | None = None):
     if first:
         hint = few_rules_hint(mined, query, view, len(shown))
         _draw_view(shown, mined, view["segment"], view.get("everyone", True), hint)
+        _say_of_product(product_note(mined, query, view.get("product")))
     asked = grid_request if isinstance(grid_request, dict) else {}
     if prefix is not None and not asked.get("startRow"):
         grid = {key: asked.get(key) for key in ("sortModel", "filterModel")}
@@ -432,7 +473,7 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.RULES_SEGMENT, "options"),
         Output(ids.RULES_SEGMENT, "value"),
-        Output(ids.PRODUCT_FILTER, "options"),
+        Output(ids.PRODUCT_CHOICES, "children"),
         Output(ids.BASKET_CHOICE, "options"),
         Output(ids.RULES_MESSAGE, "children"),
         Input(ids.RULES_READY, "data"),

@@ -64,6 +64,14 @@ def card(title: str, body) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3")
 
 
+def choice_group(legend: str, control, class_name: str = "") -> html.Fieldset:
+    """Checkboxes or radio buttons under their visible name: a fieldset whose legend names
+    the group to assistive technology, as a label names one control."""
+    return html.Fieldset(
+        [html.Legend(legend, className="form-label fs-6 mb-1"), control], className=class_name
+    )
+
+
 def chart(component_id: str, caption: str, loading: bool = True, **graph) -> html.Figure:
     """A Plotly chart with a caption for screen readers: to assistive technology a chart
     is a picture, so the caption says what it shows and where the same figures are text."""

@@ -42,9 +42,7 @@ def customers_page(shape: str | None, prefix: str) -> html.Div:
             card(
                 "Look up a customer",
                 [
-                    dbc.Label(
-                        "Customer id", html_for=ids.CUSTOMER_INPUT, className="visually-hidden"
-                    ),
+                    dbc.Label("Customer id", html_for=ids.CUSTOMER_INPUT),
                     dbc.InputGroup(
                         [
                             dbc.Input(id=ids.CUSTOMER_INPUT, placeholder="Customer id, e.g. 17850"),

@@ -12,9 +12,11 @@ from basket_segments import ids
 from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.columns import ROLE_SYNONYMS
 from basket_segments.analytics.prepare import CATEGORIES, SHAPES
-from basket_segments.layouts.common import long_work, page_title
+from basket_segments.layouts.common import choice_group, long_work, page_title
 from basket_segments.layouts.grids import grid, text_columns
 
+#: The value of a role's "(none)" choice: no column has that role.
+NO_COLUMN = ""
 UPLOAD_STYLE = {
     "borderStyle": "dashed",
     "borderWidth": "2px",
@@ -70,7 +72,10 @@ def data_page(max_upload_bytes: int, upload_url: str) -> html.Div:
             html.Div(id=ids.DATA_MESSAGE),
             dbc.Row(
                 [
-                    dbc.Col([html.H4("Your datasets"), html.Div(id=ids.DATASET_LIST)], lg=5),
+                    dbc.Col(
+                        [html.H2("Your datasets", className="h4"), html.Div(id=ids.DATASET_LIST)],
+                        lg=5,
+                    ),
                     dbc.Col(html.Div(id=ids.DATASET_DETAILS), lg=7),
                 ],
                 className="g-4",
@@ -202,7 +207,7 @@ def dataset_details(info, columns: list[str]) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                dbc.Label("Dataset name", html_for=ids.RENAME_INPUT, className="visually-hidden"),
+                dbc.Label("Dataset name", html_for=ids.RENAME_INPUT),
                 dbc.InputGroup(
                     [
                         dbc.Input(id=ids.RENAME_INPUT, value=info.name, maxLength=120),
@@ -218,9 +223,9 @@ def dataset_details(info, columns: list[str]) -> dbc.Card:
                     className="mb-1",
                 ),
                 html.P(counts, className="text-muted"),
-                html.H5("Cleaning report"),
+                html.H2("Cleaning report", className="h5"),
                 html.Ul([html.Li(line) for line in describe_report(info.report)]),
-                html.H5("Column roles"),
+                html.H2("Column roles", className="h5"),
                 role_controls(info.roles, columns),
             ]
         )
@@ -231,7 +236,7 @@ def dataset_preview(preview: pd.DataFrame) -> html.Div:
     """The first rows as read, across the page's width (each value whole, wrapped)."""
     return html.Div(
         [
-            html.H5("First rows", className="mt-3"),
+            html.H2("First rows", className="h5 mt-3"),
             grid(
                 ids.DATA_PREVIEW,
                 text_columns(preview.columns),
@@ -246,17 +251,18 @@ def dataset_preview(preview: pd.DataFrame) -> html.Div:
 
 
 def role_controls(roles: dict, columns: list[str]) -> html.Div:
-    """A dropdown per role, preset to the detected column; "Apply" re-reads the data."""
-    options = [{"label": c, "value": c} for c in columns]
+    """A choice per role, preset to the detected column ("(none)": no column has the
+    role), and for data with customer attributes a checkbox per column that is a
+    category; "Apply" re-reads the data."""
+    options = [{"label": "(none)", "value": NO_COLUMN}, *columns]
     fields = [
         dbc.Col(
             [
-                dbc.Label(role.replace("_", " ")),
-                dcc.Dropdown(
-                    id=ids.role_dropdown(role),
+                dbc.Label(role.replace("_", " "), html_for=ids.dom_id(ids.role_choice(role))),
+                dbc.Select(
+                    id=ids.role_choice(role),
                     options=options,
-                    value=roles.get(role),
-                    placeholder="(none)",
+                    value=roles.get(role) or NO_COLUMN,
                 ),
             ],
             md=4,
@@ -266,16 +272,15 @@ def role_controls(roles: dict, columns: list[str]) -> html.Div:
     if CATEGORIES in roles:  # data with customer attributes: which are codes, not amounts
         fields.append(
             dbc.Col(
-                [
-                    dbc.Label("category columns (codes, ids: not features)"),
-                    dcc.Dropdown(
-                        id=ids.role_dropdown(CATEGORIES),
-                        options=options,
+                choice_group(
+                    "category columns (codes, ids: not features)",
+                    dbc.Checklist(
+                        id=ids.role_choice(CATEGORIES),
+                        options=columns,
                         value=list(roles[CATEGORIES]),
-                        multi=True,
-                        placeholder="(none)",
+                        inline=True,
                     ),
-                ],
+                ),
                 md=12,
             )
         )

@@ -13,6 +13,7 @@ from basket_segments.layouts import words
 from basket_segments.layouts.common import (
     card,
     chart,
+    choice_group,
     download_link,
     long_work,
     no_dataset_open,
@@ -95,10 +96,8 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                 card(
                     "Which customers?",
                     [
-                        dbc.Label(
-                            "Segment", html_for=ids.RULES_SEGMENT, className="visually-hidden"
-                        ),
-                        dcc.Dropdown(id=ids.RULES_SEGMENT, clearable=False),
+                        dbc.Label("Segment", html_for=ids.RULES_SEGMENT),
+                        dbc.Select(id=ids.RULES_SEGMENT),
                     ],
                 ),
                 hidden=not segmented,
@@ -195,8 +194,8 @@ def thresholds(segmented: bool) -> dbc.Row:
             number("Min lift", ids.MIN_LIFT, RULE_DEFAULTS.min_lift, 0.01, 0, 100),
             number("Max rule length", ids.MAX_LENGTH, RULE_DEFAULTS.max_length, 1, 2, 6),
             dbc.Col(
-                [
-                    dbc.Label("A basket is", html_for=ids.BASKET_CHOICE),
+                choice_group(
+                    "A basket is",
                     dbc.RadioItems(
                         id=ids.BASKET_CHOICE,
                         value="customer",
@@ -205,7 +204,7 @@ def thresholds(segmented: bool) -> dbc.Row:
                             {"label": "an invoice", "value": "invoice"},
                         ],
                     ),
-                ],
+                ),
                 md=2,
                 style=None if segmented else {"display": "none"},
             ),
@@ -264,31 +263,64 @@ def advanced() -> html.Details:
 
 
 def product_filter() -> dbc.Row:
-    """Show only the rules about one product, on either side or one."""
+    """Show only the rules about one product, on either side or one: a search box that
+    offers the dataset's products as the user types (``PRODUCT_CHOICES``, filled by
+    ``callbacks.rules``) and takes the product on Enter or on leaving the box; the
+    server says when no product has that name (``PRODUCT_FEEDBACK``)."""
     return dbc.Row(
         [
             dbc.Col(
                 [
-                    dbc.Label("Product", html_for=ids.PRODUCT_FILTER, className="visually-hidden"),
-                    dcc.Dropdown(id=ids.PRODUCT_FILTER, placeholder="Filter by product..."),
+                    dbc.Label("Product", html_for=ids.PRODUCT_FILTER),
+                    dbc.Input(
+                        id=ids.PRODUCT_FILTER,
+                        type="search",
+                        list=ids.PRODUCT_CHOICES,
+                        placeholder="Type or pick a product, then press Enter",
+                        autocomplete="off",
+                        debounce=True,
+                    ),
+                    html.Datalist(id=ids.PRODUCT_CHOICES),
+                    html.Div(
+                        id=ids.PRODUCT_FEEDBACK,
+                        className="invalid-feedback d-block",
+                        role="status",
+                    ),
                 ],
                 md=6,
             ),
             dbc.Col(
-                dbc.RadioItems(
-                    id=ids.PRODUCT_SIDE,
-                    value="any",
-                    inline=True,
-                    options=[
-                        {"label": "contains it", "value": "any"},
-                        {"label": "bought first", "value": "antecedent"},
-                        {"label": "recommends it", "value": "consequent"},
-                    ],
+                choice_group(
+                    "Rules where the product is",
+                    dbc.RadioItems(
+                        id=ids.PRODUCT_SIDE,
+                        value="any",
+                        inline=True,
+                        options=[
+                            {"label": "on either side", "value": "any"},
+                            {"label": "bought first", "value": "antecedent"},
+                            {"label": "recommended", "value": "consequent"},
+                        ],
+                    ),
                 ),
                 md=6,
             ),
         ],
         className="g-2 mt-2",
+    )
+
+
+def product_options(products: list[str]) -> list[html.Option]:
+    """The product filter's list: one option per product the box offers."""
+    return [html.Option(value=product) for product in products]
+
+
+def unknown_product(product) -> str:
+    """What the product filter says when no product of the dataset has the name typed."""
+    shown = str(product)[:60]
+    return (
+        f'No product is called "{shown}" in this dataset; pick one from the list, or clear '
+        "the box to see every rule."
     )
 
 

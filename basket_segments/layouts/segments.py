@@ -10,6 +10,7 @@ from basket_segments.layouts import words
 from basket_segments.layouts.common import (
     card,
     chart,
+    choice_group,
     download_link,
     long_work,
     no_dataset_open,
@@ -134,11 +135,11 @@ def segments_page(shape: str | None, prefix: str) -> html.Div:
 
 
 def labelled(label: str, component_id: str, md: int) -> dbc.Col:
-    """A dropdown with its visible label."""
+    """A single choice (a select, filled by ``callbacks.segments``) with its visible label."""
     return dbc.Col(
         [
             dbc.Label(label, html_for=component_id, className="small mb-0"),
-            dcc.Dropdown(id=component_id, clearable=False),
+            dbc.Select(id=component_id),
         ],
         md=md,
     )
@@ -149,8 +150,7 @@ def controls() -> dbc.Card:
     return card(
         "Segment customers",
         [
-            dbc.Label("Features"),
-            dbc.Checklist(id=ids.FEATURES, inline=True),
+            choice_group("Features", dbc.Checklist(id=ids.FEATURES, inline=True)),
             dbc.FormText(words.RFM, className="d-block mb-2"),
             dbc.Row(
                 [
@@ -179,8 +179,10 @@ def controls() -> dbc.Card:
                     ),
                     dbc.Col(
                         [
-                            dbc.Label("Before KMeans, features are", html_for=ids.SCALE),
-                            dbc.RadioItems(id=ids.SCALE, options=SCALING_CHOICES, value="auto"),
+                            choice_group(
+                                "Before KMeans, features are",
+                                dbc.RadioItems(id=ids.SCALE, options=SCALING_CHOICES, value="auto"),
+                            ),
                             dbc.FormText(words.SCALING),
                         ],
                         md=4,

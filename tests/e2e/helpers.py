@@ -1,11 +1,26 @@
 """Steps shared by the browser tests."""
 
+import os
+from pathlib import Path
+
+import pytest
+from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from basket_segments import ids
 
 PASSWORD = "browser password"
+#: axe-core as npm installs it for the accessibility check (``.ci/run``; README, Tests).
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / ".ci/node/node_modules/axe-core/axe.min.js"
+AXE_INSTALL = "npm install --prefix .ci/node axe-core"
+#: Runs axe on the whole document, nothing left out; answers its violations.
+AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']})
+    .then(found => done({version: axe.version, violations: found.violations}))
+    .catch(error => done({error: String(error)}));
+"""
 
 
 def fill_and_submit(driver, form_id, **fields):
@@ -43,6 +58,12 @@ def click(dash_duo, selector):
     dash_duo.driver.execute_script("arguments[0].click();", element)
 
 
+def wait_for_choice(dash_duo, select_id: str, label: str, timeout=30) -> None:
+    """Wait until a select shows ``label`` as its chosen option."""
+    chosen = f"return document.getElementById('{select_id}')?.selectedOptions[0]?.textContent;"
+    until(lambda: dash_duo.driver.execute_script(chosen) == label, timeout=timeout)
+
+
 def grid_rows(dash_duo, grid_selector, at_least=1, timeout=60):
     """The loaded rows of an AG Grid, once it shows ``at_least`` of them and no row is
     still loading (an infinite grid first draws a placeholder row while it asks)."""
@@ -55,3 +76,25 @@ def grid_rows(dash_duo, grid_selector, at_least=1, timeout=60):
         return found if len(found) >= at_least else False
 
     return WebDriverWait(dash_duo.driver, timeout).until(loaded)
+
+
+def axe_source(script: Path = AXE_SCRIPT, environ=os.environ) -> str:
+    """axe-core's script from npm; without it the test skips locally and fails under CI
+    (``CI=true``), where ``.ci/run`` must have installed it."""
+    if not script.is_file():
+        reason = f"axe-core is not installed (from the repository root: {AXE_INSTALL})"
+        if environ.get("CI"):
+            pytest.fail(f"CI needs axe-core: {reason}", pytrace=False)
+        pytest.skip(reason)
+    return script.read_text(encoding="utf-8")
+
+
+def axe_violations(driver, source: str) -> tuple[str, list[dict]]:
+    """axe-core's version and its violations on the whole current page (``source`` is
+    ``axe_source()``, put into the page unless it is there already)."""
+    if not driver.execute_script("return !!window.axe;"):
+        driver.execute_script(source)
+    found = driver.execute_async_script(AXE_RUN)
+    if "error" in found:
+        raise AssertionError(f"axe-core failed: {found['error']}")
+    return found["version"], found["violations"]
