@@ -36,6 +36,9 @@ from bench.dash_client import DashUser
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail_2010-12.csv"
 STEPS = ("suggest_k", "segment", "mine")
+#: The dashboard's steps: the first mining is timed as its job (the same work as the command
+#: line's stages) and until the page has drawn the rules, sentences and charts.
+DASHBOARD_STEPS = (*STEPS, "mine, drawn")
 #: The K both sides segment with, and the thresholds the dashboard's first Rules view mines
 #: at (``results.LOOSEST_MINING``, every rule length on the right: the page's defaults are
 #: filtered from that mining).
@@ -97,8 +100,10 @@ def dashboard(repo: Path) -> dict[str, float]:
         user.segment(k=K)  # not stored yet: a job
         segment = time.perf_counter() - started
         started = time.perf_counter()
-        user.mine_rules()
-        return {"suggest_k": suggest, "segment": segment, "mine": time.perf_counter() - started}
+        run = user.mine_rules()
+        drawn = time.perf_counter() - started
+        job = run.ask.seconds + (run.job.seconds if run.job else 0.0)
+        return {"suggest_k": suggest, "segment": segment, "mine": job, "mine, drawn": drawn}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nmedians of {args.runs} runs, {args.busy} spinning processes meanwhile:")
     for repo in args.repo:
         line, dash = times[f"{repo} command line"], times[f"{repo} dashboard"]
-        for step in STEPS:
-            cli, web = statistics.median(line[step]), statistics.median(dash[step])
+        for step in DASHBOARD_STEPS:
+            cli, web = statistics.median(line[step.split(",")[0]]), statistics.median(dash[step])
             ratio = web / cli
             print(f"{repo} {step}: command line {cli:.2f} s, dashboard {web:.2f} s", end="")
             print(f", ratio {ratio:.2f}")
