@@ -381,7 +381,7 @@ def view_notes(mined, segment) -> tuple[str, ...]:
 def few_rules_hint(mined, query: RulesQuery, view: dict, shown: int) -> str | None:
     """When a view shows fewer than ``FEW_RULES`` rules, the highest lower support that
     gives more: counted exactly from the stored rules down to the support they were
-    mined at, below it from the stored pair counts (all customers, no product filter)."""
+    mined at, below it from the stored pair counts (a basket file's, no product filter)."""
     if shown >= FEW_RULES:
         return None
     wanted, mined_at = query.rules, results.mining_params(query.rules).min_support

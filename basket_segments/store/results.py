@@ -248,7 +248,9 @@ def mining(
             rules=mining_params(query.rules),
             top_products=TOP_PRODUCTS,
             isolate_mining=True,  # the request threads keep the interpreter lock
-            count_pairs=True,  # a view with few rules names a support that gives some
+            # A basket file's view with few rules names a support that gives some, below
+            # the mined one too (customers' rules: down to the mined support only).
+            count_pairs=data.shape == "baskets",
         )
         return engine.mine(data, found, options, clock)
 
