@@ -39,10 +39,10 @@ JOB_TTL = 6 * 3600
 #: Seconds a finished job still counts as running, longer than Dash's poll interval.
 RESULT_GRACE = 10
 #: How much lower a job thread's CPU priority is than a request thread's (Linux nice),
-#: unless the app's ``JOB_NICENESS`` says otherwise. At +10 a job got a tenth of the CPU
-#: on a busy shared machine (Suggest K 114 s against 24.6 s from the command line), while
-#: the clicks it protected meet their target without it (bench/README.md, "Fair share").
-JOB_NICENESS = 0
+#: unless the app's ``JOB_NICENESS`` says otherwise. Under ``bench.load`` clicks' p95 is
+#: 233 ms at +10 and 454 ms at 0; with four spinning processes meanwhile the jobs at +10
+#: still take at most 0.4x the command line's time (bench/README.md, "Fair share").
+JOB_NICENESS = 10
 #: What the progress bar says while a job waits for the jobs before it.
 WAITING = "Waiting for other analyses on this server to finish"
 

@@ -58,9 +58,8 @@ DEFAULTS = {
     # process keeps answering clicks (see bench/README.md, "Load").
     "JOBS_PER_WORKER": 1,
     # How much lower a job's CPU priority is than the clicks' (Linux nice; 0: the same, as
-    # the command line's). Above 0 a job loses the CPU to every other process on the
-    # machine: Suggest K took 4.6x the command line's time at +10 on a busy server.
-    "JOB_NICENESS": 0,
+    # the command line's): clicks answer first (bench/README.md, "Fair share").
+    "JOB_NICENESS": 10,
     "CELERY_BROKER_URL": None,
     # None: the broker URL.
     "CELERY_RESULT_BACKEND": None,
