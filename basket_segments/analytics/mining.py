@@ -58,6 +58,12 @@ def lower_priority() -> None:
     """
 
 
+def warm_up() -> None:
+    """Import in a new worker process what its first mining needs: scipy's sparse matrices
+    (pair counts) took 0.5-1 s of the first mining after the worker had started."""
+    from scipy import sparse  # noqa: F401
+
+
 class Stopped(Exception):
     """Mining in another process stopped because its ``StopFile`` appeared."""
 
