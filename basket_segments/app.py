@@ -19,6 +19,7 @@ from dash import Dash
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from basket_segments import settings
 from basket_segments.analytics.engines import choose_engine
 from basket_segments.callbacks import frame as frame_callbacks
 from basket_segments.layouts.frame import PRODUCT_NAME, serve_layout
@@ -29,6 +30,7 @@ from basket_segments.web.accounts import init_accounts
 from basket_segments.web.config import DEFAULTS
 from basket_segments.web.downloads import init_downloads
 from basket_segments.web.limits import BodyLimit, BoundedBodies
+from basket_segments.web.routes import DashboardRoutes, new_endpoints
 from basket_segments.web.uploads import init_uploads, upload_path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -42,9 +44,8 @@ TOO_LARGE_FOR_THE_DASHBOARD = "The request is too large for the dashboard."
 UPLOAD_ENVELOPE = 2**16
 #: The standalone server's own forms (log in, sign up, password) are a few hundred bytes.
 FORM_BODY_LIMIT = 2**16
-#: Settings also read from environment variables without the FLASK_ prefix (the command
-#: line reads the same names).
-UNPREFIXED_SETTINGS = ("DATABASE_URL", "ANALYTICS_ENGINE", "SPARK_MASTER")
+#: The standalone server's database file in its instance folder (as before 0.2).
+STANDALONE_DATABASE = "app.db"
 
 
 def init_dashboard(
@@ -63,10 +64,22 @@ def init_dashboard(
     has ``CSRFProtect``); ``logout_method="get"`` makes it a plain link, for a
     site whose logout answers GET only. ``password_url``, when given, adds a
     "Password" link (the standalone accounts' page).
+
+    Settings come from ``server.config["BASKET_SEGMENTS_*"]``, then the
+    ``BASKET_SEGMENTS_*`` environment variables (``basket_segments.settings``).
+    The dashboard mounts once per server: a second call raises ``RuntimeError``.
     """
+    mounted = server.extensions.get(DASH_EXTENSION)
+    if mounted:
+        raise RuntimeError(
+            f"The dashboard is already mounted on this Flask app at "
+            f"{mounted[0].config.url_base_pathname}; init_dashboard runs once per app."
+        )
+    settings.resolve(server.config, os.environ)
+    before = set(server.view_functions)
     storage.init_app(server)
     # A misspelt engine is refused now, not in the first job (the engine loads only there).
-    choose_engine(server.config.get("ANALYTICS_ENGINE"), {})
+    choose_engine(settings.setting(server.config, "ANALYTICS_ENGINE"), {})
     app = Dash(
         __name__,
         background_callback_manager=jobs.make_manager(server),
@@ -94,29 +107,31 @@ def init_dashboard(
     app.layout = page
     for module in FEATURE_CALLBACKS:
         module.register(app)
-    headers.init_headers(app)
-    auth.protect(server, url_base_pathname)
     init_uploads(server, url_base_pathname)
     init_downloads(server, url_base_pathname)
-    server.wsgi_app = BoundedBodies(
-        server.wsgi_app, dashboard_body_limits(server, url_base_pathname)
-    )
+    # The guard, the headers and the body limits cover these routes, not the whole prefix.
+    routes = DashboardRoutes(server, url_base_pathname, new_endpoints(server, before))
+    headers.init_headers(app, routes=routes)
+    auth.protect(server, routes)
+    server.wsgi_app = BoundedBodies(server.wsgi_app, dashboard_body_limits(server, routes))
     server.extensions.setdefault(DASH_EXTENSION, []).append(app)
     return app
 
 
-def dashboard_body_limits(server: Flask, prefix: str) -> Callable[[str], BodyLimit | None]:
+def dashboard_body_limits(
+    server: Flask, routes: DashboardRoutes
+) -> Callable[[str, str], BodyLimit | None]:
     """Each dashboard route's body limit (None outside the dashboard: the host's own).
 
     Callbacks carry control values and small stores, never files (those go to the
     upload route, which says in a sentence when a file is over the limit), and no
     dashboard route takes a form, so a form body never reaches the CSRF check.
     """
-    upload = upload_path(prefix)
+    upload = upload_path(routes.prefix)
     callback = BodyLimit(CALLBACK_BODY_LIMIT, False, lambda _size: TOO_LARGE_FOR_THE_DASHBOARD)
 
-    def limit_for(path: str) -> BodyLimit | None:
-        if not path.startswith(prefix):
+    def limit_for(path: str, method: str) -> BodyLimit | None:
+        if not routes.owns(path, method):
             return None
         if path != upload:
             return callback
@@ -130,20 +145,26 @@ def _upload_too_large(limit: int, size: int | None) -> str:
     return str(storage.too_large(size if size is not None else limit + 1, limit))
 
 
-def account_body_limits(prefix: str) -> Callable[[str], BodyLimit | None]:
+def account_body_limits(prefix: str) -> Callable[[str, str], BodyLimit | None]:
     """The standalone server's own pages (log in, sign up, password): small forms."""
     form = BodyLimit(FORM_BODY_LIMIT, True, lambda _size: "The form is too large.")
-    return lambda path: None if path.startswith(prefix) else form
+    return lambda path, _method: None if path.startswith(prefix) else form
 
 
 def instance_path(test_config: dict[str, Any] | None = None) -> Path:
     """Where the standalone server keeps its database, data and secret key.
 
-    ``INSTANCE_PATH`` from the test config or the environment; otherwise
-    Flask's default: ``instance/`` beside the package in a clone, or
-    ``<venv>/var/basket_segments.app-instance`` when installed.
+    ``BASKET_SEGMENTS_INSTANCE_PATH`` from the test config or the environment (or
+    ``INSTANCE_PATH``, its deprecated name); otherwise Flask's default: ``instance/``
+    beside the package in a clone, or ``<venv>/var/basket_segments.app-instance``
+    when installed.
     """
-    configured = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+    config = settings.renamed(test_config or {})
+    name = settings.PREFIX + "INSTANCE_PATH"
+    configured = config.get(name) or os.environ.get(name)
+    if not configured and os.environ.get("INSTANCE_PATH"):
+        settings.deprecated("The environment variable INSTANCE_PATH", name)
+        configured = os.environ["INSTANCE_PATH"]
     if configured:
         return Path(configured).resolve()
     return Path(Flask(__name__).instance_path)
@@ -152,25 +173,25 @@ def instance_path(test_config: dict[str, Any] | None = None) -> Path:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """A standalone server: config, database, accounts, CSRF and the dashboard."""
     server = Flask(__name__, instance_path=str(instance_path(test_config)))
-    server.config.from_mapping(DEFAULTS)
-    server.config.from_prefixed_env()
-    for name in UNPREFIXED_SETTINGS:
-        if os.environ.get(name):
-            server.config[name] = os.environ[name]
-    if test_config:
-        server.config.from_mapping(test_config)
-    if not server.config.get("MAX_CONTENT_LENGTH"):  # the largest body any route takes
-        upload = storage.setting_bytes(server.config, "MAX_UPLOAD_MB")
-        server.config["MAX_CONTENT_LENGTH"] = upload + UPLOAD_ENVELOPE
-    storage.private_folder(Path(server.instance_path))
-    server.config["SECRET_KEY"] = server.config["SECRET_KEY"] or _persisted_secret(server)
-    server.config["DATABASE_URL"] = storage.database_url(server)
-    storage.private_sqlite_file(server.config["DATABASE_URL"])
+    config = server.config
+    config.from_mapping(DEFAULTS)
+    config.from_mapping(settings.from_old_environment(os.environ))
+    config.from_mapping(settings.from_environment(os.environ, settings.ALL_NAMES))
+    config.from_mapping(settings.renamed(test_config or {}))
+    if not config.get("MAX_CONTENT_LENGTH"):  # the largest body any route takes
+        upload = storage.setting_bytes(config, "MAX_UPLOAD_MB")
+        config["MAX_CONTENT_LENGTH"] = upload + UPLOAD_ENVELOPE
+    # The instance folder is the dashboard's own: its files stay where they always were.
+    instance = storage.private_folder(Path(server.instance_path))
+    config[settings.key("FOLDER")] = config[settings.key("FOLDER")] or str(instance)
+    config["SECRET_KEY"] = config["SECRET_KEY"] or _persisted_secret(server)
+    url = config[settings.key("DATABASE_URL")] or f"sqlite:///{instance / STANDALONE_DATABASE}"
+    config[settings.key("DATABASE_URL")] = storage.database_url(server, url)
+    storage.private_sqlite_file(config[settings.key("DATABASE_URL")])
     CSRFProtect(server)
     init_accounts(server)
-    dashboard = init_dashboard(
-        server, server.config["DASHBOARD_PREFIX"], logout_url="/logout", password_url="/password"
-    )
+    prefix = settings.setting(config, "DASHBOARD_PREFIX")
+    dashboard = init_dashboard(server, prefix, logout_url="/logout", password_url="/password")
     headers.init_headers(dashboard, "/")  # the account pages are ours too
     server.wsgi_app = BoundedBodies(
         server.wsgi_app, account_body_limits(dashboard.config.url_base_pathname)

@@ -284,7 +284,7 @@ class DashUser(requests.Session):
         username: str,
         password: str = PASSWORD,
         *,
-        prefix: str = DEFAULTS["DASHBOARD_PREFIX"],
+        prefix: str = DEFAULTS["BASKET_SEGMENTS_DASHBOARD_PREFIX"],
         timeout: float = 120.0,
         job_timeout: float = 600.0,
         poll_interval: float | None = None,

@@ -39,9 +39,9 @@ class LiveServer:
     Parameters
     ----------
     instance_path : the instance folder (database, data, jobs, secret key) for
-        ``INSTANCE_PATH``; several servers on one folder share everything.
+        ``BASKET_SEGMENTS_INSTANCE_PATH``; several servers on one folder share everything.
     workers, threads : gunicorn processes, and request threads in each.
-    env : extra environment, e.g. ``{"DATABASE_URL": ..., "FLASK_LOGIN_RATE_LIMIT": ...}``;
+    env : extra environment, e.g. ``{"BASKET_SEGMENTS_DATABASE_URL": ...}``;
         a value of None removes that variable from the inherited environment.
     port : default a free one; kept by ``stop()`` so ``start()`` restarts on the same URL.
     log_path : gunicorn's output, default ``gunicorn-<port>.log`` in the instance folder.
@@ -86,8 +86,8 @@ class LiveServer:
         # gthread: each worker answers several requests at once (polls of a job while
         # another request computes), and its heartbeat comes from the main loop, not
         # the request, so ``timeout`` only bounds a stuck worker. Background jobs run
-        # in their own threads of the worker (BACKGROUND_MANAGER=threads), outside any
-        # request; a sync worker would queue every poll behind the request in hand.
+        # in their own threads of the worker (the default background manager, threads),
+        # outside any request; a sync worker would queue every poll behind the request in hand.
         # No control socket: its default path is per user, so two servers would clash.
         return [
             sys.executable,
@@ -110,7 +110,11 @@ class LiveServer:
         if self.process and self.process.poll() is None:
             raise RuntimeError("The server is already running.")
         self.instance_path.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "INSTANCE_PATH": str(self.instance_path), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "BASKET_SEGMENTS_INSTANCE_PATH": str(self.instance_path),
+            "PYTHONUNBUFFERED": "1",
+        }
         env.update(self.env)
         env = {name: value for name, value in env.items() if value is not None}
         with open(self.log_path, "ab") as log:

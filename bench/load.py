@@ -395,9 +395,9 @@ def celery_workers(instance: Path, processes: int):
         stdout=subprocess.DEVNULL,
     )
     env = {
-        "INSTANCE_PATH": str(instance),
-        "FLASK_BACKGROUND_MANAGER": "celery",
-        "FLASK_CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0",
+        "BASKET_SEGMENTS_INSTANCE_PATH": str(instance),
+        "BASKET_SEGMENTS_BACKGROUND_MANAGER": "celery",
+        "BASKET_SEGMENTS_CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0",
     }
     command = [
         "nice",
@@ -427,11 +427,15 @@ def celery_workers(instance: Path, processes: int):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="basket-load-"))
-    env = {"FLASK_LOGIN_RATE_LIMIT": LOGIN_RATE_LIMIT, "FLASK_SIGNUP_RATE_LIMIT": SIGNUP_RATE_LIMIT}
+    env = {
+        "BASKET_SEGMENTS_LOGIN_RATE_LIMIT": LOGIN_RATE_LIMIT,
+        "BASKET_SEGMENTS_SIGNUP_RATE_LIMIT": SIGNUP_RATE_LIMIT,
+    }
     print(
         f"{args.users} users x {args.rounds} rounds, think time {args.think} s; gunicorn with "
         f"{args.workers} workers x {args.threads} threads (gthread) on {os.cpu_count()} CPUs\n"
-        f"FLASK_LOGIN_RATE_LIMIT={LOGIN_RATE_LIMIT!r} (default '5 per minute' per address; "
+        f"BASKET_SEGMENTS_LOGIN_RATE_LIMIT={LOGIN_RATE_LIMIT!r} "
+        "(default '5 per minute' per address; "
         "every user logs in from 127.0.0.1)"
     )
     files = [

@@ -89,10 +89,10 @@ def make_config(tmp_path: Path, **overrides) -> dict:
     """Config for an app whose database and files live in ``tmp_path``."""
     return {
         "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "BASKET_SEGMENTS_INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url(tmp_path),
-        "DATA_FOLDER": str(tmp_path / "data"),
+        "BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path),
+        "BASKET_SEGMENTS_DATA_FOLDER": str(tmp_path / "data"),
         "WTF_CSRF_ENABLED": False,
         **overrides,
     }
@@ -148,7 +148,7 @@ def host_config(tmp_path: Path, **overrides) -> dict:
     return {
         "INSTANCE_PATH": str(tmp_path / "host"),
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, "host"),
-        "DATABASE_URL": database_url(tmp_path, "dashboard"),
+        "BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path, "dashboard"),
         **overrides,
     }
 

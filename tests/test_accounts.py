@@ -127,7 +127,7 @@ def test_wrong_credentials(auth):
 
 def test_a_missing_user_takes_as_long_to_refuse(tmp_path, monkeypatch):
     """The same password hash check runs whether or not the username exists."""
-    app = create_app(make_config(tmp_path, LOGIN_RATE_LIMIT="100 per minute"))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_LOGIN_RATE_LIMIT="100 per minute"))
     client = app.test_client()
     data = {"username": "ana", "password": PASSWORD, "confirm": PASSWORD}
     client.post("/signup", data=data)
@@ -193,7 +193,7 @@ def test_forms_reject_posts_without_a_csrf_token(tmp_path):
 
 
 def test_repeated_logins_are_throttled(tmp_path):
-    app = create_app(make_config(tmp_path, LOGIN_RATE_LIMIT="3 per minute"))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_LOGIN_RATE_LIMIT="3 per minute"))
     client = app.test_client()
     statuses = [
         client.post("/login", data={"username": "x", "password": "wrong"}).status_code
@@ -207,7 +207,7 @@ def test_repeated_logins_are_throttled(tmp_path):
 
 def test_simultaneous_wrong_logins_are_all_counted(tmp_path, monkeypatch):
     """30 guesses sent at once from one address: only the limit's worth are checked."""
-    app = create_app(make_config(tmp_path, LOGIN_RATE_LIMIT="3 per minute"))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_LOGIN_RATE_LIMIT="3 per minute"))
     AuthActions(app.test_client()).signup()  # a real account, whose password is checked
     checked = []
     real_check = accounts.check_password_hash
@@ -232,7 +232,7 @@ def test_a_flood_against_one_user_locks_out_the_flooding_address_only(tmp_path):
     """Wrong passwords for one account count per address and per account from that
     address: the flooding address is stopped, while the account's owner, from an address
     that has not failed, still logs in (the limit must not become a denial of service)."""
-    app = create_app(make_config(tmp_path, LOGIN_RATE_LIMIT="3 per minute"))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_LOGIN_RATE_LIMIT="3 per minute"))
     AuthActions(app.test_client()).signup()
 
     def attempt(username, password, address):
@@ -251,7 +251,7 @@ def test_a_flood_against_one_user_locks_out_the_flooding_address_only(tmp_path):
 
 
 def test_signups_are_throttled_per_address(tmp_path):
-    app = create_app(make_config(tmp_path, SIGNUP_RATE_LIMIT="2 per hour"))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_SIGNUP_RATE_LIMIT="2 per hour"))
     statuses = []
     for name in ("ana", "ana", "bob", "carl"):
         answer = app.test_client().post(
@@ -260,8 +260,11 @@ def test_signups_are_throttled_per_address(tmp_path):
         statuses.append(answer.status_code)
     assert statuses == [302, 400, 429, 429]
     assert b"Too many sign-ups from your address (2 per 1 hour)" in answer.data
-    assert app.config["SIGNUP_RATE_LIMIT"] == "2 per hour"
-    assert create_app(make_config(tmp_path / "b")).config["SIGNUP_RATE_LIMIT"] == "10 per hour"
+    assert app.config["BASKET_SEGMENTS_SIGNUP_RATE_LIMIT"] == "2 per hour"
+    assert (
+        create_app(make_config(tmp_path / "b")).config["BASKET_SEGMENTS_SIGNUP_RATE_LIMIT"]
+        == "10 per hour"
+    )
 
 
 def mode(path) -> str:
@@ -271,9 +274,9 @@ def mode(path) -> str:
 def test_instance_files_are_the_servers_only(tmp_path):
     """Password hashes, secret key, jobs and data: no other account on the machine reads them."""
     config = make_config(tmp_path, SECRET_KEY=None)
-    del config["DATA_FOLDER"]
+    del config["BASKET_SEGMENTS_DATA_FOLDER"]
     if not ON_POSTGRES:
-        del config["DATABASE_URL"]  # SQLite's app.db in the instance folder
+        del config["BASKET_SEGMENTS_DATABASE_URL"]  # SQLite's app.db in the instance folder
     app = create_app(config)
     app.test_client().post(
         "/signup", data={"username": "ana", "password": PASSWORD, "confirm": PASSWORD}
@@ -293,7 +296,7 @@ def test_instance_files_of_an_older_install_are_made_private(tmp_path):
     if ON_POSTGRES:
         pytest.skip("the database file is SQLite's")
     config = make_config(tmp_path)
-    del config["DATABASE_URL"]
+    del config["BASKET_SEGMENTS_DATABASE_URL"]
     create_app(config)
     instance = tmp_path / "instance"
     os.chmod(instance, 0o755)
@@ -303,7 +306,7 @@ def test_instance_files_of_an_older_install_are_made_private(tmp_path):
 
 
 def test_a_database_from_before_usernames_ignored_case_still_logs_everyone_in(tmp_path):
-    url = make_config(tmp_path)["DATABASE_URL"]
+    url = make_config(tmp_path)["BASKET_SEGMENTS_DATABASE_URL"]
     engine = sqlalchemy.create_engine(url)
     old_hash = accounts.generate_password_hash(PASSWORD)
     with engine.begin() as connection:
@@ -321,7 +324,7 @@ def test_a_database_from_before_usernames_ignored_case_still_logs_everyone_in(tm
                 {"i": number, "n": name, "h": old_hash},
             )
     engine.dispose()
-    app = create_app(make_config(tmp_path, DATABASE_URL=url))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_DATABASE_URL=url))
     for typed, owner in (("Alice", "1"), ("ALICE", "1"), ("alice", "2"), ("BOB", "3")):
         client = app.test_client()
         assert (

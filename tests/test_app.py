@@ -13,21 +13,21 @@ from tests.conftest import PASSWORD, make_config
 
 
 def test_config_order_defaults_then_environment_then_test_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("FLASK_MAX_UPLOAD_MB", "7")
-    monkeypatch.setenv("FLASK_LOGIN_RATE_LIMIT", "9 per minute")
-    app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=3))
-    assert app.config["MAX_UPLOAD_MB"] == 3
-    assert app.config["LOGIN_RATE_LIMIT"] == "9 per minute"
-    assert app.config["DASHBOARD_PREFIX"] == "/analytics/"
+    monkeypatch.setenv("BASKET_SEGMENTS_MAX_UPLOAD_MB", "7")
+    monkeypatch.setenv("BASKET_SEGMENTS_LOGIN_RATE_LIMIT", "9 per minute")
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_MAX_UPLOAD_MB=3))
+    assert app.config["BASKET_SEGMENTS_MAX_UPLOAD_MB"] == 3
+    assert app.config["BASKET_SEGMENTS_LOGIN_RATE_LIMIT"] == "9 per minute"
+    assert app.config["BASKET_SEGMENTS_DASHBOARD_PREFIX"] == "/analytics/"
 
 
 def test_database_url_from_the_environment(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'from-env.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("BASKET_SEGMENTS_DATABASE_URL", url)
     config = make_config(tmp_path)
-    del config["DATABASE_URL"]
+    del config["BASKET_SEGMENTS_DATABASE_URL"]
     app = create_app(config)
-    assert app.config["DATABASE_URL"] == url
+    assert app.config["BASKET_SEGMENTS_DATABASE_URL"] == url
     assert (tmp_path / "from-env.db").exists()
 
 
@@ -81,8 +81,10 @@ def _start_apps_together(barrier, tmp_path: Path, worker: int, rounds: int, erro
     """One of several server workers: build the app on a fresh database, in step."""
     for round_number in range(rounds):
         folder = tmp_path / f"round{round_number}"
-        config = make_config(folder, DATABASE_URL=f"sqlite:///{folder / 'shared.db'}")
-        config["INSTANCE_PATH"] = str(folder / f"instance{worker}")
+        config = make_config(
+            folder, BASKET_SEGMENTS_DATABASE_URL=f"sqlite:///{folder / 'shared.db'}"
+        )
+        config["BASKET_SEGMENTS_INSTANCE_PATH"] = str(folder / f"instance{worker}")
         barrier.wait()
         try:
             create_app(config)

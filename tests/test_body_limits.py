@@ -64,7 +64,7 @@ def memory_of(server: LiveServer) -> int:
 def server(tmp_path):
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    env = {"DATABASE_URL": database_url(tmp_path), "TMPDIR": str(temporary)}
+    env = {"BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path), "TMPDIR": str(temporary)}
     with LiveServer(tmp_path / "instance", workers=1, env=env) as live:
         live.temporary = temporary
         yield live
@@ -116,7 +116,10 @@ def test_parallel_chunked_uploads_store_at_most_the_quota(tmp_path):
     from bench.dash_client import DashUser
 
     quota, used, each = 5 * MB, int(1.96 * MB), int(1.9 * MB)
-    env = {"DATABASE_URL": database_url(tmp_path), "FLASK_USER_QUOTA_MB": "5"}
+    env = {
+        "BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path),
+        "BASKET_SEGMENTS_USER_QUOTA_MB": "5",
+    }
     data = tmp_path / "instance" / "data"
     with LiveServer(tmp_path / "instance", workers=2, threads=4, env=env) as live:
         ana = DashUser(live.url, "ana")

@@ -304,7 +304,7 @@ def test_over_size_upload_is_explained(tmp_path):
     from basket_segments.app import create_app
     from tests.conftest import make_config
 
-    small = create_app(make_config(tmp_path, MAX_UPLOAD_MB=0.001))
+    small = create_app(make_config(tmp_path, BASKET_SEGMENTS_MAX_UPLOAD_MB=0.001))
     with logged_in_as(small):
         _, message, _ = store_upload(upload_contents(TABLE), "big.csv")
     assert "over the upload limit of 0 MB" in str(message)
@@ -543,7 +543,7 @@ def test_the_rule_limit_is_a_control_of_the_rules_page(app, user):
     (view, _grid), _ = with_props(rules.show_view, more, False, None, "any", -1)
     rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
     assert rows["rowCount"] > 100 and drawn[ids.RULES_MESSAGE]["children"] is None
-    app.config["MAX_RULES"] = 150  # the host's ceiling wins over the page's limit
+    app.config["BASKET_SEGMENTS_MAX_RULES"] = 150  # the host's ceiling wins over the page's limit
     capped, _ = rules_answer(loose, "customer", dataset, limit=100_000)
     (view, _grid), _ = with_props(rules.show_view, capped, False, None, "any", -1)
     assert with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)[0]["rowCount"] == 150
@@ -599,7 +599,9 @@ def test_an_out_of_range_k_is_refused_next_to_the_box():
 def test_a_view_shows_only_the_notes_about_its_own_group(app, user, dataset):
     """A note on another segment than the one shown misleads (the Lapsed view said
     "Very frequent, very big spend: kept the 20,000 strongest..."): each view shows its own."""
-    app.config["MAX_RULES"] = 1  # every group's weaker rules are left out, and said so
+    app.config["BASKET_SEGMENTS_MAX_RULES"] = (
+        1  # every group's weaker rules are left out, and said so
+    )
     answer, _ = rules_answer((0.05, 0.2, 0.0, 3), "customer", dataset)
     names = {int(s): name for s, name in answer["result"]["names"].items()}
     assert len(names) == 5

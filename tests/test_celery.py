@@ -19,7 +19,11 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def celery_config(tmp_path, redis_url):
-    return make_config(tmp_path, BACKGROUND_MANAGER="celery", CELERY_BROKER_URL=redis_url)
+    return make_config(
+        tmp_path,
+        BASKET_SEGMENTS_BACKGROUND_MANAGER="celery",
+        BASKET_SEGMENTS_CELERY_BROKER_URL=redis_url,
+    )
 
 
 @pytest.fixture
@@ -27,12 +31,12 @@ def worker(celery_config):
     """``celery -A worker worker`` configured through the environment, like a deployment."""
     env = {
         **os.environ,
-        "INSTANCE_PATH": celery_config["INSTANCE_PATH"],
-        "DATABASE_URL": celery_config["DATABASE_URL"],
-        "FLASK_DATA_FOLDER": celery_config["DATA_FOLDER"],
-        "FLASK_SECRET_KEY": celery_config["SECRET_KEY"],
-        "FLASK_BACKGROUND_MANAGER": "celery",
-        "FLASK_CELERY_BROKER_URL": celery_config["CELERY_BROKER_URL"],
+        "BASKET_SEGMENTS_INSTANCE_PATH": celery_config["BASKET_SEGMENTS_INSTANCE_PATH"],
+        "BASKET_SEGMENTS_DATABASE_URL": celery_config["BASKET_SEGMENTS_DATABASE_URL"],
+        "BASKET_SEGMENTS_DATA_FOLDER": celery_config["BASKET_SEGMENTS_DATA_FOLDER"],
+        "BASKET_SEGMENTS_SECRET_KEY": celery_config["SECRET_KEY"],
+        "BASKET_SEGMENTS_BACKGROUND_MANAGER": "celery",
+        "BASKET_SEGMENTS_CELERY_BROKER_URL": celery_config["BASKET_SEGMENTS_CELERY_BROKER_URL"],
     }
     process = subprocess.Popen(
         [

@@ -28,7 +28,7 @@ def sample_csv(customers: int, seed: int = 1) -> bytes:
 
 
 def server_on(tmp_path: Path, database: str) -> LiveServer:
-    return LiveServer(tmp_path / "instance", env={"DATABASE_URL": database})
+    return LiveServer(tmp_path / "instance", env={"BASKET_SEGMENTS_DATABASE_URL": database})
 
 
 def what_ana_sees(ana: DashUser, dataset: int) -> dict:

@@ -97,7 +97,7 @@ def user_on(disk: Disk):
     The database stays elsewhere: Linux will not remount a disk read-only while
     SQLite holds its file open for writing.
     """
-    config = make_config(disk.path.parent, DATA_FOLDER=str(disk.path / "data"))
+    config = make_config(disk.path.parent, BASKET_SEGMENTS_DATA_FOLDER=str(disk.path / "data"))
     app = create_app(config)
     with logged_in_as(app) as user:
         yield user.get_id()

@@ -142,7 +142,7 @@ def test_the_script_hashes_match_dashs_inline_scripts(logged_in):
     [("'none'", "DENY"), ("'self' https://intranet.example", None)],
 )
 def test_frame_ancestors_come_from_the_config(tmp_path, ancestors, frame_options):
-    app = create_app(make_config(tmp_path, FRAME_ANCESTORS=ancestors))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_FRAME_ANCESTORS=ancestors))
     response = app.test_client().get("/login")
     assert policy(response)["frame-ancestors"] == ancestors.split()
     assert response.headers.get("X-Frame-Options") == frame_options
@@ -150,8 +150,8 @@ def test_frame_ancestors_come_from_the_config(tmp_path, ancestors, frame_options
 
 
 def test_a_bad_frame_ancestors_setting_is_refused(tmp_path):
-    app = create_app(make_config(tmp_path, FRAME_ANCESTORS="'self'; script-src *"))
-    with pytest.raises(ValueError, match="FRAME_ANCESTORS"):
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_FRAME_ANCESTORS="'self'; script-src *"))
+    with pytest.raises(ValueError, match="BASKET_SEGMENTS_FRAME_ANCESTORS"):
         app.test_client().get("/login")
 
 
@@ -178,8 +178,8 @@ def tiny_host(tmp_path, **config) -> Flask:
     host = Flask("tiny_host", instance_path=str(tmp_path / "host"))
     host.config.update(
         SECRET_KEY="host-secret",
-        DATABASE_URL=database_url(tmp_path, "tiny_host"),
-        DATA_FOLDER=str(tmp_path / "host-data"),
+        BASKET_SEGMENTS_DATABASE_URL=database_url(tmp_path, "tiny_host"),
+        BASKET_SEGMENTS_DATA_FOLDER=str(tmp_path / "host-data"),
         **config,
     )
     manager = LoginManager(host)
@@ -192,7 +192,7 @@ def tiny_host(tmp_path, **config) -> Flask:
 
 
 def test_a_host_site_keeps_its_own_pages_and_headers(tmp_path):
-    host = tiny_host(tmp_path, FRAME_ANCESTORS="'self' https://portal.example")
+    host = tiny_host(tmp_path, BASKET_SEGMENTS_FRAME_ANCESTORS="'self' https://portal.example")
 
     @host.after_request
     def hosts_own_header(response):

@@ -118,7 +118,7 @@ def apps(tmp_path_factory):
 
     def app_for(limit_mb: float | None):
         if limit_mb not in made:
-            extra = {} if limit_mb is None else {"MAX_UPLOAD_MB": limit_mb}
+            extra = {} if limit_mb is None else {"BASKET_SEGMENTS_MAX_UPLOAD_MB": limit_mb}
             made[limit_mb] = create_app(make_config(tmp_path_factory.mktemp("app"), **extra))
         return made[limit_mb]
 
@@ -131,7 +131,7 @@ def data_url(path: Path) -> str:
 
 def stored_files(app) -> dict[str, int]:
     """Every file under the app's data folder, with its size."""
-    folder = Path(app.config["DATA_FOLDER"])
+    folder = Path(app.config["BASKET_SEGMENTS_DATA_FOLDER"])
     return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
 
 
@@ -418,7 +418,7 @@ def test_every_file_through_a_live_servers_upload_route_under_an_address_space_l
     from bench.live_server import LiveServer
     from tests.conftest import database_url
 
-    env = {"DATABASE_URL": database_url(tmp_path)}  # the default limits
+    env = {"BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path)}  # the default limits
     with LiveServer(
         tmp_path / "instance", workers=1, threads=4, env=env, address_space=ADDRESS_SPACE
     ) as server:

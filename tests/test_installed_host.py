@@ -127,5 +127,11 @@ def test_the_host_and_the_dashboard_keep_their_files_in_the_hosts_instance(
         path.relative_to(installed_host.instance).as_posix()
         for path in installed_host.instance.rglob("*")
     }
-    assert {"site.db", "analytics.db", "analytics/data", "analytics/jobs"} <= files
+    ours = {"basket_segments.db", "data", "jobs"}
+    assert {"site.db", "secret_key", *(f"basket_segments/{name}" for name in ours)} <= files
+    assert {name for name in files if "/" not in name} == {
+        "site.db",
+        "secret_key",
+        "basket_segments",
+    }
     assert not (installed_host.venv / "var").exists()

@@ -125,8 +125,8 @@ def test_unknown_manager_setting_is_refused(tmp_path):
     from basket_segments.app import create_app
     from tests.conftest import make_config
 
-    with pytest.raises(ValueError, match="BACKGROUND_MANAGER"):
-        create_app(make_config(tmp_path, BACKGROUND_MANAGER="processes"))
+    with pytest.raises(ValueError, match="BASKET_SEGMENTS_BACKGROUND_MANAGER"):
+        create_app(make_config(tmp_path, BASKET_SEGMENTS_BACKGROUND_MANAGER="processes"))
 
 
 def suggest_request(app, dataset_id: int) -> dict:

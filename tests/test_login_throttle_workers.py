@@ -30,7 +30,7 @@ GUESSES = 24
 
 @needs_redis
 def test_simultaneous_guesses_over_several_workers_meet_one_limit_in_redis(tmp_path, redis_url):
-    guesses_meet_one_limit(tmp_path, {"FLASK_RATELIMIT_STORAGE_URI": redis_url})
+    guesses_meet_one_limit(tmp_path, {"BASKET_SEGMENTS_RATELIMIT_STORAGE_URI": redis_url})
 
 
 def test_simultaneous_guesses_over_several_workers_meet_one_limit_in_the_database(tmp_path):
@@ -39,8 +39,8 @@ def test_simultaneous_guesses_over_several_workers_meet_one_limit_in_the_databas
 
 def guesses_meet_one_limit(tmp_path, storage: dict[str, str]) -> None:
     env = {
-        "DATABASE_URL": database_url(tmp_path),
-        "FLASK_LOGIN_RATE_LIMIT": "3 per minute",
+        "BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path),
+        "BASKET_SEGMENTS_LOGIN_RATE_LIMIT": "3 per minute",
         **storage,
     }
     with LiveServer(tmp_path / "instance", workers=3, env=env) as server:

@@ -26,7 +26,7 @@ def sample_csv(customers: int, seed: int) -> bytes:
 
 def test_a_second_server_on_the_same_instance_answers_from_storage(tmp_path):
     instance = tmp_path / "instance"
-    database = {"DATABASE_URL": database_url(tmp_path)}
+    database = {"BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path)}
     with LiveServer(instance, env=database) as first, LiveServer(instance, env=database) as second:
         ana = DashUser(first.url, "ana", poll_interval=0.1)
         ana.signup()
@@ -82,7 +82,10 @@ def test_the_workers_of_a_fresh_instance_share_one_session_key(tmp_path):
         instance,
         workers=3,
         # The workers make the key themselves, at once.
-        env={"FLASK_SECRET_KEY": None, "DATABASE_URL": database_url(tmp_path)},
+        env={
+            "BASKET_SEGMENTS_SECRET_KEY": None,
+            "BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path),
+        },
         extra_args=[
             "--worker-connections=1",  # one client per worker at a time (hold_connection)
             f"--access-logfile={access}",

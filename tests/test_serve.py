@@ -35,8 +35,8 @@ def test_gunicorn_where_it_runs():
 def test_the_command_serves_the_app_without_a_version_banner(tmp_path, server, workers):
     port = free_port()
     env = {
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": database_url(tmp_path),
+        "BASKET_SEGMENTS_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path),
         "PATH": "/usr/bin:/bin",
     }
     command = [sys.executable, "-m", "basket_segments", "--port", str(port)]

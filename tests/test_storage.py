@@ -127,7 +127,7 @@ def test_database_failure_removes_the_new_files(ctx, tmp_path, monkeypatch):
 
 
 def test_upload_size_limit_is_configurable(tmp_path):
-    app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=0.0001))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_MAX_UPLOAD_MB=0.0001))
     with app.app_context(), pytest.raises(DataError, match="over the upload limit of 0 MB"):
         storage.save_upload("1", "shop.csv", TABLE * 2)
 
@@ -167,7 +167,7 @@ def test_everything_survives_a_restart(tmp_path):
 def test_callback_bodies_over_a_megabyte_are_refused_unread(tmp_path):
     """A 60 MB body of ``[{},{},...]`` was read (2 GB of server memory) and answered 200;
     declared or sent in chunks, a body over 1 MB now gets 413 before Dash reads it."""
-    app = create_app(make_config(tmp_path, MAX_UPLOAD_MB=100))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_MAX_UPLOAD_MB=100))
     client = app.test_client()
     client.post("/signup", data={"username": "ana", "password": PASSWORD, "confirm": PASSWORD})
     url = "/analytics/_dash-update-component"
@@ -194,7 +194,7 @@ def test_callback_bodies_over_a_megabyte_are_refused_unread(tmp_path):
 
 def test_a_full_quota_gets_a_message_and_keeps_what_is_stored(tmp_path):
     """Nothing limited what one user stored (623 MB of rule copies from one small file)."""
-    app = create_app(make_config(tmp_path, USER_QUOTA_MB=0.05))
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_USER_QUOTA_MB=0.05))
     with logged_in_as(app, "ana") as ana:
         owner = ana.get_id()
         kept = storage.save_upload(owner, "shop.csv", SHOP.encode())
@@ -238,4 +238,6 @@ def test_storage_size_defaults_are_the_configs():
     """A host that sets none of the sizes gets the standalone app's defaults."""
     from basket_segments.web.config import DEFAULTS
 
-    assert {name: DEFAULTS[name] for name in storage.SIZE_DEFAULTS_MB} == storage.SIZE_DEFAULTS_MB
+    sizes = ("MAX_UPLOAD_MB", "MAX_TABLE_MB", "USER_QUOTA_MB")
+    for name in sizes:
+        assert storage.setting_bytes({}, name) == DEFAULTS[f"BASKET_SEGMENTS_{name}"] * 2**20

@@ -96,7 +96,12 @@ def test_no_module_imports_itself_in_a_circle():
         ("basket_segments.cli", ("basket_segments.cli", "basket_segments.analytics")),
         (
             "basket_segments.store",
-            ("basket_segments.store", "basket_segments.analytics", "basket_segments.queries"),
+            (
+                "basket_segments.store",
+                "basket_segments.analytics",
+                "basket_segments.queries",
+                "basket_segments.settings",
+            ),
         ),
     ],
 )

@@ -19,7 +19,7 @@ URL = "/analytics/upload"
 @pytest.fixture
 def guarded(tmp_path):
     """The standalone app with CSRF protection on, as in production, and 1 MB uploads."""
-    return create_app(make_config(tmp_path, WTF_CSRF_ENABLED=True, MAX_UPLOAD_MB=1))
+    return create_app(make_config(tmp_path, WTF_CSRF_ENABLED=True, BASKET_SEGMENTS_MAX_UPLOAD_MB=1))
 
 
 def signed_up(app, username="ana"):

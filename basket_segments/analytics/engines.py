@@ -17,14 +17,18 @@ DEFAULT_ENGINE = "local"
 
 
 def choose_engine(engine: str | None, environ: Mapping[str, str]) -> str:
-    """The engine asked for: ``engine``, else ``ANALYTICS_ENGINE``, else local.
+    """The engine asked for: ``engine``, else ``BASKET_SEGMENTS_ANALYTICS_ENGINE`` (or its
+    older name ``ANALYTICS_ENGINE``), else local.
 
     >>> choose_engine(None, {}), choose_engine(None, {"ANALYTICS_ENGINE": "Spark"})
     ('local', 'spark')
+    >>> choose_engine(None, {"BASKET_SEGMENTS_ANALYTICS_ENGINE": "spark"})
+    'spark'
     """
-    chosen = (engine or environ.get("ANALYTICS_ENGINE") or DEFAULT_ENGINE).strip().lower()
+    named = environ.get("BASKET_SEGMENTS_ANALYTICS_ENGINE") or environ.get("ANALYTICS_ENGINE")
+    chosen = (engine or named or DEFAULT_ENGINE).strip().lower()
     if chosen not in ENGINES:
-        raise DataError(f"ANALYTICS_ENGINE must be local or spark, not '{chosen}'.")
+        raise DataError(f"BASKET_SEGMENTS_ANALYTICS_ENGINE must be local or spark, not '{chosen}'.")
     return chosen
 
 

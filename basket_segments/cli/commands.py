@@ -300,7 +300,13 @@ def _analyze_spark(
     """The same analysis on Spark: Spark reads DATA itself (a path or URI)."""
     out = Path(args.out)
     started = time.perf_counter()
-    master = args.spark_master or os.environ.get("SPARK_MASTER") or None
+    environ = os.environ
+    master = (
+        args.spark_master
+        or environ.get("BASKET_SEGMENTS_SPARK_MASTER")
+        or environ.get("SPARK_MASTER")
+        or None
+    )
     with spark_session(master, _spark_conf(args.spark_conf)) as spark, out_of_memory_in_words():
         start = round(time.perf_counter() - started, 3)
         say(f"spark: {spark.sparkContext.master}, Spark {spark.version} ({start:.2f} s)")

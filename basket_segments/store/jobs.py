@@ -10,7 +10,7 @@ stops the job there, before anything is stored. Because flags and results are
 on disk, any worker process of a multi-worker server can poll or cancel a job
 another started, and a job whose process died is seen as finished.
 
-``BACKGROUND_MANAGER = "celery"`` selects Dash's ``CeleryManager`` with
+``BASKET_SEGMENTS_BACKGROUND_MANAGER = "celery"`` selects Dash's ``CeleryManager`` with
 ``CELERY_BROKER_URL`` for deployments with separate worker machines.
 """
 
@@ -31,7 +31,8 @@ import psutil
 from dash import DiskcacheManager
 from flask import Flask, current_app
 
-from basket_segments.store import storage
+from basket_segments.settings import setting
+from basket_segments.store import places, storage
 from basket_segments.store.owner import request_owner
 
 #: Seconds a finished or abandoned job's flags and results stay on disk.
@@ -224,16 +225,18 @@ def reporter(set_progress: Callable[[Any], None]) -> Progress:
 
 def make_manager(server: Flask):
     """The background callback manager the configuration asks for."""
-    kind = server.config.get("BACKGROUND_MANAGER", "threads")
+    kind = setting(server.config, "BACKGROUND_MANAGER")
     if kind == "celery":
         return _celery_manager(server)
     if kind != "threads":
-        raise ValueError(f"BACKGROUND_MANAGER must be 'threads' or 'celery', not {kind!r}.")
-    folder = Path(server.config.get("JOBS_FOLDER") or Path(server.instance_path) / "jobs")
+        raise ValueError(
+            f"BASKET_SEGMENTS_BACKGROUND_MANAGER must be 'threads' or 'celery', not {kind!r}."
+        )
+    folder = places.jobs_folder(server)
     # Results hold users' data: the folder and diskcache's database are the server's only.
     storage.private_file(storage.private_folder(folder) / diskcache.core.DBNAME)
-    slots = int(server.config.get("JOBS_PER_WORKER", 1))
-    return ThreadJobManager(folder, slots, int(server.config.get("JOB_NICENESS", JOB_NICENESS)))
+    slots = int(setting(server.config, "JOBS_PER_WORKER"))
+    return ThreadJobManager(folder, slots, int(setting(server.config, "JOB_NICENESS")))
 
 
 def _celery_manager(server: Flask):
@@ -242,11 +245,15 @@ def _celery_manager(server: Flask):
         from dash import CeleryManager
     except ImportError as error:
         raise RuntimeError(
-            "BACKGROUND_MANAGER=celery needs Celery: pip install -r requirements-celery.txt"
+            "BASKET_SEGMENTS_BACKGROUND_MANAGER=celery needs Celery: "
+            "pip install -r requirements-celery.txt"
         ) from error
-    broker = server.config.get("CELERY_BROKER_URL")
+    broker = setting(server.config, "CELERY_BROKER_URL")
     if not broker:
-        raise RuntimeError("BACKGROUND_MANAGER=celery needs CELERY_BROKER_URL (redis://...).")
+        raise RuntimeError(
+            "BASKET_SEGMENTS_BACKGROUND_MANAGER=celery needs BASKET_SEGMENTS_CELERY_BROKER_URL "
+            "(redis://...)."
+        )
 
     class FlaskTask(Task):
         """Runs each job inside the app context, where storage finds its database."""
@@ -258,7 +265,7 @@ def _celery_manager(server: Flask):
     celery_app = Celery(
         server.import_name,
         broker=broker,
-        backend=server.config.get("CELERY_RESULT_BACKEND") or broker,
+        backend=setting(server.config, "CELERY_RESULT_BACKEND") or broker,
         task_cls=FlaskTask,
     )
     server.extensions[CELERY_EXTENSION] = celery_app

@@ -33,7 +33,6 @@ from basket_segments.analytics.progress import Report, ignore, part
 from basket_segments.analytics.rules import start_mining_worker
 from basket_segments.analytics.segmentation import project_2d, silhouette_per_customer
 from basket_segments.analytics.stages import (
-    MAX_RULES,
     AnalysisOptions,
     Engine,
     Mined,
@@ -49,6 +48,7 @@ from basket_segments.queries import (
     rule_params,
     segment_params,
 )
+from basket_segments.settings import setting
 from basket_segments.store import storage
 
 #: Rules are mined at least this loosely, so most slider moves only filter.
@@ -130,7 +130,9 @@ def prepared(owner: str, dataset_id: int) -> PreparedData:
 def analysis_engine() -> Engine:
     """The engine the app's jobs compute with (``ANALYTICS_ENGINE``, ``SPARK_MASTER``)."""
     config = current_app.config
-    return engine_named(config.get("ANALYTICS_ENGINE") or "local", config.get("SPARK_MASTER"))
+    return engine_named(
+        setting(config, "ANALYTICS_ENGINE") or "local", setting(config, "SPARK_MASTER")
+    )
 
 
 def _loaded(owner: str, dataset_id: int, clock: StageClock) -> tuple[Engine, Any]:
@@ -284,7 +286,7 @@ def mining_params(wanted: RuleParams) -> RuleParams:
     """What is mined for ``wanted``: at least as loose as ``LOOSEST_MINING``, so most
     moves of a threshold only filter, keeping the rule limit asked for, or the app's
     ``MAX_RULES`` when that is lower (a host's ceiling; 0: none)."""
-    ceiling = int(current_app.config.get("MAX_RULES", MAX_RULES))
+    ceiling = int(setting(current_app.config, "MAX_RULES"))
     limits = [limit for limit in (wanted.max_rules, ceiling) if limit]
     return replace(LOOSEST_MINING.loosest(wanted), max_rules=min(limits) if limits else None)
 

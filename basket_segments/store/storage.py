@@ -45,6 +45,8 @@ from basket_segments.analytics.prepare import PreparedData, has_customers
 from basket_segments.analytics.progress import Report, ignore
 from basket_segments.analytics.segmentation import import_scikit_learn_in_background
 from basket_segments.analytics.stages import StoredTable
+from basket_segments.settings import setting
+from basket_segments.store import places
 
 try:
     import fcntl
@@ -182,7 +184,8 @@ def init_app(app: Flask) -> None:
     """Connect storage to ``app``'s database and data folder, creating them if needed."""
     if EXTENSION in app.extensions:
         return
-    folder = private_folder(Path(app.config.get("DATA_FOLDER") or Path(app.instance_path) / "data"))
+    places.keep_old_layout(app)
+    folder = private_folder(places.data_folder(app))
     url = database_url(app)
     private_sqlite_file(url)
     engine = create_engine(url, pool_pre_ping=True)
@@ -196,18 +199,14 @@ PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
 
 
-#: The size settings storage reads, in MB, and their defaults (as ``web.config``'s, for an
-#: app whose config lacks them: a host that did not set them).
-SIZE_DEFAULTS_MB = {"MAX_UPLOAD_MB": 50, "MAX_TABLE_MB": 200, "USER_QUOTA_MB": 1000}
-
-
 def setting_bytes(config: Mapping[str, Any], name: str) -> int:
-    """A size setting in MB (``SIZE_DEFAULTS_MB``) in bytes.
+    """A size setting in MB (``MAX_UPLOAD_MB``, ``MAX_TABLE_MB``, ``USER_QUOTA_MB``) in bytes.
 
-    >>> setting_bytes({"MAX_UPLOAD_MB": "1.5"}, "MAX_UPLOAD_MB"), setting_bytes({}, "MAX_TABLE_MB")
+    >>> config = {"BASKET_SEGMENTS_MAX_UPLOAD_MB": "1.5"}
+    >>> setting_bytes(config, "MAX_UPLOAD_MB"), setting_bytes({}, "MAX_TABLE_MB")
     (1572864, 209715200)
     """
-    return int(float(config.get(name, SIZE_DEFAULTS_MB[name])) * 2**20)
+    return int(float(setting(config, name)) * 2**20)
 
 
 def private_folder(path: Path) -> Path:
@@ -262,9 +261,12 @@ def create_tables(create: Callable[..., None], *args: Any) -> None:
             time.sleep(0.1 * (attempt + 1))
 
 
-def database_url(app: Flask) -> str:
-    """``DATABASE_URL``, or SQLite in ``app``'s instance folder, its folder created."""
-    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'app.db'}"
+def database_url(app: Flask, url: str | None = None) -> str:
+    """``url``, else ``DATABASE_URL``, else SQLite in the dashboard's folder; for SQLite, the
+    file's folder created (the dashboard's own, for the server's user only)."""
+    url = url or setting(app.config, "DATABASE_URL") or places.default_database_url(app)
+    if url == places.default_database_url(app):
+        private_folder(places.dashboard_folder(app))
     ensure_sqlite_folder(url)
     return url
 

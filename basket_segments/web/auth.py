@@ -1,4 +1,4 @@
-"""Guard every URL of the dashboard with flask-login.
+"""Guard the dashboard's routes with flask-login.
 
 The host site (or ``create_app`` when standalone) owns the ``LoginManager``;
 we only ask ``current_user`` whether someone is logged in. Page loads go to
@@ -25,14 +25,18 @@ from flask import (
 )
 from flask_login import current_user
 
+from basket_segments.web.routes import DashboardRoutes
+
 CSRF_COOKIE = "_csrf_token"
 
 
-def protect(server: Flask, url_prefix: str) -> None:
-    """Refuse anonymous requests to any path under ``url_prefix``."""
+def protect(server: Flask, routes: DashboardRoutes) -> None:
+    """Refuse anonymous requests to the dashboard's routes (``routes``); a host's own route
+    under the same prefix keeps the host's rules."""
+    url_prefix = routes.prefix
 
     def require_login() -> Response | None:
-        if not request.path.startswith(url_prefix) or current_user.is_authenticated:
+        if not routes.owns_request() or current_user.is_authenticated:
             return None
         if "/_dash-" in request.path or request.method != "GET" or _wants_json():
             response = jsonify(error="Log in to use the dashboard.")
@@ -41,7 +45,7 @@ def protect(server: Flask, url_prefix: str) -> None:
         return redirect(login_url(request.full_path.rstrip("?")))
 
     def share_csrf_token(response: Response) -> Response:
-        if request.path.startswith(url_prefix) and current_user.is_authenticated:
+        if routes.owns_request() and current_user.is_authenticated:
             token = csrf_token()
             if token:
                 response.set_cookie(

@@ -1,7 +1,8 @@
 """Security headers on the dashboard's responses, and a page that does not name its stack.
 
-Every response under the dashboard's URL prefix (or under ``"/"`` for the
-standalone server, whose account pages are ours too) gets a Content Security
+Every response of the dashboard's own routes (``web.routes``: not a host's route
+under the same prefix), or every response under ``"/"`` for the standalone
+server, whose account pages are ours too, gets a Content Security
 Policy, ``X-Frame-Options``, ``X-Content-Type-Options: nosniff``,
 ``Referrer-Policy: same-origin`` and, except on static files,
 ``Cache-Control: no-store``. A header already on the response (a host site's
@@ -62,8 +63,12 @@ from typing import Any
 from dash import Dash
 from flask import Flask, Response, current_app, request
 
-#: The server's list of ``(prefix, dash_app)`` scopes, longest prefix first.
+from basket_segments.settings import setting
+from basket_segments.web.routes import DashboardRoutes
+
+#: The server's list of ``(prefix, dash_app, routes)`` scopes, longest prefix first.
 EXTENSION = "basket_segments_headers"
+Scope = tuple[str, Dash, "DashboardRoutes | None"]
 DEFAULT_FRAME_ANCESTORS = "'self'"
 #: Page-config keys that only Dash's development tools read and that name the stack.
 STACK_KEYS = (
@@ -89,20 +94,23 @@ POLICY = (
 )
 
 
-def init_headers(app: Dash, scope: str | None = None) -> None:
-    """Send the security headers on every response under ``scope``.
+def init_headers(
+    app: Dash, scope: str | None = None, routes: DashboardRoutes | None = None
+) -> None:
+    """Send the security headers on the dashboard's responses.
 
-    ``scope`` defaults to the dashboard's URL prefix; ``"/"`` covers the whole
-    server (the standalone app). Call it after the callbacks are registered.
+    With ``routes``, on the dashboard's own routes (``web.routes``); with ``scope``,
+    on every response under that path: ``"/"`` covers the whole server (the
+    standalone app). Call it after the callbacks are registered.
     """
     server: Flask = app.server
     scopes = server.extensions.get(EXTENSION)
     if scopes is None:
         scopes = server.extensions[EXTENSION] = []
         server.after_request(partial(_add_headers, scopes))
-    if all(known is not app for _, known in scopes):
+    if all(known is not app for _, known, _ in scopes):
         _hide_stack(app)
-    scopes.append((scope or app.config.routes_pathname_prefix, app))
+    scopes.append((routes.prefix if routes else scope or "/", app, routes))
     scopes.sort(key=lambda entry: len(entry[0]), reverse=True)
 
 
@@ -119,14 +127,16 @@ def content_security_policy(script_hashes: Iterable[str], frame_ancestors: str) 
 def frame_ancestors(config: dict[str, Any]) -> str:
     """``FRAME_ANCESTORS`` as one CSP source list; a list of sources is joined.
 
-    >>> frame_ancestors({"FRAME_ANCESTORS": ["'self'", "https://intranet.test"]})
-    "'self' https://intranet.test"
+    >>> frame_ancestors({"BASKET_SEGMENTS_FRAME_ANCESTORS": ["'self'", "https://intra.test"]})
+    "'self' https://intra.test"
     """
-    value = config.get("FRAME_ANCESTORS") or DEFAULT_FRAME_ANCESTORS
+    value = setting(config, "FRAME_ANCESTORS") or DEFAULT_FRAME_ANCESTORS
     if not isinstance(value, str):
         value = " ".join(value)
     if re.search(r"[;,\r\n]", value):
-        raise ValueError(f"FRAME_ANCESTORS must be CSP sources separated by spaces: {value!r}")
+        raise ValueError(
+            f"BASKET_SEGMENTS_FRAME_ANCESTORS must be CSP sources separated by spaces: {value!r}"
+        )
     return value.strip()
 
 
@@ -139,8 +149,8 @@ def frame_options(ancestors: str) -> str | None:
     return {"'self'": "SAMEORIGIN", "'none'": "DENY"}.get(ancestors.lower())
 
 
-def _add_headers(scopes: list[tuple[str, Dash]], response: Response) -> Response:
-    app = next((app for prefix, app in scopes if request.path.startswith(prefix)), None)
+def _add_headers(scopes: list[Scope], response: Response) -> Response:
+    app = next((app for prefix, app, routes in scopes if _covers(prefix, routes)), None)
     if app is None:
         return response
     ancestors = frame_ancestors(current_app.config)
@@ -155,6 +165,10 @@ def _add_headers(scopes: list[tuple[str, Dash]], response: Response) -> Response
         if value and name not in response.headers:
             response.headers[name] = value
     return response
+
+
+def _covers(prefix: str, routes: DashboardRoutes | None) -> bool:
+    return routes.owns_request() if routes else request.path.startswith(prefix)
 
 
 def _is_static(app: Dash) -> bool:

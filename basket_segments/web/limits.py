@@ -7,8 +7,8 @@ the limits live one step earlier, around the WSGI app: a body declared larger
 than its route takes is refused unread, a body sent in chunks is cut as soon as
 it passes the limit, and the dashboard's routes, which never receive forms,
 refuse form bodies outright, so nothing of an anonymous request reaches the
-disk. Each route's limit comes from ``limit_for``; a path it returns None for
-is left to the app (a host site keeps its own limits).
+disk. Each route's limit comes from ``limit_for(path, method)``; a request it
+returns None for is left to the app (a host site keeps its own limits).
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 class BoundedBodies:
     """WSGI middleware: each request's body within its route's ``BodyLimit``."""
 
-    def __init__(self, app: WsgiApp, limit_for: Callable[[str], BodyLimit | None]):
+    def __init__(self, app: WsgiApp, limit_for: Callable[[str, str], BodyLimit | None]):
         self.app, self.limit_for = app, limit_for
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        limit = self.limit_for(path)
+        limit = self.limit_for(path, environ.get("REQUEST_METHOD", "GET"))
         if limit is None:
             return self.app(environ, start_response)
         kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()

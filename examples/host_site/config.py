@@ -13,6 +13,6 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     # FLASK_SESSION_COOKIE_SECURE=true behind HTTPS; the dashboard's CSRF cookie follows it.
     "SESSION_COOKIE_SECURE": False,
-    # A dashboard setting: it reads its configuration from the site's.
-    "MAX_UPLOAD_MB": 20,
+    # A dashboard setting: it reads its configuration from the site's, under its prefix.
+    "BASKET_SEGMENTS_MAX_UPLOAD_MB": 20,
 }

@@ -1,8 +1,8 @@
 """Where the site keeps its files: all of them in its instance folder.
 
-The dashboard's own settings (``DATABASE_URL``, ``DATA_FOLDER``, ``JOBS_FOLDER``)
-point inside it too, so one folder holds the whole site's state and one
-backup of it is complete.
+The dashboard keeps its own in ``basket_segments/`` there by default (its database,
+uploads and job state), so one folder holds the whole site's state and one backup
+of it is complete.
 """
 
 from __future__ import annotations
@@ -12,13 +12,8 @@ from pathlib import Path
 
 
 def instance_settings(instance: Path) -> dict[str, str]:
-    """The site's database and the dashboard's tables, uploads and jobs, under ``instance``."""
-    return {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'site.db'}",
-        "DATABASE_URL": f"sqlite:///{instance / 'analytics.db'}",
-        "DATA_FOLDER": str(instance / "analytics" / "data"),
-        "JOBS_FOLDER": str(instance / "analytics" / "jobs"),
-    }
+    """The site's database, under ``instance``."""
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'site.db'}"}
 
 
 def secret_key(instance: Path) -> str:

@@ -34,6 +34,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import LoginManager
 
+from basket_segments.settings import setting
 from basket_segments.store.storage import create_tables
 from basket_segments.web.accounts.logins import load_user
 from basket_segments.web.accounts.models import User, UserSession, add_username_keys, db
@@ -43,7 +44,7 @@ from basket_segments.web.accounts.views import bp, limiter
 
 def init_accounts(app: Flask) -> None:
     """Database, login manager, rate limiter and the account pages, for a standalone app."""
-    app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", setting(app.config, "DATABASE_URL"))
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
     db.init_app(app)
     limiter.init_app(app)

@@ -15,6 +15,7 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
 
+from basket_segments.settings import setting
 from basket_segments.web.accounts.models import username_key
 
 #: Longest password accepted; NIST SP 800-63B asks to allow at least 64 characters.
@@ -36,7 +37,7 @@ def dummy_hash() -> str:
 
 def password_problem(password: str, username: str) -> str | None:
     """Why ``username`` may not use ``password`` (NIST SP 800-63B, 5.1.1.2), or None."""
-    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
+    minimum = setting(current_app.config, "MIN_PASSWORD_LENGTH")
     if len(password) < minimum:
         return f"Use at least {minimum} characters."
     if len(password) > MAX_PASSWORD_LENGTH:

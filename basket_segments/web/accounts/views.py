@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from basket_segments.settings import setting
 from basket_segments.web.accounts.forms import TAKEN, LoginForm, PasswordForm, SignupForm
 from basket_segments.web.accounts.logins import end_sessions, login_lifetime, start_session
 from basket_segments.web.accounts.models import User, UserSession, db, find_user, now, username_key
@@ -42,11 +43,11 @@ def safe_next(target: str | None) -> str:
 
     >>> from flask import Flask
     >>> with Flask(__name__).app_context() as context:
-    ...     context.app.config["DASHBOARD_PREFIX"] = "/analytics/"
+    ...     context.app.config["BASKET_SEGMENTS_DASHBOARD_PREFIX"] = "/analytics/"
     ...     [safe_next(t) for t in ("/analytics/rules", "/analytics/\\nx", "/\\\\evil.test")]
     ['/analytics/rules', '/analytics/', '/analytics/']
     """
-    default = current_app.config["DASHBOARD_PREFIX"]
+    default = setting(current_app.config, "DASHBOARD_PREFIX")
     if not target or not target.startswith("/") or target.startswith("//"):
         return default
     if "\\" in target or not target.isprintable():
@@ -58,11 +59,11 @@ def safe_next(target: str | None) -> str:
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return setting(current_app.config, "LOGIN_RATE_LIMIT")
 
 
 def _signup_limit() -> str:
-    return current_app.config["SIGNUP_RATE_LIMIT"]
+    return setting(current_app.config, "SIGNUP_RATE_LIMIT")
 
 
 def _username_tried_here() -> str:
@@ -75,7 +76,7 @@ def _username_tried_here() -> str:
 
 @bp.route("/")
 def home():
-    return redirect(current_app.config["DASHBOARD_PREFIX"])
+    return redirect(setting(current_app.config, "DASHBOARD_PREFIX"))
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -27,13 +27,17 @@ THRESHOLDS = (0.05, 0.5, 1.0, 3)
 def app(spark, tmp_path):
     """An app whose jobs run on the test's Spark session (``SPARK_MASTER`` as the tests')."""
     master = spark.sparkContext.master
-    return create_app(make_config(tmp_path, ANALYTICS_ENGINE="local", SPARK_MASTER=master))
+    return create_app(
+        make_config(
+            tmp_path, BASKET_SEGMENTS_ANALYTICS_ENGINE="local", BASKET_SEGMENTS_SPARK_MASTER=master
+        )
+    )
 
 
 def run_pages(app, engine: str, engines_seen: list) -> tuple:
     """Upload the file, show its segments and mine its rules with ``engine``; return what
     the jobs stored: the segments, and the mining."""
-    app.config["ANALYTICS_ENGINE"] = engine
+    app.config["BASKET_SEGMENTS_ANALYTICS_ENGINE"] = engine
     engines_seen.append(type(results.analysis_engine()))
     content = generate_sample(400, 30, seed=5).to_csv(index=False).encode()
     owner = "1"
