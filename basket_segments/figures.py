@@ -8,14 +8,14 @@ every page, and stays so between views.
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import qualitative
 
-from basket_segments.analytics.segmentation import stratified_sample
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Colour of segment i is SEGMENT_COLOURS[i % 15]; "all customers" is grey.
 SEGMENT_COLOURS = (qualitative.Plotly + qualitative.Safe)[:15]
@@ -114,6 +114,8 @@ def segment_scatter(
     receives a whole large dataset and every segment has its trace: a selection
     then restyles trace i for segment i without redrawing (callbacks).
     """
+    from basket_segments.analytics.segmentation import stratified_sample
+
     shown = table.iloc[stratified_sample(table["segment"].to_numpy(), max_points)]
     figure = go.Figure()
     if colour_by:
@@ -139,6 +141,8 @@ def _points(
     group: pd.DataFrame, x: str, y: str, name: str, colour: str, opacity: float = 1.0
 ) -> go.Scattergl:
     """One trace of customers; hovering names the customer and its segment."""
+    import numpy as np
+
     return go.Scattergl(
         x=group[x],
         y=group[y],
@@ -211,6 +215,9 @@ def silhouette_figure(
     A customer near 1 sits well inside its segment, near 0 on a border, below 0 closer to
     another segment than to its own.
     """
+    import numpy as np
+    import pandas as pd
+
     figure = go.Figure()
     frame = pd.DataFrame({"value": values, "segment": labels.reindex(values.index)}).dropna()
     gap = max(1, len(frame) // 50)  # white space between segments

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.segmentation import scaling_mode
 from basket_segments.analytics.stages import RuleParams
 
 #: How features may be transformed before KMeans, as the Segments page offers it.
@@ -63,6 +62,8 @@ def segment_params(settings: dict | None) -> SegmentParams | None:
     >>> segment_params({"features": [], "k": 4}) is None
     True
     """
+    from basket_segments.analytics.segmentation import scaling_mode
+
     if not isinstance(settings, dict) or not settings.get("features"):
         return None
     features = settings["features"]

@@ -46,7 +46,7 @@ def reads(monkeypatch):
         return real_read(path, *args, **kwargs)
 
     monkeypatch.setattr(storage, "_record", record)
-    monkeypatch.setattr(storage.pd, "read_pickle", read_pickle)
+    monkeypatch.setattr(pd, "read_pickle", read_pickle)  # storage imports pandas when used
     return counted
 
 

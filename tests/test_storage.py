@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from basket_segments import ids
+from basket_segments.analytics import segmentation
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.sample import generate_sample
@@ -216,7 +217,8 @@ def test_an_upload_of_customers_starts_importing_scikit_learn(ctx, monkeypatch):
     """The first segmentation should not wait a second for scikit-learn: an upload that
     names customers starts its import; a basket file, which is never segmented, does not."""
     started = []
-    monkeypatch.setattr(storage, "import_scikit_learn_in_background", lambda: started.append(1))
+    start = lambda: started.append(1)  # noqa: E731
+    monkeypatch.setattr(segmentation, "import_scikit_learn_in_background", start)
     storage.save_upload("1", "baskets.csv", b"bread,milk\nmilk\ntea,jam,bread\n")
     assert started == []
     storage.save_upload("1", "shop.csv", TABLE)

@@ -8,9 +8,12 @@ when chosen.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.stages import Engine
+
+if TYPE_CHECKING:
+    from basket_segments.analytics.stages import Engine
 
 ENGINES = ("local", "spark")
 DEFAULT_ENGINE = "local"

@@ -4,8 +4,8 @@ An ``Engine`` loads data, suggests K, segments, and mines rules and top
 products. The local engine (``analytics.local``) and Spark
 (``analytics.spark.engine``) both implement it; ``analytics.pipeline.analyze``
 runs the stages in one order for either, and the dashboard stores what the
-local engine returns. Only pandas and the standard library are imported here
-(a test checks it), so every engine and the dashboard can share these types cheaply.
+local engine returns. Only the standard library is imported here (pandas names types
+only; tests check it), so every engine and the dashboard can share these types cheaply.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Protocol
 
 from basket_segments.analytics.progress import Report, ignore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: A line for the user as a stage finishes (the command line prints them).
 Say = Callable[[str], None]
@@ -138,6 +139,7 @@ class Segments:
     def names(self) -> dict[int, str]:
         """Segment number to name, as every table and chart labels the segments.
 
+        >>> import pandas as pd
         >>> profiles = pd.DataFrame({"segment": [0, 1], "name": ["Young", "Older"]})
         >>> Segments(None, profiles, 1.0, None, ["Age"], "auto").names
         {0: 'Young', 1: 'Older'}
@@ -164,6 +166,7 @@ class KSuggestion:
         K = 2 on data without clear clusters, while two segments tell a marketer little;
         and differences of ``SILHOUETTE_TIE`` are within what KMeans restarts vary by.
 
+        >>> import pandas as pd
         >>> scores = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.41, 0.40, 0.30],
         ...                        "inertia": [9.0, 6.0, 5.0]})
         >>> found = KSuggestion.from_scores(scores)

@@ -11,10 +11,7 @@ from dash import Dash, Input, Output, State, no_update
 
 from basket_segments import ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.profiles import customer_standing
-from basket_segments.analytics.recommend import recommend_for_customer
-from basket_segments.analytics.rules import ALL_CUSTOMERS, RuleParams, filter_rules
-from basket_segments.analytics.typicality import typicality
+from basket_segments.analytics.stages import ALL_CUSTOMERS, RuleParams
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import customers as layout
 from basket_segments.layouts.common import message
@@ -95,6 +92,9 @@ def show_customer(answer):
 
 
 def _card(owner: str, request: dict, customer: str):
+    from basket_segments.analytics.recommend import recommend_for_customer
+    from basket_segments.analytics.rules import filter_rules
+
     query = lookup_query(owner, request)
     data = results.prepared(owner, query.dataset)
     bought = results.purchases_of(owner, query.dataset, customer) if data.has_products else None
@@ -114,6 +114,9 @@ def _card(owner: str, request: dict, customer: str):
 def _segment_of(owner: str, query: RulesQuery, customer: str):
     """The customer's segment number, name, standing in it and how typical of it they are
     (None: not segmented)."""
+    from basket_segments.analytics.profiles import customer_standing
+    from basket_segments.analytics.typicality import typicality
+
     if query.segments is None:
         return None, None, None, None
     result = results.segments(owner, query.dataset, query.segments, only_cached=True)

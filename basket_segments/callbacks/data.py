@@ -6,8 +6,6 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 
 from basket_segments import ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.prepare import SHAPES
-from basket_segments.analytics.sample import generate_sample
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import data as layout
 from basket_segments.layouts.common import message, page_path
@@ -37,6 +35,9 @@ def upload_ready(_owner: str, request: dict) -> bool | None:
 
 def store_upload(owner: str, request: dict, report) -> dict:
     """Read and store the uploaded file or the sample (in a background job)."""
+    from basket_segments.analytics.prepare import SHAPES
+    from basket_segments.analytics.sample import generate_sample
+
     sent = request["file"]
     if sent.get("sample"):
         content = generate_sample().to_csv(index=False).encode()
@@ -140,6 +141,8 @@ def next_version(version) -> int:
 
 def apply_roles(_clicks, values, role_ids, active, version):
     """Re-read the active dataset with the roles the user chose."""
+    from basket_segments.analytics.prepare import SHAPES
+
     if not triggered_by_user():
         return no_update, no_update
     lists = [given if isinstance(given, list) else [] for given in (role_ids, values)]

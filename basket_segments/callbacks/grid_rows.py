@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from basket_segments.queries import whole_number
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Most rows one request may fetch (the grid asks for a block of ``cacheBlockSize``).
 MAX_BLOCK = 500
@@ -43,6 +43,7 @@ def rows_block(frame: pd.DataFrame, request: Mapping[str, Any] | None) -> dict:
     """The rows ``request`` asks for (``startRow`` to ``endRow``, after its filters and
     sort) and how many rows pass the filters, as AG Grid's ``getRowsResponse``.
 
+    >>> import pandas as pd
     >>> table = pd.DataFrame({"product": ["tea", "jam", "milk"], "lift": [1.5, 2.0, 0.9]})
     >>> rows_block(table, {"startRow": 0, "endRow": 2, "sortModel": [{"colId": "lift",
     ...     "sort": "desc"}], "filterModel": {"lift": {"filterType": "number",
@@ -61,6 +62,8 @@ def rows_block(frame: pd.DataFrame, request: Mapping[str, Any] | None) -> dict:
 
 def filtered(frame: pd.DataFrame, model: Any) -> pd.DataFrame:
     """The rows that pass every column filter of an AG Grid filter model."""
+    import pandas as pd
+
     if not isinstance(model, Mapping):
         return frame
     keep = pd.Series(True, index=frame.index)
@@ -87,6 +90,8 @@ def sorted_rows(frame: pd.DataFrame, model: Any) -> pd.DataFrame:
 
 def _passes(values: pd.Series, spec: Mapping[str, Any]) -> pd.Series:
     """One column's filter: a single condition, or several joined by AND or OR."""
+    import pandas as pd
+
     conditions = spec.get("conditions")
     if isinstance(conditions, list) and conditions:
         tests = [_condition(values, c) for c in conditions if isinstance(c, Mapping)]
@@ -101,6 +106,8 @@ def _passes(values: pd.Series, spec: Mapping[str, Any]) -> pd.Series:
 
 
 def _condition(values: pd.Series, spec: Mapping[str, Any]) -> pd.Series:
+    import pandas as pd
+
     kind = spec.get("type")
     missing = values.isna() | (values.astype("string") == "")
     if kind == "blank":
@@ -119,6 +126,8 @@ def _condition(values: pd.Series, spec: Mapping[str, Any]) -> pd.Series:
 
 
 def _number_condition(values: pd.Series, kind: Any, spec: Mapping[str, Any]) -> pd.Series:
+    import pandas as pd
+
     numbers = pd.to_numeric(values, errors="coerce")
     low, high = _number(spec.get("filter")), _number(spec.get("filterTo"))
     if kind == "inRange" and low is not None and high is not None:
@@ -130,6 +139,8 @@ def _number_condition(values: pd.Series, kind: Any, spec: Mapping[str, Any]) -> 
 
 
 def _number(value: Any) -> float | None:
+    import numpy as np
+
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if np.isfinite(value) else None

@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import plotly.graph_objects as go
 from dash import MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 
 from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.recommend import recommend_for_segment
-from basket_segments.analytics.rules import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME, filter_rules
-from basket_segments.analytics.support_hint import FEW_RULES, SUPPORT_LADDER, support_hint
+from basket_segments.analytics.stages import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.callbacks.grid_rows import filtered, rows_block, sorted_rows
@@ -41,6 +38,9 @@ from basket_segments.queries import (
 from basket_segments.store import results
 from basket_segments.store.owner import current_owner
 from basket_segments.web import downloads
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Most rules drawn in the scatter; the grid pages through all of them.
 MAX_SCATTER_RULES = 1000
@@ -128,6 +128,7 @@ def product_choices(products: pd.Series) -> list[str]:
     """The product filter's choices: every product, or the most bought ones when there
     are more than ``MAX_PRODUCT_CHOICES`` (a million names would freeze the browser).
 
+    >>> import pandas as pd
     >>> product_choices(pd.Series(["tea", "jam", "tea", None]))
     ['jam', 'tea']
     """
@@ -331,6 +332,8 @@ def shown_rules_table(owner: str, asked: dict) -> pd.DataFrame:
 def shown_products_table(owner: str, asked: dict) -> pd.DataFrame:
     """ "Download these top products": the rows the view's two charts draw, the view's
     segment then all customers (all customers once, when that is the view)."""
+    import pandas as pd
+
     view = asked.get("view")
     if not isinstance(view, dict) or RULES.answered(view.get("answer")) is None:
         raise DataError("That download link is damaged; download from the page again.")
@@ -353,6 +356,8 @@ def view_table(owner: str, view: Any) -> pd.DataFrame:
 def _view_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFrame:
     """The rules a view shows, in the table's order: its segment's first (the thresholds
     test each rule on its own, so only that segment's rules need testing)."""
+    from basket_segments.analytics.rules import filter_rules
+
     segment = view["segment"]
     group = rules[rules["segment"].to_numpy() == (ALL_CUSTOMERS if segment is None else segment)]
     wanted = filter_rules(group, query.rules)
@@ -382,6 +387,8 @@ def few_rules_hint(mined, query: RulesQuery, view: dict, shown: int) -> str | No
     """When a view shows fewer than ``FEW_RULES`` rules, the highest lower support that
     gives more: counted exactly from the stored rules down to the support they were
     mined at, below it from the stored pair counts (a basket file's, no product filter)."""
+    from basket_segments.analytics.support_hint import FEW_RULES, SUPPORT_LADDER, support_hint
+
     if shown >= FEW_RULES:
         return None
     wanted, mined_at = query.rules, results.mining_params(query.rules).min_support
@@ -401,6 +408,8 @@ def few_rules_hint(mined, query: RulesQuery, view: dict, shown: int) -> str | No
 def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool, hint: str | None) -> None:
     """Sentences, scatter, notes and top products of a view's rules (and everyone's top
     products, unless only the segment changed)."""
+    from basket_segments.analytics.recommend import recommend_for_segment
+
     notes = [*view_notes(mined, segment), *([hint] if hint else [])]
     if len(shown) > MAX_SCATTER_RULES:
         notes.append(

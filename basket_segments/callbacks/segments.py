@@ -9,7 +9,6 @@ from dash import Dash, Input, Output, Patch, State, ctx, html, no_update, set_pr
 
 from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.segmentation import scaling_mode
 from basket_segments.callbacks import long_work
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.layouts import segments as layout
@@ -62,6 +61,8 @@ def _no_controls(note):
 def save_settings(features, k, scale):
     """The settings the page asks segments for; a cleared K box is the default K, and a K
     outside the range is refused (said next to the box) and asks for nothing."""
+    from basket_segments.analytics.segmentation import scaling_mode
+
     try:
         scale = scaling_mode(scale)
     except DataError:  # not one the page offers: the default

@@ -3,12 +3,12 @@ they bought and what to offer them next."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import dcc, html
 
 from basket_segments import figures, ids
-from basket_segments.analytics.typicality import Apart, Typicality
 from basket_segments.layouts.common import (
     card,
     long_work,
@@ -18,6 +18,11 @@ from basket_segments.layouts.common import (
     page_title,
 )
 from basket_segments.layouts.grids import Column, grid
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from basket_segments.analytics.typicality import Apart, Typicality
 
 #: Purchases listed in full up to this many; beyond, the count says the rest.
 SHOWN_PURCHASES = 40
@@ -108,6 +113,7 @@ def typicality_sentence(typical: Typicality) -> str:
     centre; a customer far from it is told so, and on what they differ, so that "big spend"
     beside a small spender reads as the segment's name, not a mistake.
 
+    >>> from basket_segments.analytics.typicality import Apart, Typicality
     >>> typicality_sentence(Typicality(0.3, 120, ()))
     'Typical of its segment: nearer its centre than most of its customers.'
     >>> typicality_sentence(Typicality(0.93, 120, (Apart("Monetary", 307.36, 769.0),)))
@@ -135,6 +141,7 @@ def typicality_sentence(typical: Typicality) -> str:
 def _apart_words(apart: tuple[Apart, ...]) -> list[str]:
     """Clauses naming the features that set the customer apart from the segment's median.
 
+    >>> from basket_segments.analytics.typicality import Apart
     >>> _apart_words((Apart("Income", 60.0, 33.0), Apart("Age", 18.5, 22.0)))[1]
     ', and on Age (18.5) below it (22)'
     """

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import dcc, html
 
 from basket_segments import ids
-from basket_segments.analytics.cleaning import describe_report
-from basket_segments.analytics.columns import ROLE_SYNONYMS
-from basket_segments.analytics.prepare import CATEGORIES, SHAPES
 from basket_segments.layouts.common import choice_group, long_work, page_title
 from basket_segments.layouts.grids import grid, text_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The value of a role's "(none)" choice: no column has that role.
 NO_COLUMN = ""
@@ -203,6 +203,9 @@ def counts_text(info) -> str:
 
 def dataset_details(info, columns: list[str]) -> dbc.Card:
     """Name (renamable), shape, counts, cleaning report and column roles."""
+    from basket_segments.analytics.cleaning import describe_report
+    from basket_segments.analytics.prepare import SHAPES
+
     counts = counts_text(info)
     return dbc.Card(
         dbc.CardBody(
@@ -254,6 +257,9 @@ def role_controls(roles: dict, columns: list[str]) -> html.Div:
     """A choice per role, preset to the detected column ("(none)": no column has the
     role), and for data with customer attributes a checkbox per column that is a
     category; "Apply" re-reads the data."""
+    from basket_segments.analytics.columns import ROLE_SYNONYMS
+    from basket_segments.analytics.prepare import CATEGORIES
+
     options = [{"label": "(none)", "value": NO_COLUMN}, *columns]
     fields = [
         dbc.Col(

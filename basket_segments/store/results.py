@@ -17,21 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from flask import current_app
 
-from basket_segments.analytics.baskets import build_baskets
 from basket_segments.analytics.engines import engine_named
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.local import LocalEngine
-from basket_segments.analytics.mining import no_rules_reason
-from basket_segments.analytics.prepare import PreparedData
-from basket_segments.analytics.profiles import telling_features
 from basket_segments.analytics.progress import Report, ignore, part
-from basket_segments.analytics.rules import start_mining_worker
-from basket_segments.analytics.segmentation import project_2d, silhouette_per_customer
 from basket_segments.analytics.stages import (
     AnalysisOptions,
     Engine,
@@ -50,6 +42,11 @@ from basket_segments.queries import (
 )
 from basket_segments.settings import setting
 from basket_segments.store import storage
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from basket_segments.analytics.prepare import PreparedData
 
 #: Rules are mined at least this loosely, so most slider moves only filter.
 LOOSEST_MINING = RuleParams(min_support=0.02, min_confidence=0.2, max_length=3)
@@ -84,6 +81,8 @@ class SegmentResult:
     @property
     def telling_features(self) -> list[str]:
         """The features by how much they set these segments apart, most first."""
+        from basket_segments.analytics.profiles import telling_features
+
         labels = self.table["segment"]
         return telling_features(self.table, labels, self.segments.features)
 
@@ -122,6 +121,8 @@ def prepared(owner: str, dataset_id: int) -> PreparedData:
     analyses it, since a stored upload is bounded by the upload limit."""
 
     def compute() -> PreparedData:
+        from basket_segments.analytics.local import LocalEngine
+
         return LocalEngine().load(storage.stored_table(owner, dataset_id), StageClock())
 
     return _cached(owner, dataset_id, storage.PREPARED, {}, compute)
@@ -138,6 +139,8 @@ def analysis_engine() -> Engine:
 def _loaded(owner: str, dataset_id: int, clock: StageClock) -> tuple[Engine, Any]:
     """The configured engine and the dataset as it loads it. The local engine's load is
     stored with the dataset (``prepared``), so it is read back, not prepared again."""
+    from basket_segments.analytics.local import LocalEngine
+
     engine = analysis_engine()
     if isinstance(engine, LocalEngine):
         return engine, prepared(owner, dataset_id)
@@ -160,6 +163,9 @@ def segments(
     report = report or ignore
 
     def compute() -> SegmentResult:
+        from basket_segments.analytics.local import LocalEngine
+        from basket_segments.analytics.rules import start_mining_worker
+
         report(0.0, "Reading the dataset")
         engine, data = _loaded(owner, dataset_id, StageClock())
         if not data.features:
@@ -178,6 +184,10 @@ def segments(
 def _shown(found: Segments, table: pd.DataFrame, scale: str, report: Report) -> SegmentResult:
     """Segments as the pages show them, from the engine's segments table (pandas, whatever
     the engine): labels by customer, a 2-D projection and each customer's silhouette."""
+    import pandas as pd
+
+    from basket_segments.analytics.segmentation import project_2d, silhouette_per_customer
+
     if isinstance(table, str):
         raise DataError("These customers are too many to show; segment them on the command line.")
     features = list(found.features)
@@ -267,6 +277,9 @@ def mining(
 def _segments_for_mining(owner: str, query: RulesQuery, report: Report | None) -> Segments:
     """The segments to mine; when they cannot be made and the data could hold no rules
     anyway, that is the sentence the Rules page shows."""
+    from basket_segments.analytics.baskets import build_baskets
+    from basket_segments.analytics.mining import no_rules_reason
+
     try:
         return segments(owner, query.dataset, query.segments, part(report, 0.0, 0.3)).segments
     except DataError:

@@ -29,9 +29,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ParamSpec, TypeVar
 
-import pandas as pd
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
 from sqlalchemy.engine import make_url
@@ -39,14 +38,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.loading import RawTable
-from basket_segments.analytics.local import LocalEngine
-from basket_segments.analytics.prepare import PreparedData, has_customers
 from basket_segments.analytics.progress import Report, ignore
-from basket_segments.analytics.segmentation import import_scikit_learn_in_background
 from basket_segments.analytics.stages import StoredTable
 from basket_segments.settings import setting
 from basket_segments.store import places
+
+if TYPE_CHECKING:
+    from basket_segments.analytics.loading import RawTable
+    from basket_segments.analytics.prepare import PreparedData
 
 try:
     import fcntl
@@ -440,6 +439,10 @@ def save_upload(
     Nothing is written unless the file reads and prepares cleanly, and ``report``
     (which may raise to cancel) is called only before anything is written.
     """
+    from basket_segments.analytics.local import LocalEngine
+    from basket_segments.analytics.prepare import has_customers
+    from basket_segments.analytics.segmentation import import_scikit_learn_in_background
+
     report = report or ignore
     owner = _check_owner(owner)
     limit = max_upload_bytes()
@@ -584,6 +587,8 @@ def stored_table(owner: str, dataset_id: Any) -> StoredTable:
 @_reports_failures
 def load_raw(owner: str, dataset_id: Any) -> RawTable:
     """The stored table as it was read from the upload."""
+    from basket_segments.analytics.local import LocalEngine
+
     return LocalEngine().read(stored_table(owner, dataset_id))
 
 
@@ -593,6 +598,8 @@ def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -
 
     Raises ``DataError`` (and changes nothing) when the roles do not fit the data.
     """
+    from basket_segments.analytics.local import LocalEngine
+
     prepared = LocalEngine.prepare(load_raw(owner, dataset_id), roles)
     _forget()
     with _state().sessions.begin() as session:
@@ -646,6 +653,8 @@ def save_result(
     owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any], value: object
 ) -> None:
     """Keep an analysis result of one of the owner's datasets, keyed by kind and params."""
+    import pandas as pd
+
     key = params_key(params)
     _forget()
     with _state().sessions.begin() as session:
@@ -704,6 +713,8 @@ def _quota_lock(owner: str) -> Iterator[None]:
 def load_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any]) -> Any:
     """A stored result, or None when it was never computed for these params (read once
     per request)."""
+    import pandas as pd
+
     path = _result_path(owner, dataset_id, kind, params)
     memo, key = _memo(), ("result", path)
     if key not in memo:

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-import pandas as pd
 from flask import Flask, Response, request, stream_with_context
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.export import neutralise_formulas
-from basket_segments.analytics.rules import filter_rules
 from basket_segments.queries import RulesQuery, segment_params, whole_number
 from basket_segments.store import results
 from basket_segments.store.owner import current_owner
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Rows written per chunk of the response.
 CHUNK_ROWS = 5_000
@@ -53,6 +54,8 @@ def _stored_segments(owner: str, asked: dict) -> results.SegmentResult:
 def rules_table(owner: str, asked: dict) -> pd.DataFrame:
     """Every rule meeting a Rules page query's thresholds, every group (all customers and
     each segment), the redundant ones included."""
+    from basket_segments.analytics.rules import filter_rules
+
     query = RulesQuery.from_json(asked)
     return filter_rules(results.mining(owner, query, only_cached=True).rules, query.rules)
 
@@ -127,9 +130,12 @@ def _refusal(text: str, status: int) -> Response:
 def csv_chunks(table: pd.DataFrame, rows: int = CHUNK_ROWS) -> Iterator[str]:
     """The table as CSV text, ``rows`` rows at a time, safe to open in a spreadsheet.
 
+    >>> import pandas as pd
     >>> "".join(csv_chunks(pd.DataFrame({"=x": ["-1", "tea"]}), rows=1)).splitlines()
     ["'=x", "'-1", 'tea']
     """
+    from basket_segments.analytics.export import neutralise_formulas
+
     if table.empty:
         yield neutralise_formulas(table).to_csv(index=False)
         return
