@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import plotly.io as pio
 import pytest
 
 from basket_segments import figures
@@ -100,3 +101,46 @@ def test_the_silhouette_plot_shows_each_customers_value_sorted_within_its_segmen
     (line,) = figure.layout.shapes
     assert line.x0 == line.x1 == pytest.approx(values.mean())
     assert list(figure.layout.yaxis.ticktext) == ["Low", "Mid", "High"]
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG's relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    light, dark = sorted((relative_luminance(one), relative_luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def lab(colour: str) -> tuple[float, float, float]:
+    """CIELAB (D65) of ``#rrggbb``, for telling colours apart."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
+    x, y, z = (v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz)
+    return 116 * y - 16, 500 * (x - y), 200 * (y - z)
+
+
+def test_segment_colours_read_on_the_charts_background_and_stay_apart():
+    """The charts draw their own white background whatever the page's Bootstrap theme, so
+    each segment's colour (and the grey of all customers) keeps 3:1 against it (WCAG's
+    non-text contrast) and the colours stay far apart (CIELAB distance over 30)."""
+    template = pio.templates[figures.TEMPLATE].layout
+    backgrounds = {template.paper_bgcolor, template.plot_bgcolor}
+    assert backgrounds == {"white"}
+    colours = [*figures.SEGMENT_COLOURS, figures.ALL_COLOUR]
+    assert len(set(colours)) == len(colours) == 16
+    assert min(contrast(colour, "#ffffff") for colour in colours) >= 3
+    distances = [
+        sum((a - b) ** 2 for a, b in zip(lab(one), lab(other), strict=True)) ** 0.5
+        for i, one in enumerate(colours)
+        for other in colours[i + 1 :]
+    ]
+    assert min(distances) > 30
