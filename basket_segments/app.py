@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,10 @@ from flask_wtf.csrf import CSRFProtect
 from basket_segments import settings
 from basket_segments.analytics.engines import choose_engine
 from basket_segments.callbacks import frame as frame_callbacks
-from basket_segments.layouts.frame import PRODUCT_NAME, serve_layout
+from basket_segments.layouts.frame import PRODUCT_NAME, Look, serve_layout
 from basket_segments.pages import PAGES, navbar_links
 from basket_segments.store import jobs, storage
-from basket_segments.web import auth, headers
+from basket_segments.web import auth, headers, look
 from basket_segments.web.accounts import init_accounts
 from basket_segments.web.config import DEFAULTS
 from basket_segments.web.downloads import init_downloads
@@ -55,6 +55,12 @@ def init_dashboard(
     *,
     logout_method: str = "post",
     password_url: str | None = None,
+    name: str = PRODUCT_NAME,
+    home_url: str | None = None,
+    theme: str | None = None,
+    stylesheets: Sequence[str] = (),
+    header: str = "navbar",
+    index_string: str | Callable[[], str] | None = None,
 ) -> Dash:
     """Build the dashboard under ``url_base_pathname`` on ``server`` and guard it.
 
@@ -68,7 +74,15 @@ def init_dashboard(
     Settings come from ``server.config["BASKET_SEGMENTS_*"]``, then the
     ``BASKET_SEGMENTS_*`` environment variables (``basket_segments.settings``).
     The dashboard mounts once per server: a second call raises ``RuntimeError``.
+
+    The host's look (``layouts.frame.Look``): ``name`` and
+    ``home_url`` (the navbar's brand and its link), ``theme`` (a Bootstrap 5
+    stylesheet's URL replacing the bundled one), ``stylesheets`` (more URLs),
+    ``header`` (``"navbar"``, or ``"links"`` under the host's own header) and
+    ``index_string`` (the page around Dash's ``{%app_entry%}``, or a function
+    rendering it per page load, such as ``lambda: render_template("dash.html")``).
     """
+    choices = Look(name, home_url, theme, stylesheets, header, index_string)
     mounted = server.extensions.get(DASH_EXTENSION)
     if mounted:
         raise RuntimeError(
@@ -85,8 +99,9 @@ def init_dashboard(
         background_callback_manager=jobs.make_manager(server),
         server=server,
         url_base_pathname=url_base_pathname,
-        title=PRODUCT_NAME,
+        title=choices.title,
         assets_folder=str(PACKAGE / "assets"),
+        **look.dash_options(choices, url_base_pathname),
         suppress_callback_exceptions=True,
         update_title=None,
         on_error=frame_callbacks.report_failure,
@@ -100,10 +115,10 @@ def init_dashboard(
             logout_method=logout_method,
             password_url=password_url,
             pages=navbar_links(),
+            look=choices,
         )
 
-    # The page's language, which screen readers need to pronounce it (Dash's page has none).
-    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
+    look.use_index(app, choices)
     app.layout = page
     for module in FEATURE_CALLBACKS:
         module.register(app)

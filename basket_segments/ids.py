@@ -11,6 +11,8 @@ from typing import Any, NamedTuple
 # Page frame
 URL = "frame-url"
 NAVBAR = "frame-navbar"
+#: The page links alone, under a host's own header (``Look.header == "links"``).
+PAGE_LINKS = "frame-page-links"
 USER_NAME = "frame-user-name"
 LOGOUT_LINK = "frame-logout-link"
 PAGE = "frame-page"

@@ -173,8 +173,9 @@ class HostUser(UserMixin):
     email = "host@example.test"
 
 
-def tiny_host(tmp_path, **config) -> Flask:
-    """A host site of its own: a LoginManager, a home page, the dashboard under /reports/."""
+def tiny_host(tmp_path, look=None, **config) -> Flask:
+    """A host site of its own: a LoginManager, a home page, the dashboard under /reports/
+    (with ``look``, ``init_dashboard``'s presentation keywords)."""
     host = Flask("tiny_host", instance_path=str(tmp_path / "host"))
     host.config.update(
         SECRET_KEY="host-secret",
@@ -187,7 +188,7 @@ def tiny_host(tmp_path, **config) -> Flask:
     manager.user_loader(lambda user_id: HostUser() if user_id == HostUser.id else None)
     host.add_url_rule("/", "home", lambda: "The host's home page")
     host.add_url_rule("/sign-in", "sign_in", lambda: login_user(HostUser()) and "Signed in")
-    init_dashboard(host, url_base_pathname="/reports/", logout_url="/sign-out")
+    init_dashboard(host, url_base_pathname="/reports/", logout_url="/sign-out", **(look or {}))
     return host
 
 

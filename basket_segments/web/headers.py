@@ -29,7 +29,10 @@ The policy, and why each part is there:
   ``'unsafe-inline'`` for scripts;
 - ``style-src 'unsafe-inline'``: without it Chromium refuses the styles that
   react-dom applies and Plotly's ``<style>`` element (plotly/plotly.js#2355),
-  and the account pages use a ``style`` attribute;
+  and the account pages use a ``style`` attribute; plus the origins of the
+  host's ``theme`` and ``stylesheets`` (``init_dashboard``), which the host
+  named (fonts such a theme imports from a third site stay refused: a host
+  serves those itself);
 - images from the server, ``data:`` and ``blob:``: Plotly's PNG export draws
   an SVG ``data:`` image onto a canvas;
 - ``frame-ancestors`` from the ``FRAME_ANCESTORS`` setting (default
@@ -59,6 +62,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from dash import Dash
 from flask import Flask, Response, current_app, request
@@ -85,7 +89,7 @@ VERSION_QUERY = re.compile(r"\?v=[^\"']*")
 POLICY = (
     ("default-src", "'self'"),
     ("script-src", "'self' 'unsafe-eval' {hashes}"),
-    ("style-src", "'self' 'unsafe-inline'"),
+    ("style-src", "'self' 'unsafe-inline' {styles}"),
     ("img-src", "'self' data: blob:"),
     ("object-src", "'none'"),
     ("base-uri", "'self'"),
@@ -114,13 +118,19 @@ def init_headers(
     scopes.sort(key=lambda entry: len(entry[0]), reverse=True)
 
 
-def content_security_policy(script_hashes: Iterable[str], frame_ancestors: str) -> str:
+def content_security_policy(
+    script_hashes: Iterable[str], frame_ancestors: str, style_origins: Iterable[str] = ()
+) -> str:
     """The policy's text.
 
     >>> content_security_policy(["'sha256-abc='"], "'self'").split("; ")[1]
     "script-src 'self' 'unsafe-eval' 'sha256-abc='"
     """
-    values = {"hashes": " ".join(script_hashes), "frame_ancestors": frame_ancestors}
+    values = {
+        "hashes": " ".join(script_hashes),
+        "frame_ancestors": frame_ancestors,
+        "styles": " ".join(style_origins),
+    }
     return "; ".join(f"{name} {value.format(**values)}".strip() for name, value in POLICY)
 
 
@@ -140,6 +150,21 @@ def frame_ancestors(config: dict[str, Any]) -> str:
     return value.strip()
 
 
+def stylesheet_origins(stylesheets: Iterable[str | dict[str, Any]]) -> list[str]:
+    """The other sites that ``init_dashboard``'s ``theme`` and ``stylesheets`` name: the
+    host allowed them by naming them. Its own paths need nothing more than ``'self'``.
+
+    >>> stylesheet_origins(["https://cdn.test/b/flatly.css", "/static/site.css"])
+    ['https://cdn.test']
+    """
+    origins = []
+    for sheet in stylesheets:
+        parts = urlsplit(sheet["href"] if isinstance(sheet, dict) else sheet)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
+
+
 def frame_options(ancestors: str) -> str | None:
     """The ``X-Frame-Options`` saying the same as ``ancestors``, if it can.
 
@@ -155,7 +180,9 @@ def _add_headers(scopes: list[Scope], response: Response) -> Response:
         return response
     ancestors = frame_ancestors(current_app.config)
     headers = {
-        "Content-Security-Policy": content_security_policy(app.csp_hashes(), ancestors),
+        "Content-Security-Policy": content_security_policy(
+            app.csp_hashes(), ancestors, stylesheet_origins(app.config.external_stylesheets)
+        ),
         "X-Frame-Options": frame_options(ancestors),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
