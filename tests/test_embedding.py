@@ -67,13 +67,13 @@ def test_hosts_csrf_protection_still_covers_dash_callbacks(host):
     assert response.status_code == 400
 
 
-def test_hosts_logout_form_is_in_the_navbar(host_site, host):
+def test_the_hosts_header_has_the_member_and_sign_out_and_the_dashboard_no_second(host):
     client = host.test_client()
     sign_in(client)
+    page = client.get("/analytics/").get_data(as_text=True)
+    assert 'id="site-sign-out"' in page and 'href="/auth/logout"' in page
     layout = json.dumps(client.get("/analytics/_dash-layout").get_json())
-    assert '"action": "/auth/logout"' in layout
-    with host.app_context():
-        assert host_site.models.find_member(MEMBER).check_password(MEMBER_PASSWORD)
+    assert ids.LOGOUT_LINK not in layout and ids.USER_NAME not in layout
 
 
 def test_hosts_logout_is_a_csrf_checked_post(host):
@@ -114,3 +114,4 @@ def test_the_dashboard_bounds_its_own_bodies_and_leaves_the_hosts_alone(host):
     host_answer = client.post("/auth/login", data=form)  # the host's own limits answer
     assert host_answer.status_code in (400, 413) and not host_answer.is_json
     assert host.config.get("MAX_CONTENT_LENGTH") is None  # the host's settings untouched
+

@@ -1,9 +1,10 @@
 """Acme Retail's intranet: a Flask site of its own that embeds the Basket Segments dashboard.
 
-The site owns its members, sign-in pages, CSRF protection and database. The
+The site owns its members, sign-in pages, CSRF protection, database and look. The
 ``init_dashboard`` call in ``create_app`` is all it knows of the dashboard,
-which needs only the site's LoginManager and a URL prefix. Run it from this
-folder (README.md)::
+which needs only the site's LoginManager and a URL prefix; the site's header
+stays above the dashboard's pages (``templates/dashboard.html``), which follow
+its stylesheet. Run it from this folder (README.md)::
 
     flask --app app add-user alice@acme.test 'a long password'
     flask --app app run --port 5000
@@ -43,14 +44,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     models.init_app(app)
     auth.init_app(app)
     app.add_url_rule("/", view_func=home)
-    init_dashboard(app, url_base_pathname=DASHBOARD_URL, logout_url="/auth/logout")
+    app.jinja_env.globals["dashboard_url"] = DASHBOARD_URL  # the header links to it
+    init_dashboard(
+        app,
+        url_base_pathname=DASHBOARD_URL,
+        logout_url="/auth/logout",
+        stylesheets=[f"{app.static_url_path}/site.css"],  # after Bootstrap: the site's look
+        header="links",  # the site's header has the member and "Sign out"
+        index_string=lambda: render_template("dashboard.html"),
+    )
     return app
 
 
 @login_required
 def home() -> str:
     """The members' home page, with the way into the dashboard."""
-    return render_template("home.html", dashboard_url=DASHBOARD_URL)
+    return render_template("home.html")
 
 
 def _instance_path(test_config: Mapping[str, Any] | None) -> str | None:

@@ -49,18 +49,20 @@ def dashboard(tmp_path):
     return server.extensions[DASH_EXTENSION][0]
 
 
+def save_screenshot(driver, name: str, height: int = 1600) -> None:
+    """Save the window as ``SCREENSHOT_DIR/<name>.png`` when SCREENSHOT_DIR is set (the
+    README's pictures), 1280 px wide."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        size = driver.get_window_size()
+        driver.set_window_size(1280, height)
+        time.sleep(1)  # let the charts reflow to the new width
+        driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+        driver.set_window_size(size["width"], size["height"])
+
+
 @pytest.fixture
 def screenshot(dash_duo):
     """Save a screenshot when SCREENSHOT_DIR is set (used for the README)."""
-
-    def take(name: str) -> None:
-        folder = os.environ.get("SCREENSHOT_DIR")
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            size = dash_duo.driver.get_window_size()
-            dash_duo.driver.set_window_size(1280, 1600)
-            time.sleep(1)  # let the charts reflow to the new width
-            dash_duo.driver.save_screenshot(str(Path(folder) / f"{name}.png"))
-            dash_duo.driver.set_window_size(size["width"], size["height"])
-
-    return take
+    return lambda name: save_screenshot(dash_duo.driver, name)
