@@ -115,3 +115,24 @@ def test_the_dashboard_bounds_its_own_bodies_and_leaves_the_hosts_alone(host):
     assert host_answer.status_code in (400, 413) and not host_answer.is_json
     assert host.config.get("MAX_CONTENT_LENGTH") is None  # the host's settings untouched
 
+
+@pytest.mark.parametrize("logout", ["logout_user", "session.clear"])
+def test_a_tab_left_open_after_logging_out_is_told_where_to_log_in(host, logout):
+    """Its callbacks get 401 with the host's login page (the page adds ``next``), also
+    when the host's logout cleared the session and with it the CSRF token."""
+    client = host.test_client()
+    sign_in(client)
+    client.get("/analytics/")
+    token = client.get_cookie("_csrf_token", path="/analytics/").value
+    with client.session_transaction() as session:
+        if logout == "session.clear":
+            session.clear()
+        else:
+            session.pop("_user_id")
+    response = client.post(
+        "/analytics/_dash-update-component",
+        json=user_name_request(),
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 401
+    assert response.get_json()["login"] == "/auth/login?next=%2Fanalytics%2F"

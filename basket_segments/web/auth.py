@@ -2,7 +2,8 @@
 
 The host site (or ``create_app`` when standalone) owns the ``LoginManager``;
 we only ask ``current_user`` whether someone is logged in. Page loads go to
-the login view, Dash's background requests get 401. Dash's renderer sends the
+the login view, Dash's background requests get 401 with the login view's URL,
+which the open page follows (a tab left open after the user logged out). Dash's renderer sends the
 ``_csrf_token`` cookie back as an ``X-CSRFToken`` header, so we set that
 cookie and Flask-WTF's CSRF protection keeps covering Dash's callbacks.
 
@@ -28,6 +29,7 @@ from flask_login import current_user
 from basket_segments.web.routes import DashboardRoutes
 
 CSRF_COOKIE = "_csrf_token"
+LOGGED_OUT = "Log in to use the dashboard."
 
 
 def protect(server: Flask, routes: DashboardRoutes) -> None:
@@ -39,7 +41,9 @@ def protect(server: Flask, routes: DashboardRoutes) -> None:
         if not routes.owns_request() or current_user.is_authenticated:
             return None
         if "/_dash-" in request.path or request.method != "GET" or _wants_json():
-            response = jsonify(error="Log in to use the dashboard.")
+            # The page's script (assets/logged_out.js) says so and goes to ``login``,
+            # with ``next`` set to the page the user is on.
+            response = jsonify(error=LOGGED_OUT, login=login_url(url_prefix))
             response.status_code = 401
             return response
         return redirect(login_url(request.full_path.rstrip("?")))
@@ -57,7 +61,10 @@ def protect(server: Flask, routes: DashboardRoutes) -> None:
                 )
         return response
 
-    server.before_request(require_login)
+    # First of the server's checks: a request from a tab whose user has logged out is
+    # told so (401), even when the host's logout cleared the session, and with it the
+    # CSRF token that Flask-WTF's check, registered earlier, would refuse first (400).
+    server.before_request_funcs.setdefault(None, []).insert(0, require_login)
     server.after_request(share_csrf_token)
 
 

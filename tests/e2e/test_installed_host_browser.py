@@ -5,6 +5,8 @@ The host runs as its own server from the venv (the ``host_server`` fixture), so
 dashboard's pages; a tab left open after signing out elsewhere goes to the login.
 """
 
+from urllib.parse import parse_qs, urlsplit
+
 from selenium.webdriver.common.by import By
 
 from basket_segments import ids
@@ -69,3 +71,29 @@ def test_the_sites_header_stays_above_the_dashboards_pages(dash_br, host_server)
     save_screenshot(driver, "host-header", height=520)
     sign_out_through_the_site(dash_br)
 
+
+def test_a_tab_left_open_after_signing_out_elsewhere_goes_to_the_login(dash_br, host_server):
+    driver = dash_br.driver
+    driver.get(f"{host_server}/analytics/segments")
+    sign_in_through_the_site(dash_br)
+    dash_br.wait_for_contains_text(f"#{ids.PAGE}", "Segments")
+    dashboard_tab = driver.current_window_handle
+
+    driver.switch_to.new_window("tab")
+    driver.get(f"{host_server}/auth/logout")
+    dash_br.wait_for_element("#host-logout").click()
+    dash_br.wait_for_element("#host-login")
+    driver.close()
+    driver.switch_to.window(dashboard_tab)
+
+    dash_br.find_element(f"#{ids.PAGE_LINKS} a[href='/analytics/rules']").click()  # a callback
+    dash_br.wait_for_contains_text(".bs-logged-out", "You were logged out")
+    dash_br.wait_for_element("#host-login")
+    login = urlsplit(driver.current_url)
+    assert login.path == "/auth/login"
+    assert parse_qs(login.query)["next"] == ["/analytics/rules"]
+
+    sign_in_through_the_site(dash_br)
+    dash_br.wait_for_contains_text(f"#{ids.PAGE}", "Rules")
+    assert urlsplit(driver.current_url).path == "/analytics/rules"
+    sign_out_through_the_site(dash_br)
