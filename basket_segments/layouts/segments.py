@@ -218,5 +218,5 @@ def profile_columns(profiles_columns: list[str]) -> list[dict]:
         elif name in {"segment", "size"}:
             columns.append(Column(name, name, ",d"))
         else:
-            columns.append(Column(name, name, pinned=name == "name"))
+            columns.append(Column(name, name, pinned=name == "name", wrap=name == "name"))
     return column_defs(columns)

@@ -23,7 +23,7 @@ CUT_TEXT = """
 const over = (e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;
 const overflows = (e) => [e, ...e.querySelectorAll('*')].some(over);
 const whole = '.ag-cell[col-id="antecedent"], .ag-cell[col-id="consequent"], '
-    + '.ag-cell[col-id="product"]';
+    + '.ag-cell[col-id="product"], .ag-cell[col-id="name"]';
 const cut = [];
 for (const cell of document.querySelectorAll(whole)) {
   if (overflows(cell)) cut.push(cell.textContent);
