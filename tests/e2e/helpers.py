@@ -98,3 +98,28 @@ def axe_violations(driver, source: str) -> tuple[str, list[dict]]:
     if "error" in found:
         raise AssertionError(f"axe-core failed: {found['error']}")
     return found["version"], found["violations"]
+
+
+#: Grid text that does not fit (cut, or hidden under an ellipsis) inside the element
+#: ``arguments[0]`` selects (the whole page without one): every rule side, product and
+#: segment name, and every header.
+CUT_TEXT = """
+const scope = arguments[0] ? document.querySelector(arguments[0]) : document;
+const over = (e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;
+const overflows = (e) => [e, ...e.querySelectorAll('*')].some(over);
+const whole = ['antecedent', 'consequent', 'product', 'name']
+    .map((column) => `.ag-cell[col-id="${column}"]`).join(', ');
+const cut = [];
+for (const cell of scope.querySelectorAll(whole)) {
+  if (overflows(cell)) cut.push(cell.textContent);
+}
+for (const header of scope.querySelectorAll('.ag-header-cell-text')) {
+  if (overflows(header)) cut.push('header: ' + header.textContent);
+}
+return cut;
+"""
+
+
+def cut_text(dash_duo, selector: str | None = None) -> list[str]:
+    """The grid text that does not fit, within ``selector`` (or the whole page)."""
+    return dash_duo.driver.execute_script(CUT_TEXT, selector)

@@ -9,7 +9,7 @@ import pandas as pd
 from dash.testing.wait import until
 
 from basket_segments import ids
-from tests.e2e.helpers import click, grid_rows, sign_up, upload, wait_for_choice
+from tests.e2e.helpers import click, cut_text, grid_rows, sign_up, upload, wait_for_choice
 
 
 def wait_for_file(folder: Path, name: str, timeout: float = 60) -> Path:
@@ -55,23 +55,6 @@ def cancel_a_long_mining(dash_duo, tmp_path: Path) -> None:
     assert stored_rules(tmp_path) == before
 
 
-#: Cells and headers of a grid whose text does not fit (cut, or hidden under an ellipsis).
-CUT_TEXT = """
-const grid = document.querySelector(arguments[0]);
-const over = (e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;
-const overflows = (e) => [e, ...e.querySelectorAll('*')].some(over);
-const sides = '.ag-cell[col-id="antecedent"], .ag-cell[col-id="consequent"]';
-const cut = [];
-for (const cell of grid.querySelectorAll(sides)) {
-  if (overflows(cell)) cut.push(cell.textContent);
-}
-for (const header of grid.querySelectorAll('.ag-header-cell-text')) {
-  if (overflows(header)) cut.push('header: ' + header.textContent);
-}
-return cut;
-"""
-
-
 #: The charts whose title Plotly's toolbar covers (their boxes meet).
 COVERED_TITLES = """
 const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
@@ -89,7 +72,7 @@ def assert_rules_read_whole(dash_duo) -> None:
     for width in (1400, 1024):
         dash_duo.driver.set_window_size(width, 1000)
         time.sleep(1)  # the grid sizes its columns to the new width
-        cut = dash_duo.driver.execute_script(CUT_TEXT, f"#{ids.RULES_TABLE}")
+        cut = cut_text(dash_duo, f"#{ids.RULES_TABLE}")
         assert cut == [], f"{width} px: {cut[:5]}"
         covered = dash_duo.driver.execute_script(COVERED_TITLES)
         assert covered == [], f"{width} px: the toolbar covers the titles of {covered}"

@@ -11,30 +11,13 @@ from pathlib import Path
 import pytest
 
 from basket_segments import ids
-from tests.e2e.helpers import click, grid_rows, sign_up, upload
+from tests.e2e.helpers import click, cut_text, grid_rows, sign_up, upload
 from tests.e2e.test_csp_browser import wait_for_chart
 from tests.shapes import bakery_file
 
 WIDTHS = (1400, 1024)
 #: Tall enough that one screenshot holds most of a page.
 HEIGHT = 2000
-#: Grid text that does not fit: every rule side and product name, every header.
-CUT_TEXT = """
-const over = (e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;
-const overflows = (e) => [e, ...e.querySelectorAll('*')].some(over);
-const whole = '.ag-cell[col-id="antecedent"], .ag-cell[col-id="consequent"], '
-    + '.ag-cell[col-id="product"], .ag-cell[col-id="name"]';
-const cut = [];
-for (const cell of document.querySelectorAll(whole)) {
-  if (overflows(cell)) cut.push(cell.textContent);
-}
-for (const header of document.querySelectorAll('.ag-header-cell-text')) {
-  if (overflows(header)) cut.push('header: ' + header.textContent);
-}
-return cut;
-"""
-#: What each page waits for before it is read (the bakery file has no segments).
-RETAIL_PAGES = ("data", "segments", "rules", "customers")
 
 
 def look_at(dash_duo, name: str) -> None:
@@ -43,7 +26,7 @@ def look_at(dash_duo, name: str) -> None:
     for width in WIDTHS:
         dash_duo.driver.set_window_size(width, HEIGHT)
         time.sleep(1.5)  # grids size their columns and charts reflow to the width
-        cut = dash_duo.driver.execute_script(CUT_TEXT)
+        cut = cut_text(dash_duo)
         assert cut == [], f"{name} at {width} px: {cut[:5]}"
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
