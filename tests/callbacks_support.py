@@ -168,3 +168,12 @@ def store_upload(contents, filename, version=0, sample=None, progress=None):
     if answer is None:
         return no_update, message, no_update
     return data.show_stored(answer, version, "/analytics/")[:3]
+
+
+def walk(component):
+    """Every component of a layout tree, the root first."""
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            yield from walk(child)

@@ -160,6 +160,15 @@ def host_site() -> Iterator[SimpleNamespace]:
         yield modules
 
 
+@pytest.fixture
+def host(host_site, tmp_path):
+    """examples/host_site's app, with one member."""
+    app = host_site.app.create_app(host_config(tmp_path, TESTING=True))
+    with app.app_context():
+        host_site.models.add_member(MEMBER, MEMBER_PASSWORD)
+    return app
+
+
 @pytest.fixture(scope="session")
 def installed_host(tmp_path_factory) -> InstalledHost:
     """The wheel and examples/host_site in a fresh venv, built once per test run."""

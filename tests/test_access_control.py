@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 import pytest
-from dash.development.base_component import Component
 
 from basket_segments import ids
 from basket_segments.app import DASH_EXTENSION, create_app
@@ -26,7 +25,7 @@ from basket_segments.layouts.frame import serve_layout
 from basket_segments.pages import PAGES, navbar_links
 from basket_segments.store import storage
 from basket_segments.web.accounts import User, db
-from tests.callbacks_support import logged_in_as
+from tests.callbacks_support import logged_in_as, walk
 from tests.callbacks_support import rules_answer as answer_rules
 from tests.conftest import PASSWORD, make_config
 from tests.test_callbacks import SETTINGS, rules_view, segment_charts
@@ -116,14 +115,6 @@ def layout_values() -> dict[tuple[str, str], Any]:
                 for prop in component._prop_names:
                     values[(component_id, prop)] = getattr(component, prop, None)
     return values
-
-
-def walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if isinstance(child, Component):
-            yield from walk(child)
 
 
 def wildcard_matches(pattern: dict, dataset: int) -> list[dict]:

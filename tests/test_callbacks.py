@@ -26,6 +26,7 @@ from tests.callbacks_support import (
     through_long_work,
     triggered,
     upload_contents,
+    walk,
     with_props,
 )
 
@@ -119,15 +120,6 @@ def test_details_show_roles_report_and_preview(user, dataset):
     text = text_of(list(data.show_details(dataset, 1)))
     assert "customers with their attributes and products" in text
     assert "Read 240 rows." in text
-
-
-def walk(component):
-    """Every component of a layout tree."""
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from walk(child)
 
 
 def test_a_roles_none_choice_means_no_column(user, dataset):

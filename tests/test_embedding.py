@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from basket_segments import ids
-from tests.conftest import host_config
 from tests.host_site import (
     CSRF_INPUT,
     HOST_MODULES,
@@ -16,14 +15,6 @@ from tests.host_site import (
     imported_host_site,
     user_name_request,
 )
-
-
-@pytest.fixture
-def host(host_site, tmp_path):
-    app = host_site.app.create_app(host_config(tmp_path, TESTING=True))
-    with app.app_context():
-        host_site.models.add_member(MEMBER, MEMBER_PASSWORD)
-    return app
 
 
 def csrf_token(page: bytes) -> str:

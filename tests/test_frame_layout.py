@@ -2,40 +2,31 @@
 
 from basket_segments import ids
 from basket_segments.layouts.frame import serve_layout
-
-
-def components(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from components(child)
+from tests.callbacks_support import walk
 
 
 def test_log_out_is_a_form_posting_the_csrf_token():
-    page = list(components(serve_layout("/analytics/", "/auth/logout", csrf_token="t0ken")))
+    page = list(walk(serve_layout("/analytics/", "/auth/logout", csrf_token="t0ken")))
     (form,) = [c for c in page if type(c).__name__ == "Form"]
     assert (form.method, form.action) == ("post", "/auth/logout")
-    fields = {getattr(c, "name", None): c for c in components(form) if c is not form}
+    fields = {getattr(c, "name", None): c for c in walk(form) if c is not form}
     assert (fields["csrf_token"].type, fields["csrf_token"].value) == ("hidden", "t0ken")
-    assert [c.type for c in components(form) if getattr(c, "id", None) == ids.LOGOUT_LINK] == [
-        "submit"
-    ]
+    assert [c.type for c in walk(form) if getattr(c, "id", None) == ids.LOGOUT_LINK] == ["submit"]
 
 
 def test_a_host_gets_no_password_link_and_may_keep_a_get_logout():
-    page = list(components(serve_layout("/analytics/", "/bye", logout_method="get")))
+    page = list(walk(serve_layout("/analytics/", "/bye", logout_method="get")))
     hrefs = [getattr(c, "href", None) for c in page]
     assert "/bye" in hrefs and not any(h and "password" in h for h in hrefs)
     assert not [c for c in page if type(c).__name__ == "Form"]
-    standalone = components(serve_layout("/analytics/", "/logout", password_url="/password"))
+    standalone = walk(serve_layout("/analytics/", "/logout", password_url="/password"))
     assert "/password" in [getattr(c, "href", None) for c in standalone]
 
 
 def test_the_navbar_lists_every_registered_page_in_order():
     from basket_segments.pages import PAGES, navbar_links
 
-    page = components(serve_layout("/analytics/", "/logout", pages=navbar_links()))
+    page = walk(serve_layout("/analytics/", "/logout", pages=navbar_links()))
     links = [c for c in page if type(c).__name__ == "NavLink" and isinstance(c.id, dict)]
     assert [link.id["page"] for link in links] == [p.key for p in PAGES]
     assert [link.children for link in links] == ["Data", "Segments", "Rules", "Customers"]

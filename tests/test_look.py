@@ -10,10 +10,9 @@ from flask import render_template_string
 from basket_segments import ids
 from basket_segments.layouts.frame import Look, serve_layout
 from basket_segments.pages import navbar_links
-from tests.conftest import host_config
-from tests.host_site import MEMBER, MEMBER_PASSWORD
+from tests.callbacks_support import walk
+from tests.host_site import MEMBER
 from tests.test_embedding import sign_in
-from tests.test_frame_layout import components
 from tests.test_headers import policy, tiny_host
 
 BUNDLED = "/reports/assets/vendor/bootstrap.min.css"
@@ -33,14 +32,14 @@ def stylesheets(page: str) -> list[str]:
 
 
 def test_the_brand_names_the_host_and_leads_home():
-    page = components(serve_layout(pages=navbar_links(), look=Look("Acme", home_url="/")))
+    page = walk(serve_layout(pages=navbar_links(), look=Look("Acme", home_url="/")))
     (brand,) = [c for c in page if isinstance(c, dbc.NavbarBrand)]
     assert (brand.children, brand.href, brand.external_link) == ("Acme", "/", True)
     assert Look("Acme").title == "Basket Segments · Acme"
 
 
 def test_the_page_links_alone_leave_the_account_controls_to_the_hosts_header():
-    page = list(components(serve_layout(pages=navbar_links(), look=Look(header="links"))))
+    page = list(walk(serve_layout(pages=navbar_links(), look=Look(header="links"))))
     found = {c.id for c in page if isinstance(getattr(c, "id", None), str)}
     assert ids.PAGE_LINKS in found
     assert not {ids.NAVBAR, ids.USER_NAME, ids.LOGOUT_LINK} & found
@@ -98,14 +97,6 @@ def test_a_template_without_dashs_parts_says_which_are_missing(tmp_path):
     host.testing = True
     with pytest.raises(ValueError, match=r"lacks \{%config%\}, \{%scripts%\}, \{%renderer%\}"):
         signed_in(host).get("/reports/")
-
-
-@pytest.fixture
-def host(host_site, tmp_path):
-    app = host_site.app.create_app(host_config(tmp_path, TESTING=True))
-    with app.app_context():
-        host_site.models.add_member(MEMBER, MEMBER_PASSWORD)
-    return app
 
 
 def test_the_example_host_keeps_its_header_above_the_dashboards_page_links(host):
