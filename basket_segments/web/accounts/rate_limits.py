@@ -6,9 +6,8 @@ times the limit. Redis shares them but is one more server to run. This
 storage (``RATELIMIT_STORAGE_URI=database://``, the default) keeps each
 counter as a row of ``bs_rate_limits`` in the database the accounts already
 use (SQLite or PostgreSQL), so the limit holds across workers and machines
-with nothing else to install. An increment is one ``UPDATE ... count + 1``
-(atomic in both databases); a new window is an ``INSERT``, retried as an
-update when another worker inserted the row first.
+with nothing else to install. An increment is one atomic upsert that either
+counts in the open window or opens a new one.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import ClassVar
 
 import sqlalchemy as sa
 from limits.storage import Storage
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from basket_segments.web.accounts.models import db
 
@@ -35,6 +34,9 @@ class RateLimit(db.Model):
 
 TABLE = RateLimit.__table__
 
+# The two databases the app supports, each with its own ``ON CONFLICT`` insert.
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
 
 class DatabaseStorage(Storage):
     """``limits`` storage in the app's database (fixed windows, Flask-Limiter's default)."""
@@ -49,27 +51,28 @@ class DatabaseStorage(Storage):
         return sa.exc.SQLAlchemyError
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Count ``amount`` in ``key``'s window in one atomic upsert.
+
+        A read-then-insert loop lost races when 30 logins arrived at once on
+        PostgreSQL (one request deleted a row another had just inserted, and
+        three retries ran out): ``INSERT ... ON CONFLICT DO UPDATE`` opens a
+        window or counts in the open one in a single statement, which both
+        SQLite and PostgreSQL serialise on the key.
+        """
         now = time.time()
-        key = key[:500]
-        for _attempt in range(3):
-            with db.engine.begin() as connection:
-                counted = connection.execute(
-                    TABLE.update()
-                    .where(TABLE.c.key == key, TABLE.c.expires > now)
-                    .values(count=TABLE.c.count + amount)
-                )
-                if counted.rowcount:
-                    return self._count(connection, key, now)
-                connection.execute(TABLE.delete().where(TABLE.c.key == key))
-            try:
-                with db.engine.begin() as connection:
-                    connection.execute(
-                        TABLE.insert().values(key=key, count=amount, expires=now + expiry)
-                    )
-                return amount
-            except IntegrityError:  # another worker opened this window first: count in it
-                continue
-        raise RuntimeError(f"could not count rate limit {key!r}")
+        upsert = _INSERTS[db.engine.dialect.name](TABLE).values(
+            key=key[:500], count=amount, expires=now + expiry
+        )
+        expired = TABLE.c.expires <= now  # the stored window has ended: open a new one
+        counting = upsert.on_conflict_do_update(
+            index_elements=[TABLE.c.key],
+            set_={
+                "count": sa.case((expired, upsert.excluded.count), else_=TABLE.c.count + amount),
+                "expires": sa.case((expired, upsert.excluded.expires), else_=TABLE.c.expires),
+            },
+        ).returning(TABLE.c.count)
+        with db.engine.begin() as connection:
+            return int(connection.execute(counting).scalar_one())
 
     def _count(self, connection: sa.Connection, key: str, now: float) -> int:
         query = sa.select(TABLE.c.count).where(TABLE.c.key == key, TABLE.c.expires > now)
