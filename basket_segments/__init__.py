@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 if TYPE_CHECKING:
-    from basket_segments.app import create_app, init_dashboard
+    from basket_segments.app import celery_app, create_app, init_dashboard
 
-__all__ = ["create_app", "init_dashboard"]
+__all__ = ["celery_app", "create_app", "init_dashboard"]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dash import Dash
 from flask import Flask
@@ -32,6 +32,9 @@ from basket_segments.web.downloads import init_downloads
 from basket_segments.web.limits import BodyLimit, BoundedBodies
 from basket_segments.web.routes import DashboardRoutes, new_endpoints
 from basket_segments.web.uploads import init_uploads, upload_path
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 PACKAGE = Path(__file__).resolve().parent
 #: The frame's callbacks, then each page's (``pages.PAGES``).
@@ -131,6 +134,25 @@ def init_dashboard(
     server.wsgi_app = BoundedBodies(server.wsgi_app, dashboard_body_limits(server, routes))
     server.extensions.setdefault(DASH_EXTENSION, []).append(app)
     return app
+
+
+def celery_app(server: Flask) -> Celery:
+    """The Celery app of the dashboard mounted on ``server``, for a worker module.
+
+    With ``BASKET_SEGMENTS_BACKGROUND_MANAGER=celery`` the dashboard's jobs are
+    Celery tasks registered when ``init_dashboard`` (or ``create_app``) builds
+    its callbacks, so a worker must build the same Flask app: a host's worker
+    module is ``celery = celery_app(create_app())``, started with
+    ``celery -A worker worker`` in the same environment as the web workers.
+    """
+    celery = server.extensions.get(jobs.CELERY_EXTENSION)
+    if celery is None:
+        raise RuntimeError(
+            "The dashboard on this Flask app runs its jobs in threads: a Celery worker needs "
+            "BASKET_SEGMENTS_BACKGROUND_MANAGER=celery and BASKET_SEGMENTS_CELERY_BROKER_URL, "
+            "set for the web app and the worker alike."
+        )
+    return celery
 
 
 def dashboard_body_limits(

@@ -17,9 +17,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -69,6 +69,8 @@ class InstalledHost:
     site_packages: Path
     site: Path
     instance: Path
+    #: Environment variables the host runs with besides ``INSTANCE_PATH`` (its deployment's).
+    settings: Mapping[str, str] = field(default_factory=dict)
 
     def command(self, name: str) -> str:
         return str(self.venv / "bin" / name)
@@ -81,7 +83,11 @@ class InstalledHost:
             for key, value in os.environ.items()
             if key not in dropped and not key.startswith("FLASK_")
         }
-        return env | {"INSTANCE_PATH": str(self.instance), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        return env | {
+            "INSTANCE_PATH": str(self.instance),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            **self.settings,
+        }
 
     def run(self, *args: str | Path, timeout: float = 120) -> str:
         """Run ``args`` in the host's folder; its output, or an assertion showing why it failed."""
@@ -130,13 +136,35 @@ def build_wheel(folder: Path) -> Path:
     return wheel
 
 
+def flask_run(host: InstalledHost, port: int) -> list[str]:
+    """The development server, as the host's README starts it."""
+    return [host.command("flask"), "--app", "app", "run", "--port", str(port)]
+
+
+def gunicorn(host: InstalledHost, port: int, workers: int = 2) -> list[str]:
+    """gunicorn with ``workers`` processes on the host's factory, as README's production
+    section starts it."""
+    return [
+        host.command("gunicorn"),
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", "4",
+        "--bind", f"127.0.0.1:{port}",
+        "app:create_app()",
+    ]  # fmt: skip
+
+
 @contextmanager
-def serve(host: InstalledHost, log: Path) -> Iterator[str]:
-    """The host under ``flask run`` on a free port; its process group is killed at the end."""
+def serve(
+    host: InstalledHost,
+    log: Path,
+    command: Callable[[InstalledHost, int], list[str]] = flask_run,
+) -> Iterator[str]:
+    """The host under ``command`` on a free port; its process group is killed at the end."""
     port = free_port()
     with log.open("w") as output:
         process = subprocess.Popen(
-            [host.command("flask"), "--app", "app", "run", "--port", str(port)],
+            command(host, port),
             cwd=host.site,
             env=host.env(),
             stdout=output,
@@ -172,9 +200,10 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def sign_in(url: str) -> requests.Session:
-    """A session signed in as ``MEMBER`` through the host's form, CSRF token and all."""
-    session = requests.Session()
+def sign_in(url: str, session: requests.Session | None = None) -> requests.Session:
+    """``session`` (default a new one) signed in as ``MEMBER`` through the host's form,
+    CSRF token and all."""
+    session = session or requests.Session()
     token = CSRF_INPUT.search(session.get(f"{url}/auth/login", timeout=10).text).group(1)
     response = session.post(
         f"{url}/auth/login?next=/analytics/",

@@ -127,3 +127,11 @@ def test_a_tab_left_open_after_logging_out_is_told_where_to_log_in(host, logout)
     )
     assert response.status_code == 401
     assert response.get_json()["login"] == "/auth/login?next=%2Fanalytics%2F"
+
+
+def test_a_celery_worker_module_on_a_threads_host_is_told_what_to_set(host):
+    """``celery_app`` on a site whose jobs run in threads names the two settings it needs."""
+    from basket_segments import celery_app
+
+    with pytest.raises(RuntimeError, match="BASKET_SEGMENTS_BACKGROUND_MANAGER=celery"):
+        celery_app(host)

@@ -9,6 +9,7 @@ arules' ``is.redundant``), and what it means in a sentence.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import uuid
@@ -155,7 +156,7 @@ def mine_groups(
             fraction, text = done / len(arguments), f"Finding the rules of {label}"
             report(fraction, text)
             tick = lambda f=fraction, t=text: report(f, t)  # noqa: E731
-            if isolate:
+            if isolate and may_start_processes():
                 mined.append(mine_in_a_process(args, limits, tick))
             else:
                 mined.append(mine_coded(*args, **limits, tick=tick))
@@ -192,7 +193,19 @@ def start_mining_worker() -> None:
     that the first mining finds it ready: starting it took 0.5 s of the first Rules view's
     1.6 s, and its first import of scipy's sparse matrices as much again (the command line,
     which mines in its own process, pays neither)."""
-    mining_executor().submit(warm_up)
+    if may_start_processes():
+        mining_executor().submit(warm_up)
+
+
+def may_start_processes() -> bool:
+    """Whether this process may start the mining worker: not in a daemonic process.
+
+    A Celery worker's default (prefork) pool runs each job in a daemonic child,
+    which may not have children ("daemonic processes are not allowed to have
+    children"): there a job already has a process of its own, away from the web
+    server's request threads, so it mines where it is.
+    """
+    return not multiprocessing.current_process().daemon
 
 
 def mining_executor():

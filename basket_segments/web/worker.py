@@ -5,7 +5,6 @@ from the environment), so it registers the same background callbacks as Celery
 tasks and reads and writes the same database and data folder.
 """
 
-from basket_segments.app import create_app
-from basket_segments.store.jobs import CELERY_EXTENSION
+from basket_segments.app import celery_app, create_app
 
-celery = create_app().extensions[CELERY_EXTENSION]
+celery = celery_app(create_app())

@@ -7,7 +7,9 @@ of it is complete.
 
 from __future__ import annotations
 
+import os
 import secrets
+from contextlib import suppress
 from pathlib import Path
 
 
@@ -17,9 +19,17 @@ def instance_settings(instance: Path) -> dict[str, str]:
 
 
 def secret_key(instance: Path) -> str:
-    """A random key made on first start and kept, so sign-ins survive a restart."""
+    """A random key made on first start and kept, so sign-ins survive a restart.
+
+    Several gunicorn workers start at once: each writes a draft and links it into
+    place, which only the first can do, so all of them read the same whole key.
+    """
     path = instance / "secret_key"
     if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
+        draft = instance / f".secret_key.{os.getpid()}"
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_hex(32))
+        with suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
     return path.read_text().strip()

@@ -1,5 +1,6 @@
 """Association rules: published counts on Groceries, and agreement with a brute-force miner."""
 
+import multiprocessing
 import time
 import tracemalloc
 from fractions import Fraction
@@ -208,6 +209,31 @@ def test_parallel_mining_after_an_isolated_one_in_the_same_process():
     for group, found in isolated.items():
         assert found.rules == parallel[group].rules and len(found.rules) > 0
     assert len(rules.mine_groups(coded, segments, params, n_jobs=1, isolate=True)) == 3
+
+
+def _isolated_mining_in_this_process(answers) -> None:
+    """What a Celery worker's job does: warm the mining worker up, mine isolated."""
+    sample = generate_sample(120, seed=4)
+    purchases = sample.rename(columns={"CustomerID": "customer", "Product": "product"})
+    coded = build_baskets(purchases.assign(basket=pd.NA))
+    try:
+        rules.start_mining_worker()
+        found = rules.mine_groups(coded, params=RuleParams(0.05, 0.5), n_jobs=1, isolate=True)
+        answers.put(len(found[ALL_CUSTOMERS].rules))
+    except BaseException as error:
+        answers.put(repr(error))
+
+
+def test_a_daemonic_process_mines_where_it_is():
+    """A Celery worker's prefork pool runs jobs in daemonic children, which may not start
+    the mining worker: the job mines in its own process instead of failing."""
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    child = context.Process(target=_isolated_mining_in_this_process, args=(answers,), daemon=True)
+    child.start()
+    answer = answers.get(timeout=120)
+    child.join(30)
+    assert isinstance(answer, int) and answer > 0, answer
 
 
 @settings(max_examples=40, deadline=None)
