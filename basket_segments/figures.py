@@ -42,7 +42,11 @@ ALL_COLOUR = "#7f7f7f"
 #: Colours of a category column's values, apart from the segments' (the scatter's "Colour by").
 CATEGORY_COLOURS = qualitative.Dark2
 TEMPLATE = "plotly_white"
+#: The page's font (Bootstrap's variable, which a theme or a host's stylesheet sets), so the
+#: charts speak in the same type as the page around them; Plotly's own where it is unset.
+PAGE_FONT = 'var(--bs-body-font-family, "Open Sans", verdana, arial, sans-serif)'
 _TEMPLATE_DATA = pio.templates[TEMPLATE].to_plotly_json()
+_TEMPLATE_DATA["layout"]["font"]["family"] = PAGE_FONT
 DIMMED = 0.15
 
 

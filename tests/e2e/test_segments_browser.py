@@ -39,6 +39,12 @@ def test_mall_customers_five_segments_and_drill_down(dash_duo, dashboard, shared
         "class"
     )
     assert dash_duo.find_element(f"#{ids.SELECTION_BADGE}").text == "All segments"
+    # The charts' text is in the page's font (Bootstrap's, or a theme's), not Plotly's own.
+    page_font, chart_font = dash_duo.driver.execute_script(
+        "return [getComputedStyle(document.body).fontFamily, getComputedStyle("
+        "document.querySelector('#segments-pie .legendtext')).fontFamily];"
+    )
+    assert chart_font == page_font and "Open Sans" not in chart_font
 
     # Click the third slice: its segment becomes the selection, named in the badge.
     target = dash_duo.find_elements("#segments-pie .slice path")[2]
