@@ -21,10 +21,11 @@ from basket_segments.layouts.common import (
 from basket_segments.layouts.grids import Column, column_defs, grid
 from basket_segments.queries import DEFAULT_K, MAX_K, MIN_K, SCALING_CHOICES
 
-#: The axes' first choices: the features that set the segments apart the most.
+#: The axes' first choices: the features that set the segments apart the most (short
+#: enough to read whole in the select at 1024 px: "Second most telling feature" was cut).
 AUTO_AXES = (
-    {"label": "Most telling feature", "value": "auto-1"},
-    {"label": "Second most telling feature", "value": "auto-2"},
+    {"label": "Most telling", "value": "auto-1"},
+    {"label": "2nd most telling", "value": "auto-2"},
 )
 
 
@@ -90,7 +91,7 @@ def segments_page(shape: str | None, prefix: str) -> html.Div:
                                 ),
                             ],
                         ),
-                        lg=7,
+                        xl=7,  # below 1200 px the scatter takes the width, the pie below
                     ),
                     dbc.Col(
                         card(
@@ -101,7 +102,7 @@ def segments_page(shape: str | None, prefix: str) -> html.Div:
                                 "segment profiles table below lists the same counts.",
                             ),
                         ),
-                        lg=5,
+                        xl=5,
                     ),
                 ],
                 className="g-3 mb-3",

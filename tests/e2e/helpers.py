@@ -116,10 +116,19 @@ for (const cell of scope.querySelectorAll(whole)) {
 for (const header of scope.querySelectorAll('.ag-header-cell-text')) {
   if (overflows(header)) cut.push('header: ' + header.textContent);
 }
+const ruler = document.createElement('canvas').getContext('2d');
+for (const select of scope.querySelectorAll('select')) {
+  const chosen = select.options[select.selectedIndex];
+  if (!chosen || !select.clientWidth) continue;
+  const style = getComputedStyle(select);
+  ruler.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  if (ruler.measureText(chosen.text).width > room + 1) cut.push('select: ' + chosen.text);
+}
 return cut;
 """
 
 
 def cut_text(dash_duo, selector: str | None = None) -> list[str]:
-    """The grid text that does not fit, within ``selector`` (or the whole page)."""
+    """The grid text and chosen options that do not fit, within ``selector`` (or the page)."""
     return dash_duo.driver.execute_script(CUT_TEXT, selector)
