@@ -154,6 +154,20 @@ def gunicorn(host: InstalledHost, port: int, workers: int = 2) -> list[str]:
     ]  # fmt: skip
 
 
+def start(host: InstalledHost, command: list[str], log: Path) -> subprocess.Popen:
+    """``command`` in the host's folder and environment, in a process group of its own
+    (``stop`` ends it and its children), its output in ``log``."""
+    with log.open("w") as output:
+        return subprocess.Popen(
+            command,
+            cwd=host.site,
+            env=host.env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @contextmanager
 def serve(
     host: InstalledHost,
@@ -162,15 +176,7 @@ def serve(
 ) -> Iterator[str]:
     """The host under ``command`` on a free port; its process group is killed at the end."""
     port = free_port()
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command(host, port),
-            cwd=host.site,
-            env=host.env(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start(host, command(host, port), log)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, process, log)

@@ -14,7 +14,6 @@ import dataclasses
 import os
 import re
 import shutil
-import subprocess
 import textwrap
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from tests.host_site import (
     gunicorn,
     serve,
     sign_in,
+    start,
     stop,
 )
 
@@ -77,15 +77,7 @@ def celery_worker(deployed, tmp_path) -> Iterator[Path]:
     """``celery -A worker worker`` from the host's folder, as README says; its log."""
     log = tmp_path / "worker.log"
     command = [deployed.command("celery"), "-A", "worker", "worker", "--concurrency", "2"]
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [*command, "-l", "info"],
-            cwd=deployed.site,
-            env=deployed.env(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start(deployed, [*command, "-l", "info"], log)
     try:
         deadline = time.monotonic() + WORKER_START_TIMEOUT
         while " ready." not in log.read_text():
