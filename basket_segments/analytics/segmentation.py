@@ -68,6 +68,40 @@ class Segmentation:
     silhouette: float | None
     features: list[str]
     scaling: str
+    #: The scaling KMeans' input went through, fitted on these customers, and the centres
+    #: in that space, row ``i`` segment ``i``'s: what places other customers (``assign``).
+    scaler: Scaling | None = None
+    centers: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """A scaling fitted on some customers (``fit_scaling``), to apply to others as it is.
+
+    ``logged``: the columns that go through ``log1p`` first; ``mean`` and ``scale``: what
+    scikit-learn's ``StandardScaler`` learned (None for ``none``).
+
+    >>> scaling, matrix = fit_scaling(np.array([[1.0], [3.0]]), "standard")
+    >>> scaling.apply(np.array([[2.0], [5.0]])).ravel().tolist()
+    [0.0, 3.0]
+    """
+
+    mode: str
+    logged: tuple[int, ...] = ()
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (not changed) scaled as the customers this was fitted on were: the
+        same operations as ``StandardScaler.transform``, so the same numbers to the bit."""
+        values = np.array(values, dtype="float64", copy=True)
+        for column in self.logged:
+            values[:, column] = np.log1p(values[:, column])
+        if self.mean is None or self.scale is None:
+            return values
+        values -= self.mean
+        values /= self.scale
+        return values
 
 
 #: The thread that imports scikit-learn ahead of segmenting.
@@ -240,14 +274,25 @@ def feature_values(customers: pd.DataFrame, features: list[str]) -> np.ndarray:
 
 def scaled(values: np.ndarray, mode: str) -> np.ndarray:
     """``values`` (changed in place) transformed as ``mode`` (one of ``SCALINGS``) says."""
+    return fit_scaling(values, mode)[1]
+
+
+def fit_scaling(values: np.ndarray, mode: str) -> tuple[Scaling, np.ndarray]:
+    """The scaling ``mode`` fits on ``values``, and ``values`` (changed in place) scaled.
+
+    ``auto`` decides here, on these customers, which columns are logged: customers
+    placed later with the returned ``Scaling`` go through the same transformation.
+    """
     from sklearn.preprocessing import StandardScaler  # here: scikit-learn takes ~1 s to import
 
     if mode == "none":
-        return values
-    if mode == "auto":
-        for column in skewed_columns(values):
-            values[:, column] = np.log1p(values[:, column])
-    return StandardScaler().fit_transform(values)
+        return Scaling(mode), values
+    logged = tuple(skewed_columns(values)) if mode == "auto" else ()
+    for column in logged:
+        values[:, column] = np.log1p(values[:, column])
+    scaler = StandardScaler()
+    matrix = scaler.fit_transform(values)
+    return Scaling(mode, logged, scaler.mean_, scaler.scale_), matrix
 
 
 def transformations(customers: pd.DataFrame, features: list[str], scale: str) -> dict[str, str]:
@@ -307,17 +352,24 @@ def segment_customers(
         silhouette=found.silhouette,
         features=list(features),
         scaling=mode,
+        scaler=found.scaler,
+        centers=found.centers,
     )
 
 
 @dataclass(frozen=True)
 class Clusters:
-    """What ``cluster`` sends back: small, since it may cross from another process."""
+    """What ``cluster`` sends back: small, since it may cross from another process.
+
+    ``centers``: KMeans' centres in the scaled space, row ``i`` segment ``i``'s.
+    """
 
     labels: np.ndarray
     z_centroids: np.ndarray
     inertia: float
     silhouette: float | None
+    scaler: Scaling | None = None
+    centers: np.ndarray | None = None
 
 
 def cluster(
@@ -330,7 +382,7 @@ def cluster(
 
     # order="K": the copy keeps the columns' layout, so sums match feature_matrix's bit for bit
     standing = None if mode == "auto" else scaled(values.copy(order="K"), "auto")
-    matrix = scaled(values, mode)
+    scaler, matrix = fit_scaling(values, mode)
     with warnings.catch_warnings():
         # Fewer distinct customers than k: KMeans warns and we explain below.
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -342,7 +394,50 @@ def cluster(
     labels = order[model.labels_]
     z_centroids = pd.DataFrame(matrix if standing is None else standing).groupby(labels).mean()
     silhouette = mean_silhouette(matrix, labels, random_state)
-    return Clusters(labels, z_centroids.to_numpy(), float(model.inertia_), silhouette)
+    centers = np.empty_like(model.cluster_centers_)
+    centers[order] = model.cluster_centers_
+    inertia = float(model.inertia_)
+    return Clusters(labels, z_centroids.to_numpy(), inertia, silhouette, scaler, centers)
+
+
+def assign(customers: pd.DataFrame, segmentation: Segmentation) -> pd.Series:
+    """Each customer's segment: the nearest of ``segmentation``'s centres, once scaled the
+    way the customers it was fitted on were (what ``KMeans.predict`` does).
+
+    Customers of another period are placed in the same segments this way, instead of
+    being clustered afresh, whose numbers would mean nothing from one period to the next.
+
+    >>> fitted = segment_customers(pd.DataFrame({"x": [1.0, 1.1, 5.0, 5.2, 5.1]}), ["x"], k=2)
+    >>> assign(pd.DataFrame({"x": [0.0, 4.0, 9.0]}, index=list("abc")), fitted).tolist()
+    [1, 0, 0]
+    """
+    if segmentation.scaler is None or segmentation.centers is None:
+        raise ValueError("segmentation has no fitted scaling and centres to assign with")
+    matrix = segmentation.scaler.apply(feature_values(customers, segmentation.features))
+    if not np.isfinite(matrix).all():
+        raise DataError(
+            "Some customers have negative values where the reference period had none, so "
+            "they cannot be scaled the same way; choose --scale standard or other features."
+        )
+    labels = nearest_centre(matrix, segmentation.centers)
+    return pd.Series(labels, index=customers.index, name="segment")
+
+
+def nearest_centre(matrix: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Row by row, the number of the nearest centre (the first of equally near ones).
+
+    One centre at a time: a customers x centres x features array would take gigabytes.
+
+    >>> nearest_centre(np.array([[0.0], [2.9], [3.1]]), np.array([[0.0], [6.0]])).tolist()
+    [0, 0, 1]
+    """
+    best = np.zeros(len(matrix), dtype=int)
+    shortest = np.full(len(matrix), np.inf)
+    for number, centre in enumerate(centers):
+        distance = ((matrix - centre) ** 2).sum(axis=1)
+        closer = distance < shortest
+        best[closer], shortest[closer] = number, distance[closer]
+    return best
 
 
 def check_k(k: int, n_customers: int) -> None:
