@@ -46,6 +46,10 @@ ROW_NUMBER = "\x00row"
 NUMBERED_NOTE = "No customer column: each row is one customer, numbered from 1 in file order."
 #: Roles that describe purchases, never customer attributes.
 PURCHASE_ROLES = ("customer", "product", "basket", "date", "quantity", "price", "stock_code")
+#: The columns of a purchase row kept where the data has dates.
+DATED_COLUMNS = ["customer", "basket", "product", "date", "amount"]
+#: The columns of the clean lines outside the baskets (``PreparedData.other_lines``).
+OTHER_LINE_COLUMNS = ["customer", "basket", "date", "amount"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,9 @@ class PreparedData:
 
     ``customers`` is indexed by customer id (text) and holds numeric feature
     columns; ``purchases`` has the columns ``customer``, ``basket`` and
-    ``product`` (``basket`` is empty where the data has no invoices).
+    ``product`` (``basket`` is empty where the data has no invoices), and, where the
+    data has dates, ``date`` and ``amount`` too (``DATED_COLUMNS``), so it can be cut
+    into periods (``analytics.over_time``).
     """
 
     shape: str
@@ -66,6 +72,11 @@ class PreparedData:
     #: Category columns (codes, identifiers, postcodes) per customer, as text: kept out of
     #: the features, there to colour or filter by; None for data without customer attributes.
     categories: pd.DataFrame | None = None
+    #: Where the data has dates, the clean purchase lines that are in no basket (postage,
+    #: fees, lines without a product), with ``customer``, ``basket``, ``date`` and
+    #: ``amount``: they count towards spend and frequency, so a period's RFM needs them
+    #: as the whole file's does. None without dates. A few hundred rows in most files.
+    other_lines: pd.DataFrame | None = None
 
     @property
     def choices(self) -> dict:
@@ -316,15 +327,39 @@ def _prepare_combined(
         rfm = derive_rfm(purchases).reindex(customers.index)
         customers = customers.join(rfm).dropna()
         kinds.update({c: c.lower() for c in rfm.columns})
+    products, other_lines = _product_lines(purchases, roles)
     return PreparedData(
         "combined",
         dict(roles),
         customers,
-        purchases[["customer", "basket", "product"]].dropna(subset=["product"]),
+        products,
         kinds,
         report,
         _customer_categories(rows, roles["customer"], categories, customers),
+        other_lines,
     )
+
+
+def _product_lines(
+    clean: pd.DataFrame, roles: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The purchases (clean lines with a product) and, where the data has dates, the other
+    clean lines: together every line ``derive_rfm`` counted, with their dates and amounts,
+    so a period's RFM can be derived as the whole file's was.
+
+    >>> clean = pd.DataFrame({"customer": ["a", "a"], "basket": ["1", "1"],
+    ...     "date": pd.to_datetime(["2020-01-01"] * 2), "product": ["tea", None],
+    ...     "amount": [2.0, 5.0]})
+    >>> products, other = _product_lines(clean, {"date": "Day"})
+    >>> products.columns.tolist(), other["amount"].tolist()
+    (['customer', 'basket', 'product', 'date', 'amount'], [5.0])
+    >>> _product_lines(clean, {})[1] is None
+    True
+    """
+    if "date" not in roles:
+        return clean[["customer", "basket", "product"]].dropna(subset=["product"]), None
+    in_baskets = clean["product"].notna().to_numpy()
+    return clean.loc[in_baskets, DATED_COLUMNS], clean.loc[~in_baskets, OTHER_LINE_COLUMNS]
 
 
 def _customer_categories(
@@ -344,8 +379,10 @@ def _prepare_transactions(frame: pd.DataFrame, roles: Mapping[str, str]) -> Prep
         raise DataError(nothing_usable_message(report))
     customers = derive_rfm(purchases)
     kinds = {c: c.lower() for c in customers.columns}
-    products = purchases.dropna(subset=["product"])[["customer", "basket", "product"]]
-    return PreparedData("transactions", dict(roles), customers, products, kinds, report)
+    products, other_lines = _product_lines(purchases, roles)
+    return PreparedData(
+        "transactions", dict(roles), customers, products, kinds, report, None, other_lines
+    )
 
 
 def _rows_with_customer(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, dict]:
