@@ -1,13 +1,15 @@
 """The command line: result files, progress lines, and one-sentence errors."""
 
 import json
+import re
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from basket_segments.cli.commands import build_parser, main
+from basket_segments.cli.commands import PERIOD_FILES, build_parser, main
 from tests.conftest import REPO
 
 RESULT_FILES = {"segments.csv", "profiles.csv", "rules.csv", "top_products.csv", "summary.json"}
@@ -301,3 +303,93 @@ def test_the_command_line_segments_without_importing_scikit_learn_itself(tmp_pat
     assert run.stdout.splitlines()[-1] == "0 False"
     segments = pd.read_csv(tmp_path / "segments.csv")
     assert sorted(segments["segment"].unique()) == [0, 1, 2]
+
+
+def dated_purchases(path, customers=40, seed=5):
+    """A small transactions file over three months: each customer buys on a few random days,
+    some only in January, some only later, so periods have new and lapsed customers."""
+    rng = np.random.default_rng(seed)
+    rows, invoice = ["Customer,Invoice,Date,Product,Quantity,Price"], 0
+    for customer in range(customers):
+        months = [m for m in (1, 2, 3) if rng.random() < 0.7] or [1]
+        for month in months:
+            for _ in range(rng.integers(1, 4)):
+                invoice += 1
+                day = f"2020-{month:02d}-{rng.integers(1, 29):02d}"
+                for product in rng.choice(["tea", "jam", "milk", "bread", "eggs"], 3):
+                    rows.append(f"c{customer},{invoice},{day},{product},1,{rng.integers(1, 9)}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_periods_write_the_migration_and_each_periods_segments_and_rules(tmp_path, capsys):
+    data = dated_purchases(tmp_path / "dated.csv")
+    out = tmp_path / "out"
+    arguments = ["analyze", str(data), "--k", "3", "--periods", "month", "--out", str(out)]
+    assert main([*arguments, "--min-support", "0.1", "--max-length", "3"]) == 0
+    assert {p.name for p in out.iterdir()} == RESULT_FILES | set(PERIOD_FILES.values())
+    assert "over_time: 3 periods, segments fitted on 2020-01" in capsys.readouterr().out
+    by_period = pd.read_csv(out / "segments_by_period.csv", dtype={"customer": str})
+    assert list(by_period.columns[:4]) == ["customer", "period", "segment", "segment_name"]
+    raw = pd.read_csv(data, parse_dates=["Date"])
+    seen = raw.groupby(raw["Date"].dt.strftime("%Y-%m"))["Customer"].unique()
+    for month, customers in seen.items():
+        assert set(by_period.loc[by_period["period"] == month, "customer"]) == set(customers)
+    migration = pd.read_csv(out / "migration.csv")
+    assert list(migration.columns[:3]) == ["period", "from", "to"]
+    assert set(migration["period"]) == {"2020-02", "2020-03"}
+    for month, cells in migration.groupby("period"):
+        crosstab = _crosstab(by_period, "2020-01", month)
+        got = cells.set_index(["from", "to"])["customers"]
+        assert got[got > 0].sort_index().to_dict() == crosstab.to_dict()
+    rules = pd.read_csv(out / "rules_by_period.csv")
+    assert set(rules["period"]) <= {"2020-01", "2020-02", "2020-03"} and len(rules)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["periods"]["reference"] == "2020-01"
+    assert summary["periods"]["customers"] == {m: len(c) for m, c in seen.items()}
+
+
+def _crosstab(by_period: pd.DataFrame, first: str, later: str) -> pd.Series:
+    """Customers per (from, to), counted with pandas from segments_by_period."""
+    names = by_period.set_index(["period", "customer"])["segment_name"]
+    both = pd.concat([names[first].rename("from"), names[later].rename("to")], axis=1)
+    counts = pd.crosstab(both["from"].fillna("new"), both["to"].fillna("lapsed")).stack()
+    return counts[counts > 0].sort_index()
+
+
+def test_split_date_alone_splits_at_the_middle_month(tmp_path, capsys):
+    data = dated_purchases(tmp_path / "dated.csv")
+    out = tmp_path / "out"
+    assert main(["analyze", str(data), "--k", "2", "--split-date", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["periods"]["labels"] == ["2020-01-01 to 2020-01-31", "2020-02-01 to 2020-03-28"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--split-date", "2021-05-01"], "The split date 2021-05-01 is outside the data, whose "),
+        (["--split-date", "01/04/2020"], "--split-date must be a date such as 2011-04-01, not"),
+        (["--periods", "week"], "Periods are month, quarter or a number of days such as 30d"),
+        (
+            ["--periods", "7d", "--k", "6"],
+            r"The period \S+ to \S+ has \d customers?, too few for 6 ",
+        ),
+        (["--periods", "month", "--no-segments"], "Comparing periods needs segments"),
+        (["--periods", "month", "--engine", "spark"], "runs on the local engine for now"),
+    ],
+)
+def test_periods_that_cannot_be_compared_fail_with_one_sentence(
+    tmp_path, capsys, arguments, message
+):
+    data = dated_purchases(tmp_path / "dated.csv")
+    assert main(["analyze", str(data), *arguments, "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert re.search(message, error) and error.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_data_without_dates_cannot_be_compared(shared_data, tmp_path, capsys):
+    mall = str(shared_data / "Mall_Customers.csv")
+    assert main(["analyze", mall, "--split-date", "--out", str(tmp_path)]) == 2
+    assert "Comparing periods needs purchases with dates" in capsys.readouterr().err

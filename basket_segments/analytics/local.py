@@ -9,6 +9,7 @@ what they return, and its uploads are read and checked by ``read`` and
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -19,6 +20,15 @@ from basket_segments.analytics.columns import detect_roles
 from basket_segments.analytics.loading import RawTable, Source, peek_columns, read_source
 from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.notes import by_group, left_out_notes, small_segment_notes
+from basket_segments.analytics.over_time import (
+    ByPeriod,
+    OverTime,
+    period_labels,
+    period_purchases,
+    segments_over_time,
+    split_by_period,
+)
+from basket_segments.analytics.periods import PeriodRule
 from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
 from basket_segments.analytics.products import top_products
 from basket_segments.analytics.profiles import profile_segments
@@ -144,7 +154,8 @@ class LocalEngine:
         try:
             found = segment_customers(data.customers, features, k, **options.kmeans, run=self._run)
         finally:
-            self.close()  # the last stage that needs scikit-learn
+            if options.periods is None:  # else ``over_time`` needs scikit-learn next
+                self.close()  # the last stage that needs scikit-learn
         profiles = profile_segments(data.customers, found, data.feature_kinds)
         return Segments(
             found.labels,
@@ -155,6 +166,41 @@ class LocalEngine:
             found.scaling,
             transformations(data.customers, features, found.scaling),
         )
+
+    def cut_periods(self, data: PreparedData, rule: PeriodRule) -> ByPeriod:
+        """The data cut into periods, each with its customers' features."""
+        return split_by_period(data, rule)
+
+    def over_time(
+        self,
+        data: PreparedData,
+        cut: ByPeriod,
+        features: list[str],
+        k: int,
+        options: AnalysisOptions,
+    ) -> OverTime:
+        """Segments fitted on the reference period, every period's customers in them."""
+        try:
+            kinds = data.feature_kinds
+            return segments_over_time(cut, features, k, kinds, **options.kmeans, run=self._run)
+        finally:
+            self.close()  # the last stage that needs scikit-learn
+
+    def period(
+        self, data: PreparedData, cut: ByPeriod, found: OverTime, number: int
+    ) -> tuple[PreparedData, Segments]:
+        """Period ``number``'s data and segments, to mine as the whole file's are."""
+        fitted = found.segmentation
+        segments = Segments(
+            period_labels(found, number),
+            found.profiles,
+            fitted.inertia,
+            fitted.silhouette,
+            fitted.features,
+            fitted.scaling,
+        )
+        customers = cut.customers[number]
+        return replace(data, customers=customers, purchases=period_purchases(cut, number)), segments
 
     def segment_table(self, data: PreparedData, segments: Segments) -> pd.DataFrame:
         """Customer, segment number and name, then every feature value and category."""

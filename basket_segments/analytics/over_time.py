@@ -20,7 +20,7 @@ import pandas as pd
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.migration import migration_table
 from basket_segments.analytics.periods import PeriodRule, Periods, cut_periods
-from basket_segments.analytics.prepare import OTHER_LINE_COLUMNS, PreparedData
+from basket_segments.analytics.prepare import DATED_COLUMNS, OTHER_LINE_COLUMNS, PreparedData
 from basket_segments.analytics.profiles import profile_segments
 from basket_segments.analytics.segmentation import (
     Run,
@@ -180,3 +180,27 @@ def _period_table(
         }
     )
     return pd.concat([table, customers.reset_index(drop=True)], axis=1)
+
+
+def period_purchases(cut: ByPeriod, number: int) -> pd.DataFrame:
+    """Period ``number``'s purchases of products, as ``PreparedData.purchases`` holds the
+    whole file's: what its baskets, rules and top products are counted from."""
+    if cut.lines is None:
+        raise ValueError("cut has no lines")
+    rows = cut.lines[cut.lines["period"].to_numpy() == number]
+    return rows.dropna(subset=["product"])[DATED_COLUMNS]
+
+
+def period_labels(found: OverTime, number: int) -> pd.Series:
+    """Period ``number``'s segment per customer, indexed by customer.
+
+    >>> customers = pd.DataFrame({"x": [1.0, 1.1, 5.0, 5.2, 5.1]}, index=list("abcde"))
+    >>> periods = Periods(tuple(pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01"])),
+    ...                   ("2020-01", "2020-02"))
+    >>> found = segments_over_time(ByPeriod(periods, (customers, customers[:3]), 0), ["x"], 2)
+    >>> period_labels(found, 1).to_dict()
+    {'a': 1, 'b': 1, 'c': 0}
+    """
+    table = found.by_period
+    rows = table[table["period"].to_numpy() == found.periods.labels[number]]
+    return pd.Series(rows["segment"].to_numpy(), index=pd.Index(rows["customer"], name="customer"))

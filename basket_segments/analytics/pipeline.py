@@ -28,6 +28,8 @@ from basket_segments.analytics.stages import (
 )
 
 NO_PRODUCTS = "The data has no product column, so no association rules or top products."
+PERIODS_NEED_SEGMENTS = "Comparing periods needs segments; leave out --no-segments."
+PERIODS_ON_LOCAL_ONLY = "Comparing periods runs on the local engine for now; use --engine local."
 
 
 @dataclass
@@ -39,6 +41,13 @@ class Analysis:
     rules: pd.DataFrame = field(default_factory=pd.DataFrame)
     products: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict = field(default_factory=dict)
+    #: With ``AnalysisOptions.periods``: each period's segments (``OverTime.by_period``),
+    #: the migration (``migration.migration_table``), and each period's rules and top
+    #: products, with a ``period`` column.
+    segments_by_period: pd.DataFrame = field(default_factory=pd.DataFrame)
+    migration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rules_by_period: pd.DataFrame = field(default_factory=pd.DataFrame)
+    products_by_period: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def analyze(
@@ -54,8 +63,10 @@ def analyze(
     if options.basket not in BASKET_CHOICES:
         choices = " or one ".join(BASKET_CHOICES)
         raise DataError(f"A basket is one {choices}, not '{options.basket}'.")
+    _check_periods(engine, options)
     clock = StageClock(say)
     data = engine.load(source, clock)
+    cut = engine.cut_periods(data, options.periods) if options.periods is not None else None
     result = Analysis(summary=_summary(engine, data, options))
     segments, baskets = None, None
     segmenting = options.segment and data.shape != "baskets"
@@ -63,13 +74,83 @@ def analyze(
         segments, baskets = _segment_beside_baskets(engine, data, options, result, clock)
     elif segmenting:
         segments = _segment(engine, data, options, result, clock)
+    found = _compare_periods(engine, data, cut, options, result, clock) if cut else None
     if data.has_products:
         _add_mined(result, engine.mine(data, segments, options, clock, baskets))
+        if found is not None:
+            _mine_periods(engine, data, cut, found, options, result, clock)
     else:
         result.summary["notes"].append(NO_PRODUCTS)
         clock.say("rules: skipped, the data has no product column")
     result.summary["timings"] = clock.timings
     return result
+
+
+def _check_periods(engine: Engine, options: AnalysisOptions) -> None:
+    """Refuse, before any work, periods the run cannot compare."""
+    if options.periods is None:
+        return
+    if not options.segment:
+        raise DataError(PERIODS_NEED_SEGMENTS)
+    if not hasattr(engine, "over_time"):
+        raise DataError(PERIODS_ON_LOCAL_ONLY)
+
+
+def _compare_periods(
+    engine: Any,
+    data: Any,
+    cut: Any,
+    options: AnalysisOptions,
+    result: Analysis,
+    clock: StageClock,
+) -> Any:
+    """Segments fitted on the reference period, with the K and features of the whole
+    file's, and every period placed in them (``over_time.segments_over_time``)."""
+    summary = result.summary
+    found = engine.over_time(data, cut, summary["features"], summary["k"], options)
+    result.segments_by_period, result.migration = found.by_period, found.migration
+    counts = found.by_period.groupby("period", sort=False)["segment_name"]
+    summary["periods"] = {
+        "labels": list(found.periods.labels),
+        "reference": found.periods.labels[found.reference],
+        "customers": {label: int(n) for label, n in counts.size().items()},
+        "sizes": {
+            label: counts.get_group(label).value_counts().to_dict() for label in counts.groups
+        },
+    }
+    reference = found.periods.labels[found.reference]
+    clock.lap("over_time", f"{len(found.periods)} periods, segments fitted on {reference}")
+    return found
+
+
+def _mine_periods(
+    engine: Any,
+    data: Any,
+    cut: Any,
+    found: Any,
+    options: AnalysisOptions,
+    result: Analysis,
+    clock: StageClock,
+) -> None:
+    """Each period's rules and top products, mined as the whole file's, in the segments
+    fitted on the reference period."""
+    rules, products = [], []
+    for number, label in enumerate(found.periods.labels):
+        period_data, segments = engine.period(data, cut, found, number)
+        inner = StageClock(lambda line, label=label: clock.say(f"{label}: {line}"))
+        mined = engine.mine(period_data, segments, options, inner)
+        rules.append(mined.rules.assign(period=label))
+        products.append(mined.products.assign(period=label))
+        notes = ([mined.reason] if mined.reason else []) + list(mined.notes)
+        result.summary["notes"] += [f"{label}: {note}" for note in notes]
+    result.rules_by_period = _period_first(pd.concat(rules, ignore_index=True))
+    result.products_by_period = _period_first(pd.concat(products, ignore_index=True))
+    clock.lap("rules_by_period", f"{len(result.rules_by_period):,} rules in {len(rules)} periods")
+
+
+def _period_first(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its ``period`` column first."""
+    return table[["period", *[c for c in table.columns if c != "period"]]]
 
 
 def _summary(engine: Engine, data: Any, options: AnalysisOptions) -> dict:

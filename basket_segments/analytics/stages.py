@@ -106,6 +106,9 @@ class AnalysisOptions:
     #: Count every pair of products too (``support_hint``): the dashboard then names a
     #: lower support that gives rules when a view shows few.
     count_pairs: bool = False
+    #: Also compare periods: a ``periods.PeriodRule`` (segments fitted on its reference
+    #: period, every period placed in them, the migration and each period's rules).
+    periods: Any = None
 
     @property
     def kmeans(self) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from pyarrow import csv as pa_csv
 from basket_segments.analytics.engines import ENGINES, choose_engine
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
-from basket_segments.analytics.pipeline import Analysis, analyze
+from basket_segments.analytics.periods import PeriodRule, parse_date, parse_window
+from basket_segments.analytics.pipeline import PERIODS_ON_LOCAL_ONLY, Analysis, analyze
 from basket_segments.analytics.rules import MAX_RULES, RuleParams
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.analytics.segmentation import SCALINGS
@@ -39,6 +40,15 @@ from basket_segments.cli.memory import OUT_OF_MEMORY, default_table_budget, out_
 
 #: The command line's longest rule: arules' default, which gives the published Groceries counts.
 MAX_LENGTH = 10
+#: ``--split-date`` without a date: the middle of the data's dates.
+MIDDLE = "middle"
+#: The files written when periods are compared, by ``Analysis`` attribute.
+PERIOD_FILES = {
+    "migration": "migration.csv",
+    "segments_by_period": "segments_by_period.csv",
+    "rules_by_period": "rules_by_period.csv",
+    "products_by_period": "top_products_by_period.csv",
+}
 
 
 class ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
@@ -115,6 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="a basket is all of a customer's products, or one invoice",
     )
     run.add_argument("--no-segments", action="store_true", help="mine all baskets as one group")
+    periods = run.add_mutually_exclusive_group()
+    periods.add_argument(
+        "--split-date",
+        nargs="?",
+        const=MIDDLE,
+        metavar="YYYY-MM-DD",
+        help="also compare two periods, before this date and from it, and write "
+        "migration.csv and the *_by_period files (default without a date: the middle of the "
+        "dates, rounded to a month start)",
+    )
+    periods.add_argument(
+        "--periods",
+        metavar="month|quarter|Nd",
+        help="also compare calendar months, quarters or runs of N days such as 30d (default: "
+        "no periods)",
+    )
     run.add_argument("--out", default="results", help="output folder")
     run.add_argument(
         "--jobs", type=int, default=None, help="worker processes for mining (default: automatic)"
@@ -224,6 +250,8 @@ def _analyze(args: argparse.Namespace) -> int:
     options = _options(args)
     source = _source(args)
     if choose_engine(args.engine, os.environ) == "spark":
+        if options.periods is not None:  # said before Spark takes seconds to start
+            raise DataError(PERIODS_ON_LOCAL_ONLY)
         return _analyze_spark(args, source, options)
     if args.spark_master or args.spark_conf or args.segments_out:
         raise DataError("--spark-master, --spark-conf and --segments-out need --engine spark.")
@@ -291,7 +319,10 @@ def _source(args: argparse.Namespace) -> str | pd.DataFrame:
 
 def _finish(result: Analysis, out: Path) -> None:
     write_results(result, out)
-    say(f"wrote {out}/ (segments, profiles, rules, top_products, summary)")
+    written = ["segments", "profiles", "rules", "top_products", "summary"]
+    if "periods" in result.summary:
+        written += [name.removesuffix(".csv") for name in PERIOD_FILES.values()]
+    say(f"wrote {out}/ ({', '.join(written)})")
 
 
 def _analyze_spark(
@@ -341,6 +372,7 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
         basket=args.basket,
         n_jobs=args.jobs,
         n_init=_positive(args.n_init, "--n-init"),
+        periods=period_rule(args.split_date, args.periods),
         rules=RuleParams(
             args.min_support,
             args.min_confidence,
@@ -350,6 +382,23 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
             rule_limit(args.max_rules),
         ),
     )
+
+
+def period_rule(split_date: str | None, periods: str | None) -> PeriodRule | None:
+    """``--split-date`` or ``--periods`` as a rule for cutting the dates; None: neither.
+
+    >>> period_rule("2011-04-01", None).split_date, period_rule(None, "30d").window
+    (Timestamp('2011-04-01 00:00:00'), '30d')
+    >>> period_rule(MIDDLE, None), period_rule(None, None)
+    (PeriodRule(window=None, split_date=None, reference=0), None)
+    """
+    if periods is not None:
+        return PeriodRule(window=parse_window(periods))
+    if split_date is None:
+        return None
+    if split_date == MIDDLE:
+        return PeriodRule()
+    return PeriodRule(split_date=parse_date(split_date, "--split-date"))
 
 
 def table_budget(max_table_mb: float | None) -> int | None:
@@ -400,6 +449,10 @@ def write_results(result: Analysis, out: Path) -> None:
         write_csv(result.profiles, out / "profiles.csv")
         write_rules(result.rules, out / "rules.csv")
         write_csv(result.products, out / "top_products.csv")
+        if "periods" in result.summary:
+            for attribute, name in PERIOD_FILES.items():
+                table = getattr(result, attribute)
+                (write_rules if "rules" in name else write_csv)(table, out / name)
         (out / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json))
     except OSError as error:
         raise DataError(f"Cannot write results to {out}: {error.strerror}.") from error
