@@ -29,6 +29,12 @@ import pandas as pd
 
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.progress import Report, ignore
+from basket_segments.analytics.scaling import (
+    Scaling,
+    fit_scaling,
+    nearest_centre,
+    skewed_columns,
+)
 from basket_segments.analytics.stages import SUGGEST_K_RANGE, KSuggestion, Segments
 
 #: Above this many customers, silhouette is computed on a fixed-seed sample.
@@ -40,8 +46,6 @@ SILHOUETTE_SAMPLE_SIZE = 2_000
 SILHOUETTE_MEMORY_MB = 64
 #: How features may be transformed before KMeans (``feature_matrix``).
 SCALINGS = ("auto", "standard", "none")
-#: Skewness above which a non-negative feature is log-transformed before standardising.
-LOG_SKEW = 2.0
 #: Words for low and high values of features with a known meaning.
 FEATURE_WORDS = {
     "age": ("young", "older"),
@@ -72,36 +76,6 @@ class Segmentation:
     #: in that space, row ``i`` segment ``i``'s: what places other customers (``assign``).
     scaler: Scaling | None = None
     centers: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class Scaling:
-    """A scaling fitted on some customers (``fit_scaling``), to apply to others as it is.
-
-    ``logged``: the columns that go through ``log1p`` first; ``mean`` and ``scale``: what
-    scikit-learn's ``StandardScaler`` learned (None for ``none``).
-
-    >>> scaling, matrix = fit_scaling(np.array([[1.0], [3.0]]), "standard")
-    >>> scaling.apply(np.array([[2.0], [5.0]])).ravel().tolist()
-    [0.0, 3.0]
-    """
-
-    mode: str
-    logged: tuple[int, ...] = ()
-    mean: np.ndarray | None = None
-    scale: np.ndarray | None = None
-
-    def apply(self, values: np.ndarray) -> np.ndarray:
-        """``values`` (not changed) scaled as the customers this was fitted on were: the
-        same operations as ``StandardScaler.transform``, so the same numbers to the bit."""
-        values = np.array(values, dtype="float64", copy=True)
-        for column in self.logged:
-            values[:, column] = np.log1p(values[:, column])
-        if self.mean is None or self.scale is None:
-            return values
-        values -= self.mean
-        values /= self.scale
-        return values
 
 
 #: The thread that imports scikit-learn ahead of segmenting.
@@ -277,24 +251,6 @@ def scaled(values: np.ndarray, mode: str) -> np.ndarray:
     return fit_scaling(values, mode)[1]
 
 
-def fit_scaling(values: np.ndarray, mode: str) -> tuple[Scaling, np.ndarray]:
-    """The scaling ``mode`` fits on ``values``, and ``values`` (changed in place) scaled.
-
-    ``auto`` decides here, on these customers, which columns are logged: customers
-    placed later with the returned ``Scaling`` go through the same transformation.
-    """
-    from sklearn.preprocessing import StandardScaler  # here: scikit-learn takes ~1 s to import
-
-    if mode == "none":
-        return Scaling(mode), values
-    logged = tuple(skewed_columns(values)) if mode == "auto" else ()
-    for column in logged:
-        values[:, column] = np.log1p(values[:, column])
-    scaler = StandardScaler()
-    matrix = scaler.fit_transform(values)
-    return Scaling(mode, logged, scaler.mean_, scaler.scale_), matrix
-
-
 def transformations(customers: pd.DataFrame, features: list[str], scale: str) -> dict[str, str]:
     """What each feature goes through before KMeans, in words, as summaries and pages say it.
 
@@ -312,13 +268,6 @@ def transformations(customers: pd.DataFrame, features: list[str], scale: str) ->
         feature: "log1p, then standardised" if i in logged else "standardised"
         for i, feature in enumerate(features)
     }
-
-
-def skewed_columns(values: np.ndarray) -> list[int]:
-    """Columns of non-negative values whose skewness exceeds ``LOG_SKEW``."""
-    frame = pd.DataFrame(values)
-    skew = frame.skew().fillna(0.0)
-    return [i for i in range(values.shape[1]) if frame[i].min() >= 0 and skew[i] > LOG_SKEW]
 
 
 def segment_customers(
@@ -421,23 +370,6 @@ def assign(customers: pd.DataFrame, segmentation: Segmentation) -> pd.Series:
         )
     labels = nearest_centre(matrix, segmentation.centers)
     return pd.Series(labels, index=customers.index, name="segment")
-
-
-def nearest_centre(matrix: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Row by row, the number of the nearest centre (the first of equally near ones).
-
-    One centre at a time: a customers x centres x features array would take gigabytes.
-
-    >>> nearest_centre(np.array([[0.0], [2.9], [3.1]]), np.array([[0.0], [6.0]])).tolist()
-    [0, 0, 1]
-    """
-    best = np.zeros(len(matrix), dtype=int)
-    shortest = np.full(len(matrix), np.inf)
-    for number, centre in enumerate(centers):
-        distance = ((matrix - centre) ** 2).sum(axis=1)
-        closer = distance < shortest
-        best[closer], shortest[closer] = number, distance[closer]
-    return best
 
 
 def check_k(k: int, n_customers: int) -> None:

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from basket_segments.analytics.segmentation import LOG_SKEW
+from basket_segments.analytics.scaling import LOG_SKEW
 from basket_segments.analytics.spark.values import col
 
 if TYPE_CHECKING:
