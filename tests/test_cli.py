@@ -283,7 +283,7 @@ def test_the_analysis_allocates_arrow_memory_from_jemalloc(monkeypatch, tmp_path
 MAIN_PROCESS_CHECK = """
 import sys
 from basket_segments.cli.commands import main
-status = main(["analyze", sys.argv[1], "--k", "3", "--out", sys.argv[2]])
+status = main(["analyze", sys.argv[1], "--k", "3", "--out", sys.argv[2], *sys.argv[3:]])
 print(status, "sklearn" in sys.modules)
 """
 
@@ -393,3 +393,18 @@ def test_data_without_dates_cannot_be_compared(shared_data, tmp_path, capsys):
     mall = str(shared_data / "Mall_Customers.csv")
     assert main(["analyze", mall, "--split-date", "--out", str(tmp_path)]) == 2
     assert "Comparing periods needs purchases with dates" in capsys.readouterr().err
+
+
+def test_periods_are_segmented_without_importing_scikit_learn_here_either(tmp_path):
+    """The reference period's KMeans runs in the same process of its own as the whole
+    file's, which stays open until then."""
+    data = dated_purchases(tmp_path / "dated.csv")
+    run = subprocess.run(
+        [sys.executable, "-c", MAIN_PROCESS_CHECK, str(data), str(tmp_path), "--periods", "month"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.splitlines()[-1] == "0 False"
+    assert (tmp_path / "migration.csv").exists()
