@@ -119,6 +119,7 @@ def init_dashboard(
             password_url=password_url,
             pages=navbar_links(),
             look=choices,
+            active_dataset=frame_callbacks.last_opened_dataset(),
         )
 
     look.use_index(app, choices)

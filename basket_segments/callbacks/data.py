@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update, set_props
 
 from basket_segments import ids
@@ -66,6 +68,7 @@ def show_stored(answer, version, prefix: str):
     dataset = whole_number((stored or {}).get("dataset"))
     if dataset is None:
         return no_update, no_update, no_update, no_update
+    remember(dataset)
     text = text_or_none(stored.get("text")) or "Stored."
     said = message(text, "success")
     if stored.get("shape") == "baskets":
@@ -93,14 +96,24 @@ def change_datasets(_confirm, _rename, pending, new_name, active, version):
 
 
 def open_dataset(clicks: list) -> int:
-    """Make the clicked dataset the active one."""
+    """Make the clicked dataset the active one (and the one the next login opens)."""
     if not triggered_by_user():
         return no_update
     try:
-        return storage.get_dataset(current_owner(), ctx.triggered_id["index"]).id
+        dataset = storage.get_dataset(current_owner(), ctx.triggered_id["index"]).id
     except storage.DatasetNotFound as error:
         set_props(ids.DATA_MESSAGE, {"children": message(str(error))})
         return no_update
+    remember(dataset)
+    return dataset
+
+
+def remember(dataset) -> None:
+    """Keep ``dataset`` as the one the user's next login opens. Best effort: a database
+    that refuses the write (storage logs it) or a dataset that is not theirs costs only
+    that, never the opening itself."""
+    with contextlib.suppress(DataError):
+        storage.remember_open(current_owner(), dataset)
 
 
 def ask_delete(clicks: list, _cancel, _confirm):

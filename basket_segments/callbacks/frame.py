@@ -11,7 +11,7 @@ from flask_login import current_user
 from basket_segments import ids, pages
 from basket_segments.analytics.errors import DataError
 from basket_segments.store import storage
-from basket_segments.store.owner import current_owner, display_name
+from basket_segments.store.owner import current_owner, display_name, request_owner
 
 
 def render_page(pathname: str | None, active, prefix: str):
@@ -25,6 +25,19 @@ def open_shape(active) -> str | None:
         return None
     try:
         return storage.get_dataset(current_owner(), active).shape
+    except DataError:
+        return None
+
+
+def last_opened_dataset() -> int | None:
+    """The dataset the logged-in user last opened, for a page load: a new login or tab
+    opens it again. None without a user, or when the database cannot say (the page
+    loads with nothing open rather than failing)."""
+    owner = request_owner()
+    if owner is None:
+        return None
+    try:
+        return storage.last_opened(owner)
     except DataError:
         return None
 

@@ -128,9 +128,12 @@ def serve_layout(
     password_url: str | None = None,
     pages: Links = (),
     look: Look = Look(),
+    active_dataset: int | None = None,
 ) -> html.Div:
     """The whole page; a function so each page load gets a fresh tree (and CSRF token).
-    ``pages`` are the navbar's links (``pages.navbar_links``); ``look`` the host's choices."""
+    ``pages`` are the navbar's links (``pages.navbar_links``); ``look`` the host's choices;
+    ``active_dataset`` what opens when the tab has none open yet (a new login or tab):
+    the browser's session store keeps its own value when it has one."""
     if look.header == "links":
         header = page_links(prefix, pages)
     else:
@@ -138,7 +141,7 @@ def serve_layout(
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh="callback-nav"),
-            dcc.Store(id=ids.ACTIVE_DATASET, storage_type="session"),
+            dcc.Store(id=ids.ACTIVE_DATASET, storage_type="session", data=active_dataset),
             dcc.Store(id=ids.SEGMENT_SETTINGS, storage_type="session"),
             dcc.Store(id=ids.SELECTED_SEGMENT, storage_type="session"),
             dcc.Store(id=ids.RULES_CHOICE, storage_type="session"),

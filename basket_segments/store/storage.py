@@ -32,9 +32,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, ParamSpec, TypeVar
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    create_engine,
+    delete,
+    select,
+)
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from basket_segments.analytics.errors import DataError
@@ -140,6 +149,20 @@ class DatasetRecord(Base):
     products: Mapped[int] = mapped_column(Integer)
     roles: Mapped[dict] = mapped_column(JSON)
     report: Mapped[dict] = mapped_column(JSON)
+
+
+class LastOpened(Base):
+    """The dataset each user last opened or uploaded, opened again at their next login.
+
+    Keyed by the owner (``owner.request_owner``), not a column of a user table: a
+    host site's users live in its own model, which the dashboard never changes.
+    """
+
+    __tablename__ = "bs_last_opened"
+
+    owner: Mapped[str] = mapped_column(String(255), primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("bs_datasets.id", ondelete="CASCADE"))
+    opened: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ResultRecord(Base):
@@ -634,8 +657,46 @@ def delete_dataset(owner: str, dataset_id: Any) -> None:
         # One statement, before the dataset row: PostgreSQL's ON DELETE CASCADE would
         # otherwise remove the result rows first and the ORM would find them gone.
         session.execute(delete(ResultRecord).where(ResultRecord.dataset_id == record.id))
+        session.execute(delete(LastOpened).where(LastOpened.dataset_id == record.id))
         session.delete(record)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@_reports_failures
+def remember_open(owner: str, dataset_id: Any) -> None:
+    """Remember one of the owner's datasets as the one they opened last: their next
+    login opens it again (``last_opened``). ``DatasetNotFound`` for anyone else's.
+
+    Two requests of one user may both find no row and insert; the loser, refused by
+    the primary key, tries once more and updates the winner's row.
+    """
+    owner = _check_owner(owner)
+    try:
+        _remember(owner, dataset_id)
+    except IntegrityError:  # another request of this user inserted the row just before
+        _remember(owner, dataset_id)
+
+
+def _remember(owner: str, dataset_id: Any) -> None:
+    with _state().sessions.begin() as session:
+        record = _record(session, owner, dataset_id)
+        row = session.get(LastOpened, owner) or LastOpened(owner=owner)
+        row.dataset_id, row.opened = record.id, datetime.now(UTC)
+        session.add(row)
+
+
+@_reports_failures
+def last_opened(owner: str) -> int | None:
+    """The dataset the owner last opened, if it still exists and is theirs; else None
+    (a deleted dataset is simply forgotten)."""
+    owner = _check_owner(owner)
+    query = (
+        select(DatasetRecord.id)
+        .join(LastOpened, LastOpened.dataset_id == DatasetRecord.id)
+        .where(LastOpened.owner == owner, DatasetRecord.owner == owner)
+    )
+    with _state().sessions() as session:
+        return session.scalars(query).first()
 
 
 def params_key(params: Mapping[str, Any]) -> str:
