@@ -190,6 +190,7 @@ RULES_WORK = work("rules")
 
 # Customers page
 CUSTOMERS_PAGE = "customers-page"
+CUSTOMERS_READY = "customers-ready"
 CUSTOMER_INPUT = "customers-input"
 CUSTOMER_LOOKUP = "customers-lookup"
 CUSTOMER_RESULT = "customers-result"

@@ -182,7 +182,7 @@ def test_opening_works_when_the_database_refuses_the_write(app, ana, monkeypatch
 
 def test_a_database_of_an_earlier_version_gets_the_new_table_and_column(tmp_path):
     """A deployment's existing database keeps working: the table of last opened datasets
-    is created at the next start."""
+    is created and the datasets table gains its column, its old rows empty there."""
     config = make_config(tmp_path)
     app = create_app(config)
     with app.app_context():
@@ -190,10 +190,14 @@ def test_a_database_of_an_earlier_version_gets_the_new_table_and_column(tmp_path
     engine = database(app)
     with engine.begin() as connection:  # as version 0.1 left it
         connection.exec_driver_sql("DROP TABLE bs_last_opened")
+        connection.exec_driver_sql("ALTER TABLE bs_datasets DROP COLUMN example_customer")
     engine.dispose()
 
     app = create_app(config)
     with app.app_context():
+        assert storage.get_dataset("1", old).example_customer is None
         storage.remember_open("1", old)
         assert storage.last_opened("1") == old
+        new = storage.save_upload("1", "b.csv", TABLE.encode())
+        assert new.example_customer == "0"
     create_app(config)  # a second start finds everything in place

@@ -16,7 +16,7 @@ from basket_segments.callbacks import long_work
 from basket_segments.layouts import customers as layout
 from basket_segments.layouts.common import message
 from basket_segments.queries import THRESHOLDS, RulesQuery, text_or_none
-from basket_segments.store import results
+from basket_segments.store import results, storage
 from basket_segments.store.owner import current_owner
 
 #: Products offered to one customer.
@@ -155,7 +155,24 @@ def source_note(picks, wanted: RuleParams) -> str | None:
     return "; ".join(parts) + "."
 
 
+def show_placeholder(_ready, active) -> str:
+    """The customer box suggests a real customer id of the open dataset, read from its
+    record (nothing is loaded); a neutral placeholder when none is known."""
+    if active is None:
+        return layout.customer_placeholder(None)
+    try:
+        info = storage.get_dataset(current_owner(), active)
+    except DataError:  # not theirs, deleted, or a forged id
+        return layout.customer_placeholder(None)
+    return layout.customer_placeholder(info.example_customer)
+
+
 def register(app: Dash) -> None:
+    app.callback(
+        Output(ids.CUSTOMER_INPUT, "placeholder"),
+        Input(ids.CUSTOMERS_READY, "data"),
+        State(ids.ACTIVE_DATASET, "data"),
+    )(show_placeholder)
     long_work.register(app, LOOKUP)
     app.callback(
         Output(ids.CUSTOMER_RESULT, "children"),

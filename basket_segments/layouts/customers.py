@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 
 #: Purchases listed in full up to this many; beyond, the count says the rest.
 SHOWN_PURCHASES = 40
+#: The customer box's placeholder until the open dataset names one of its customers.
+NEUTRAL_PLACEHOLDER = "Customer id"
+
+
+def customer_placeholder(example: str | None) -> str:
+    """What the customer box suggests: a real id of the open dataset, so the user sees
+    the form its ids take (a made-up one misleads: the sample's look like C000002).
+
+    >>> customer_placeholder("C000002"), customer_placeholder(None)
+    ('Customer id, e.g. C000002', 'Customer id')
+    """
+    return f"{NEUTRAL_PLACEHOLDER}, e.g. {example}" if example else NEUTRAL_PLACEHOLDER
 
 
 def customers_page(shape: str | None, prefix: str) -> html.Div:
@@ -50,12 +62,13 @@ def customers_page(shape: str | None, prefix: str) -> html.Div:
                     dbc.Label("Customer id", html_for=ids.CUSTOMER_INPUT),
                     dbc.InputGroup(
                         [
-                            dbc.Input(id=ids.CUSTOMER_INPUT, placeholder="Customer id, e.g. 17850"),
+                            dbc.Input(id=ids.CUSTOMER_INPUT, placeholder=NEUTRAL_PLACEHOLDER),
                             dbc.Button("Look up", id=ids.CUSTOMER_LOOKUP, color="primary"),
                         ]
                     ),
                 ],
             ),
+            dcc.Store(id=ids.CUSTOMERS_READY, data=0),  # fills the placeholder when shown
             long_work(ids.CUSTOMERS_WORK),
             html.Div(id=ids.CUSTOMER_MESSAGE),
             dcc.Loading(html.Div(id=ids.CUSTOMER_RESULT)),

@@ -35,11 +35,13 @@ from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import (
     JSON,
     DateTime,
+    Engine,
     ForeignKey,
     Integer,
     String,
     create_engine,
     delete,
+    inspect,
     select,
 )
 from sqlalchemy.engine import make_url
@@ -69,6 +71,8 @@ NAME_LENGTH = 120
 CREATE_ATTEMPTS = 5
 #: The largest id an ``Integer`` primary key holds in every supported database.
 MAX_ID = 2**31 - 1
+#: Longest customer id the customer box suggests; a longer one would not fit the box.
+EXAMPLE_LENGTH = 40
 
 
 class DatasetNotFound(DataError, LookupError):
@@ -149,6 +153,9 @@ class DatasetRecord(Base):
     products: Mapped[int] = mapped_column(Integer)
     roles: Mapped[dict] = mapped_column(JSON)
     report: Mapped[dict] = mapped_column(JSON)
+    #: A customer id of the prepared data, which the customer box suggests (added in 0.2:
+    #: None for datasets stored before, until their roles are applied again).
+    example_customer: Mapped[str | None] = mapped_column(String(EXAMPLE_LENGTH), nullable=True)
 
 
 class LastOpened(Base):
@@ -193,6 +200,8 @@ class DatasetInfo:
     #: The dataset's folder under its owner's (a random key, never anything a user typed).
     file_key: str = ""
     file_format: str = ""
+    #: A customer id of the data, for the customer box's placeholder (None: none known).
+    example_customer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,7 +220,7 @@ def init_app(app: Flask) -> None:
     url = database_url(app)
     private_sqlite_file(url)
     engine = create_engine(url, pool_pre_ping=True)
-    create_tables(Base.metadata.create_all, engine)
+    create_tables(create_schema, engine)
     limit = setting_bytes(app.config, "MAX_UPLOAD_MB")
     app.extensions[EXTENSION] = _State(sessionmaker(engine), folder, limit)
 
@@ -281,6 +290,35 @@ def create_tables(create: Callable[..., None], *args: Any) -> None:
             if attempt == CREATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.1 * (attempt + 1))
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the dashboard's tables that are missing, then the columns added since an
+    existing database was made: an earlier version's database keeps working."""
+    Base.metadata.create_all(engine)
+    add_missing_columns(engine)
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Add to existing tables the columns the models gained later, empty for old rows.
+
+    ``create_all`` creates missing tables but never alters one that exists. Only
+    nullable columns can be added so. Workers starting together may both add a
+    column: the second fails and ``create_tables`` retries, finding it there.
+    """
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise RuntimeError(f"{table.name}.{column.name} must be nullable to be added")
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
+                )
 
 
 def database_url(app: Flask, url: str | None = None) -> str:
@@ -507,6 +545,7 @@ def _store(
         products=int(prepared.purchases["product"].nunique()) if len(prepared.purchases) else 0,
         roles=prepared.choices,
         report=json.loads(json.dumps(prepared.report, default=str)),
+        example_customer=example_customer(prepared),
     )
     folder = _dataset_folder(owner, record)
     frame = raw.frame.copy()
@@ -537,7 +576,17 @@ def _info(record: DatasetRecord) -> DatasetInfo:
         report=dict(record.report or {}),
         file_key=record.file_key,
         file_format=record.file_format,
+        example_customer=record.example_customer,
     )
+
+
+def example_customer(prepared: PreparedData) -> str | None:
+    """The first customer id of ``prepared``, which the customer box suggests ("e.g.
+    C000002"); None without customers or when it is too long or odd to show."""
+    if not len(prepared.customers):
+        return None
+    first = str(prepared.customers.index[0])
+    return first if first.isprintable() and 0 < len(first) <= EXAMPLE_LENGTH else None
 
 
 @_reports_failures
@@ -630,6 +679,7 @@ def update_roles(owner: str, dataset_id: Any, roles: Mapping[str, str | None]) -
         record.roles, record.shape = prepared.choices, prepared.shape
         record.customers = len(prepared.customers)
         record.report = json.loads(json.dumps(prepared.report, default=str))
+        record.example_customer = example_customer(prepared)
         info = _info(record)
     save_choices(owner, dataset_id, segments=None)  # its features may be others now
     with contextlib.suppress(DataError):  # kept if it fits; else prepared again when shown

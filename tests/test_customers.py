@@ -1,0 +1,91 @@
+"""The Customers page's customer box suggests a real customer id of the open dataset,
+read from the dataset's record (nothing loaded), and a neutral placeholder otherwise."""
+
+import pytest
+import sqlalchemy
+
+from basket_segments import ids
+from basket_segments.callbacks import customers
+from basket_segments.layouts import customers as layout
+from basket_segments.store import results, storage
+from tests.callbacks_support import logged_in_as, look_up, store_upload, text_of, walk
+from tests.test_callbacks import SETTINGS, TABLE
+
+pytestmark = pytest.mark.usefixtures("engine_only_in_jobs")
+
+NEUTRAL = "Customer id"
+PURCHASES = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID\n" + "".join(
+    f"{500 + i},{10 + i % 4},{name},1,2010-12-0{1 + i % 5} 10:00,2.5,K-{40 + i % 7}\n"
+    for i, name in enumerate(["tea", "jam", "milk", "bread"] * 10)
+)
+
+
+@pytest.fixture
+def user(app):
+    with logged_in_as(app) as user:
+        yield user
+
+
+@pytest.fixture
+def nothing_loaded(monkeypatch):
+    """Fail if the placeholder reads more than the dataset's record."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the placeholder must not load the dataset or its results")
+
+    for module, name in [
+        (storage, "load_raw"),
+        (storage, "load_result"),
+        (storage, "stored_table"),
+        (results, "prepared"),
+    ]:
+        monkeypatch.setattr(module, name, refuse)
+
+
+def test_the_page_starts_neutral_and_asks_for_its_placeholder():
+    page = list(walk(layout.customers_page("combined", "/analytics/")))
+    (box,) = [c for c in page if getattr(c, "id", None) == ids.CUSTOMER_INPUT]
+    assert box.placeholder == NEUTRAL
+    assert ids.CUSTOMERS_READY in [getattr(c, "id", None) for c in page]
+    assert "17850" not in repr(page)
+
+
+def test_the_sample_suggests_one_of_its_own_ids(user, nothing_loaded):
+    active, _message, _version = store_upload(None, None, sample=1)
+    assert customers.show_placeholder(0, active) == "Customer id, e.g. C000001"
+
+
+def test_purchases_suggest_a_customer_of_theirs(user, nothing_loaded):
+    dataset = storage.save_upload(user.get_id(), "retail.csv", PURCHASES.encode())
+    assert dataset.shape == "transactions"  # RFM: customers from purchases
+    assert customers.show_placeholder(0, dataset.id) == "Customer id, e.g. K-40"
+
+
+def test_the_suggested_id_looks_up_a_customer(user):
+    dataset = storage.save_upload(user.get_id(), "shop.csv", TABLE.encode()).id
+    suggested = customers.show_placeholder(0, dataset).removeprefix("Customer id, e.g. ")
+    assert suggested == "0"
+    assert f"Customer {suggested}" in text_of(look_up(suggested, SETTINGS, dataset))
+
+
+@pytest.mark.parametrize("active", [None, "abc", 10**12, -1, [1], {"index": 1}])
+def test_without_an_open_dataset_the_placeholder_is_neutral(user, nothing_loaded, active):
+    assert customers.show_placeholder(0, active) == NEUTRAL
+
+
+def test_another_users_dataset_suggests_nothing(app, nothing_loaded):
+    with logged_in_as(app, "ana") as ana:
+        dataset = storage.save_upload(ana.get_id(), "shop.csv", TABLE.encode()).id
+    with logged_in_as(app, "bob"):
+        assert customers.show_placeholder(0, dataset) == NEUTRAL
+
+
+def test_a_dataset_stored_before_the_suggestion_gets_one_when_its_roles_are_applied(app, user):
+    dataset = storage.save_upload(user.get_id(), "shop.csv", TABLE.encode())
+    engine = sqlalchemy.create_engine(app.config["BASKET_SEGMENTS_DATABASE_URL"])
+    with engine.begin() as connection:  # as stored by version 0.1
+        connection.exec_driver_sql("UPDATE bs_datasets SET example_customer = NULL")
+    engine.dispose()
+    assert customers.show_placeholder(0, dataset.id) == NEUTRAL
+    storage.update_roles(user.get_id(), dataset.id, dataset.roles)
+    assert customers.show_placeholder(0, dataset.id) == "Customer id, e.g. 0"
