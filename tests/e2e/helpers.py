@@ -51,6 +51,13 @@ def upload(dash_duo, path):
     dash_duo.wait_for_contains_text(f"#{ids.DATA_MESSAGE}", "Stored", timeout=60)
 
 
+def open_name(dash_duo) -> str | None:
+    """The name of the open dataset, as the Data page's details show it (read in one
+    step: the details are drawn anew as datasets open)."""
+    script = "return document.getElementById(arguments[0])?.value;"
+    return dash_duo.driver.execute_script(script, ids.RENAME_INPUT)
+
+
 def click(dash_duo, selector):
     """Scroll an element into view and click it (the test window is small)."""
     element = dash_duo.wait_for_element(selector)

@@ -13,9 +13,11 @@ storage cleared and the page reloaded).
 import json
 import time
 
+from dash.testing.wait import until
+
 from basket_segments import ids
 from basket_segments.analytics.sample import generate_sample
-from tests.e2e.helpers import click, sign_up
+from tests.e2e.helpers import click, open_name, sign_up
 from tests.shapes import bakery_file, wholesale_table
 
 #: A walk over the 4 datasets that takes each of the 12 ordered pairs once.
@@ -89,7 +91,8 @@ def answers(dash_duo) -> tuple[str, str]:
 def test_every_order_of_four_shapes_gives_each_its_own_answers(dash_duo, dashboard, tmp_path):
     dash_duo.start_server(dashboard, navigate=False)
     sign_up(dash_duo, path="/analytics/data")
-    for path in datasets(tmp_path):
+    paths = datasets(tmp_path)
+    for path in paths:
         dash_duo.find_element(f"#{ids.UPLOAD} input[type=file]").send_keys(str(path))
         dash_duo.wait_for_contains_text(f"#{ids.DATA_MESSAGE}", f"Stored {path.stem}", timeout=60)
     numbers = sorted(
@@ -97,11 +100,14 @@ def test_every_order_of_four_shapes_gives_each_its_own_answers(dash_duo, dashboa
     )
     assert len(numbers) == 4
     fresh = {}
-    for number in numbers:  # a fresh session each: browser storage cleared, page reloaded
+    # A fresh session for each: opened, the browser's storage cleared, the page reloaded;
+    # the server opens it again, the dataset last opened, in a page that saw no other.
+    for number, path in zip(numbers, paths, strict=True):
+        open_dataset(dash_duo, number)
+        until(lambda name=path.stem: open_name(dash_duo) == name, timeout=30)
         dash_duo.driver.execute_script("sessionStorage.clear(); localStorage.clear();")
         dash_duo.driver.get(dash_duo.server.url + "/analytics/")
-        dash_duo.wait_for_element(f"#{ids.DATASET_LIST}")
-        open_dataset(dash_duo, number)
+        until(lambda name=path.stem: open_name(dash_duo) == name, timeout=30)
         fresh[number] = answers(dash_duo)
     assert "baskets without customers" in fresh[numbers[3]][0]  # the basket file: nobody
     assert "without products" in fresh[numbers[2]][1]  # the customer table's Rules page
