@@ -292,33 +292,31 @@ def create_tables(create: Callable[..., None], *args: Any) -> None:
             time.sleep(0.1 * (attempt + 1))
 
 
+#: Nullable columns the tables gained after they were first released: a database made
+#: before gets them at its next start, empty in the rows it holds (``add_added_columns``).
+ADDED_COLUMNS = (DatasetRecord.__table__.c.example_customer,)  # 0.2
+
+
 def create_schema(engine: Engine) -> None:
     """Create the dashboard's tables that are missing, then the columns added since an
     existing database was made: an earlier version's database keeps working."""
     Base.metadata.create_all(engine)
-    add_missing_columns(engine)
+    add_added_columns(engine)
 
 
-def add_missing_columns(engine: Engine) -> None:
-    """Add to existing tables the columns the models gained later, empty for old rows.
-
-    ``create_all`` creates missing tables but never alters one that exists. Only
-    nullable columns can be added so. Workers starting together may both add a
-    column: the second fails and ``create_tables`` retries, finding it there.
+def add_added_columns(engine: Engine) -> None:
+    """Add the ``ADDED_COLUMNS`` an existing database lacks (``create_all`` creates
+    missing tables but never alters one that exists). Workers starting together may
+    both add one: the second fails and ``create_tables`` retries, finding it there.
     """
     inspector = inspect(engine)
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            if not column.nullable:
-                raise RuntimeError(f"{table.name}.{column.name} must be nullable to be added")
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as connection:
-                connection.exec_driver_sql(
-                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
-                )
+    for column in ADDED_COLUMNS:
+        table = column.table.name
+        if column.name in {found["name"] for found in inspector.get_columns(table)}:
+            continue
+        kind = column.type.compile(dialect=engine.dialect)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}")
 
 
 def database_url(app: Flask, url: str | None = None) -> str:
