@@ -5,6 +5,7 @@ and runs the embedding tests on them; this keeps that file and the declared boun
 one list, so a bound cannot be lowered (or a dependency added) without CI trying it.
 """
 
+import re
 import tomllib
 
 from packaging.requirements import Requirement
@@ -67,3 +68,27 @@ def test_ci_runs_the_embedding_tests_on_the_lowest_and_the_newest_versions():
     script = (CI / "versions.sh").read_text()
     for test in ("tests/test_installed_host.py", "tests/test_embedding.py"):
         assert test in script
+
+
+#: A row of the README's table of what an install takes: an extra's name in brackets.
+EXTRA_ROW = re.compile(r"^\| `\[([a-z]+)\]` \|")
+
+
+def readme_extras() -> dict[str, str]:
+    """The extras the README's install table lists, each with its row."""
+    text = (REPO / "README.md").read_text()
+    section = text.split("\n## Set up and run\n", 1)[1].split("\n## ", 1)[0]
+    return {m[1]: line for line in section.splitlines() if (m := EXTRA_ROW.match(line))}
+
+
+def test_the_readme_says_what_each_extra_adds():
+    """Every optional extra of pyproject.toml has its row: the packages it installs, and
+    the megabytes they add."""
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    extras = extras["optional-dependencies"]
+    rows = readme_extras()
+    assert sorted(rows) == sorted(extras)
+    for name, requirements in extras.items():
+        for requirement in requirements:
+            assert canonicalize_name(Requirement(requirement).name) in rows[name].lower(), name
+        assert re.search(r"\+\d+ MB \|$", rows[name]), rows[name]
