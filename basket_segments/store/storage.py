@@ -153,8 +153,8 @@ class DatasetRecord(Base):
     products: Mapped[int] = mapped_column(Integer)
     roles: Mapped[dict] = mapped_column(JSON)
     report: Mapped[dict] = mapped_column(JSON)
-    #: A customer id of the prepared data, which the customer box suggests (added in 0.2:
-    #: None for datasets stored before, until their roles are applied again).
+    #: A customer id of the prepared data, which the customer box suggests (a later
+    #: column: None for datasets stored before it, until their roles are applied again).
     example_customer: Mapped[str | None] = mapped_column(String(EXAMPLE_LENGTH), nullable=True)
 
 
@@ -294,7 +294,7 @@ def create_tables(create: Callable[..., None], *args: Any) -> None:
 
 #: Nullable columns the tables gained after they were first released: a database made
 #: before gets them at its next start, empty in the rows it holds (``add_added_columns``).
-ADDED_COLUMNS = (DatasetRecord.__table__.c.example_customer,)  # 0.2
+ADDED_COLUMNS = (DatasetRecord.__table__.c.example_customer,)
 
 
 def create_schema(engine: Engine) -> None:
