@@ -31,3 +31,11 @@ def test_the_navbar_lists_every_registered_page_in_order():
     assert [link.id["page"] for link in links] == [p.key for p in PAGES]
     assert [link.children for link in links] == ["Data", "Segments", "Rules", "Customers"]
     assert links[2].href == "/analytics/rules"
+
+
+def test_the_logout_script_knows_the_navbars_logout_control():
+    """assets/logged_out.js forgets the tab's stores when this control logs out."""
+    from basket_segments.app import PACKAGE
+
+    script = (PACKAGE / "assets" / "logged_out.js").read_text()
+    assert f'"#{ids.LOGOUT_LINK}"' in script and f'"a#{ids.LOGOUT_LINK}"' in script

@@ -2,9 +2,23 @@
 // dashboard's server answers its requests 401 with {error, login}. Instead of a page that
 // stops answering, say so and go to the login page, asking it to come back to this page.
 // Dash's renderer calls window.fetch for every callback, so wrapping it sees them all.
+// Logging out, by the navbar or found by a 401, also forgets what this tab kept open (the
+// open dataset, the selected segment: Dash's session-storage stores), so whoever logs in
+// next in this tab starts from their own last dataset, kept on the server, not this one.
 (function () {
   const send = window.fetch.bind(window);
   let leaving = false;
+
+  function forgetThisTab() {
+    window.sessionStorage.clear();
+  }
+
+  document.addEventListener("submit", (event) => {
+    if (event.target.querySelector("#frame-logout-link")) forgetThisTab();
+  });
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest("a#frame-logout-link")) forgetThisTab();
+  });
 
   function loginUrl(login) {
     const url = new URL(login, window.location.origin);
@@ -32,6 +46,7 @@
       const answer = await response.clone().json().catch(() => null);
       if (answer && typeof answer.login === "string") {
         leaving = true;
+        forgetThisTab();
         sayLoggedOut(loginUrl(answer.login));
       }
     }

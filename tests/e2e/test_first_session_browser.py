@@ -43,3 +43,26 @@ def test_the_next_login_opens_the_dataset_last_opened(dash_duo, dashboard, tmp_p
     until(lambda: placeholder(dash_duo) == "Customer id, e.g. N-000", timeout=30)
     click(dash_duo, ".nav-link[href='/analytics/']")
     until(lambda: open_name(dash_duo) == "north", timeout=30)
+
+
+def test_the_next_user_in_the_same_tab_gets_their_own_last_dataset(dash_duo, dashboard, tmp_path):
+    """Logging out forgets what the tab kept open: whoever logs in next in it gets the
+    dataset they last opened (before, the tab kept the other user's, and nothing opened)."""
+    dash_duo.start_server(dashboard, navigate=False)
+    driver = dash_duo.driver
+    sign_up(dash_duo)
+    upload(dash_duo, shop_file(tmp_path / "north.csv", "N"))
+    until(lambda: open_name(dash_duo) == "north", timeout=30)
+    click(dash_duo, f"#{ids.LOGOUT_LINK}")
+    dash_duo.wait_for_element("#login-form")
+
+    sign_up(dash_duo, username="ana")
+    upload(dash_duo, shop_file(tmp_path / "south.csv", "S"))
+    until(lambda: open_name(dash_duo) == "south", timeout=30)
+    click(dash_duo, f"#{ids.LOGOUT_LINK}")
+    dash_duo.wait_for_element("#login-form")
+
+    driver.get(dash_duo.server.url + "/login?next=/analytics/")
+    fill_and_submit(driver, "login-form", username="maria", password=PASSWORD)
+    dash_duo.wait_for_text_to_equal(f"#{ids.USER_NAME}", "maria")
+    until(lambda: open_name(dash_duo) == "north", timeout=30)
