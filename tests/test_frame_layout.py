@@ -1,5 +1,7 @@
 """The navbar's account controls, as the standalone app and a host site get them."""
 
+import re
+
 from basket_segments import ids
 from basket_segments.layouts.frame import serve_layout
 from tests.callbacks_support import walk
@@ -39,3 +41,12 @@ def test_the_logout_script_knows_the_navbars_logout_control():
 
     script = (PACKAGE / "assets" / "logged_out.js").read_text()
     assert f'"#{ids.LOGOUT_LINK}"' in script and f'"a#{ids.LOGOUT_LINK}"' in script
+    prefix = re.search(r'const TAB_STATE = "([^"]+)"', script).group(1)
+    layout = serve_layout("/analytics/", "/logout", csrf_token="t")
+    kept = [c.id for c in walk(layout) if getattr(c, "storage_type", None) in ("session", "local")]
+    assert kept and all(store.startswith(prefix) for store in kept), kept
+    # A page's own stores kept in the browser must carry the prefix too.
+    store = re.compile(r'dcc\.Store\(\s*id=ids\.(\w+),\s*storage_type="(?:session|local)"')
+    sources = [path.read_text() for path in (PACKAGE / "layouts").glob("*.py")]
+    named = {name for source in sources for name in store.findall(source)}
+    assert named and all(getattr(ids, name).startswith(prefix) for name in named), named

@@ -9,8 +9,14 @@
   const send = window.fetch.bind(window);
   let leaving = false;
 
+  // The dashboard's session stores, and only theirs (a host's page may keep its own).
+  const TAB_STATE = "state-";
+
   function forgetThisTab() {
-    window.sessionStorage.clear();
+    const storage = window.sessionStorage;
+    for (const key of Object.keys(storage)) {
+      if (key.startsWith(TAB_STATE)) storage.removeItem(key);
+    }
   }
 
   document.addEventListener("submit", (event) => {
