@@ -26,6 +26,7 @@ from joblib.executor import get_memmapping_executor
 
 from basket_segments.analytics.baskets import Baskets
 from basket_segments.analytics.counting import ItemsetCounter
+from basket_segments.analytics.measures import MEASURE_COLUMNS, interest_measures
 from basket_segments.analytics.mining import (
     MIN_GROUP_BASKETS,
     GroupRules,
@@ -44,6 +45,11 @@ from basket_segments.analytics.sentences import (
     rule_subject,
     worded_rule,
 )
+from basket_segments.analytics.significance import (
+    adjust_by_group,
+    check_significance,
+    fisher_p_values,
+)
 from basket_segments.analytics.stages import (  # noqa: F401 (also named here, where rules are)
     ALL_CUSTOMERS,
     ALL_CUSTOMERS_NAME,
@@ -60,6 +66,8 @@ REPORT_EVERY = 50_000
 #: than mining the groups one after another saves: with array counting, the six groups of
 #: 5 million entries mine in 0.6 s one after another and 1.4-2.4 s in two processes.
 PARALLEL_MIN_ENTRIES = 50_000_000
+#: A rule's counts: baskets with both sides, with each side, and in its group.
+COUNT_COLUMNS = ["count", "antecedent_count", "consequent_count", "baskets"]
 RULE_COLUMNS = [
     "segment",
     "segment_name",
@@ -77,6 +85,10 @@ RULE_COLUMNS = [
     "lift_vs_all",
     "redundant",
     "sentence",
+    # Added after the columns above, which keep their order (scripts read rules.csv).
+    "p_value",
+    "p_adjusted",
+    *MEASURE_COLUMNS,
 ]
 
 
@@ -295,7 +307,8 @@ def rule_frame(segment: int, name: str, n_baskets: int, rules: Sequence[NamedRul
     """One group's rules with their measures and redundancy flags, from exact counts.
 
     Both engines end here, so a rule gets the same measures whichever engine
-    counted it; ``lift_vs_all`` and ``sentence`` are added later.
+    counted it; ``lift_vs_all`` and ``sentence`` are added later, and ``p_adjusted``
+    by ``filter_rules`` (it depends on which rules of the group are kept).
 
     >>> rule_frame(0, "Young", 4, [(("tea",), ("jam",), 2, 2, 3)])[["support", "lift"]]
        support      lift
@@ -324,6 +337,10 @@ def rule_frame(segment: int, name: str, n_baskets: int, rules: Sequence[NamedRul
 
 
 def _add_measures(frame: pd.DataFrame) -> pd.DataFrame:
+    """Support, confidence, lift, leverage and conviction; Fisher's p-value; and
+    ``MEASURE_COLUMNS``, all from the counts of baskets."""
+    counts = [frame[column].to_numpy() for column in COUNT_COLUMNS]
+    frame = frame.assign(p_value=fisher_p_values(*counts), **interest_measures(*counts))
     n = frame["baskets"].astype("float64")
     support = frame["count"] / n
     confidence = frame["count"] / frame["antecedent_count"]
@@ -474,10 +491,30 @@ def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
     threshold stays, as it would if mined at that threshold. Every test is on
     arrays and the order is kept, so filtering a mined table (which
     ``rules_table`` sorts strongest first) is fast enough for every click.
+
+    The p-values are then corrected over the rules kept in each group
+    (``params.correction``), as if mined at these thresholds, and with
+    ``params.significance`` only rules whose corrected p-value is at most that stay
+    (arules' ``is.significant``). Filter a table mined without a significance
+    filter: the correction counts the rules that table holds.
     """
     check_thresholds(params.min_support, params.min_confidence, params.max_length)
+    check_significance(params.significance, params.correction)
     if rules.empty:
         return rules
+    kept = rules[_meets_thresholds(rules, params)].reset_index(drop=True)
+    kept = kept.assign(
+        p_adjusted=adjust_by_group(
+            kept["p_value"].to_numpy(), kept["segment"].to_numpy(), params.correction
+        )
+    )
+    if params.significance is not None:
+        kept = kept[kept["p_adjusted"] <= params.significance].reset_index(drop=True)
+    return kept[RULE_COLUMNS]
+
+
+def _meets_thresholds(rules: pd.DataFrame, params: RuleParams) -> np.ndarray:
+    """Which rules meet the support, confidence, lift and length of ``params``."""
     baskets = rules["baskets"].to_numpy(dtype=np.int64)
     needed = pd.Series(baskets).map(
         {n: min_count(params.min_support, int(n)) for n in np.unique(baskets)}
@@ -494,7 +531,7 @@ def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
     keep &= sizes <= params.max_length
     if params.single_consequent:
         keep &= consequent_sizes == 1
-    return rules[keep].reset_index(drop=True)[RULE_COLUMNS]
+    return keep
 
 
 def sort_rules(rules: pd.DataFrame) -> pd.DataFrame:

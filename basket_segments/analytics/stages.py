@@ -38,7 +38,12 @@ MAX_RULES = 20_000
 @dataclass(frozen=True)
 class RuleParams:
     """Thresholds of a mining run (all inclusive), and the most rules it keeps per group
-    (None: no limit)."""
+    (None: no limit).
+
+    ``correction`` is how each rule's p-value is corrected for the number of rules of its
+    group (``analytics.significance.CORRECTIONS``); ``significance`` keeps only rules
+    whose corrected p-value is at most that (None: every rule, as arules finds them).
+    """
 
     min_support: float = 0.05
     min_confidence: float = 0.5
@@ -46,9 +51,13 @@ class RuleParams:
     max_length: int = 3
     single_consequent: bool = False
     max_rules: int | None = MAX_RULES
+    correction: str = "holm"
+    significance: float | None = None
 
     def loosest(self, other: RuleParams) -> RuleParams:
-        """Params that cover both ``self`` and ``other``."""
+        """Params that cover both ``self`` and ``other``: without a significance filter
+        (it and the correction are applied when a table is filtered, ``filter_rules``).
+        """
         limits = [limit for limit in (self.max_rules, other.max_rules) if limit is not None]
         return RuleParams(
             min(self.min_support, other.min_support),

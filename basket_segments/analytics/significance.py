@@ -1,0 +1,252 @@
+"""Is a rule more than chance? Fisher's exact test of each rule, and a correction for
+testing many rules at once.
+
+A rule A -> C of a group of ``n`` baskets is tested on the 2x2 table of its baskets
+(with or without A, with or without C): the p-value is the chance, were A and C bought
+independently, that at least ``count`` of the baskets with A also hold C. That is the
+upper tail of a hypergeometric distribution, ``scipy.stats.fisher_exact(table,
+alternative="greater")`` and R's ``phyper(count - 1, ..., lower.tail = FALSE)``, which
+arules' ``is.significant`` uses.
+
+It is computed here with numpy alone, by R's algorithm (Loader's saddle-point
+expansion for each term, then the tail summed by the terms' ratios), for every rule
+at once: importing ``scipy.stats`` took 0.6 s, as long as mining and measuring the
+rules of the 50,000-customer benchmark together. Tests check it against
+``fisher_exact`` to 1e-12.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from basket_segments.analytics.errors import DataError
+
+#: Corrections for testing the many rules of a group: Holm's (controls the chance of any
+#: false rule), Benjamini-Hochberg's (the expected share of false rules), or none.
+CORRECTIONS = ("holm", "bh", "none")
+#: Terms of a tail computed together (numpy's calls cost more than their arithmetic).
+_BLOCK = 16
+_EPSILON = np.finfo(np.float64).eps
+#: log(2 pi), as R's ``M_LN_2PI``.
+_LN_2PI = math.log(2 * math.pi)
+#: ``stirlerr(n) = log(n!) - log(sqrt(2 pi n) (n / e)^n)`` for n = 0..15 (R's table;
+#: n = 0 is a placeholder, never used). Above 15 its series is exact to double precision.
+_STIRLERR = np.array(
+    [
+        0.0,
+        0.08106146679532726,
+        0.0413406959554093,
+        0.02767792568499834,
+        0.020790672103765093,
+        0.016644691189821193,
+        0.013876128823070748,
+        0.01189670994589177,
+        0.010411265261972096,
+        0.009255462182712733,
+        0.00833056343336287,
+        0.007573675487951841,
+        0.00694284010720953,
+        0.006408994188004207,
+        0.0059513701127588475,
+        0.005554733551962801,
+    ]
+)
+
+
+def fisher_p_values(
+    count: np.ndarray, antecedent: np.ndarray, consequent: np.ndarray, baskets: np.ndarray
+) -> np.ndarray:
+    """One-sided Fisher's exact test of each rule: the chance of at least ``count`` baskets
+    with both sides, had the ``antecedent`` and ``consequent`` baskets (counts) been drawn
+    independently from ``baskets``.
+
+    Of 10 baskets, 3 hold the antecedent and 3 the consequent: all 3 together happen by
+    chance once in 120 draws; 1 or more, 17 times in 24.
+
+    >>> three, ten = np.array([3, 3]), np.array([10, 10])
+    >>> (fisher_p_values(np.array([3, 1]), three, three, ten) * [120, 24]).round(9).tolist()
+    [1.0, 17.0]
+    """
+    count, antecedent, consequent, baskets = (
+        np.asarray(values, dtype=np.float64) for values in (count, antecedent, consequent, baskets)
+    )
+    return _upper_tail(count - 1, consequent, baskets - consequent, antecedent)
+
+
+def _upper_tail(x: np.ndarray, white: np.ndarray, black: np.ndarray, drawn: np.ndarray):
+    """P(X > x) for X hypergeometric (``drawn`` balls from ``white`` and ``black``): R's
+    ``phyper(x, white, black, drawn, lower.tail = FALSE)``.
+
+    The tail away from the mean is summed, so a small p-value keeps its digits: where
+    ``x`` lies above the mean, the colours swap and the lower tail is computed instead.
+    """
+    swap = x * (white + black) > drawn * white
+    white, black = np.where(swap, black, white), np.where(swap, white, black)
+    x = np.where(swap, drawn - x - 1, x)
+    below = (x < 0) | (x < drawn - black)  # the lower tail holds nothing
+    whole = ~below & ((x >= white) | (x >= drawn))  # ... or everything
+    inside = ~(below | whole)
+    lower = np.where(below, 0.0, 1.0)
+    args = (x[inside], white[inside], black[inside], drawn[inside])
+    lower[inside] = np.exp(_log_dhyper(*args) + np.log1p(_pdhyper_sum(*args)))
+    return np.where(swap, lower, 1.0 - lower)
+
+
+def _log_dhyper(x, white, black, drawn) -> np.ndarray:
+    """log P(X = x), as R's ``dhyper`` (three binomial terms, each by Loader's method)."""
+    total = white + black
+    p, q = drawn / total, (total - drawn) / total
+    return (
+        _log_dbinom(x, white, p, q)
+        + _log_dbinom(drawn - x, black, p, q)
+        - _log_dbinom(drawn, total, p, q)
+    )
+
+
+def _log_dbinom(x, n, p, q) -> np.ndarray:
+    """log P(Binomial(n, p) = x) for whole numbers 0 <= x <= n, as R's ``dbinom_raw``:
+    deviances (``_bd0``) and Stirling's remainders (``_stirlerr``), never the large
+    log-factorials whose difference loses digits."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        middle = (
+            _stirlerr(n)
+            - _stirlerr(x)
+            - _stirlerr(n - x)
+            - _bd0(x, n * p)
+            - _bd0(n - x, n * q)
+            - 0.5 * (_LN_2PI + np.log(x) + np.log1p(-x / n))
+        )
+        none = np.where(p < 0.1, -_bd0(n, n * q) - n * p, n * np.log(q))
+        every = np.where(q < 0.1, -_bd0(n, n * p) - n * q, n * np.log(p))
+    result = np.where(x == 0, none, np.where(x == n, every, middle))
+    result = np.where(p == 0, np.where(x == 0, 0.0, -np.inf), result)
+    return np.where(q == 0, np.where(x == n, 0.0, -np.inf), result)
+
+
+def _stirlerr(n: np.ndarray) -> np.ndarray:
+    """log(n!) - log(sqrt(2 pi n) (n / e)^n) for whole numbers n: R's table up to 15,
+    then its series (terms 1/12n - 1/360n^3 + ..., as many as R takes at each size)."""
+    n = np.asarray(n, dtype=np.float64)
+    small = n <= 15
+    table = _STIRLERR[np.where(small, n, 0).astype(np.int64)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nn = n * n
+        s0, s1, s2, s3, s4 = 1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188
+        series = np.select(
+            [n > 500, n > 80, n > 35],
+            [
+                (s0 - s1 / nn) / n,
+                (s0 - (s1 - s2 / nn) / nn) / n,
+                (s0 - (s1 - (s2 - s3 / nn) / nn) / nn) / n,
+            ],
+            (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / n,
+        )
+    return np.where(small, table, series)
+
+
+def _bd0(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The deviance term ``x log(x / mean) + mean - x``, by a series where x is near the
+    mean (the direct form loses digits there), as R's ``bd0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = x * np.log(x / mean) + mean - x
+        v = (x - mean) / (x + mean)
+    near = np.abs(x - mean) < 0.1 * (x + mean)
+    v, xs = v[near], x[near]
+    total = (xs - mean[near]) * v
+    term, v2 = 2 * xs * v, v * v
+    for j in range(1, 1000):  # |v| < 0.1: each term is 100 times smaller, ~8 terms
+        term = term * v2
+        step = term / (2 * j + 1)
+        if not np.any(total + step != total):
+            break
+        total = total + step
+    result = direct.copy()
+    result[near] = total
+    return result
+
+
+def _pdhyper_sum(x, white, black, drawn) -> np.ndarray:
+    """P(X <= x) / P(X = x) - 1, the lower tail in units of its last term, as R's
+    ``pdhyper``: each term from the one before by their ratio, until a term no longer
+    counts beside the sum or the support ends; ``_BLOCK`` terms of every rule at a time.
+    """
+    sums = np.zeros(len(x))
+    rows = np.flatnonzero(x > 0)
+    x, white, black, drawn = x[rows], white[rows], black[rows], drawn[rows]
+    term, total = np.ones(len(rows)), np.zeros(len(rows))
+    steps = np.arange(_BLOCK, dtype=np.float64)[:, None]
+    while len(rows):
+        k = np.maximum(x - steps, 0.0)
+        terms = term * np.cumprod(k * (black - drawn + k) / (drawn + 1 - k) / (white + 1 - k), 0)
+        running = total + np.cumsum(terms, axis=0)
+        goes_on = np.cumprod((terms >= _EPSILON * running) & (k > 1), axis=0).astype(bool)
+        added = np.vstack([np.ones((1, len(rows)), dtype=bool), goes_on[:-1]])
+        total = total + np.where(added, terms, 0.0).sum(axis=0)
+        going = goes_on[-1]
+        sums[rows[~going]] = total[~going]
+        rows, x, white, black, drawn = (a[going] for a in (rows, x - _BLOCK, white, black, drawn))
+        term, total = terms[-1][going], total[going]
+    return sums
+
+
+def adjust_p_values(p_values: np.ndarray, method: str = "holm") -> np.ndarray:
+    """P-values corrected for testing them all: Holm's step-down (``holm``),
+    Benjamini-Hochberg's false discovery rate (``bh``) or none, as statsmodels'
+    ``multipletests`` (``holm``, ``fdr_bh``) and R's ``p.adjust`` compute them.
+
+    >>> p = np.array([0.01, 0.04, 0.03, 0.2])
+    >>> adjust_p_values(p, "holm").round(3).tolist(), adjust_p_values(p, "bh").round(3).tolist()
+    ([0.04, 0.09, 0.09, 0.2], [0.04, 0.053, 0.053, 0.2])
+    """
+    check_correction(method)
+    p_values = np.asarray(p_values, dtype=np.float64)
+    if method == "none" or not len(p_values):
+        return p_values.copy()
+    order = np.argsort(p_values, kind="stable")
+    ranked, m = p_values[order], len(p_values)
+    if method == "holm":
+        adjusted = np.maximum.accumulate(ranked * np.arange(m, 0, -1))
+    else:
+        adjusted = np.minimum.accumulate((ranked / (np.arange(1, m + 1) / m))[::-1])[::-1]
+    result = np.empty(m)
+    result[order] = np.minimum(adjusted, 1.0)
+    return result
+
+
+def adjust_by_group(p_values: np.ndarray, groups: np.ndarray, method: str = "holm") -> np.ndarray:
+    """``adjust_p_values`` within each group (segment): a segment's rules are one family.
+
+    >>> adjust_by_group(np.array([0.01, 0.02, 0.01]), np.array([0, 0, 1])).tolist()
+    [0.02, 0.02, 0.01]
+    """
+    p_values, groups = np.asarray(p_values, dtype=np.float64), np.asarray(groups)
+    result = np.empty(len(p_values))
+    for group in np.unique(groups):
+        members = groups == group
+        result[members] = adjust_p_values(p_values[members], method)
+    return result
+
+
+def check_significance(significance: float | None, correction: str = "holm") -> None:
+    """Raise a ``DataError`` naming ``significance`` or ``correction`` when out of range.
+
+    >>> check_significance(0.05, "bh")
+    >>> check_significance(5, "holm")
+    Traceback (most recent call last):
+    ...
+    basket_segments.analytics.errors.DataError: significance must be above 0 and at most 1 \
+(0.05 is usual), not 5.
+    """
+    check_correction(correction)
+    if significance is not None and not 0 < significance <= 1:
+        raise DataError(
+            f"significance must be above 0 and at most 1 (0.05 is usual), not {significance}."
+        )
+
+
+def check_correction(method: str) -> None:
+    """Raise a ``DataError`` naming ``correction`` unless it is one of ``CORRECTIONS``."""
+    if method not in CORRECTIONS:
+        raise DataError(f"correction must be one of {', '.join(CORRECTIONS)}, not '{method}'.")
