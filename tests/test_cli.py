@@ -8,7 +8,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.stats.multitest import multipletests
 
+from basket_segments.analytics.rules import RULE_COLUMNS
 from basket_segments.cli.commands import PERIOD_FILES, build_parser, main
 from tests.conftest import REPO
 
@@ -83,6 +85,33 @@ def test_groceries_defaults_give_the_5668_rules_arules_publishes(shared_data, tm
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["rule_params"]["max_length"] == 10
     assert summary["cleaning_text"] == ["Read 9,835 baskets."]
+
+
+def test_significance_keeps_the_rules_whose_corrected_p_value_is_at_most_it(tmp_path, capsys):
+    """``--significance 0.05 --correction bh`` keeps what Benjamini-Hochberg over each
+    segment's rules (statsmodels' fdr_bh) keeps at 5 %; without it every rule stays."""
+    common = ["analyze", "--sample", "--k", "3"]
+    assert main([*common, "--out", str(tmp_path / "every")]) == 0
+    chosen = ["--significance", "0.05", "--correction", "bh"]
+    assert main([*common, *chosen, "--out", str(tmp_path / "kept")]) == 0
+    every = pd.read_csv(tmp_path / "every" / "rules.csv")
+    kept = pd.read_csv(tmp_path / "kept" / "rules.csv")
+    assert list(every.columns) == list(kept.columns) == RULE_COLUMNS
+    adjusted = every.groupby("segment")["p_value"].transform(
+        lambda p: multipletests(p, method="fdr_bh")[1]
+    )
+    expected = every[adjusted <= 0.05]
+    key = ["segment", "antecedent", "consequent"]
+    assert kept[key].values.tolist() == expected[key].values.tolist()
+    assert 0 < len(kept) < len(every)
+    summary = json.loads((tmp_path / "kept" / "summary.json").read_text())
+    assert summary["rules"] == len(kept)
+    assert summary["rule_params"]["significance"] == 0.05
+    assert summary["rule_params"]["correction"] == "bh"
+    assert main([*common, "--significance", "5", "--out", str(tmp_path / "bad")]) == 2
+    assert "significance must be above 0 and at most 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*common, "--correction", "bonferroni"])
 
 
 def test_help_shows_every_default(capsys, monkeypatch):

@@ -18,6 +18,7 @@ from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.mining import check_thresholds
 from basket_segments.analytics.rules import ALL_CUSTOMERS
+from basket_segments.analytics.significance import check_significance
 from basket_segments.analytics.stages import (
     AnalysisOptions,
     Engine,
@@ -60,6 +61,7 @@ def analyze(
     options = options or AnalysisOptions()
     rules = options.rules
     check_thresholds(rules.min_support, rules.min_confidence, rules.max_length)
+    check_significance(rules.significance, rules.correction)
     if options.basket not in BASKET_CHOICES:
         choices = " or one ".join(BASKET_CHOICES)
         raise DataError(f"A basket is one {choices}, not '{options.basket}'.")

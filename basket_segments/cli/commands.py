@@ -33,6 +33,7 @@ from basket_segments.analytics.pipeline import PERIODS_ON_LOCAL_ONLY, Analysis, 
 from basket_segments.analytics.rules import MAX_RULES, RuleParams
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.analytics.segmentation import SCALINGS
+from basket_segments.analytics.significance import CORRECTIONS
 from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, SparkEngine
 from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
 from basket_segments.analytics.stages import AnalysisOptions
@@ -117,6 +118,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--single-consequent",
         action="store_true",
         help="only rules with one product on the right (the arules convention)",
+    )
+    run.add_argument(
+        "--significance",
+        type=float,
+        default=None,
+        metavar="P",
+        help="keep only rules whose p-value (Fisher's exact test), corrected for the number "
+        "of rules of their segment, is at most P, e.g. 0.05 (default: every rule, as arules "
+        "finds them)",
+    )
+    run.add_argument(
+        "--correction",
+        choices=CORRECTIONS,
+        default=RuleParams.correction,
+        help="the correction of p-values for testing many rules: holm (the chance of any "
+        "chance rule), bh (Benjamini-Hochberg: the expected share of chance rules), none",
     )
     run.add_argument(
         "--basket",
@@ -380,6 +397,8 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
             args.max_length,
             args.single_consequent,
             rule_limit(args.max_rules),
+            correction=args.correction,
+            significance=args.significance,
         ),
     )
 
