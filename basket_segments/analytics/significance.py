@@ -26,8 +26,9 @@ from basket_segments.analytics.errors import DataError
 #: Corrections for testing the many rules of a group: Holm's (controls the chance of any
 #: false rule), Benjamini-Hochberg's (the expected share of false rules), or none.
 CORRECTIONS = ("holm", "bh", "none")
-#: Terms of a tail computed together (numpy's calls cost more than their arithmetic).
-_BLOCK = 16
+#: Terms of all rules' tails computed together at most (numpy's calls cost more than
+#: their arithmetic on small arrays).
+_CELLS = 2**15
 _EPSILON = np.finfo(np.float64).eps
 #: log(2 pi), as R's ``M_LN_2PI``.
 _LN_2PI = math.log(2 * math.pi)
@@ -110,7 +111,7 @@ def _log_dbinom(x, n, p, q) -> np.ndarray:
     deviances (``_bd0``) and Stirling's remainders (``_stirlerr``), never the large
     log-factorials whose difference loses digits."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        middle = (
+        result = (
             _stirlerr(n)
             - _stirlerr(x)
             - _stirlerr(n - x)
@@ -118,31 +119,27 @@ def _log_dbinom(x, n, p, q) -> np.ndarray:
             - _bd0(n - x, n * q)
             - 0.5 * (_LN_2PI + np.log(x) + np.log1p(-x / n))
         )
-        none = np.where(p < 0.1, -_bd0(n, n * q) - n * p, n * np.log(q))
-        every = np.where(q < 0.1, -_bd0(n, n * p) - n * q, n * np.log(p))
-    result = np.where(x == 0, none, np.where(x == n, every, middle))
+        for edge, far, near in ((x == 0, q, p), (x == n, p, q)):  # none, or every one
+            if edge.any():
+                n_, far_, near_ = n[edge], far[edge], near[edge]
+                result[edge] = np.where(
+                    near_ < 0.1, -_bd0(n_, n_ * far_) - n_ * near_, n_ * np.log(far_)
+                )
     result = np.where(p == 0, np.where(x == 0, 0.0, -np.inf), result)
     return np.where(q == 0, np.where(x == n, 0.0, -np.inf), result)
 
 
 def _stirlerr(n: np.ndarray) -> np.ndarray:
     """log(n!) - log(sqrt(2 pi n) (n / e)^n) for whole numbers n: R's table up to 15,
-    then its series (terms 1/12n - 1/360n^3 + ..., as many as R takes at each size)."""
+    then its series 1/12n - 1/360n^3 + ... to five terms (R takes fewer for large n,
+    where the others are below the last digit)."""
     n = np.asarray(n, dtype=np.float64)
     small = n <= 15
     table = _STIRLERR[np.where(small, n, 0).astype(np.int64)]
     with np.errstate(divide="ignore", invalid="ignore"):
         nn = n * n
         s0, s1, s2, s3, s4 = 1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188
-        series = np.select(
-            [n > 500, n > 80, n > 35],
-            [
-                (s0 - s1 / nn) / n,
-                (s0 - (s1 - s2 / nn) / nn) / n,
-                (s0 - (s1 - (s2 - s3 / nn) / nn) / nn) / n,
-            ],
-            (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / n,
-        )
+        series = (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / n
     return np.where(small, table, series)
 
 
@@ -170,24 +167,27 @@ def _bd0(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
 def _pdhyper_sum(x, white, black, drawn) -> np.ndarray:
     """P(X <= x) / P(X = x) - 1, the lower tail in units of its last term, as R's
     ``pdhyper``: each term from the one before by their ratio, until a term no longer
-    counts beside the sum or the support ends; ``_BLOCK`` terms of every rule at a time.
+    counts beside the sum (``_EPSILON``) or the support ends (a term of 0).
+
+    Several terms of every rule are computed at a time, more as fewer rules remain: most
+    tails end within 20 terms, a few near the mean take thousands. The terms of a block
+    past the one that stops R's loop are each below ``_EPSILON`` of the sum and fall
+    fast, so adding them moves the sum by less than its last digits.
     """
     sums = np.zeros(len(x))
     rows = np.flatnonzero(x > 0)
     x, white, black, drawn = x[rows], white[rows], black[rows], drawn[rows]
     term, total = np.ones(len(rows)), np.zeros(len(rows))
-    steps = np.arange(_BLOCK, dtype=np.float64)[:, None]
     while len(rows):
-        k = np.maximum(x - steps, 0.0)
+        steps = min(max(_CELLS // len(rows), 8), 4096)
+        k = np.maximum(x - np.arange(steps, dtype=np.float64)[:, None], 0.0)
         terms = term * np.cumprod(k * (black - drawn + k) / (drawn + 1 - k) / (white + 1 - k), 0)
-        running = total + np.cumsum(terms, axis=0)
-        goes_on = np.cumprod((terms >= _EPSILON * running) & (k > 1), axis=0).astype(bool)
-        added = np.vstack([np.ones((1, len(rows)), dtype=bool), goes_on[:-1]])
-        total = total + np.where(added, terms, 0.0).sum(axis=0)
-        going = goes_on[-1]
+        total = total + terms.sum(axis=0)
+        term, x = terms[-1], x - steps
+        going = (term > 0) & (term >= _EPSILON * total) & (x > 0)
         sums[rows[~going]] = total[~going]
-        rows, x, white, black, drawn = (a[going] for a in (rows, x - _BLOCK, white, black, drawn))
-        term, total = terms[-1][going], total[going]
+        rows, x, white, black, drawn = (a[going] for a in (rows, x, white, black, drawn))
+        term, total = term[going], total[going]
     return sums
 
 

@@ -81,6 +81,23 @@ def test_p_values_equal_fisher_exact_on_any_table(n, shares):
     assert ours[0] == pytest.approx(fisher_exact(table, alternative="greater").pvalue, rel=1e-12)
 
 
+def test_a_tail_that_ends_at_once_stops_there():
+    """Of 5,052 baskets, 5,000 hold the antecedent and 5,000 the consequent, so at least
+    4,948 hold both: the lower tail of 4,948 is one term. Its sum stops there instead of
+    running past the support's end, where the terms' ratios overflow (as they did while
+    8,000 other rules, done in a few terms, were computed beside it)."""
+    both = np.array([4949, 4948, 4950, 5000] + [4990] * 8000)
+    n, side = np.full(len(both), 5052), np.full(len(both), 5000)
+    with np.errstate(over="raise", invalid="raise"):
+        ours = fisher_p_values(both, side, side, n)
+    expected = {
+        count: fisher_exact(contingency((count, 5000, 5000, 5052)), alternative="greater").pvalue
+        for count in set(both.tolist())
+    }
+    np.testing.assert_allclose(ours, [expected[count] for count in both], rtol=1e-12)
+    assert ours[1] == 1.0
+
+
 def test_p_values_of_large_groups_keep_their_digits():
     """In groups of over 100,000 baskets scipy's hypergeometric (Boost's) differs from the
     exact value by about 1e-10 of it; ours stays within 1e-13 of the exact value,
