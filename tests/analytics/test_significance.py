@@ -1,6 +1,9 @@
 """Fisher's exact test of each rule and the corrections for many rules, against scipy and
 statsmodels; the significance filter."""
 
+from decimal import Decimal, localcontext
+from math import factorial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +12,7 @@ from hypothesis import strategies as st
 from scipy.stats import fisher_exact, hypergeom
 from statsmodels.stats.multitest import multipletests
 
+from basket_segments.analytics import hypergeometric
 from basket_segments.analytics.baskets import build_baskets
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.prepare import load_dataset
@@ -96,6 +100,24 @@ def test_a_tail_that_ends_at_once_stops_there():
     }
     np.testing.assert_allclose(ours, [expected[count] for count in both], rtol=1e-12)
     assert ours[1] == 1.0
+
+
+def test_stirling_remainders_equal_log_factorials():
+    """R's table up to 15, then the series: log(n!) - log(sqrt(2 pi n) (n / e)^n), here
+    with 40 digits (in floats, log(n!) loses the digits that matter)."""
+    with localcontext() as context:
+        context.prec = 40
+        half_log_2pi = (2 * Decimal("3.14159265358979323846264338327950288")).ln() / 2
+        expected = [
+            float(
+                Decimal(factorial(k)).ln()
+                - (k + Decimal("0.5")) * Decimal(k).ln()
+                + k
+                - half_log_2pi
+            )
+            for k in range(1, 200)
+        ]
+    np.testing.assert_allclose(hypergeometric._stirlerr(np.arange(1, 200)), expected, rtol=1e-13)
 
 
 def test_p_values_of_large_groups_keep_their_digits():
