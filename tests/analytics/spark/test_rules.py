@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.measures import MEASURE_COLUMNS
 from basket_segments.analytics.pipeline import analyze
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.rules import RuleParams, mine_rules
@@ -13,7 +14,16 @@ from basket_segments.analytics.stages import AnalysisOptions
 
 pytestmark = pytest.mark.spark
 
-MEASURES = ["support", "confidence", "lift", "leverage", "lift_vs_all"]
+MEASURES = [
+    "support",
+    "confidence",
+    "lift",
+    "leverage",
+    "lift_vs_all",
+    "p_value",
+    "p_adjusted",
+    *MEASURE_COLUMNS,
+]
 EXACT = ["count", "antecedent_count", "consequent_count", "baskets", "redundant", "sentence"]
 
 
