@@ -62,20 +62,25 @@ def settled_text(dash_duo, timeout: float = 120) -> str:
 
 
 OPEN_BUTTONS = "return [...document.querySelectorAll(\"[id*='data-open']\")].map((e) => e.id)"
+#: Press dataset ``arguments[0]``'s Open button, found and pressed in one step (the list is
+#: drawn anew as datasets open: a button found in one call was gone by the next).
+PRESS_OPEN = """
+const buttons = [...document.querySelectorAll("[id*='data-open']")];
+if (buttons.length < 3) return "waiting";
+const wanted = buttons.find((button) => JSON.parse(button.id).index === arguments[0]);
+if (!wanted) return buttons.length === 3 ? "open already" : "waiting";
+wanted.click();
+return "pressed";
+"""
 
 
 def open_dataset(dash_duo, dataset_id: int) -> None:
     """Open a dataset from the Data page's list (the open one has no Open button)."""
     click(dash_duo, ".nav-link[href='/analytics/']")
     deadline = time.monotonic() + 30
-    while len(buttons := dash_duo.driver.execute_script(OPEN_BUTTONS)) < 3:
+    while dash_duo.driver.execute_script(PRESS_OPEN, dataset_id) == "waiting":
         assert time.monotonic() < deadline, "the list of datasets never showed"
         time.sleep(0.2)
-    wanted = [found for found in buttons if json.loads(found)["index"] == dataset_id]
-    if wanted:
-        dash_duo.driver.execute_script("document.getElementById(arguments[0]).click();", wanted[0])
-    else:
-        assert len(buttons) == 3, f"no Open button for dataset {dataset_id}"
     dash_duo.wait_for_contains_text(f"#{ids.DATASET_DETAILS}", "Cleaning report")
 
 
