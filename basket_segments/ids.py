@@ -147,6 +147,11 @@ RULE_LIMIT = "rules-rule-limit"
 MEASURES_EXPLAINED = "rules-measures-explained"
 BASKET_CHOICE = "rules-basket"
 HIDE_REDUNDANT = "rules-hide-redundant"
+#: "Significant only": the view keeps the rules unlikely to be chance; its count beside it.
+SIGNIFICANT_ONLY = "rules-significant-only"
+SIGNIFICANCE_NOTE = "rules-significance-note"
+#: The grid's extra measures the user chose to show (Zhang's metric, Jaccard...).
+MORE_MEASURES = "rules-more-measures"
 PRODUCT_FILTER = "rules-product-filter"
 #: The product filter's list of products to pick from, and its word on what was typed.
 PRODUCT_CHOICES = "rules-product-choices"

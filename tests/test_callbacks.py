@@ -671,3 +671,61 @@ def test_lookup_says_how_typical_the_customer_is_of_its_segment(user):
     )
     centre = component_with_id(look_up("2", settings, dataset), ids.CUSTOMER_TYPICALITY)
     assert text_of(centre).startswith("Typical of its segment")
+
+
+def test_significant_only_keeps_the_rules_fishers_test_and_holm_keep(user):
+    """The p-value column, the "N of M" line, the "Significant only" switch and the
+    evidence in the sentences, against scipy's Fisher test and statsmodels' Holm computed
+    here from the baskets themselves."""
+    from scipy.stats import fisher_exact
+    from statsmodels.stats.multitest import multipletests
+
+    products = ["bread", "milk", "eggs", "rice", "soap", "salt", "oil", "figs"]
+    baskets = [random.Random(seed).sample(products, 2 + seed % 3) for seed in range(150)]
+    baskets += [["tea", "jam", *random.Random(seed).sample(products, 1)] for seed in range(40)]
+    content = "\n".join(",".join(basket) for basket in baskets).encode()
+    dataset = storage.save_upload(user.get_id(), "baskets.txt", content).id
+    answer, _ = rules_answer((0.02, 0.3, 0.0, 2), "customer", dataset)
+
+    def view_of(significant, measures=None):
+        (view, grid), _ = with_props(
+            rules.show_view, answer, False, None, "any", -1, significant, measures
+        )
+        rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 1000}, view)
+        return view, grid, rows, drawn
+
+    _view, _grid, every, drawn = view_of(False)
+    sets = [set(basket) for basket in baskets]
+
+    def p_value(row):
+        left, right = set(row["antecedent"].split(", ")), set(row["consequent"].split(", "))
+        both = sum(left | right <= b for b in sets)
+        with_left = sum(left <= b for b in sets)
+        with_right = sum(right <= b for b in sets)
+        table = [
+            [both, with_left - both],
+            [with_right - both, len(sets) - with_left - with_right + both],
+        ]
+        return fisher_exact(table, alternative="greater").pvalue
+
+    expected = multipletests([p_value(row) for row in every["rowData"]], method="holm")[1]
+    got = [row["p_adjusted"] for row in every["rowData"]]
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    passing = int((expected <= 0.05).sum())
+    assert 0 < passing < every["rowCount"]
+    assert text_of(drawn[ids.SIGNIFICANCE_NOTE]["children"]).startswith(
+        f"{passing:,} of {every['rowCount']:,} rules are unlikely to be chance at 5%"
+    )
+    assert "baskets; unlikely to be chance)." in text_of(drawn[ids.RULE_SENTENCES]["children"])
+
+    view, grid, significant, _drawn = view_of(True, ["jaccard", "nonsense"])
+    assert significant["rowCount"] == passing
+    assert all(row["p_adjusted"] <= 0.05 for row in significant["rowData"])
+    assert view["measures"] == ["jaccard"]
+    hidden = {
+        d["field"]
+        for d in component_with_id(grid, ids.rules_grid(ids.view_token(view))).columnDefs
+        if d.get("hide")
+    }
+    assert hidden == {"zhangs_metric", "kulczynski", "certainty"}
+    assert len(rules.shown_rules_table(user.get_id(), {"view": view})) == passing

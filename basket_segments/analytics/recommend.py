@@ -12,6 +12,8 @@ from collections.abc import Iterable
 import pandas as pd
 
 from basket_segments.analytics.rules import ALL_CUSTOMERS
+from basket_segments.analytics.sentences import with_evidence
+from basket_segments.analytics.significance import USUAL_LEVEL
 
 RECOMMENDATION_COLUMNS = ["product", "source", "confidence", "lift", "reason"]
 
@@ -86,5 +88,12 @@ def recommend_for_segment(rules: pd.DataFrame, segment: int, top: int = 5) -> li
     ['A.']
     """
     chosen = rules[(rules["segment"] == segment) & ~rules["redundant"].astype(bool)]
-    chosen = chosen.sort_values(["confidence", "lift"], ascending=False, kind="stable")
-    return chosen["sentence"].head(top).tolist()
+    chosen = chosen.sort_values(["confidence", "lift"], ascending=False, kind="stable").head(top)
+    if not {"count", "p_adjusted"} <= set(chosen.columns):
+        return chosen["sentence"].tolist()
+    return [
+        with_evidence(sentence, int(count), float(p_adjusted), USUAL_LEVEL)
+        for sentence, count, p_adjusted in zip(
+            chosen["sentence"], chosen["count"], chosen["p_adjusted"], strict=True
+        )
+    ]

@@ -72,3 +72,23 @@ def worded_rule(who: str, bought: str, also: str, confidence: float, lift: float
     if who == BASKETS_SUBJECT:
         return f"{who} with {bought} also hold {also} {measures}"
     return f"{who} who buy {bought} also buy {also} {measures}"
+
+
+def with_evidence(sentence: str, baskets: int, p_adjusted: float, level: float = 0.05) -> str:
+    """A rule's sentence with what it rests on: how many baskets, and whether its
+    corrected p-value says it is unlikely to be chance (a lift of 3 on 4 baskets reads
+    as strong as one on 1,200 without it).
+
+    >>> with_evidence("Customers who buy tea also buy jam (50% of the time, 2.0x more than "
+    ...     "usual).", 48, 0.001)  # doctest: +NORMALIZE_WHITESPACE
+    'Customers who buy tea also buy jam (50% of the time, 2.0x more than usual, in 48
+    baskets; unlikely to be chance).'
+    >>> with_evidence("Baskets with tea also hold jam (50% of the time, 2.0x more than "
+    ...     "usual).", 1, 0.4)[-37:]
+    'usual, in 1 basket; could be chance).'
+    """
+    if not sentence.endswith(")."):
+        return sentence
+    chance = "unlikely to be chance" if p_adjusted <= level else "could be chance"
+    count = f"{baskets:,} basket{'' if baskets == 1 else 's'}"
+    return f"{sentence[:-2]}, in {count}; {chance})."

@@ -23,6 +23,8 @@ from basket_segments.analytics.hypergeometric import upper_tail
 #: Corrections for testing the many rules of a group: Holm's (controls the chance of any
 #: false rule), Benjamini-Hochberg's (the expected share of false rules), or none.
 CORRECTIONS = ("holm", "bh", "none")
+#: The corrected p-value at or below which the dashboard calls a rule unlikely to be chance.
+USUAL_LEVEL = 0.05
 
 
 def fisher_p_values(

@@ -33,6 +33,7 @@ from basket_segments.queries import (
     basket_choice,
     rule_params,
     text_or_none,
+    texts,
     whole_number,
 )
 from basket_segments.store import results
@@ -230,19 +231,22 @@ def answered_query(answer: dict | None) -> RulesQuery | None:
     return RulesQuery.from_json(asked)
 
 
-def show_view(answer, hide, product, side, segment):
-    """A new rules grid for what the page shows now; it asks for its rows
-    (``rules_rows``), which draw the rest. No storage is read here."""
+def show_view(answer, hide, product, side, segment, significant=False, measures=None):
+    """A new rules grid for what the page shows now (with the extra ``measures`` chosen);
+    it asks for its rows (``rules_rows``), which draw the rest. No storage is read here."""
     segment = segment_choice(segment)
     product = (text_or_none(product) or "").strip() or None  # what the search box holds
     if segment is None or RULES.answered(answer) is None:
         _clear_view()
         return None, []
     view = {"answer": answer, "hide": hide, "product": product, "side": side, "segment": segment}
+    view["significant"] = significant is True
+    view["measures"] = [m for m in layout.MORE_MEASURES if m in texts(measures)]
     # Picking a segment leaves everyone's top products as drawn; anything else redraws them.
     view["everyone"] = set(ctx.triggered_prop_ids) != {f"{ids.RULES_SEGMENT}.value"}
     segmented = (long_work.result_of(answer) or {}).get("segments") is not None
-    return view, layout.rules_grid(ids.view_token(view), segmented)
+    grid = layout.rules_grid(ids.view_token(view), segmented, view["measures"])
+    return view, grid
 
 
 def _clear_view() -> None:
@@ -253,6 +257,7 @@ def _clear_view() -> None:
     set_props(ids.SEGMENT_PRODUCTS, {"figure": go.Figure()})
     set_props(ids.OVERALL_PRODUCTS, {"figure": go.Figure()})
     set_props(ids.OVERALL_PRODUCTS_BOX, {"style": HIDDEN})
+    set_props(ids.SIGNIFICANCE_NOTE, {"children": None})
     _say_of_product(None)
 
 
@@ -296,8 +301,10 @@ def rules_rows(grid_request, view, prefix: str | None = None):
             _clear_view()
             set_props(ids.RULES_MESSAGE, {"children": message(str(error))})
         return NO_ROWS
-    shown = _view_rules(mined.rules, query, view)
+    considered = _considered_rules(mined.rules, query, view)
+    shown = only_significant(considered) if view.get("significant") is True else considered
     if first:
+        set_props(ids.SIGNIFICANCE_NOTE, {"children": significance_note(considered)})
         hint = few_rules_hint(mined, query, view, len(shown))
         _draw_view(shown, mined, view["segment"], view.get("everyone", True), hint)
         _say_of_product(product_note(mined, query, view.get("product")))
@@ -354,8 +361,15 @@ def view_table(owner: str, view: Any) -> pd.DataFrame:
 
 
 def _view_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFrame:
-    """The rules a view shows, in the table's order: its segment's first (the thresholds
-    test each rule on its own, so only that segment's rules need testing)."""
+    """The rules a view shows, in the table's order ("Significant only" applied)."""
+    considered = _considered_rules(rules, query, view)
+    return only_significant(considered) if view.get("significant") is True else considered
+
+
+def _considered_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFrame:
+    """The rules a view shows before "Significant only": its segment's first (the
+    thresholds test each rule on its own, so only that segment's rules need testing),
+    each with its p-value corrected over the segment's rules at these thresholds."""
     from basket_segments.analytics.rules import filter_rules
 
     segment = view["segment"]
@@ -363,6 +377,28 @@ def _view_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFr
     wanted = filter_rules(group, query.rules)
     return filter_table(wanted, segment, view["hide"], view["product"], view["side"]).reset_index(
         drop=True
+    )
+
+
+def only_significant(rules: pd.DataFrame) -> pd.DataFrame:
+    """The rules unlikely to be chance (corrected p-value at most ``USUAL_LEVEL``)."""
+    from basket_segments.analytics.significance import USUAL_LEVEL
+
+    if "p_adjusted" not in rules.columns:  # a mining stored before p-values were kept
+        return rules
+    return rules[rules["p_adjusted"] <= USUAL_LEVEL].reset_index(drop=True)
+
+
+def significance_note(rules: pd.DataFrame) -> str | None:
+    """How many of the view's rules are unlikely to be chance, beside "Significant only"."""
+    from basket_segments.analytics.significance import USUAL_LEVEL
+
+    if rules.empty or "p_adjusted" not in rules.columns:
+        return None
+    passing = int((rules["p_adjusted"] <= USUAL_LEVEL).sum())
+    return (
+        f"{passing:,} of {len(rules):,} rules are unlikely to be chance at "
+        f"{USUAL_LEVEL:.0%} (Fisher's exact test, corrected for the number of rules tested)."
     )
 
 
@@ -509,6 +545,8 @@ def register(app: Dash) -> None:
         Input(ids.PRODUCT_FILTER, "value"),
         Input(ids.PRODUCT_SIDE, "value"),
         Input(ids.RULES_SEGMENT, "value"),
+        Input(ids.SIGNIFICANT_ONLY, "value"),
+        Input(ids.MORE_MEASURES, "value"),
         prevent_initial_call=True,
     )(show_view)
     prefix = app.config.url_base_pathname

@@ -40,6 +40,8 @@ class Column:
     wrap: bool = False
     #: What the header means, in one line of plain words (a tooltip on the header).
     tip: str | None = None
+    #: Left out of view until the user asks for it (its values still travel with the rows).
+    hidden: bool = False
 
 
 def column_defs(columns: Sequence[Column]) -> list[dict]:
@@ -77,6 +79,8 @@ def column_defs(columns: Sequence[Column]) -> list[dict]:
             spec["pinned"] = "left"
         if column.tip:
             spec["headerTooltip"] = column.tip
+        if column.hidden:
+            spec["hide"] = True
         defs.append(spec)
     return defs
 

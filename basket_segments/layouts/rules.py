@@ -3,6 +3,7 @@ and its top products next to everyone's."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import dash_bootstrap_components as dbc
@@ -35,7 +36,14 @@ RULE_TABLE_COLUMNS = [
     Column("lift", "lift", ".2f", tip=words.LIFT),
     Column("lift_vs_all", "lift vs all customers", ".2f", tip=words.LIFT_VS_ALL),
     Column("count", "baskets", ",d", tip=words.BASKETS_COUNT),
+    Column("p_adjusted", "chance (p)", ".2~g", tip=words.P_ADJUSTED),
+    Column("zhangs_metric", "Zhang's metric", ".2f", tip=words.ZHANG, hidden=True),
+    Column("jaccard", "Jaccard", ".2f", tip=words.JACCARD, hidden=True),
+    Column("kulczynski", "Kulczynski", ".2f", tip=words.KULCZYNSKI, hidden=True),
+    Column("certainty", "certainty", ".2f", tip=words.CERTAINTY, hidden=True),
 ]
+#: The measures the grid shows only when asked (``MORE_MEASURES``), by field.
+MORE_MEASURES = {column.field: column.header for column in RULE_TABLE_COLUMNS if column.hidden}
 
 
 def number(
@@ -209,9 +217,16 @@ def thresholds(segmented: bool) -> dbc.Row:
                 style=None if segmented else {"display": "none"},
             ),
             dbc.Col(
-                dbc.Switch(id=ids.HIDE_REDUNDANT, label="Hide redundant rules", value=True),
+                [
+                    dbc.Switch(id=ids.HIDE_REDUNDANT, label="Hide redundant rules", value=True),
+                    dbc.Switch(id=ids.SIGNIFICANT_ONLY, label="Significant only", value=False),
+                ],
                 md=2,
                 className="pt-4",
+            ),
+            dbc.Col(
+                html.Div(id=ids.SIGNIFICANCE_NOTE, className="form-text", role="status"),
+                width=12,
             ),
         ],
         className="g-2",
@@ -253,6 +268,21 @@ def advanced() -> html.Details:
                         ),
                         md=8,
                         className="pt-4",
+                    ),
+                    dbc.Col(
+                        choice_group(
+                            "More measures in the rules table",
+                            dbc.Checklist(
+                                id=ids.MORE_MEASURES,
+                                value=[],
+                                inline=True,
+                                options=[
+                                    {"label": header, "value": field}
+                                    for field, header in MORE_MEASURES.items()
+                                ],
+                            ),
+                        ),
+                        width=12,
                     ),
                 ],
                 className="g-2",
@@ -324,11 +354,12 @@ def unknown_product(product) -> str:
     )
 
 
-def rules_grid(view: str, segmented: bool = True):
-    """The rules grid for one view; it fetches its rows from the server page by page."""
+def rules_grid(view: str, segmented: bool = True, measures: Sequence[str] = ()):
+    """The rules grid for one view, with the extra ``measures`` shown; it fetches its rows
+    from the server page by page."""
     return grid(
         ids.rules_grid(view),
-        table_columns(segmented),
+        table_columns(segmented, measures),
         label="Rules of the selected customers",
         page_size=RULES_PAGE_SIZE,
         infinite=True,
@@ -339,14 +370,18 @@ def rules_grid(view: str, segmented: bool = True):
 BASKET_HEADERS = {"antecedent": "If a basket holds", "consequent": "it also holds"}
 
 
-def table_columns(segmented: bool = True) -> list[Column]:
+def table_columns(segmented: bool = True, measures: Sequence[str] = ()) -> list[Column]:
     """The rules table's columns; "lift vs all customers" only where there are segments,
-    and a basket file's sides speak of baskets."""
+    a basket file's sides speak of baskets, and the extra ``measures`` asked for shown."""
+    columns = [
+        replace(column, hidden=column.hidden and column.field not in measures)
+        for column in RULE_TABLE_COLUMNS
+    ]
     if segmented:
-        return list(RULE_TABLE_COLUMNS)
+        return columns
     return [
         replace(column, header=BASKET_HEADERS.get(column.field, column.header))
-        for column in RULE_TABLE_COLUMNS
+        for column in columns
         if column.field != "lift_vs_all"
     ]
 

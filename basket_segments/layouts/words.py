@@ -34,3 +34,21 @@ LIFT = (
 )
 LIFT_VS_ALL = "Lift in this segment divided by the same rule's lift over all customers."
 BASKETS_COUNT = "The number of baskets that hold every product of the rule."
+P_ADJUSTED = (
+    "Chance (p): how likely a rule this strong would be if the products were bought "
+    "independently (Fisher's exact test), corrected for the number of rules tested in the "
+    "segment (Holm); below 0.05 the rule is unlikely to be chance."
+)
+ZHANG = (
+    "Zhang's metric, from -1 to 1: above 0 the products are bought together, below 0 one "
+    "is bought instead of the other."
+)
+JACCARD = "Jaccard, from 0 to 1: of the baskets with either side, the share with both."
+KULCZYNSKI = (
+    "Kulczynski, from 0 to 1: the mean of the rule's confidence both ways round, how "
+    "strongly the two sides go together whichever comes first."
+)
+CERTAINTY = (
+    "Certainty, from -1 to 1: how far the first products move the chance of the "
+    "recommended one from its usual share towards certain (0: not at all)."
+)
