@@ -264,3 +264,139 @@ def clicked_number(click: Any) -> int | None:
     point = points[0] if isinstance(points, list) and points else None
     data = point.get("customdata") if isinstance(point, dict) else None
     return whole_number(data[0] if isinstance(data, list) and data else data)
+
+
+# --- the Over time page ------------------------------------------------------------------------
+
+#: How the Over time page cuts the dates: two periods at a split date, or calendar windows.
+PERIOD_MODES = ("split", "month", "quarter", "days")
+#: The lengths the "runs of N days" choice takes, and where it starts.
+MIN_PERIOD_DAYS, MAX_PERIOD_DAYS, DEFAULT_PERIOD_DAYS = 7, 366, 30
+#: Most periods one comparison makes (each is segmented and drawn; a week over ten
+#: years would be 520 of them).
+MAX_PERIODS = 36
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """How to cut the dates: ``mode`` of ``PERIOD_MODES``; for ``split`` the date (None:
+    the middle of the dates, at a month start), for ``days`` the length of each period."""
+
+    mode: str = "split"
+    split_date: str | None = None
+    days: int | None = None
+
+    @property
+    def window(self) -> str | None:
+        """``analytics.periods.PeriodRule``'s window: None for a split date.
+
+        >>> PeriodChoice("days", days=30).window, PeriodChoice().window
+        ('30d', None)
+        """
+        if self.mode == "split":
+            return None
+        return f"{self.days}d" if self.mode == "days" else self.mode
+
+    def key(self) -> dict:
+        """The choice as plain values, for storage keys and answers."""
+        return {"mode": self.mode, "split_date": self.split_date, "days": self.days}
+
+
+def period_choice(mode: Any, split: Any = None, days: Any = None) -> PeriodChoice:
+    """The Over time page's period controls as a checked choice; a ``DataError`` with a
+    sentence for a date that is not one, a length out of range or a mode the page does
+    not offer. Only what the mode uses is kept (a split date typed, then months chosen,
+    asks for months alone).
+
+    >>> period_choice("split", " 2011-04-01 ")
+    PeriodChoice(mode='split', split_date='2011-04-01', days=None)
+    >>> period_choice("days", "2011-04-01", None).days
+    30
+    >>> period_choice("split", "1 April")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    basket_segments.analytics.errors.DataError: The split date must be a date such as ...
+    """
+    mode = "split" if mode in (None, "") else mode
+    if mode not in PERIOD_MODES:
+        raise DataError(
+            f"Periods are a split date, months, quarters or days, not '{str(mode)[:20]}'."
+        )
+    if mode == "days":
+        length = _bounded(
+            "Days per period",
+            days,
+            DEFAULT_PERIOD_DAYS,
+            MIN_PERIOD_DAYS,
+            MAX_PERIOD_DAYS,
+            whole=True,
+        )
+        return PeriodChoice("days", None, int(length))
+    if mode != "split":
+        return PeriodChoice(str(mode))
+    return PeriodChoice("split", _iso_date(split))
+
+
+def _iso_date(value: Any) -> str | None:
+    """A date written year first, as text (None when the box is empty).
+
+    >>> _iso_date("2011-4-1"), _iso_date(""), _iso_date(None)
+    ('2011-04-01', None, None)
+    """
+    import datetime
+    import re
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    try:
+        if not isinstance(value, str) or not re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", text):
+            raise ValueError(text)
+        year, month, day = (int(part) for part in text.split("-"))
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        raise DataError(
+            f"The split date must be a date such as 2011-04-01, not '{text[:20]}'."
+        ) from None
+
+
+@dataclass(frozen=True)
+class OverTimeQuery:
+    """What the Over time page asks of one dataset: its own segmentation (the Segments
+    page's features, K and scaling) and how to cut its dates.
+
+    Resolved once per request (``results.over_time_query``); the answer carries it as
+    JSON, read back by the views and the download (``from_json``).
+    """
+
+    dataset: int
+    segments: SegmentParams
+    periods: PeriodChoice
+
+    def key(self) -> dict:
+        """What the stored comparison is keyed by (with the dataset's roles)."""
+        return {"segments": self.segments.key(), "periods": self.periods.key()}
+
+    def to_json(self) -> dict:
+        """The query as JSON values.
+
+        >>> query = OverTimeQuery(3, SegmentParams(("Recency",), 4), PeriodChoice("month"))
+        >>> OverTimeQuery.from_json(query.to_json()) == query
+        True
+        """
+        return {"dataset": self.dataset, **self.key()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> OverTimeQuery:
+        """A query back from JSON, checked as the page's controls are (a forged one is a
+        ``DataError``)."""
+        try:
+            periods = data["periods"]
+            choice = period_choice(periods["mode"], periods["split_date"], periods["days"])
+            segments = segment_params(data["segments"])
+            dataset = whole_number(data["dataset"])
+        except (KeyError, TypeError) as error:
+            raise DataError("That request is damaged; change a setting to ask again.") from error
+        if segments is None or dataset is None:
+            raise DataError("That request is damaged; change a setting to ask again.")
+        return cls(dataset, segments, choice)

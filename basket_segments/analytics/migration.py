@@ -118,3 +118,56 @@ def migration_matrix(
         matrix = matrix.fillna(0).astype(int)
     matrix.index.name, matrix.columns.name = "from", "to"
     return matrix
+
+
+#: The columns of ``by_period`` that are not a customer's features.
+PERIOD_TABLE_COLUMNS = ("customer", "period", "segment", "segment_name")
+
+
+def cell_customers(
+    by_period: pd.DataFrame,
+    reference: str,
+    period: str,
+    from_segment: int | None,
+    to_segment: int | None,
+) -> pd.DataFrame:
+    """The customers one cell of ``migration_table`` counts, with their features in both
+    periods: those in segment ``from_segment`` in the ``reference`` period (None: not
+    there, **new**) and in ``to_segment`` in ``period`` (None: not there, **lapsed**).
+
+    Columns: ``customer``, ``from`` and ``to`` (names, as the table's), then each feature
+    in the reference period and in the later one (``Recency (A)``, ``Recency (B)``).
+
+    >>> by_period = pd.DataFrame({"customer": ["a", "b", "a", "c"],
+    ...     "period": ["A", "A", "B", "B"], "segment": [0, 1, 1, 1],
+    ...     "segment_name": ["Big", "Small", "Small", "Small"], "x": [5.0, 7.0, 3.0, 4.0]})
+    >>> cell_customers(by_period, "A", "B", 0, 1).values.tolist()
+    [['a', 'Big', 'Small', 5.0, 3.0]]
+    >>> cell_customers(by_period, "A", "B", None, 1)[["customer", "from", "x (A)"]].values.tolist()
+    [['c', 'new', nan]]
+    """
+    features = [c for c in by_period.columns if c not in PERIOD_TABLE_COLUMNS]
+    sides = []
+    for label in (reference, period):
+        rows = by_period[by_period["period"].to_numpy() == label].set_index("customer")
+        sides.append(rows[["segment", "segment_name", *features]].add_suffix(f" ({label})"))
+    both = sides[0].join(sides[1], how="outer").sort_index()
+    source, target = both[f"segment ({reference})"], both[f"segment ({period})"]
+    keep = _in_segment(source, from_segment) & _in_segment(target, to_segment)
+    rows = both[keep.to_numpy()]
+    table = pd.DataFrame(
+        {
+            "customer": rows.index.astype("str"),
+            "from": rows[f"segment_name ({reference})"].fillna(NEW).to_numpy(),
+            "to": rows[f"segment_name ({period})"].fillna(LAPSED).to_numpy(),
+        }
+    )
+    for feature in features:
+        for label in (reference, period):
+            table[f"{feature} ({label})"] = rows[f"{feature} ({label})"].to_numpy()
+    return table
+
+
+def _in_segment(segments: pd.Series, segment: int | None) -> pd.Series:
+    """Whether each customer is in ``segment`` (None: absent from the period)."""
+    return segments.isna() if segment is None else segments == segment
