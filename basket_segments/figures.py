@@ -323,3 +323,131 @@ def products_bar(products: pd.DataFrame, segment: int) -> go.Figure:
     )
     title = f"Top products: {plain(name)}"
     return _layout(figure, title=title, xaxis_tickformat=".0%", height=380)
+
+
+#: New and lapsed customers, in the migration's charts: no segment's colour.
+OUTSIDE_COLOUR = ALL_COLOUR
+
+
+def _cell_codes(cells: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each migration cell's segments, -1 for new (from) and lapsed (to)."""
+    return (
+        cells["from_segment"].fillna(-1).astype(int).reset_index(drop=True),
+        cells["to_segment"].fillna(-1).astype(int).reset_index(drop=True),
+    )
+
+
+def migration_heatmap(cells: pd.DataFrame, value: str, reference: str) -> go.Figure:
+    """One later period's migration (``migration.migration_table``'s rows of that period):
+    the reference period's segments and new down, the later period's and lapsed across,
+    each cell written in numbers; a click carries the cell's segments (-1: new, lapsed)."""
+    import pandas as pd
+
+    source, target = _cell_codes(cells)
+    rows, columns = list(dict.fromkeys(source)), list(dict.fromkeys(target))
+    names_from = dict(zip(source, cells["from"], strict=True))
+    names_to = dict(zip(target, cells["to"], strict=True))
+    values = pd.DataFrame({"a": source, "b": target, "v": cells[value].to_numpy()})
+    matrix = values.pivot(index="a", columns="b", values="v").reindex(index=rows, columns=columns)
+    text = [["" if v != v else format(v, ",.0f") for v in row] for row in matrix.to_numpy()]
+    period = plain(cells["period"].iat[0]) if len(cells) else ""
+    figure = go.Figure(
+        go.Heatmap(
+            z=matrix.to_numpy(),
+            x=list(range(len(columns))),
+            y=list(range(len(rows))),
+            text=text,
+            texttemplate="%{text}",
+            customdata=[[[a, b] for b in columns] for a in rows],
+            colorscale="Blues",
+            colorbar={"title": value},
+            hovertemplate="%{text}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    return _layout(
+        figure,
+        title=f"{plain(reference)} to {period}: {value}",
+        xaxis={
+            "title": f"segment in {period}",
+            "tickvals": list(range(len(columns))),
+            "ticktext": [plain(names_to[b]) for b in columns],
+            "side": "top",
+        },
+        yaxis={
+            "title": f"segment in {plain(reference)}",
+            "tickvals": list(range(len(rows))),
+            "ticktext": [plain(names_from[a]) for a in rows],
+            "autorange": "reversed",
+            "automargin": True,
+        },
+        height=120 + 50 * len(rows),
+    )
+
+
+def _faded(colour: str, alpha: float = 0.4) -> str:
+    """A hex colour as rgba with ``alpha``.
+
+    >>> _faded("#FF0000")
+    'rgba(255, 0, 0, 0.4)'
+    """
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
+def migration_sankey(cells: pd.DataFrame, value: str, reference: str) -> go.Figure:
+    """The same cells as flows: the reference period's segments and new on the left, the
+    later period's and lapsed on the right, each segment in its colour (new and lapsed
+    grey), each flow in its source's; a click on a flow carries its cell's segments."""
+    source, target = _cell_codes(cells)
+    left, right = list(dict.fromkeys(source)), list(dict.fromkeys(target))
+    names_from = dict(zip(source, cells["from"], strict=True))
+    names_to = dict(zip(target, cells["to"], strict=True))
+    colours = [OUTSIDE_COLOUR if s < 0 else segment_colour(s) for s in (*left, *right)]
+    flows = cells[value].fillna(0).to_numpy()
+    drawn = [i for i in range(len(cells)) if flows[i] > 0]
+    period = plain(cells["period"].iat[0]) if len(cells) else ""
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="fixed",
+            node={
+                "label": [plain(names_from[a]) for a in left] + [plain(names_to[b]) for b in right],
+                "color": colours,
+                "pad": 12,
+                "hovertemplate": "%{label}: %{value:,.0f}<extra></extra>",
+            },
+            link={
+                "source": [left.index(source[i]) for i in drawn],
+                "target": [len(left) + right.index(target[i]) for i in drawn],
+                "value": [float(flows[i]) for i in drawn],
+                "color": [_faded(colours[left.index(source[i])]) for i in drawn],
+                "customdata": [[int(source[i]), int(target[i])] for i in drawn],
+                "hovertemplate": "%{source.label} to %{target.label}: %{value:,.0f}<extra></extra>",
+            },
+        )
+    )
+    return _layout(figure, title=f"{plain(reference)} to {period}: {value}", height=420)
+
+
+def period_sizes(by_period: pd.DataFrame, labels: list[str], names: dict[int, str]) -> go.Figure:
+    """Each period's customers per segment, stacked, in the segments' colours."""
+    counts = by_period.groupby(["segment", "period"], sort=False).size()
+    figure = go.Figure()
+    for segment, name in sorted(names.items()):
+        figure.add_trace(
+            go.Bar(
+                x=[plain(label) for label in labels],
+                y=[int(counts.get((segment, label), 0)) for label in labels],
+                name=plain(name),
+                marker={"color": segment_colour(segment)},
+                hovertemplate=f"{plain(name)}: %{{y:,}} customers<extra></extra>",
+            )
+        )
+    return _layout(
+        figure,
+        title="Customers per segment in each period",
+        barmode="stack",
+        yaxis_title="customers",
+        legend={"orientation": "h", "y": -0.2},
+    )

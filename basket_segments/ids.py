@@ -206,3 +206,34 @@ CUSTOMER_SEGMENT = "customers-segment"
 CUSTOMER_TYPICALITY = "customers-typicality"
 CUSTOMER_BOUGHT = "customers-bought"
 CUSTOMER_RECOMMENDATIONS = "customers-recommendations"
+
+# Over time page
+OVER_TIME_PAGE = "over-time-page"
+OVER_TIME_READY = "over-time-ready"
+OVER_TIME_MESSAGE = "over-time-message"
+#: The segmentation the page follows (the Segments page's, in words).
+OVER_TIME_SEGMENTATION = "over-time-segmentation"
+PERIOD_MODE = "over-time-period-mode"
+SPLIT_DATE = "over-time-split-date"
+PERIOD_DAYS = "over-time-period-days"
+LATER_PERIOD = "over-time-later-period"
+MIGRATION_VALUE = "over-time-migration-value"
+MIGRATION_SUMMARY = "over-time-summary"
+MIGRATION_HEATMAP = "over-time-heatmap"
+MIGRATION_SANKEY = "over-time-sankey"
+PERIOD_SIZES = "over-time-sizes"
+PERIOD_SIZES_BOX = "over-time-sizes-box"
+#: The clicked cell of the migration (period, from, to), and where its customers' grid sits.
+MIGRATION_CELL = "over-time-cell"
+MOVED_TABLE = "over-time-moved-table"
+MOVED_CAPTION = "over-time-moved-caption"
+MOVED_GRID = "over-time-moved-grid"
+#: What the grid of a cell's customers shows: the comparison's answer and the cell.
+MOVED_VIEW = "over-time-moved-view"
+DOWNLOAD_MOVED = "over-time-moved-download"
+OVER_TIME_WORK = work("over-time")
+
+
+def moved_grid(view: str) -> dict:
+    """The grid of one cell's customers: a new cell is a new grid, asking for its rows."""
+    return {"type": MOVED_GRID, "view": view}

@@ -17,14 +17,17 @@ from dash.development.base_component import Component
 
 from basket_segments.callbacks import customers as customers_callbacks
 from basket_segments.callbacks import data as data_callbacks
+from basket_segments.callbacks import over_time as over_time_callbacks
 from basket_segments.callbacks import rules as rules_callbacks
 from basket_segments.callbacks import segments as segments_callbacks
-from basket_segments.layouts import customers, data, rules, segments
+from basket_segments.layouts import customers, data, over_time, rules, segments
 from basket_segments.store import storage
+from basket_segments.store.storage import DatasetInfo
 from basket_segments.web.uploads import upload_path
 
-#: ``layout(shape, prefix)``: the page for the open dataset's shape.
-Layout = Callable[[str | None, str], Component]
+#: ``layout(shape, prefix)``: the page for the open dataset's shape (``dated`` too for a
+#: page that ``needs_dates``).
+Layout = Callable[..., Component]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,17 @@ class Page:
     layout: Layout
     #: The page's callbacks: a module with ``register(app)``.
     callbacks: ModuleType
+    #: Whether the page needs purchase dates: its layout then also takes ``dated``,
+    #: read from the open dataset's stored roles (never from its data).
+    needs_dates: bool = False
+
+    def content(self, info: DatasetInfo | None, prefix: str) -> Component:
+        """The page for the open dataset (None: none is open)."""
+        shape = None if info is None else info.shape
+        if not self.needs_dates:
+            return self.layout(shape, prefix)
+        dated = info is not None and over_time.has_dates(info.shape, info.roles)
+        return self.layout(shape, prefix, dated=dated)
 
 
 def _data_page(_shape: str | None, prefix: str) -> Component:
@@ -51,6 +65,14 @@ PAGES = (
     Page("segments", "Segments", "segments", segments.segments_page, segments_callbacks),
     Page("rules", "Rules", "rules", rules.rules_page, rules_callbacks),
     Page("customers", "Customers", "customers", customers.customers_page, customers_callbacks),
+    Page(
+        "over_time",
+        "Over time",
+        "over-time",
+        over_time.over_time_page,
+        over_time_callbacks,
+        needs_dates=True,
+    ),
 )
 
 

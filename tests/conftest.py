@@ -218,7 +218,8 @@ def engine_only_in_jobs(monkeypatch):
         return only_in_a_job
 
     monkeypatch.setattr(long_work, "run", run)
-    for stage in ("load", "suggest_k", "segment", "segment_table", "baskets", "mine"):
+    stages = ("load", "suggest_k", "segment", "segment_table", "baskets", "mine")
+    for stage in (*stages, "cut_periods", "over_time"):
         real = getattr(LocalEngine, stage)
         monkeypatch.setattr(LocalEngine, stage, guarded(f"LocalEngine.{stage}", real))
     monkeypatch.setattr(

@@ -19,6 +19,7 @@ from basket_segments import ids
 from basket_segments.app import DASH_EXTENSION, create_app
 from basket_segments.layouts import customers as customers_layout
 from basket_segments.layouts import data as data_layout
+from basket_segments.layouts import over_time as over_time_layout
 from basket_segments.layouts import rules as rules_layout
 from basket_segments.layouts import segments as segments_layout
 from basket_segments.layouts.frame import serve_layout
@@ -106,6 +107,7 @@ def layout_values() -> dict[tuple[str, str], Any]:
         segments_layout.segments_page("combined", PREFIX),
         rules_layout.rules_page("combined", PREFIX),
         customers_layout.customers_page("combined", PREFIX),
+        over_time_layout.over_time_page("transactions", PREFIX, dated=True),
     ]
     values: dict[tuple[str, str], Any] = {}
     for page in pages:

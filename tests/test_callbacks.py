@@ -279,6 +279,7 @@ def test_pages_render_for_each_path(user, dataset):
         ("/analytics/segments", ids.SEGMENTS_PAGE),
         ("/analytics/rules", ids.RULES_PAGE),
         ("/analytics/customers", ids.CUSTOMERS_PAGE),
+        ("/analytics/over-time", ids.OVER_TIME_PAGE),
     ]:
         page = frame.render_page(path, dataset, "/analytics/")
         assert page.id == marker

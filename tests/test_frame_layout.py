@@ -31,7 +31,8 @@ def test_the_navbar_lists_every_registered_page_in_order():
     page = walk(serve_layout("/analytics/", "/logout", pages=navbar_links()))
     links = [c for c in page if type(c).__name__ == "NavLink" and isinstance(c.id, dict)]
     assert [link.id["page"] for link in links] == [p.key for p in PAGES]
-    assert [link.children for link in links] == ["Data", "Segments", "Rules", "Customers"]
+    labels = ["Data", "Segments", "Rules", "Customers", "Over time"]
+    assert [link.children for link in links] == labels
     assert links[2].href == "/analytics/rules"
 
 

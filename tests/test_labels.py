@@ -9,7 +9,7 @@ import pytest
 
 from basket_segments.analytics.prepare import SHAPES
 from basket_segments.ids import dom_id
-from basket_segments.layouts import customers, data, rules, segments
+from basket_segments.layouts import customers, data, over_time, rules, segments
 
 #: Controls named by a label, and groups named by their fieldset's legend.
 LABELLED = {"Dropdown", "Input", "Select", "Textarea"}
@@ -44,6 +44,7 @@ def pages():
     for shape in SHAPES:
         for page in (segments.segments_page, rules.rules_page, customers.customers_page):
             yield f"{page.__name__} {shape}", page(shape, PREFIX)
+        yield f"over_time_page {shape}", over_time.over_time_page(shape, PREFIX, dated=True)
 
 
 @pytest.mark.parametrize("name, page", list(pages()), ids=[name for name, _ in pages()])

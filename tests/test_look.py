@@ -44,7 +44,13 @@ def test_the_page_links_alone_leave_the_account_controls_to_the_hosts_header():
     assert ids.PAGE_LINKS in found
     assert not {ids.NAVBAR, ids.USER_NAME, ids.LOGOUT_LINK} & found
     links = [c for c in page if isinstance(c, dbc.NavLink)]
-    assert [link.children for link in links] == ["Data", "Segments", "Rules", "Customers"]
+    assert [link.children for link in links] == [
+        "Data",
+        "Segments",
+        "Rules",
+        "Customers",
+        "Over time",
+    ]
 
 
 @pytest.mark.parametrize(

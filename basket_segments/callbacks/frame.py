@@ -16,15 +16,21 @@ from basket_segments.store.owner import current_owner, display_name, request_own
 
 def render_page(pathname: str | None, active, prefix: str):
     """The content of the page the URL names, as fits the open dataset's shape."""
-    return pages.page_at(pathname, prefix).layout(open_shape(active), prefix)
+    return pages.page_at(pathname, prefix).content(open_dataset(active), prefix)
 
 
 def open_shape(active) -> str | None:
     """The shape of the open dataset (``prepare.SHAPES``), None when none is open."""
+    info = open_dataset(active)
+    return None if info is None else info.shape
+
+
+def open_dataset(active) -> storage.DatasetInfo | None:
+    """The open dataset's record (its shape and roles), None when none is open."""
     if active is None:
         return None
     try:
-        return storage.get_dataset(current_owner(), active).shape
+        return storage.get_dataset(current_owner(), active)
     except DataError:
         return None
 

@@ -34,6 +34,9 @@ from basket_segments.analytics.stages import (
 )
 from basket_segments.queries import (
     DEFAULT_K,
+    MAX_PERIODS,
+    OverTimeQuery,
+    PeriodChoice,
     RulesQuery,
     SegmentParams,
     basket_choice,
@@ -46,6 +49,7 @@ from basket_segments.store import storage
 if TYPE_CHECKING:
     import pandas as pd
 
+    from basket_segments.analytics.over_time import OverTime
     from basket_segments.analytics.prepare import PreparedData
 
 #: Rules are mined at least this loosely, so most slider moves only filter.
@@ -312,6 +316,76 @@ def mining_key(query: RulesQuery) -> dict:
         "basket": query.basket,
         "mining": asdict(mining_params(query.rules)),
     }
+
+
+NOT_COMPARED = "These periods are not compared yet; open the Over time page to compare them."
+NOT_ON_SPARK = (
+    "The Over time page compares periods with the local engine only for now, and this "
+    "server analyses with Spark; compare periods on the command line with --engine local."
+)
+NO_SEGMENTATION = (
+    "This dataset has no customer features to segment, so it has no periods to compare."
+)
+
+
+def over_time_query(owner: str, dataset_id: int, periods: PeriodChoice) -> OverTimeQuery:
+    """The Over time page's query: the periods as asked (checked) on the dataset's own
+    segmentation (the one its Segments page last showed). Resolved once, when asked."""
+    dataset = storage.get_dataset(owner, dataset_id).id  # a forged id: DatasetNotFound
+    params = current_segments(owner, dataset)
+    if params is None:
+        raise DataError(NO_SEGMENTATION)
+    return OverTimeQuery(dataset, params, periods)
+
+
+def over_time_ready(owner: str, query: OverTimeQuery) -> bool:
+    """Whether this comparison of periods is stored."""
+    return _stored(owner, query.dataset, "over_time", query.key())
+
+
+def over_time(
+    owner: str, query: OverTimeQuery, report: Report | None = None, only_cached: bool = False
+) -> OverTime:
+    """Segments fitted on the first period and every period's customers placed in them
+    (``analytics.over_time``), with the migration; a ``DataError`` in a sentence for
+    periods that cannot be compared, or (with ``only_cached``) not compared yet."""
+    report = report or ignore
+
+    def compute() -> OverTime:
+        from basket_segments.analytics.local import LocalEngine
+        from basket_segments.analytics.periods import PeriodRule
+
+        engine = analysis_engine()
+        if not isinstance(engine, LocalEngine):
+            raise DataError(NOT_ON_SPARK)
+        report(0.0, "Reading the dataset")
+        data = prepared(owner, query.dataset)
+        if not set(query.segments.features) <= set(data.features):
+            raise DataError(NOT_SEGMENTED)
+        choice = query.periods
+        rule = PeriodRule(choice.window, _split_date(choice.split_date))
+        report(0.2, "Cutting the purchases into periods")
+        cut = engine.cut_periods(data, rule)
+        if len(cut.periods) > MAX_PERIODS:
+            raise DataError(
+                f"That makes {len(cut.periods)} periods, more than the {MAX_PERIODS} the page "
+                "compares; choose longer periods."
+            )
+        params = query.segments
+        report(0.4, f"Finding {params.k} segments in {cut.reference_label}")
+        options = AnalysisOptions(scale=params.scale)
+        return engine.over_time(data, cut, list(params.features), params.k, options)
+
+    found = _cached(owner, query.dataset, "over_time", query.key(), compute, only_cached)
+    if found is None:
+        raise DataError(NOT_COMPARED)
+    return found
+
+
+def _split_date(text: str | None) -> pd.Timestamp | None:
+    import pandas as pd
+
+    return None if text is None else pd.Timestamp(text)
 
 
 def purchases_of(owner: str, dataset_id: int, customer: str) -> list[str]:
