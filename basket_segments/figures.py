@@ -340,7 +340,8 @@ def _cell_codes(cells: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def migration_heatmap(cells: pd.DataFrame, value: str, reference: str) -> go.Figure:
     """One later period's migration (``migration.migration_table``'s rows of that period):
     the reference period's segments and new down, the later period's and lapsed across,
-    each cell written in numbers; a click carries the cell's segments (-1: new, lapsed)."""
+    each cell written in numbers; a click carries the cell's row and column (the segments
+    in order, then new or lapsed)."""
     import pandas as pd
 
     source, target = _cell_codes(cells)
@@ -358,7 +359,6 @@ def migration_heatmap(cells: pd.DataFrame, value: str, reference: str) -> go.Fig
             y=list(range(len(rows))),
             text=text,
             texttemplate="%{text}",
-            customdata=[[[a, b] for b in columns] for a in rows],
             colorscale="Blues",
             colorbar={"title": value},
             hovertemplate="%{text}<extra></extra>",
@@ -399,7 +399,8 @@ def _faded(colour: str, alpha: float = 0.4) -> str:
 def migration_sankey(cells: pd.DataFrame, value: str, reference: str) -> go.Figure:
     """The same cells as flows: the reference period's segments and new on the left, the
     later period's and lapsed on the right, each segment in its colour (new and lapsed
-    grey), each flow in its source's; a click on a flow carries its cell's segments."""
+    grey), each flow in its source's; a click on a flow carries its cell's segments as text
+    ("from,to", -1 for new and lapsed: Dash passes a point's plain values only)."""
     source, target = _cell_codes(cells)
     left, right = list(dict.fromkeys(source)), list(dict.fromkeys(target))
     names_from = dict(zip(source, cells["from"], strict=True))
@@ -422,7 +423,7 @@ def migration_sankey(cells: pd.DataFrame, value: str, reference: str) -> go.Figu
                 "target": [len(left) + right.index(target[i]) for i in drawn],
                 "value": [float(flows[i]) for i in drawn],
                 "color": [_faded(colours[left.index(source[i])]) for i in drawn],
-                "customdata": [[int(source[i]), int(target[i])] for i in drawn],
+                "customdata": [f"{source[i]},{target[i]}" for i in drawn],
                 "hovertemplate": "%{source.label} to %{target.label}: %{value:,.0f}<extra></extra>",
             },
         )

@@ -133,12 +133,14 @@ def test_three_periods_show_the_sizes_per_period(user, dated):
 
 def click(answer, source, target, later):
     """A click on the heatmap's cell, then the grid's rows, and the download's link."""
-    point = {"points": [{"customdata": [source, target]}]}
+    k = len(over_time.stored(answer)[1].names)
+    point = {"points": [{"x": k if target == -1 else target, "y": k if source == -1 else source}]}
     cell = with_props(
         over_time.select_cell,
         point,
         None,
         later,
+        answer,
         triggered_inputs=[{"prop_id": f"{ids.MIGRATION_HEATMAP}.clickData", "value": point}],
     )[0]
     view, _grid, sentence = over_time.show_cell(cell, answer)
@@ -160,9 +162,14 @@ def test_a_clicked_cell_lists_exactly_its_customers_and_downloads_them(app, logg
         source, target = int(biggest["from_segment"]), int(biggest["to_segment"])
         later = found.periods.labels[1]
         cell, sentence, rows, href = click(answer, source, target, later)
+        flow = {"points": [{"customdata": f"{source},{target}", "pointNumber": 3}]}
+        clicked = {"prop_id": f"{ids.MIGRATION_SANKEY}.clickData", "value": flow}
+        by_flow = with_props(
+            over_time.select_cell, None, flow, later, answer, triggered_inputs=[clicked]
+        )[0]
         new = click(answer, -1, 0, later)[2]
         lapsed = click(answer, 1, -1, later)[2]
-    assert cell == {"period": later, "from": source, "to": target}
+    assert cell == by_flow == {"period": later, "from": source, "to": target}
     table = found.by_period.pivot(index="customer", columns="period", values="segment")
     reference = found.periods.labels[0]
     wanted = table[(table[reference] == source) & (table[later] == target)].index

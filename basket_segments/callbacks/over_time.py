@@ -176,21 +176,44 @@ def summary(over_time: OverTime, query: OverTimeQuery) -> str:
     )
 
 
-def select_cell(heatmap_click, sankey_click, later):
+def select_cell(heatmap_click, sankey_click, later, answer):
     """A click on a cell (or a flow) names the cell: its later period and its segments,
     -1 for new and lapsed. Anything else than Plotly's click data selects nothing."""
     from dash import ctx
 
-    click = sankey_click if ctx.triggered_id == ids.MIGRATION_SANKEY else heatmap_click
-    points = click.get("points") if isinstance(click, dict) else None
+    sankey = ctx.triggered_id == ids.MIGRATION_SANKEY
+    points = (sankey_click if sankey else heatmap_click) or {}
+    points = points.get("points") if isinstance(points, dict) else None
     point = points[0] if isinstance(points, list) and points else None
-    data = point.get("customdata") if isinstance(point, dict) else None
-    if not isinstance(data, list) or len(data) != 2 or not isinstance(later, str):
+    if not isinstance(point, dict) or not isinstance(later, str):
         return no_update
-    source, target = whole_number(data[0]), whole_number(data[1])
-    if source is None or target is None:
+    try:
+        found = stored(answer)
+    except DataError:
         return no_update
-    return {"period": later, "from": source, "to": target}
+    codes = clicked_cell(point, len(found[1].names)) if found else None
+    return no_update if codes is None else {"period": later, "from": codes[0], "to": codes[1]}
+
+
+def clicked_cell(point: dict, k: int) -> tuple[int, int] | None:
+    """The segments of a clicked cell (-1: new, lapsed): a flow carries them as text
+    ("from,to"); a heatmap cell is at its row and column, segments in order, then new
+    (a row) or lapsed (a column). Dash keeps only a point's plain values.
+
+    >>> clicked_cell({"customdata": "2,-1"}, 4), clicked_cell({"x": 4, "y": 1}, 4)
+    ((2, -1), (1, -1))
+    >>> clicked_cell({"x": 5, "y": 1}, 4), clicked_cell({"customdata": "a,b"}, 4)
+    (None, None)
+    """
+    data = point.get("customdata")
+    if isinstance(data, str) and data.count(",") == 1:
+        codes = [whole_number(part) for part in data.split(",")]
+    else:
+        codes = [whole_number(point.get("y")), whole_number(point.get("x"))]
+        codes = [-1 if code == k else code for code in codes]
+    if any(code is None or not -1 <= code < k for code in codes) or codes == [-1, -1]:
+        return None
+    return codes[0], codes[1]
 
 
 def forget_cell(_answer, _later):
@@ -303,6 +326,7 @@ def register(app: Dash) -> None:
         Input(ids.MIGRATION_HEATMAP, "clickData"),
         Input(ids.MIGRATION_SANKEY, "clickData"),
         State(ids.LATER_PERIOD, "value"),
+        State(ids.OVER_TIME_WORK.answer, "data"),
         prevent_initial_call=True,
     )(select_cell)
     app.callback(
