@@ -4,10 +4,12 @@ sample data analysed, and nothing is left out of the scan: not the controls, not
 not Plotly's charts. Headings go down one level at a time under one level-one heading."""
 
 import pytest
+from dash.testing.wait import until
 
 from basket_segments import ids
-from tests.e2e.helpers import axe_source, axe_violations, click, grid_rows, sign_up
+from tests.e2e.helpers import axe_source, axe_violations, click, grid_rows, sign_up, upload
 from tests.e2e.test_csp_browser import SAMPLE_CUSTOMER, wait_for_chart
+from tests.e2e.test_over_time_browser import FILE, click_cell
 
 #: The impacts that fail the test; "moderate" and "minor" are reported, not failed...
 BLOCKING = {"critical", "serious"}
@@ -91,7 +93,27 @@ def test_axe_finds_no_serious_problem_on_any_page(dash_duo, dashboard, axe):
     grid_rows(dash_duo, f"#{ids.CUSTOMER_RECOMMENDATIONS}")
     found["Customers"] = problems(driver, axe)
 
+    click(dash_duo, ".nav-link[href='/analytics/over-time']")  # the sample has no dates
+    dash_duo.wait_for_contains_text(f"#{ids.OVER_TIME_PAGE}", "has no purchase dates")
+    found["Over time (no dates)"] = problems(driver, axe)
+
     failing = {page: lines for page, lines in found.items() if lines}
     assert not failing, "\n".join(
         f"{page}: {line}" for page, lines in failing.items() for line in lines
     )
+
+
+def test_axe_finds_no_serious_problem_on_the_over_time_page(dash_duo, dashboard, axe, shared_data):
+    """The Over time page of a file with dates: controls, both charts and a cell's grid."""
+    dash_duo.start_server(dashboard, navigate=False)
+    dash_duo.driver.set_window_size(1400, 1000)
+    dash_duo.driver.set_script_timeout(120)
+    sign_up(dash_duo)
+    upload(dash_duo, shared_data / FILE)
+    click(dash_duo, ".nav-link[href='/analytics/over-time']")
+    dash_duo.wait_for_contains_text(f"#{ids.MIGRATION_SUMMARY}", "2 periods", timeout=120)
+    wait_for_chart(dash_duo, ids.MIGRATION_SANKEY)
+    until(lambda: click_cell(dash_duo, 0, 0), 60)  # who stayed in the largest segment
+    grid_rows(dash_duo, f"#{ids.MOVED_TABLE}")
+    found = problems(dash_duo.driver, axe)
+    assert not found, "\n".join(found)
