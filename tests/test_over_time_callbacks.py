@@ -213,6 +213,7 @@ def test_a_forged_cell_lists_nobody(user, dated):
         ("split", "2020-02-30", 30, "The split date must be a date such as 2011-04-01"),
         ("month", None, 30, "The period 2020-02 has no purchases"),
         ("days", None, 3, "Days per period must be from 7 to 366, not 3."),
+        ("days", None, 366, "That makes one period (2020-01-01 to 2020-12-31), nothing to"),
         ("weekly", None, 30, "Periods are a split date, months, quarters or days"),
     ],
 )

@@ -69,6 +69,16 @@ def segmentation_words(params: SegmentParams) -> str:
     )
 
 
+def used_controls(mode) -> tuple[bool, bool]:
+    """Whether the split date and the days box are disabled: each serves one way of
+    cutting (what the other ways would ignore is not offered).
+
+    >>> used_controls("split"), used_controls("days"), used_controls("month")
+    ((False, True), (True, False), (True, True))
+    """
+    return mode not in ("split", None), mode != "days"
+
+
 def asked_query(owner: str, request: dict) -> OverTimeQuery:
     """The query of a request: its periods checked, on the dataset's own segmentation."""
     choice = period_choice(request["mode"], request["split"], request["days"])
@@ -307,6 +317,11 @@ def register(app: Dash) -> None:
         Input(ids.OVER_TIME_READY, "data"),
         State(ids.ACTIVE_DATASET, "data"),
     )(init_over_time)
+    app.callback(
+        Output(ids.SPLIT_DATE, "disabled"),
+        Output(ids.PERIOD_DAYS, "disabled"),
+        Input(ids.PERIOD_MODE, "value"),
+    )(used_controls)
     long_work.register(app, OVER_TIME)
     app.callback(
         Output(ids.LATER_PERIOD, "options"),

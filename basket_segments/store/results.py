@@ -366,6 +366,11 @@ def over_time(
         rule = PeriodRule(choice.window, _split_date(choice.split_date))
         report(0.2, "Cutting the purchases into periods")
         cut = engine.cut_periods(data, rule)
+        if len(cut.periods) < 2:
+            raise DataError(
+                f"That makes one period ({cut.periods.labels[0]}), nothing to compare it "
+                "with; choose shorter periods or a split date."
+            )
         if len(cut.periods) > MAX_PERIODS:
             raise DataError(
                 f"That makes {len(cut.periods)} periods, more than the {MAX_PERIODS} the page "
