@@ -261,4 +261,23 @@ def test_the_download_link_names_the_view_not_the_rows(user, dated):
     href = click(answer, 0, 1, expected(user, answer).periods.labels[1])[3]
     asked = parse_qs(urlparse(href).query)["request"][0]
     assert "C0" not in asked  # the link carries the request, never the customers
-    assert pd.notna(asked)
+
+
+class Stopped(Exception):
+    """What Cancel does to a job at its next progress step (``jobs.check_cancelled``)."""
+
+
+def test_a_comparison_stopped_at_a_step_stores_nothing(user, dated):
+    from basket_segments.callbacks import long_work
+
+    def cancel_when_segmenting(progress):
+        if progress[1].startswith("Finding"):
+            raise Stopped
+
+    asked = {"request": {"dataset": dated, "mode": "split", "split": None, "days": 30}}
+    with pytest.raises(Stopped):
+        long_work.run(over_time.OVER_TIME, cancel_when_segmenting, asked)
+    query = over_time.asked_query(user.get_id(), asked["request"])
+    assert not results.over_time_ready(user.get_id(), query)
+    _answer, message = ask(dated)  # asked again, it runs to the end and is stored
+    assert message is None and results.over_time_ready(user.get_id(), query)

@@ -19,12 +19,6 @@ def render_page(pathname: str | None, active, prefix: str):
     return pages.page_at(pathname, prefix).content(open_dataset(active), prefix)
 
 
-def open_shape(active) -> str | None:
-    """The shape of the open dataset (``prepare.SHAPES``), None when none is open."""
-    info = open_dataset(active)
-    return None if info is None else info.shape
-
-
 def open_dataset(active) -> storage.DatasetInfo | None:
     """The open dataset's record (its shape and roles), None when none is open."""
     if active is None:
