@@ -370,13 +370,12 @@ def migration_heatmap(cells: pd.DataFrame, value: str, reference: str) -> go.Fig
         figure,
         title=f"{plain(reference)} to {period}: {value}",
         xaxis={
-            "title": f"segment in {period}",
+            "title": "segment in the later period (and lapsed)",
             "tickvals": list(range(len(columns))),
             "ticktext": [plain(names_to[b]) for b in columns],
-            "side": "top",
         },
         yaxis={
-            "title": f"segment in {plain(reference)}",
+            "title": "segment in the first period (and new)",
             "tickvals": list(range(len(rows))),
             "ticktext": [plain(names_from[a]) for a in rows],
             "autorange": "reversed",

@@ -116,7 +116,7 @@ def controls() -> dbc.Card:
                             dbc.Input(
                                 id=ids.SPLIT_DATE,
                                 type="text",
-                                placeholder="e.g. 2011-04-01; empty: the middle",
+                                placeholder="e.g. 2011-04-01",
                                 debounce=True,
                             ),
                             dbc.FormText(
@@ -241,12 +241,12 @@ def moved_columns(columns: Sequence[str]) -> list[Column]:
     """The customer and their segments as text, every feature as a number.
 
     >>> [column.number for column in moved_columns(["customer", "from", "to", "x (A)"])]
-    [None, None, None, ',.2f']
+    [None, None, None, ',.2~f']
     """
     texts = {"customer": "customer", "from": "segment then", "to": "segment later"}
     return [
-        Column(name, texts[name], pinned=name == "customer")
+        Column(name, texts[name], pinned=name == "customer", wrap=name != "customer")
         if name in texts
-        else Column(name, name, ",.2f")
+        else Column(name, name, ",.2~f")
         for name in columns
     ]
