@@ -368,7 +368,7 @@ def migration_heatmap(cells: pd.DataFrame, value: str, reference: str) -> go.Fig
     )
     return _layout(
         figure,
-        title=f"{plain(reference)} to {period}: {value}",
+        title=f"{plain(reference)} → {plain(period)}: {value}",
         xaxis={
             "title": "segment in the later period (and lapsed)",
             "tickvals": list(range(len(columns))),
@@ -427,7 +427,7 @@ def migration_sankey(cells: pd.DataFrame, value: str, reference: str) -> go.Figu
             },
         )
     )
-    return _layout(figure, title=f"{plain(reference)} to {period}: {value}", height=420)
+    return _layout(figure, title=f"{plain(reference)} → {plain(period)}: {value}", height=420)
 
 
 def period_sizes(by_period: pd.DataFrame, labels: list[str], names: dict[int, str]) -> go.Figure:

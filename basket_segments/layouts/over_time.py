@@ -238,15 +238,35 @@ def moved_grid(view: str, columns: Sequence[str]) -> html.Div:
 
 
 def moved_columns(columns: Sequence[str]) -> list[Column]:
-    """The customer and their segments as text, every feature as a number.
+    """The customer and their segments as text, every feature as a number, its header
+    "then" or "later" (the periods' dates, in every header, cut it into pieces at 1400 px;
+    they are in the header's tooltip).
 
-    >>> [column.number for column in moved_columns(["customer", "from", "to", "x (A)"])]
-    [None, None, None, ',.2~f']
+    >>> [(c.header, c.number, c.tip) for c in moved_columns(["customer", "x (A)", "x (B)"])]
+    [('customer', None, None), ('x then', ',.2~f', 'x in A'), ('x later', ',.2~f', 'x in B')]
     """
     texts = {"customer": "customer", "from": "segment then", "to": "segment later"}
-    return [
-        Column(name, texts[name], pinned=name == "customer", wrap=name != "customer")
-        if name in texts
-        else Column(name, name, ",.2~f")
-        for name in columns
-    ]
+    dated = [_feature_and_period(name) for name in columns if name not in texts]
+    first = dated[0][1] if dated else None
+    columns_shown = []
+    for name in columns:
+        if name in texts:
+            columns_shown.append(
+                Column(name, texts[name], pinned=name == "customer", wrap=name != "customer")
+            )
+            continue
+        feature, period = _feature_and_period(name)
+        if period is None:
+            columns_shown.append(Column(name, name, ",.2~f"))
+            continue
+        header = f"{feature} {'then' if period == first else 'later'}"
+        columns_shown.append(Column(name, header, ",.2~f", tip=f"{feature} in {period}"))
+    return columns_shown
+
+
+def _feature_and_period(name: str) -> tuple[str, str | None]:
+    """A feature column's feature and period: ``"Recency (2011-02)"`` is both."""
+    if not name.endswith(")") or " (" not in name:
+        return name, None
+    feature, period = name[:-1].rsplit(" (", 1)
+    return feature, period

@@ -89,7 +89,9 @@ def click_cell(dash_duo, row: int, column: int) -> bool:
     return dash_duo.find_element(f"#{ids.MOVED_CAPTION}").text != CLICK_A_CELL
 
 
-def test_a_click_on_the_largest_move_lists_exactly_its_customers(dash_duo, dashboard, shared_data):
+def test_a_click_on_the_largest_move_lists_exactly_its_customers(
+    dash_duo, dashboard, shared_data, screenshot
+):
     source, target, members = expected_move(shared_data / FILE)
     dash_duo.start_server(dashboard, navigate=False)
     dash_duo.driver.set_window_size(1400, 1000)
@@ -102,6 +104,8 @@ def test_a_click_on_the_largest_move_lists_exactly_its_customers(dash_duo, dashb
     dash_duo.wait_for_element(f"#{ids.MIGRATION_SANKEY} .sankey-link")
 
     until(lambda: click_cell(dash_duo, source, target), 60)
+    dash_duo.driver.execute_script("window.scrollTo(0, 0);")
+    screenshot("over-time")
     caption = dash_duo.find_element(f"#{ids.MOVED_CAPTION}").text
     assert int(re.match(r"([\d,]+) customer", caption).group(1).replace(",", "")) == len(members)
     assert listed_customers(dash_duo, len(members)) == members
