@@ -713,6 +713,21 @@ class DashUser(requests.Session):
         )
         return charts
 
+    # ----- the Over time page ------------------------------------------------------------
+
+    def compare_periods(self) -> Answer:
+        """Open Over time at its defaults (two periods, split mid-way, the Segments page's
+        segmentation): the comparison's job if not stored, then the heatmap and the rest.
+        Returns the charts' answer."""
+        self.go_to("over-time")
+        segmentation = (ids.OVER_TIME_SEGMENTATION, "children")
+        self.call(segmentation, (ids.OVER_TIME_READY, "data"), 0, kind="controls")
+        self._long_work(ids.OVER_TIME_WORK, segmentation, self.prop(*segmentation), "over time")
+        answer = (ids.OVER_TIME_WORK.answer, "data")
+        return self.call(
+            (ids.MIGRATION_HEATMAP, "figure"), answer, self.prop(*answer), kind="migration"
+        )
+
     # ----- the Rules page ----------------------------------------------------------------
 
     def mine_rules(self, **thresholds: Any) -> RulesRun:
