@@ -272,14 +272,21 @@ def show_cell(cell, answer):
 
 
 def cell_sentence(table: pd.DataFrame, cell: dict) -> str:
-    """Who the cell's customers are, in words."""
+    """Who the cell's customers are, in words (an empty cell of new customers said only
+    "0 customers").
+
+    >>> import pandas as pd
+    >>> cell_sentence(pd.DataFrame({"from": [], "to": []}), {"period": "2011-06", "from": -1,
+    ...     "to": 2})
+    'No customer in this cell by 2011-06.'
+    """
     count = len(table)
     customers = f"{count:,} customer{'' if count == 1 else 's'}"
     period = cell["period"]
-    if cell["from"] == -1:
-        return f"{customers} new in {period}, in {table['to'].iat[0]}." if count else customers
     if not count:
         return f"No customer in this cell by {period}."
+    if cell["from"] == -1:
+        return f"{customers} new in {period}, in {table['to'].iat[0]}."
     source, target = table["from"].iat[0], table["to"].iat[0]
     if cell["to"] == -1:
         return f"{customers} of {source} lapsed by {period}."
