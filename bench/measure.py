@@ -38,6 +38,9 @@ class Run:
     #: Share of the machine's CPU that other processes used meanwhile; a busy machine
     #: slows the run, so the report shows it rather than silently mixing it in.
     other_load: float = 0.0
+    #: CPU seconds (user + system) of the child and its reaped workers: what the run
+    #: cost, which a busy machine changes much less than the wall time.
+    cpu: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -65,7 +68,8 @@ def measure(command: list[str], cwd: Path, out: Path, timeout: float) -> Run:
         status = "FAILED: exited normally but wrote no summary.json"
     summary = json.loads((out / "summary.json").read_text()) if status == "ok" else None
     others = max(0.0, busy - usage.ru_utime - usage.ru_stime) / (wall * (os.cpu_count() or 1))
-    return Run(status, wall, peak, summary, out, others)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(status, wall, peak, summary, out, others, cpu)
 
 
 def add_quiet_options(parser: argparse.ArgumentParser, below: float = 10.0) -> None:

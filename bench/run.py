@@ -7,6 +7,11 @@ written to ``bench/out/report-<size>.txt``.
 
 Usage: python bench/run.py [--sizes small medium large] [--repeat 3] [--quiet-wait 300]
        [--min-support 0.05 --min-confidence 0.5 --max-length 3] [--baseline-timeout 1800]
+       [--cpus 1 2]
+
+``--cpus 1 2`` runs both contenders pinned to one CPU (``taskset -c 0``), then to two,
+and reports the lead at each: the original design is single-threaded, so the lead on one
+CPU is the portable one; the lead on more CPUs adds what ours' threads and processes buy.
 """
 
 from __future__ import annotations
@@ -70,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baseline-timeout", type=float, default=1800.0, help="seconds")
     parser.add_argument("--ours-timeout", type=float, default=1800.0, help="seconds")
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender (median shown)")
+    parser.add_argument(
+        "--cpus",
+        type=int,
+        nargs="+",
+        help="pin both contenders to this many CPUs (taskset), one report per count; "
+        "default: every CPU, unpinned",
+    )
     add_quiet_options(parser)
     return parser
 
@@ -119,6 +131,21 @@ def contender_commands(data: Path, size: str, args: argparse.Namespace) -> dict[
     }
 
 
+def pinned(command: list[str], cpus: int | None) -> list[str]:
+    """``command`` run on the first ``cpus`` CPUs only (None: as it is).
+
+    >>> pinned(["python", "x.py"], 2)
+    ['taskset', '-c', '0-1', 'python', 'x.py']
+    >>> pinned(["python", "x.py"], None)
+    ['python', 'x.py']
+    """
+    if cpus is None:
+        return command
+    if not 1 <= cpus <= (os.cpu_count() or 1):
+        raise SystemExit(f"--cpus {cpus}: this machine has {os.cpu_count()} CPUs")
+    return ["taskset", "-c", "0" if cpus == 1 else f"0-{cpus - 1}", *command]
+
+
 def _baseline_length(args: argparse.Namespace) -> int:
     """mlxtend's max_len: --baseline-max-length, else ours; 0 means no limit."""
     return args.max_length if args.baseline_max_length is None else args.baseline_max_length
@@ -141,6 +168,10 @@ def stage_table(ours: Run, baseline: Run) -> list[str]:
     lines.append(
         f"{'total wall time (s)':32}{_cell(ours.wall)}{_cell(baseline.wall)}"
         f"{_ratio(baseline.wall, ours.wall, at_least)}"
+    )
+    lines.append(
+        f"{'CPU seconds (user + system)':32}{_cell(ours.cpu)}{_cell(baseline.cpu)}"
+        f"{_ratio(baseline.cpu, ours.cpu, at_least)}"
     )
     lines.append(
         f"{'peak memory (MiB)':32}{_cell(ours.peak / MIB, 0)}{_cell(baseline.peak / MIB, 0)}"
@@ -176,7 +207,7 @@ def header(
     memory = psutil.virtual_memory().total / 2**30
     versions = ", ".join(f"{name} {version(name)}" for name in PACKAGES)
     return [
-        f"== {size}: {data.relative_to(ROOT)}",
+        f"== {size}: {data.relative_to(ROOT) if data.is_relative_to(ROOT) else data}",
         f"{summary.get('customers', 0):,} customers, {summary.get('purchase_rows', 0):,} "
         f"purchase rows, {summary.get('products', 0):,} products; k={args.k}, "
         f"min_support={args.min_support}, min_confidence={args.min_confidence}, "
@@ -225,16 +256,45 @@ def repeat_line(runs: dict[str, list[Run]]) -> list[str]:
 
 
 def bench_size(size: str, args: argparse.Namespace) -> str:
-    """Generate data, run both contenders, and return the report of one size."""
-    data, code = generate(size, args.format), code_fingerprint()
-    runs = run_contenders(contender_commands(data, size, args), size, args)
+    """Generate data, run both contenders at each CPU count, and return the report of one
+    size, ending with the lead at each count when there are several."""
+    data = generate(size, args.format)
+    reports, leads = [], []
+    for cpus in args.cpus or [None]:
+        report, ours, baseline = bench_pinned(size, data, cpus, args)
+        reports.append(report)
+        if ours.ok and baseline.ok:
+            leads.append(f"{cpu_words(cpus)} {baseline.wall / ours.wall:.1f}x")
+    if len(reports) > 1:
+        reports.append(f"lead of ours (baseline wall / ours wall): {'; '.join(leads)}\n")
+    return "\n".join(reports)
+
+
+def cpu_words(cpus: int | None) -> str:
+    """'1 CPU', '2 CPUs', or 'every CPU' for an unpinned run."""
+    if cpus is None:
+        return "every CPU"
+    return f"{cpus} CPU" + ("" if cpus == 1 else "s")
+
+
+def bench_pinned(
+    size: str, data: Path, cpus: int | None, args: argparse.Namespace
+) -> tuple[str, Run, Run]:
+    """Both contenders on ``cpus`` CPUs: the report and each one's representative run."""
+    code = code_fingerprint()
+    commands = {
+        name: pinned(command, cpus)
+        for name, command in contender_commands(data, size, args).items()
+    }
+    runs = run_contenders(commands, size, args)
     if code_fingerprint() != code:
         code += f", CHANGED DURING THE RUN to {code_fingerprint()}: results may mix versions"
     ours, baseline = representative(runs["ours"]), representative(runs["baseline"])
-    lines = header(size, data, args, ours, baseline, code) + repeat_line(runs)
-    lines += [*stage_table(ours, baseline), ""]
+    lines = header(size, data, args, ours, baseline, code)
+    lines[0] += f" ({cpu_words(cpus)})"
+    lines += [*repeat_line(runs), *stage_table(ours, baseline), ""]
     lines += rule_comparison(ours, baseline)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", ours, baseline
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         report = bench_size(size, args)
         print(report, flush=True)
-        (OUT / f"report-{size}-{args.format}.txt").write_text(report)
+        pins = "-".join(f"{cpus}cpu" for cpus in args.cpus or [])
+        name = "-".join(part for part in (size, args.format, pins) if part)
+        (OUT / f"report-{name}.txt").write_text(report)
     return 0
 
 

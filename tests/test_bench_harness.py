@@ -4,8 +4,12 @@
 state of its own (its scikit-learn process), the subclass broke without any test noticing.
 """
 
+import subprocess
+import sys
+
 from basket_segments.analytics.stages import AnalysisOptions
 from basket_segments.cli.commands import main
+from bench import run
 from bench.engines import StageMeter, run_local
 
 
@@ -34,3 +38,24 @@ def test_the_over_time_benchmark_times_a_segmentation_and_a_comparison(tmp_path)
     )
     assert segmenting > 0 and comparing > 0
     assert summary.startswith("2 periods, segments fitted on 2020-01-01")
+
+
+def test_pinned_commands_see_only_the_cpus_they_are_given():
+    """``bench/run.py --cpus 1`` is the one-CPU lead only if the children really get one."""
+    probe = [sys.executable, "-c", "import os; print(len(os.sched_getaffinity(0)))"]
+    seen = subprocess.run(run.pinned(probe, 1), capture_output=True, text=True, check=True)
+    assert seen.stdout.strip() == "1"
+
+
+def test_the_pinned_comparison_reports_cpu_seconds_and_the_same_rules(tmp_path, monkeypatch):
+    """Both contenders run pinned on a small file and the report says so, with CPU seconds."""
+    data = tmp_path / "sample.csv"
+    assert main(["sample", str(data), "--customers", "400"]) == 0
+    monkeypatch.setattr(run, "OUT", tmp_path / "out")
+    args = run.build_parser().parse_args(["--cpus", "1", "--k", "3", "--min-support", "0.1"])
+    report, ours, baseline = run.bench_pinned("harness", data, 1, args)
+    assert ours.ok and baseline.ok, (ours.status, baseline.status)
+    assert ours.cpu > 0 and baseline.cpu > 0
+    assert report.splitlines()[0].endswith("(1 CPU)")
+    assert "CPU seconds (user + system)" in report
+    assert "per-segment rule counts as multisets" in report and ": SAME" in report

@@ -18,6 +18,7 @@ from basket_segments.analytics.baskets import Baskets, build_baskets
 from basket_segments.analytics.budget import check_expansion, parquet_expansion
 from basket_segments.analytics.columns import detect_roles
 from basket_segments.analytics.loading import RawTable, Source, peek_columns, read_source
+from basket_segments.analytics.machine import usable_cpus
 from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.notes import by_group, left_out_notes, small_segment_notes
 from basket_segments.analytics.over_time import (
@@ -101,7 +102,11 @@ class LocalEngine:
                 check_expansion("dataset", source.name, expansion, source.max_bytes)
             frame = pd.read_parquet(source.path)
             return RawTable(frame, source.is_basket_file, source.file_format)
-        if self._own_process and "customer" in detect_roles(peek_columns(source)):
+        if (
+            self._own_process
+            and usable_cpus() > 1
+            and "customer" in detect_roles(peek_columns(source))
+        ):
             # Started before the file is read, while this process is small and alone (a
             # fork copies what it holds then); scikit-learn imports there while pyarrow reads.
             self._process = self._process or ScikitLearnProcess()

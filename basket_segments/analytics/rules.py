@@ -26,6 +26,7 @@ from joblib.executor import get_memmapping_executor
 
 from basket_segments.analytics.baskets import Baskets
 from basket_segments.analytics.counting import ItemsetCounter
+from basket_segments.analytics.machine import usable_cpus
 from basket_segments.analytics.measures import MEASURE_COLUMNS, interest_measures
 from basket_segments.analytics.mining import (
     MIN_GROUP_BASKETS,
@@ -285,7 +286,7 @@ def _job_count(n_jobs: int | None, n_groups: int, n_entries: int) -> int:
         return max(1, min(n_jobs, n_groups))
     if n_entries < PARALLEL_MIN_ENTRIES:
         return 1
-    return max(1, min(os.cpu_count() or 1, n_groups))
+    return max(1, min(usable_cpus(), n_groups))
 
 
 def _rules_frame(

@@ -284,6 +284,34 @@ def test_the_command_lines_engine_never_imports_scikit_learn_itself(content, pri
     assert run.stdout.decode().strip() == printed
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="Linux only")
+def test_on_one_cpu_the_command_line_segments_and_mines_in_its_own_process():
+    """Pinned to one CPU, a process beside this one only takes turns with it (its start and
+    the features and labels it pickles are pure cost): no scikit-learn process, and the
+    rules are mined here (the same CSV started the process above)."""
+    import subprocess
+    import sys
+
+    pinned = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+    csv = b"CustomerID,Age,Product\n1,30,bread\n2,41,milk\n3,60,tea\n"
+    run = subprocess.run(
+        [sys.executable, "-c", pinned + PROCESS_CHECK], input=csv, capture_output=True, check=True
+    )
+    assert run.stdout.decode().strip() == "0 True"
+
+
+def test_rules_are_mined_in_worker_processes_only_with_cpus_to_spare(monkeypatch):
+    from basket_segments.analytics import rules
+
+    big = rules.PARALLEL_MIN_ENTRIES
+    monkeypatch.setattr(rules, "usable_cpus", lambda: 1)
+    assert rules._job_count(None, 6, big) == 1
+    monkeypatch.setattr(rules, "usable_cpus", lambda: 2)
+    assert rules._job_count(None, 6, big) == 2
+    assert rules._job_count(None, 6, big - 1) == 1
+    assert rules._job_count(3, 6, big) == 3  # the user's --jobs stands
+
+
 @pytest.mark.parametrize(
     ("labels", "defined"),
     [([0, 0, 0], False), ([0, 1, 2], False), ([0, 1], False), ([0, 0, 1], True)],
