@@ -96,7 +96,34 @@ def _finished_column(values: pd.Series, name: str) -> pd.Series:
     if pd.api.types.is_string_dtype(values) or values.dtype == object:
         values = _stripped(values.astype("str"))
         _check_cell_lengths(values, name)
+        values = _one_chunk(values)
     return values
+
+
+def _one_chunk(values: pd.Series) -> pd.Series:
+    """The text column in one pyarrow chunk, as a file's read blocks leave it in many.
+
+    Every later selection of rows (the customers' first rows, the kept rows) is a
+    ``take``, and pyarrow takes from many chunks 50 times slower than from one: 0.6 s
+    against 0.01 s for 500,000 of 5 million rows in 33 chunks. Joining them once costs a
+    copy of the column (0.014 s there).
+
+    >>> chunked = pd.Series(pd.arrays.ArrowStringArray(
+    ...     __import__("pyarrow").chunked_array([["a"], ["b"]], "large_string")))
+    >>> _one_chunk(chunked).array.__arrow_array__().num_chunks
+    1
+    """
+    import pyarrow as pa
+
+    text = arrow_text(values)
+    if not isinstance(text, pa.ChunkedArray) or text.num_chunks < 2:
+        return values
+    return pd.Series(
+        pa.chunked_array([text.combine_chunks()], text.type),
+        index=values.index,
+        name=values.name,
+        dtype=values.dtype,
+    )
 
 
 def _stripped(values: pd.Series) -> pd.Series:
