@@ -11,7 +11,7 @@ import pytest
 from dash import no_update
 
 from basket_segments import ids
-from basket_segments.callbacks import frame, over_time
+from basket_segments.callbacks import frame, over_time, over_time_cells, over_time_work
 from basket_segments.layouts import over_time as layout
 from basket_segments.queries import OverTimeQuery
 from basket_segments.store import results, storage
@@ -46,7 +46,7 @@ SEGMENTATION = "Segments as on the Segments page"
 def ask(dataset, mode="split", split=None, days=30, progress=None):
     """The page's answer and message, as the browser gets them (ask, then the job)."""
     values = (dataset, mode, split, days, SEGMENTATION)
-    return through_long_work(over_time.OVER_TIME, *values, progress=progress)
+    return through_long_work(over_time_work.OVER_TIME, *values, progress=progress)
 
 
 def comparison(answer, later=None, value="customers"):
@@ -120,7 +120,8 @@ def total(matrix) -> float:
 def _ask_only(dataset):
     from basket_segments.callbacks import long_work
 
-    return long_work.ask(over_time.OVER_TIME, dataset, "split", None, 30, SEGMENTATION, True, None)
+    values = (dataset, "split", None, 30, SEGMENTATION, True, None)
+    return long_work.ask(over_time_work.OVER_TIME, *values)
 
 
 def test_three_periods_show_the_sizes_per_period(user, dated):
@@ -133,19 +134,19 @@ def test_three_periods_show_the_sizes_per_period(user, dated):
 
 def click(answer, source, target, later):
     """A click on the heatmap's cell, then the grid's rows, and the download's link."""
-    k = len(over_time.stored(answer)[1].names)
+    k = len(over_time_work.stored(answer)[1].names)
     point = {"points": [{"x": k if target == -1 else target, "y": k if source == -1 else source}]}
     cell = with_props(
-        over_time.select_cell,
+        over_time_cells.select_cell,
         point,
         None,
         later,
         answer,
         triggered_inputs=[{"prop_id": f"{ids.MIGRATION_HEATMAP}.clickData", "value": point}],
     )[0]
-    view, _grid, sentence = over_time.show_cell(cell, answer)
+    view, _grid, sentence = over_time_cells.show_cell(cell, answer)
     rows, props = with_props(
-        over_time.moved_rows, {"startRow": 0, "endRow": 500}, view, "/analytics/"
+        over_time_cells.moved_rows, {"startRow": 0, "endRow": 500}, view, "/analytics/"
     )
     return cell, sentence, rows, props[ids.DOWNLOAD_MOVED]["href"]
 
@@ -165,7 +166,7 @@ def test_a_clicked_cell_lists_exactly_its_customers_and_downloads_them(app, logg
         flow = {"points": [{"customdata": f"{source},{target}", "pointNumber": 3}]}
         clicked = {"prop_id": f"{ids.MIGRATION_SANKEY}.clickData", "value": flow}
         by_flow = with_props(
-            over_time.select_cell, None, flow, later, answer, triggered_inputs=[clicked]
+            over_time_cells.select_cell, None, flow, later, answer, triggered_inputs=[clicked]
         )[0]
         new = click(answer, -1, 0, later)[2]
         lapsed = click(answer, 1, -1, later)[2]
@@ -198,10 +199,10 @@ def stored_dated(user) -> int:
 def test_a_forged_cell_lists_nobody(user, dated):
     answer, _ = ask(dated)
     for cell in ({"period": "x", "from": 0, "to": 1}, {"period": None, "from": 99, "to": 0}, 7):
-        view, _grid, sentence = over_time.show_cell(cell, answer)
-        assert view is None and sentence in (over_time.DAMAGED, layout.CLICK_A_CELL)
-    assert over_time.moved_rows({}, {"answer": answer, "cell": {"from": -1, "to": -1}}) == (
-        over_time.NO_ROWS
+        view, _grid, sentence = over_time_cells.show_cell(cell, answer)
+        assert view is None and sentence in (over_time_cells.DAMAGED, layout.CLICK_A_CELL)
+    assert over_time_cells.moved_rows({}, {"answer": answer, "cell": {"from": -1, "to": -1}}) == (
+        over_time_cells.NO_ROWS
     )
 
 
@@ -247,8 +248,8 @@ def test_another_user_cannot_read_the_comparison(app, logged_in):
         said = props[ids.OVER_TIME_MESSAGE]["children"]
         assert drawn[0] == [] and "does not exist" in text_of(said)
         view = {"answer": answer, "cell": {"period": later, "from": 0, "to": 1}}
-        assert over_time.moved_rows({}, view) == over_time.NO_ROWS
-        assert over_time.show_cell(view["cell"], answer)[0] is None
+        assert over_time_cells.moved_rows({}, view) == over_time_cells.NO_ROWS
+        assert over_time_cells.show_cell(view["cell"], answer)[0] is None
     assert logged_in.get(href).status_code == 200  # Ana's own link
     intruder = app.test_client()
     AuthActions(intruder).signup("eve")
@@ -276,8 +277,8 @@ def test_a_comparison_stopped_at_a_step_stores_nothing(user, dated):
 
     asked = {"request": {"dataset": dated, "mode": "split", "split": None, "days": 30}}
     with pytest.raises(Stopped):
-        long_work.run(over_time.OVER_TIME, cancel_when_segmenting, asked)
-    query = over_time.asked_query(user.get_id(), asked["request"])
+        long_work.run(over_time_work.OVER_TIME, cancel_when_segmenting, asked)
+    query = over_time_work.asked_query(user.get_id(), asked["request"])
     assert not results.over_time_ready(user.get_id(), query)
     _answer, message = ask(dated)  # asked again, it runs to the end and is stored
     assert message is None and results.over_time_ready(user.get_id(), query)
