@@ -232,6 +232,17 @@ MOVED_GRID = "over-time-moved-grid"
 MOVED_VIEW = "over-time-moved-view"
 DOWNLOAD_MOVED = "over-time-moved-download"
 OVER_TIME_WORK = work("over-time")
+#: Per segment, its top products and rules in the first and the later period.
+PERIOD_SEGMENT = "over-time-changes-segment"
+PERIOD_SEGMENT_BOX = "over-time-changes-segment-box"
+PERIOD_CHANGES_MESSAGE = "over-time-changes-message"
+PERIOD_CHANGES_CAPTION = "over-time-changes-caption"
+PERIOD_PRODUCTS_TABLE = "over-time-changes-products"
+PERIOD_PRODUCTS_GRID = "over-time-changes-products-grid"
+PERIOD_RULES_TABLE = "over-time-changes-rules"
+PERIOD_RULES_GRID = "over-time-changes-rules-grid"
+PERIOD_RULE_SENTENCES = "over-time-changes-sentences"
+PERIOD_CHANGES_WORK = work("over-time-changes")
 
 
 def moved_grid(view: str) -> dict:

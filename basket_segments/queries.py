@@ -400,3 +400,53 @@ class OverTimeQuery:
         if segments is None or dataset is None:
             raise DataError("That request is damaged; change a setting to ask again.")
         return cls(dataset, segments, choice)
+
+
+@dataclass(frozen=True)
+class PeriodRulesQuery:
+    """What the Over time page asks of each period's rules and top products: the
+    comparison they are mined in (its segments and periods), and the thresholds and
+    basket the Rules page last showed for the dataset (else its defaults).
+
+    Resolved once per request; the answer carries it as JSON (``from_json``).
+    """
+
+    comparison: OverTimeQuery
+    rules: RuleParams
+    basket: str = "customer"
+
+    @property
+    def dataset(self) -> int:
+        return self.comparison.dataset
+
+    def to_json(self) -> dict:
+        """The query as JSON values.
+
+        >>> comparison = OverTimeQuery(3, SegmentParams(("Recency",), 4), PeriodChoice())
+        >>> query = PeriodRulesQuery(comparison, RULE_DEFAULTS, "invoice")
+        >>> PeriodRulesQuery.from_json(query.to_json()) == query
+        True
+        """
+        return {
+            "comparison": self.comparison.to_json(),
+            "rules": asdict(self.rules),
+            "basket": self.basket,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PeriodRulesQuery:
+        """A query back from JSON, checked as the pages' controls are (a forged one is a
+        ``DataError``)."""
+        try:
+            rules = data["rules"]
+            params = rule_params(
+                rules["min_support"],
+                rules["min_confidence"],
+                rules["min_lift"],
+                rules["max_length"],
+                rules.get("max_rules"),
+            )
+            comparison = OverTimeQuery.from_json(data["comparison"])
+            return cls(comparison, params, basket_choice(data["basket"]))
+        except (KeyError, TypeError, AttributeError) as error:
+            raise DataError("That request is damaged; change a setting to ask again.") from error

@@ -17,6 +17,7 @@ from basket_segments.analytics.baskets import BASKET_CHOICES
 from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.mining import check_thresholds
+from basket_segments.analytics.progress import part
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.analytics.significance import check_significance
 from basket_segments.analytics.stages import (
@@ -134,20 +135,49 @@ def _mine_periods(
     result: Analysis,
     clock: StageClock,
 ) -> None:
-    """Each period's rules and top products, mined as the whole file's, in the segments
-    fitted on the reference period."""
-    rules, products = [], []
-    for number, label in enumerate(found.periods.labels):
+    """Each period's rules and top products into ``result`` (``mine_periods``)."""
+    mined = mine_periods(engine, data, cut, found, options, clock)
+    result.rules_by_period, result.products_by_period = mined.rules, mined.products
+    result.summary["notes"] += list(mined.notes)
+    count = len(found.periods)
+    clock.lap("rules_by_period", f"{len(mined.rules):,} rules in {count} periods")
+
+
+@dataclass(frozen=True)
+class PeriodsMined:
+    """Every period's rules and top products, each with its ``period`` column first, and
+    the notes of the mining, each naming its period."""
+
+    rules: pd.DataFrame
+    products: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+def mine_periods(
+    engine: Any, data: Any, cut: Any, found: Any, options: AnalysisOptions, clock: StageClock
+) -> PeriodsMined:
+    """Each period's rules and top products, mined as the whole file's are, from that
+    period's baskets, in the segments fitted on the reference period (each customer in
+    the segment the period placed them in). The command line's ``rules_by_period.csv``
+    and the Over time page's products and rules per period both come from here; each
+    period fills its share of ``clock``'s progress."""
+    rules, products, notes = [], [], []
+    labels = found.periods.labels
+    for number, label in enumerate(labels):
+        report = part(clock.report, number / len(labels), (number + 1) / len(labels))
+        report(0.0, f"Mining the rules of {label}")
         period_data, segments = engine.period(data, cut, found, number)
-        inner = StageClock(lambda line, label=label: clock.say(f"{label}: {line}"))
+        inner = StageClock(lambda line, label=label: clock.say(f"{label}: {line}"), report)
         mined = engine.mine(period_data, segments, options, inner)
         rules.append(mined.rules.assign(period=label))
         products.append(mined.products.assign(period=label))
-        notes = ([mined.reason] if mined.reason else []) + list(mined.notes)
-        result.summary["notes"] += [f"{label}: {note}" for note in notes]
-    result.rules_by_period = _period_first(pd.concat(rules, ignore_index=True))
-    result.products_by_period = _period_first(pd.concat(products, ignore_index=True))
-    clock.lap("rules_by_period", f"{len(result.rules_by_period):,} rules in {len(rules)} periods")
+        said = ([mined.reason] if mined.reason else []) + list(mined.notes)
+        notes += [f"{label}: {note}" for note in said]
+    return PeriodsMined(
+        _period_first(pd.concat(rules, ignore_index=True)),
+        _period_first(pd.concat(products, ignore_index=True)),
+        tuple(notes),
+    )
 
 
 def _period_first(table: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, State, set_props
 
 from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.callbacks import long_work, over_time_cells
+from basket_segments.callbacks import long_work, over_time_cells, over_time_products
 from basket_segments.callbacks.common import NO_DATASET
 from basket_segments.callbacks.over_time_work import OVER_TIME, stored
 from basket_segments.layouts.common import message
@@ -145,3 +145,4 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )(show_comparison)
     over_time_cells.register(app)
+    over_time_products.register(app)

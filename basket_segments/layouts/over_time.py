@@ -21,6 +21,7 @@ from basket_segments.layouts.common import (
     page_title,
 )
 from basket_segments.layouts.grids import Column, grid
+from basket_segments.layouts.over_time_products import period_changes
 from basket_segments.queries import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS, MIN_PERIOD_DAYS
 
 TITLE = "Over time"
@@ -89,6 +90,7 @@ def over_time_page(shape: str | None, prefix: str, dated: bool = False) -> html.
             html.P(id=ids.MIGRATION_SUMMARY, className="lead"),
             views(),
             moved_customers(),
+            period_changes(),
         ],
         id=ids.OVER_TIME_PAGE,
     )

@@ -37,6 +37,7 @@ from basket_segments.queries import (
     MAX_PERIODS,
     OverTimeQuery,
     PeriodChoice,
+    PeriodRulesQuery,
     RulesQuery,
     SegmentParams,
     basket_choice,
@@ -49,7 +50,10 @@ from basket_segments.store import storage
 if TYPE_CHECKING:
     import pandas as pd
 
+    from basket_segments.analytics.local import LocalEngine
     from basket_segments.analytics.over_time import OverTime
+    from basket_segments.analytics.periods import PeriodRule
+    from basket_segments.analytics.pipeline import PeriodsMined
     from basket_segments.analytics.prepare import PreparedData
 
 #: Rules are mined at least this loosely, so most slider moves only filter.
@@ -352,20 +356,13 @@ def over_time(
     report = report or ignore
 
     def compute() -> OverTime:
-        from basket_segments.analytics.local import LocalEngine
-        from basket_segments.analytics.periods import PeriodRule
-
-        engine = analysis_engine()
-        if not isinstance(engine, LocalEngine):
-            raise DataError(NOT_ON_SPARK)
+        engine = _local_engine()
         report(0.0, "Reading the dataset")
         data = prepared(owner, query.dataset)
         if not set(query.segments.features) <= set(data.features):
             raise DataError(NOT_SEGMENTED)
-        choice = query.periods
-        rule = PeriodRule(choice.window, _split_date(choice.split_date))
         report(0.2, "Cutting the purchases into periods")
-        cut = engine.cut_periods(data, rule)
+        cut = engine.cut_periods(data, _period_rule(query.periods))
         if len(cut.periods) < 2:
             raise DataError(
                 f"That makes one period ({cut.periods.labels[0]}), nothing to compare it "
@@ -387,10 +384,81 @@ def over_time(
     return found
 
 
-def _split_date(text: str | None) -> pd.Timestamp | None:
+def _local_engine() -> LocalEngine:
+    """The engine periods are compared with: the local one (a sentence on Spark)."""
+    from basket_segments.analytics.local import LocalEngine
+
+    engine = analysis_engine()
+    if not isinstance(engine, LocalEngine):
+        raise DataError(NOT_ON_SPARK)
+    return engine
+
+
+def _period_rule(choice: PeriodChoice) -> PeriodRule:
+    """How ``analytics.periods`` cuts the dates as the page's choice asks."""
     import pandas as pd
 
-    return None if text is None else pd.Timestamp(text)
+    from basket_segments.analytics.periods import PeriodRule
+
+    split = None if choice.split_date is None else pd.Timestamp(choice.split_date)
+    return PeriodRule(choice.window, split)
+
+
+def period_rules_query(
+    owner: str, comparison: OverTimeQuery, thresholds: Sequence, basket: Any
+) -> PeriodRulesQuery:
+    """The query of each period's rules and top products: the comparison's, at the
+    thresholds and basket asked (checked; empty: the Rules page's defaults)."""
+    storage.get_dataset(owner, comparison.dataset)  # a forged id: DatasetNotFound
+    return PeriodRulesQuery(comparison, rule_params(*thresholds), basket_choice(basket))
+
+
+def period_mining_key(query: PeriodRulesQuery) -> dict:
+    """What stored rules per period are keyed by: the comparison, the basket and what is
+    mined (as loose as the Rules page mines: a tighter threshold only filters)."""
+    return {
+        "comparison": query.comparison.key(),
+        "basket": query.basket,
+        "mining": asdict(mining_params(query.rules)),
+    }
+
+
+def period_mining_ready(owner: str, query: PeriodRulesQuery) -> bool:
+    """Whether each period's rules and top products for this query are stored."""
+    return _stored(owner, query.dataset, "period_mining", period_mining_key(query))
+
+
+def period_mining(
+    owner: str, query: PeriodRulesQuery, report: Report | None = None, only_cached: bool = False
+) -> PeriodsMined:
+    """Each period's rules and top products per segment, mined from the period's baskets
+    of the customers that period placed in each segment, as the command line's
+    ``rules_by_period.csv`` (``pipeline.mine_periods``); the comparison is made first
+    if it is not stored. A ``DataError`` for data without products, or (with
+    ``only_cached``) rules not mined yet."""
+
+    def compute() -> PeriodsMined:
+        from basket_segments.analytics.pipeline import mine_periods
+
+        found = over_time(owner, query.comparison, part(report, 0.0, 0.2))
+        engine, data = _local_engine(), prepared(owner, query.dataset)
+        if not data.has_products:
+            raise DataError(NO_PRODUCTS)
+        cut = engine.cut_periods(data, _period_rule(query.comparison.periods))
+        options = AnalysisOptions(
+            basket=query.basket,
+            rules=mining_params(query.rules),
+            top_products=TOP_PRODUCTS,
+            isolate_mining=True,  # the request threads keep the interpreter lock
+        )
+        clock = StageClock(report=part(report, 0.2, 1.0))
+        return mine_periods(engine, data, cut, found, options, clock)
+
+    key = period_mining_key(query)
+    mined = _cached(owner, query.dataset, "period_mining", key, compute, only_cached)
+    if mined is None:
+        raise DataError(NOT_COMPARED)
+    return mined
 
 
 def purchases_of(owner: str, dataset_id: int, customer: str) -> list[str]:
