@@ -97,7 +97,8 @@ KEYS = _callback_keys()
 def test_the_fuzzed_callbacks_are_all_of_them(app):
     server_side = [key for key, entry in callbacks(app).items() if "callback" in entry]
     assert sorted(server_side) == KEYS and len(KEYS) > 40
-    assert sum(1 for entry in callbacks(app).values() if entry.get("background")) == 7  # one long work per page, two on Over time
+    # One long work per page, two on Over time (the comparison, then its rules per period).
+    assert sum(1 for entry in callbacks(app).values() if entry.get("background")) == 7
 
 
 @pytest.mark.parametrize("key", KEYS, ids=[key.strip(".")[:40] for key in KEYS])

@@ -1,8 +1,10 @@
 """Over time page callbacks: ask for the comparison of periods (a job), draw the
-migration from storage; the clicked cell's customers are ``over_time_cells``'.
+migration from storage.
 
-The long work and how its answer is read back are in ``over_time_work``: every view
-answers from the stored comparison only.
+The long work and how its answer is read back are in ``over_time_work``; the clicked
+cell's customers are ``over_time_cells``', each segment's products and rules per period
+``over_time_products``' (each with its ``register``, called from here). Every view
+answers from storage only.
 """
 
 from __future__ import annotations

@@ -115,5 +115,6 @@ def test_axe_finds_no_serious_problem_on_the_over_time_page(dash_duo, dashboard,
     wait_for_chart(dash_duo, ids.MIGRATION_SANKEY)
     until(lambda: click_cell(dash_duo, 0, 0), 60)  # who stayed in the largest segment
     grid_rows(dash_duo, f"#{ids.MOVED_TABLE}")
+    grid_rows(dash_duo, f"#{ids.PERIOD_PRODUCTS_TABLE}", timeout=120)  # a segment, then and later
     found = problems(dash_duo.driver, axe)
     assert not found, "\n".join(found)

@@ -1,6 +1,6 @@
 """In a real browser: the five-month online retail file on the Over time page; a click on
 the largest move between two segments lists exactly its customers, as the analytics
-functions count them."""
+functions count them; below, a segment's rules and products in both periods."""
 
 import re
 import time
@@ -8,13 +8,14 @@ import time
 from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from basket_segments import ids
 from basket_segments.analytics.over_time import segments_over_time, split_by_period
 from basket_segments.analytics.periods import PeriodRule
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.layouts.over_time import CLICK_A_CELL
-from tests.e2e.helpers import click, sign_up, upload
+from tests.e2e.helpers import click, grid_rows, sign_up, upload
 
 FILE = "online_retail_2011-02_to_2011-06.csv"
 #: The page coordinates of a heatmap cell's centre (arguments: the row and the column).
@@ -112,3 +113,13 @@ def test_a_click_on_the_largest_move_lists_exactly_its_customers(
     link = dash_duo.find_element(f"#{ids.DOWNLOAD_MOVED}")
     until(lambda: "disabled" not in link.get_attribute("class"), 30)
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, f"#{ids.OVER_TIME_MESSAGE} .alert") == []
+
+    # Below, a segment's rules and top products in both periods, as rows (the first
+    # segment, recent customers of few purchases, has no rules at the default thresholds).
+    dash_duo.wait_for_contains_text(f"#{ids.PERIOD_CHANGES_CAPTION}", "rules in", timeout=120)
+    Select(dash_duo.find_element(f"#{ids.PERIOD_SEGMENT}")).select_by_value("1")
+    dash_duo.wait_for_contains_text(f"#{ids.PERIOD_CHANGES_CAPTION}", "Frequent, big spend")
+    changes = grid_rows(dash_duo, f"#{ids.PERIOD_RULES_TABLE}")
+    assert re.search(r"appeared|disappeared|lift [\d.]+ -> [\d.]+", changes[0].text)
+    assert grid_rows(dash_duo, f"#{ids.PERIOD_PRODUCTS_TABLE}")
+    assert "Customers in " in dash_duo.find_element(f"#{ids.PERIOD_RULE_SENTENCES}").text
