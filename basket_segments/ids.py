@@ -192,6 +192,17 @@ DOWNLOAD_SHOWN_RULES = "rules-shown-download"
 DOWNLOAD_PRODUCTS = "rules-products-download"
 DOWNLOAD_ALL_PRODUCTS = "rules-all-products-download"
 RULES_WORK = work("rules")
+#: The grouped matrix and the item graph beside the rules grid (``layouts.rule_views``).
+RULE_VIEW_TABS = "rules-view-tabs"
+RULE_MATRIX = "rules-matrix"
+RULE_MATRIX_NOTE = "rules-matrix-note"
+RULE_GRAPH = "rules-graph"
+RULE_GRAPH_NOTE = "rules-graph-note"
+RULE_GRAPH_SIZE = "rules-graph-size"
+#: The chip above the grid naming the rules a click on a view selected, and its Clear.
+RULE_SELECTION = "rules-selection"
+RULE_SELECTION_TEXT = "rules-selection-text"
+RULE_SELECTION_CLEAR = "rules-selection-clear"
 
 # Customers page
 CUSTOMERS_PAGE = "customers-page"

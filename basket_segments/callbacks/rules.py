@@ -21,8 +21,9 @@ from dash import MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 
 from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.rule_views import graph_size
 from basket_segments.analytics.stages import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME
-from basket_segments.callbacks import long_work
+from basket_segments.callbacks import long_work, rule_views
 from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.callbacks.grid_rows import filtered, rows_block, sorted_rows
 from basket_segments.layouts import rules as layout
@@ -231,9 +232,10 @@ def answered_query(answer: dict | None) -> RulesQuery | None:
     return RulesQuery.from_json(asked)
 
 
-def show_view(answer, hide, product, side, segment, significant=False, measures=None):
-    """A new rules grid for what the page shows now (with the extra ``measures`` chosen);
-    it asks for its rows (``rules_rows``), which draw the rest. No storage is read here."""
+def show_view(answer, hide, product, side, segment, significant=False, measures=None, top=None):
+    """A new rules grid for what the page shows now (with the extra ``measures`` chosen,
+    ``top`` rules in the item graph); it asks for its rows (``rules_rows``), which draw
+    the rest. No storage is read here."""
     segment = segment_choice(segment)
     product = (text_or_none(product) or "").strip() or None  # what the search box holds
     if segment is None or RULES.answered(answer) is None:
@@ -242,6 +244,7 @@ def show_view(answer, hide, product, side, segment, significant=False, measures=
     view = {"answer": answer, "hide": hide, "product": product, "side": side, "segment": segment}
     view["significant"] = significant is True
     view["measures"] = [m for m in layout.MORE_MEASURES if m in texts(measures)]
+    view["top"] = graph_size(top)
     # Picking a segment leaves everyone's top products as drawn; anything else redraws them.
     view["everyone"] = set(ctx.triggered_prop_ids) != {f"{ids.RULES_SEGMENT}.value"}
     segmented = (long_work.result_of(answer) or {}).get("segments") is not None
@@ -258,6 +261,7 @@ def _clear_view() -> None:
     set_props(ids.OVERALL_PRODUCTS, {"figure": go.Figure()})
     set_props(ids.OVERALL_PRODUCTS_BOX, {"style": HIDDEN})
     set_props(ids.SIGNIFICANCE_NOTE, {"children": None})
+    rule_views.clear_views()
     _say_of_product(None)
 
 
@@ -303,10 +307,12 @@ def rules_rows(grid_request, view, prefix: str | None = None):
         return NO_ROWS
     considered = _considered_rules(mined.rules, query, view)
     shown = only_significant(considered) if view.get("significant") is True else considered
+    picked = rule_views.picked_rules(shown, view)  # a click on the matrix or the graph
     if first:
         set_props(ids.SIGNIFICANCE_NOTE, {"children": significance_note(considered)})
         hint = few_rules_hint(mined, query, view, len(shown))
-        _draw_view(shown, mined, view["segment"], view.get("everyone", True), hint)
+        _draw_view(picked, mined, view["segment"], view.get("everyone", True), hint)
+        rule_views.draw_views(shown, view, len(picked))
         _say_of_product(product_note(mined, query, view.get("product")))
     asked = grid_request if isinstance(grid_request, dict) else {}
     if prefix is not None and not asked.get("startRow"):
@@ -316,7 +322,7 @@ def rules_rows(grid_request, view, prefix: str | None = None):
     if prefix is not None and first:
         href, look = download_link(prefix, SHOWN_PRODUCTS_FILE, {"request": {"view": view}})
         set_props(ids.DOWNLOAD_PRODUCTS, {"href": href, "className": look})
-    return rows_block(grid_table(shown), grid_request)
+    return rows_block(grid_table(picked), grid_request)
 
 
 def grid_table(shown: pd.DataFrame) -> pd.DataFrame:
@@ -357,7 +363,7 @@ def view_table(owner: str, view: Any) -> pd.DataFrame:
         raise DataError("That download link is damaged; download from the page again.")
     query = answered_query(view["answer"])
     mined = results.mining(owner, query, only_cached=True)
-    return grid_table(_view_rules(mined.rules, query, view))
+    return grid_table(rule_views.picked_rules(_view_rules(mined.rules, query, view), view))
 
 
 def _view_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFrame:
@@ -547,6 +553,7 @@ def register(app: Dash) -> None:
         Input(ids.RULES_SEGMENT, "value"),
         Input(ids.SIGNIFICANT_ONLY, "value"),
         Input(ids.MORE_MEASURES, "value"),
+        Input(ids.RULE_GRAPH_SIZE, "value"),
         prevent_initial_call=True,
     )(show_view)
     prefix = app.config.url_base_pathname

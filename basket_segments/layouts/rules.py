@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from basket_segments import ids
-from basket_segments.layouts import words
+from basket_segments.layouts import rule_views, words
 from basket_segments.layouts.common import (
     card,
     chart,
@@ -119,6 +119,7 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                 "Rules",
                 [
                     dcc.Store(id=ids.RULES_VIEW),
+                    rule_views.selection_chip(),
                     html.Div(rules_grid("none", segmented), id=ids.RULES_TABLE),
                     html.Div(
                         [
@@ -129,6 +130,7 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                     ),
                 ],
             ),
+            rule_views.rule_views(),
             dbc.Row(
                 [
                     dbc.Col(

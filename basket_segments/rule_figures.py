@@ -1,0 +1,255 @@
+"""Plotly figures of the Rules page's grouped matrix and item graph; pure builders.
+
+Each clickable point carries, as its ``customdata``, the selection a click on it
+makes (``analytics.rule_views.Selection`` as JSON text): the callback reads it back
+and checks it, and the rules grid then lists exactly those rules.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+import plotly.graph_objects as go
+
+from basket_segments.analytics.rule_views import Selection
+from basket_segments.figures import _layout, plain
+
+if TYPE_CHECKING:
+    from basket_segments.analytics.rule_views import GroupedMatrix, ItemGraph
+
+#: Lift's colours, as in the rules scatter.
+LIFT_SCALE = "Viridis"
+#: Longest product name on an axis or beside a node (the hover has it whole).
+SHORT_NAME = 28
+#: The outline of the points a selection holds, and of the others.
+SELECTED_LINE, PLAIN_LINE = {"width": 3, "color": "#d62728"}, {"width": 0.5, "color": "#ffffff"}
+ITEM_COLOUR = "#4c78a8"
+EDGE_COLOUR = "#9a9a9a"
+
+
+def short(name: str) -> str:
+    """A product name cut to ``SHORT_NAME`` characters, for an axis or a label.
+
+    >>> short("tea"), short("x" * 40)[-3:]
+    ('tea', 'xx…')
+    """
+    text = str(name)
+    return plain(text if len(text) <= SHORT_NAME else text[: SHORT_NAME - 1] + "…")
+
+
+def _selection_text(selection: Selection) -> str:
+    return json.dumps(selection.to_json(), separators=(",", ":"))
+
+
+def _sizes(support, low: float, high: float) -> np.ndarray:
+    """Marker diameters by support: the largest support gets ``high`` pixels, area-true."""
+    values = np.asarray(support, dtype=float)
+    top = values.max() if len(values) and values.max() > 0 else 1.0
+    return low + (high - low) * np.sqrt(values / top)
+
+
+def grouped_matrix_figure(matrix: GroupedMatrix, selection: Selection | None = None) -> go.Figure:
+    """Antecedent groups down, consequents across: a circle per cell, coloured by mean lift
+    and sized by mean support; a click selects the cell's rules."""
+    cells = matrix.cells
+    rows = {group: i for i, group in enumerate(matrix.groups)}
+    columns = {name: i for i, name in enumerate(matrix.consequents)}
+    chosen = selection if selection is not None and selection.kind == "cell" else None
+    picked = [
+        chosen is not None and (g,) == chosen.left and tuple(r) == chosen.right
+        for g, r in zip(cells["group"], cells["right"], strict=True)
+    ]
+    hover = [
+        f"{plain(g)} (and {a - 1} more antecedents) -> {plain(c)}<br>{n} rules, mean lift "
+        f"{lift:.2f}, mean support {sup:.3f}"
+        if a > 1
+        else f"{plain(g)} -> {plain(c)}<br>{n} rules, mean lift {lift:.2f}, mean support {sup:.3f}"
+        for g, c, n, lift, sup, a in zip(
+            cells["group"],
+            cells["consequent"],
+            cells["rules"],
+            cells["lift"],
+            cells["support"],
+            cells["antecedents"],
+            strict=True,
+        )
+    ]
+    figure = go.Figure(
+        go.Scatter(
+            x=cells["consequent"].map(columns),
+            y=cells["group"].map(rows),
+            mode="markers",
+            customdata=[
+                _selection_text(Selection("cell", (g,), tuple(r)))
+                for g, r in zip(cells["group"], cells["right"], strict=True)
+            ],
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+            marker={
+                "size": _sizes(cells["support"], 8, 34),
+                "color": cells["lift"],
+                "colorscale": LIFT_SCALE,
+                "showscale": True,
+                "colorbar": {"title": "mean lift"},
+                "line": {
+                    "width": [SELECTED_LINE["width"] if p else PLAIN_LINE["width"] for p in picked],
+                    "color": [SELECTED_LINE["color"] if p else PLAIN_LINE["color"] for p in picked],
+                },
+            },
+        )
+    )
+    title = (
+        f"{len(matrix.groups)} of {matrix.all_groups} antecedent groups x "
+        f"{len(matrix.consequents)} of {matrix.all_consequents} consequents"
+    )
+    return _layout(
+        figure,
+        title=title,
+        height=200 + 28 * max(len(matrix.groups), 3),
+        xaxis={
+            "tickvals": list(columns.values()),
+            "ticktext": [short(name) for name in columns],
+            "tickangle": -40,
+            "title": "they also buy",
+            "showgrid": True,
+        },
+        yaxis={
+            "tickvals": list(rows.values()),
+            "ticktext": [short(name) for name in rows],
+            "autorange": "reversed",
+            "title": None,
+            "showgrid": True,
+        },
+        hovermode="closest",
+    )
+
+
+def item_graph_figure(graph: ItemGraph, selection: Selection | None = None) -> go.Figure:
+    """Items and rules as nodes: lines lead from a rule's antecedent items to the rule's
+    node, an arrow from the node to its consequent; rule nodes are coloured by lift and
+    sized by support. A click on an item or a rule selects its rules."""
+    rules, items = graph.rules, graph.items
+    at = items.set_index("item")[["x", "y"]]
+    line_x, line_y, arrows = [], [], []
+    for left, right, x, y in zip(
+        rules["antecedent"], rules["consequent"], rules["x"], rules["y"], strict=True
+    ):
+        for item in left:
+            line_x += [at.at[item, "x"], x, None]
+            line_y += [at.at[item, "y"], y, None]
+        arrows += [_arrow(x, y, at.at[item, "x"], at.at[item, "y"]) for item in right]
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=line_x,
+                y=line_y,
+                mode="lines",
+                line={"color": EDGE_COLOUR, "width": 1},
+                hoverinfo="skip",
+            ),
+            _rule_nodes(rules, selection),
+            _item_nodes(items, selection, graph),
+        ]
+    )
+    return _layout(
+        figure,
+        title=f"The {len(rules)} rules of highest lift, of {graph.all_rules:,}",
+        height=600,
+        showlegend=False,
+        annotations=arrows,
+        xaxis={"visible": False, "range": [-0.08, 1.08]},
+        yaxis={"visible": False, "range": [-0.08, 1.08]},
+        hovermode="closest",
+    )
+
+
+def _arrow(x0: float, y0: float, x1: float, y1: float) -> dict:
+    """An arrow from a rule's node to one of its consequent's items."""
+    return {
+        "x": x1,
+        "y": y1,
+        "ax": x0,
+        "ay": y0,
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowsize": 1.2,
+        "arrowwidth": 1,
+        "arrowcolor": EDGE_COLOUR,
+        "standoff": 9,
+        "text": "",
+    }
+
+
+def _rule_nodes(rules, selection: Selection | None) -> go.Scatter:
+    chosen = selection if selection is not None and selection.kind == "rule" else None
+    picked = [
+        chosen is not None and tuple(a) == chosen.left and tuple(c) == chosen.right
+        for a, c in zip(rules["antecedent"], rules["consequent"], strict=True)
+    ]
+    return go.Scatter(
+        x=rules["x"],
+        y=rules["y"],
+        mode="markers",
+        customdata=[
+            _selection_text(Selection("rule", tuple(a), tuple(c)))
+            for a, c in zip(rules["antecedent"], rules["consequent"], strict=True)
+        ],
+        text=[
+            f"{plain(', '.join(a))} -> {plain(', '.join(c))}<br>lift {lift:.2f}, support "
+            f"{sup:.3f}, confidence {conf:.0%}"
+            for a, c, lift, sup, conf in zip(
+                rules["antecedent"],
+                rules["consequent"],
+                rules["lift"],
+                rules["support"],
+                rules["confidence"],
+                strict=True,
+            )
+        ],
+        hovertemplate="%{text}<extra></extra>",
+        marker={
+            "symbol": "diamond",
+            "size": _sizes(rules["support"], 7, 20),
+            "color": rules["lift"],
+            "colorscale": LIFT_SCALE,
+            "showscale": True,
+            "colorbar": {"title": "lift"},
+            "line": {
+                "width": [SELECTED_LINE["width"] if p else PLAIN_LINE["width"] for p in picked],
+                "color": [SELECTED_LINE["color"] if p else PLAIN_LINE["color"] for p in picked],
+            },
+        },
+    )
+
+
+def _item_nodes(items, selection: Selection | None, graph: ItemGraph) -> go.Scatter:
+    chosen = selection if selection is not None and selection.kind == "item" else None
+    picked = [chosen is not None and (name,) == chosen.left for name in items["item"]]
+    top = len(graph.rules)
+    return go.Scatter(
+        x=items["x"],
+        y=items["y"],
+        mode="markers+text",
+        text=[short(name) for name in items["item"]],
+        textposition="top center",
+        customdata=[_selection_text(Selection("item", (name,), top=top)) for name in items["item"]],
+        hovertext=[
+            f"{plain(name)}: in {n} of the rules drawn"
+            for name, n in zip(items["item"], items["rules"], strict=True)
+        ],
+        hovertemplate="%{hovertext}<extra></extra>",
+        marker={
+            "size": 14,
+            "color": ITEM_COLOUR,
+            "line": {
+                "width": [SELECTED_LINE["width"] if p else PLAIN_LINE["width"] for p in picked],
+                "color": [SELECTED_LINE["color"] if p else PLAIN_LINE["color"] for p in picked],
+            },
+        },
+    )
