@@ -11,10 +11,9 @@ import json
 from typing import TYPE_CHECKING
 
 import numpy as np
-import plotly.graph_objects as go
 
 from basket_segments.analytics.rule_views import Selection
-from basket_segments.figures import _layout, plain
+from basket_segments.figures import _TEMPLATE_DATA, TOOLBAR_HEIGHT, plain
 
 if TYPE_CHECKING:
     from basket_segments.analytics.rule_views import GroupedMatrix, ItemGraph
@@ -39,6 +38,31 @@ def short(name: str) -> str:
     return plain(text if len(text) <= SHORT_NAME else text[: SHORT_NAME - 1] + "…")
 
 
+def _figure(traces: list[dict], title: str, **layout) -> dict:
+    """A figure as Plotly's JSON, in the dashboard's template, margins and clicks (as
+    ``figures._layout`` lays out its own): built through plotly's objects, a few hundred
+    points and arrows were validated again and copied, most of a click's time."""
+    return {
+        "data": traces,
+        "layout": {
+            "template": _TEMPLATE_DATA,
+            "title": {
+                "text": title,
+                "x": 0.01,
+                "xanchor": "left",
+                "yref": "container",
+                "y": 1,
+                "yanchor": "top",
+                "pad": {"t": TOOLBAR_HEIGHT},
+            },
+            "margin": {"l": 40, "r": 10, "t": TOOLBAR_HEIGHT + 40, "b": 40},
+            "clickmode": "event",
+            "hovermode": "closest",
+            **layout,
+        },
+    }
+
+
 def _selection_text(selection: Selection) -> str:
     return json.dumps(selection.to_json(), separators=(",", ":"))
 
@@ -50,7 +74,7 @@ def _sizes(support, low: float, high: float) -> np.ndarray:
     return low + (high - low) * np.sqrt(values / top)
 
 
-def grouped_matrix_figure(matrix: GroupedMatrix, selection: Selection | None = None) -> go.Figure:
+def grouped_matrix_figure(matrix: GroupedMatrix, selection: Selection | None = None) -> dict:
     """Antecedent groups down, consequents across: a circle per cell, coloured by mean lift
     and sized by mean support; a click selects the cell's rules."""
     cells = matrix.cells
@@ -76,57 +100,54 @@ def grouped_matrix_figure(matrix: GroupedMatrix, selection: Selection | None = N
             strict=True,
         )
     ]
-    figure = go.Figure(
-        go.Scatter(
-            x=cells["consequent"].map(columns),
-            y=cells["group"].map(rows),
-            mode="markers",
-            customdata=[
-                _selection_text(Selection("cell", (g,), tuple(r)))
-                for g, r in zip(cells["group"], cells["right"], strict=True)
-            ],
-            text=hover,
-            hovertemplate="%{text}<extra></extra>",
-            marker={
-                "size": _sizes(cells["support"], 8, 34),
-                "color": cells["lift"],
-                "colorscale": LIFT_SCALE,
-                "showscale": True,
-                "colorbar": {"title": "mean lift"},
-                "line": {
-                    "width": [SELECTED_LINE["width"] if p else PLAIN_LINE["width"] for p in picked],
-                    "color": [SELECTED_LINE["color"] if p else PLAIN_LINE["color"] for p in picked],
-                },
+    trace = dict(
+        type="scatter",
+        x=cells["consequent"].map(columns).tolist(),
+        y=cells["group"].map(rows).tolist(),
+        mode="markers",
+        customdata=[
+            _selection_text(Selection("cell", (g,), tuple(r)))
+            for g, r in zip(cells["group"], cells["right"], strict=True)
+        ],
+        text=hover,
+        hovertemplate="%{text}<extra></extra>",
+        marker={
+            "size": _sizes(cells["support"], 8, 34).tolist(),
+            "color": cells["lift"].tolist(),
+            "colorscale": LIFT_SCALE,
+            "showscale": True,
+            "colorbar": {"title": {"text": "mean lift"}},
+            "line": {
+                "width": [SELECTED_LINE["width"] if p else PLAIN_LINE["width"] for p in picked],
+                "color": [SELECTED_LINE["color"] if p else PLAIN_LINE["color"] for p in picked],
             },
-        )
+        },
     )
     title = (
         f"{len(matrix.groups)} of {matrix.all_groups} antecedent groups x "
         f"{len(matrix.consequents)} of {matrix.all_consequents} consequents"
     )
-    return _layout(
-        figure,
-        title=title,
+    return _figure(
+        [trace],
+        title,
         height=200 + 28 * max(len(matrix.groups), 3),
         xaxis={
             "tickvals": list(columns.values()),
             "ticktext": [short(name) for name in columns],
             "tickangle": -40,
-            "title": "they also buy",
+            "title": {"text": "they also buy"},
             "showgrid": True,
         },
         yaxis={
             "tickvals": list(rows.values()),
             "ticktext": [short(name) for name in rows],
             "autorange": "reversed",
-            "title": None,
             "showgrid": True,
         },
-        hovermode="closest",
     )
 
 
-def item_graph_figure(graph: ItemGraph, selection: Selection | None = None) -> go.Figure:
+def item_graph_figure(graph: ItemGraph, selection: Selection | None = None) -> dict:
     """Items and rules as nodes: lines lead from a rule's antecedent items to the rule's
     node, an arrow from the node to its consequent; rule nodes are coloured by lift and
     sized by support. A click on an item or a rule selects its rules."""
@@ -137,31 +158,27 @@ def item_graph_figure(graph: ItemGraph, selection: Selection | None = None) -> g
         rules["antecedent"], rules["consequent"], rules["x"], rules["y"], strict=True
     ):
         for item in left:
-            line_x += [at.at[item, "x"], x, None]
-            line_y += [at.at[item, "y"], y, None]
-        arrows += [_arrow(x, y, at.at[item, "x"], at.at[item, "y"]) for item in right]
-    figure = go.Figure(
-        [
-            go.Scatter(
-                x=line_x,
-                y=line_y,
-                mode="lines",
-                line={"color": EDGE_COLOUR, "width": 1},
-                hoverinfo="skip",
-            ),
-            _rule_nodes(rules, selection),
-            _item_nodes(items, selection, graph),
+            line_x += [float(at.at[item, "x"]), float(x), None]
+            line_y += [float(at.at[item, "y"]), float(y), None]
+        arrows += [
+            _arrow(float(x), float(y), float(at.at[i, "x"]), float(at.at[i, "y"])) for i in right
         ]
+    lines = dict(
+        type="scatter",
+        x=line_x,
+        y=line_y,
+        mode="lines",
+        line={"color": EDGE_COLOUR, "width": 1},
+        hoverinfo="skip",
     )
-    return _layout(
-        figure,
-        title=f"The {len(rules)} rules of highest lift, of {graph.all_rules:,}",
+    return _figure(
+        [lines, _rule_nodes(rules, selection), _item_nodes(items, selection, graph)],
+        f"The {len(rules)} rules of highest lift, of {graph.all_rules:,}",
         height=600,
         showlegend=False,
         annotations=arrows,
         xaxis={"visible": False, "range": [-0.08, 1.08]},
         yaxis={"visible": False, "range": [-0.08, 1.08]},
-        hovermode="closest",
     )
 
 
@@ -186,15 +203,16 @@ def _arrow(x0: float, y0: float, x1: float, y1: float) -> dict:
     }
 
 
-def _rule_nodes(rules, selection: Selection | None) -> go.Scatter:
+def _rule_nodes(rules, selection: Selection | None) -> dict:
     chosen = selection if selection is not None and selection.kind == "rule" else None
     picked = [
         chosen is not None and tuple(a) == chosen.left and tuple(c) == chosen.right
         for a, c in zip(rules["antecedent"], rules["consequent"], strict=True)
     ]
-    return go.Scatter(
-        x=rules["x"],
-        y=rules["y"],
+    return dict(
+        type="scatter",
+        x=rules["x"].tolist(),
+        y=rules["y"].tolist(),
         mode="markers",
         customdata=[
             _selection_text(Selection("rule", tuple(a), tuple(c)))
@@ -215,11 +233,11 @@ def _rule_nodes(rules, selection: Selection | None) -> go.Scatter:
         hovertemplate="%{text}<extra></extra>",
         marker={
             "symbol": "diamond",
-            "size": _sizes(rules["support"], 7, 20),
-            "color": rules["lift"],
+            "size": _sizes(rules["support"], 7, 20).tolist(),
+            "color": rules["lift"].tolist(),
             "colorscale": LIFT_SCALE,
             "showscale": True,
-            "colorbar": {"title": "lift"},
+            "colorbar": {"title": {"text": "lift"}},
             "line": {
                 "width": [SELECTED_LINE["width"] if p else PLAIN_LINE["width"] for p in picked],
                 "color": [SELECTED_LINE["color"] if p else PLAIN_LINE["color"] for p in picked],
@@ -228,13 +246,14 @@ def _rule_nodes(rules, selection: Selection | None) -> go.Scatter:
     )
 
 
-def _item_nodes(items, selection: Selection | None, graph: ItemGraph) -> go.Scatter:
+def _item_nodes(items, selection: Selection | None, graph: ItemGraph) -> dict:
     chosen = selection if selection is not None and selection.kind == "item" else None
     picked = [chosen is not None and (name,) == chosen.left for name in items["item"]]
     top = len(graph.rules)
-    return go.Scatter(
-        x=items["x"],
-        y=items["y"],
+    return dict(
+        type="scatter",
+        x=items["x"].tolist(),
+        y=items["y"].tolist(),
         mode="markers+text",
         text=[short(name) for name in items["item"]],
         textposition="top center",

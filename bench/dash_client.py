@@ -775,6 +775,31 @@ class DashUser(requests.Session):
         self.record("drill-down click", time.perf_counter() - started, http=False)
         return view, drawn
 
+    def click_rule_view(self, chart: str, trace: int, point: int) -> list[dict] | None:
+        """Click a point of the grouped matrix (``RULE_MATRIX``, trace 0) or the item graph
+        (``RULE_GRAPH``: trace 1 the rules, 2 the products), as the figure the grid's last
+        first block drew has it: the view takes the selection and a new grid is drawn,
+        then that grid's first rows (the selected rules; they redraw both views and the
+        sentences). Timed as one "rule view click"; returns the rows (None: nothing drawn
+        there to click)."""
+        data = (self.prop(chart, "figure") or {}).get("data") or []
+        points = data[trace].get("customdata") if len(data) > trace else None
+        if not isinstance(points, list) or not points:
+            return None
+        started = time.perf_counter()
+        click = {"points": [{"customdata": points[point % len(points)], "curveNumber": trace}]}
+        self.call((ids.RULES_VIEW, "data"), (chart, "clickData"), click, kind="rule view request")
+        rows, _drawn = self._rows_of_view()
+        self.record("rule view click", time.perf_counter() - started, http=False)
+        return rows
+
+    def clear_rule_selection(self) -> list[dict]:
+        """Press the chip's Clear: every rule of the view is listed again."""
+        clicks = (self.prop(ids.RULE_SELECTION_CLEAR, "n_clicks") or 0) + 1
+        trigger = (ids.RULE_SELECTION_CLEAR, "n_clicks")
+        self.call((ids.RULES_VIEW, "data"), trigger, clicks, kind="rule view request")
+        return self.rule_rows()
+
     # ----- downloads ---------------------------------------------------------------------
 
     def download(self, link: str, answer: str) -> str:

@@ -43,7 +43,7 @@ def shown(view):
 
 
 def click_on(figure, trace: int, point: int) -> dict:
-    return {"points": [{"customdata": figure.data[trace].customdata[point]}]}
+    return {"points": [{"customdata": figure["data"][trace]["customdata"][point]}]}
 
 
 def select(view, trigger: str, click):
@@ -75,15 +75,15 @@ def test_a_matrix_cell_click_lists_exactly_the_cells_rules(answer):
     every, drawn = shown(view)
     matrix = drawn[ids.RULE_MATRIX]["figure"]
     assert drawn[ids.RULE_SELECTION]["hidden"] is True
-    assert "antecedent groups" in matrix.layout.title.text
+    assert "antecedent groups" in matrix["layout"]["title"]["text"]
     table = as_tuples(every["rowData"])
     table["group"] = brute_groups(table)
     cells = table.groupby(["group", "consequent"]).size()
-    assert len(matrix.data[0].x) == len(cells)  # every cell (fewer than the caps)
+    assert len(matrix["data"][0]["x"]) == len(cells)  # every cell (fewer than the caps)
 
     group, consequent = cells.sort_values(ascending=False, kind="stable").index[0]
     cell = {"kind": "cell", "left": [group], "right": list(consequent)}
-    points = [json.loads(data) for data in matrix.data[0].customdata]
+    points = [json.loads(data) for data in matrix["data"][0]["customdata"]]
     biggest = next(
         i
         for i, point in enumerate(points)
@@ -107,7 +107,7 @@ def test_a_matrix_cell_click_lists_exactly_the_cells_rules(answer):
     sentences = redrawn[ids.RULE_SENTENCES]["children"].children
     assert sentences and len(text_of(drawn[ids.RULE_SENTENCES]["children"]).split(").")) > 2
     assert all(f"also hold {', '.join(cell['right'])} (" in text_of(s) for s in sentences)
-    outlined = redrawn[ids.RULE_MATRIX]["figure"].data[0].marker.line.width
+    outlined = redrawn[ids.RULE_MATRIX]["figure"]["data"][0]["marker"]["line"]["width"]
     assert [w > 1 for w in outlined] == [i == biggest for i in range(len(outlined))]
 
     download = rules.shown_rules_table(current_owner(), {"view": chosen})
@@ -130,12 +130,12 @@ def test_a_graph_product_click_lists_the_drawn_rules_that_hold_it(answer):
     (view, _grid), _ = with_props(rules.show_view, answer, False, None, "any", -1, False, [], 8)
     every, drawn = shown(view)
     graph = drawn[ids.RULE_GRAPH]["figure"]
-    rule_nodes, item_nodes = graph.data[1], graph.data[2]
-    assert len(rule_nodes.x) == 8 and "of highest lift" in graph.layout.title.text
+    rule_nodes, item_nodes = graph["data"][1], graph["data"][2]
+    assert len(rule_nodes["x"]) == 8 and "of highest lift" in graph["layout"]["title"]["text"]
     table = as_tuples(every["rowData"])
     top = table.sort_values(["lift", "support"], ascending=False, kind="stable").head(8)
-    assert sorted(rule_nodes.marker.color) == sorted(top["lift"])
-    item = item_nodes.customdata[0]
+    assert sorted(rule_nodes["marker"]["color"]) == sorted(top["lift"])
+    item = item_nodes["customdata"][0]
     name = json.loads(item)["left"][0]
     chosen = select(view, ids.RULE_GRAPH, {"points": [{"customdata": item}]})
     picked, redrawn = shown(chosen)

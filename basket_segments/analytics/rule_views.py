@@ -121,15 +121,16 @@ def antecedent_groups(rules: pd.DataFrame) -> pd.Series:
     """
     if rules.empty:
         return pd.Series([], index=rules.index, dtype=object)
-    items = rules[["antecedent", "lift", "support"]].explode("antecedent")
-    by_item = items.groupby("antecedent", sort=False).agg(
-        score=("lift", "mean"), weight=("support", "sum")
-    )
-    items = items.join(by_item, on="antecedent").rename_axis("rule").reset_index()
-    items = items.sort_values(
-        ["score", "weight", "antecedent"], ascending=[False, False, True], kind="stable"
-    )
-    return items.drop_duplicates("rule").set_index("rule")["antecedent"].reindex(rules.index)
+    sides = rules["antecedent"].tolist()
+    rule = np.repeat(np.arange(len(sides)), [len(side) for side in sides])
+    codes, names = pd.factorize(np.array([item for side in sides for item in side], dtype=object))
+    lift, support = rules["lift"].to_numpy(float)[rule], rules["support"].to_numpy(float)[rule]
+    score = np.bincount(codes, lift) / np.bincount(codes)
+    weight = np.bincount(codes, support)
+    by_name = np.argsort(np.argsort(names.astype(str), kind="stable"))
+    order = np.lexsort((by_name[codes], -weight[codes], -score[codes], rule))
+    first = order[np.r_[True, rule[order][1:] != rule[order][:-1]]]
+    return pd.Series(names[codes[first]], index=rules.index, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -162,41 +163,43 @@ def grouped_matrix(
     """
     if max_groups < 1 or max_consequents < 1:
         raise ValueError("max_groups and max_consequents must be at least 1")
-    table = every = _with_groups(rules)
+    table = pd.DataFrame(
+        {
+            "group": antecedent_groups(rules).to_numpy(dtype=object),
+            "consequent": rules["consequent"].map(side_text).to_numpy(dtype=object),
+            "antecedent": rules["antecedent"].to_numpy(dtype=object),
+            "right": rules["consequent"].to_numpy(dtype=object),
+            "lift": rules["lift"].to_numpy(float),
+            "support": rules["support"].to_numpy(float),
+        }
+    )
+    every = (table["group"].nunique(), table["consequent"].nunique())
     groups = _top_by_lift(table, "group", max_groups)
     table = table[table["group"].isin(groups)]
-    consequents = _top_by_lift(table, "consequent_text", max_consequents)
-    table = table[table["consequent_text"].isin(consequents)]
-    cells = (
-        table.groupby(["group", "consequent_text"], sort=False)
-        .agg(
-            rules=("lift", "size"),
-            lift=("lift", "mean"),
-            support=("support", "mean"),
-            antecedents=("antecedent_text", "nunique"),
-            right=("consequent", "first"),
-        )
-        .reset_index()
-        .rename(columns={"consequent_text": "consequent"})
-    )
-    order = {name: i for i, name in enumerate(groups)}
-    cells = cells.sort_values(
-        ["group", "consequent"], key=lambda c: c.map(order) if c.name == "group" else c
-    )
-    return GroupedMatrix(
-        cells.reset_index(drop=True),
-        groups,
-        consequents,
-        int(every["group"].nunique()),
-        int(every["consequent_text"].nunique()),
-    )
+    consequents = _top_by_lift(table, "consequent", max_consequents)
+    table = table[table["consequent"].isin(consequents)]
+    return GroupedMatrix(_cells(table, groups, consequents), groups, consequents, *every)
 
 
-def _with_groups(rules: pd.DataFrame) -> pd.DataFrame:
-    return rules.assign(
-        group=antecedent_groups(rules),
-        consequent_text=rules["consequent"].map(side_text),
-        antecedent_text=rules["antecedent"].map(side_text),
+def _cells(table: pd.DataFrame, groups: list[str], consequents: list[str]) -> pd.DataFrame:
+    """One row per (group, consequent) that has rules, rows in the matrix's order."""
+    row = table["group"].map({name: i for i, name in enumerate(groups)}).to_numpy(int)
+    column = table["consequent"].map({name: i for i, name in enumerate(consequents)})
+    cell = row * max(len(consequents), 1) + column.to_numpy(int)
+    codes, found = pd.factorize(cell, sort=True)
+    count = np.bincount(codes, minlength=len(found))
+    distinct = table.assign(code=codes).drop_duplicates(["code", "antecedent"])["code"]
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+    return pd.DataFrame(
+        {
+            "group": table["group"].to_numpy()[first],
+            "consequent": table["consequent"].to_numpy()[first],
+            "right": table["right"].to_numpy()[first],
+            "rules": count,
+            "lift": np.bincount(codes, table["lift"].to_numpy()) / count,
+            "support": np.bincount(codes, table["support"].to_numpy()) / count,
+            "antecedents": np.bincount(distinct.to_numpy(int), minlength=len(found)),
+        }
     )
 
 
@@ -204,9 +207,10 @@ def _top_by_lift(table: pd.DataFrame, column: str, top: int) -> list[str]:
     """The ``top`` values of ``column`` by the mean lift of their rules (ties: the name)."""
     if table.empty:
         return []
-    lifts = table.groupby(column, sort=False)["lift"].mean().reset_index()
-    lifts = lifts.sort_values(["lift", column], ascending=[False, True], kind="stable")
-    return lifts[column].head(top).tolist()
+    codes, names = pd.factorize(table[column].to_numpy(dtype=object))
+    mean = np.bincount(codes, table["lift"].to_numpy(float)) / np.bincount(codes)
+    by_name = np.argsort(np.argsort(names.astype(str), kind="stable"))
+    return names[np.lexsort((by_name, -mean))][:top].tolist()
 
 
 def graph_rules(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> pd.DataFrame:
@@ -261,7 +265,7 @@ def item_graph(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> ItemGraph
     return ItemGraph(placed, items, len(rules))
 
 
-def force_layout(nodes: int, edges: list[tuple[int, int]], steps: int = 80) -> np.ndarray:
+def force_layout(nodes: int, edges: list[tuple[int, int]], steps: int = 50) -> np.ndarray:
     """Fruchterman-Reingold positions in the unit square, started from a circle, so the
     same graph is always drawn the same way.
 
@@ -277,14 +281,15 @@ def force_layout(nodes: int, edges: list[tuple[int, int]], steps: int = 80) -> n
     temperature = 0.1
     for _ in range(steps):
         delta = position[:, None, :] - position[None, :, :]
-        distance = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
-        push = (delta / distance[..., None] * (ideal**2 / distance)[..., None]).sum(axis=1)
+        distance = np.maximum(np.sqrt(np.einsum("ijk,ijk->ij", delta, delta)), 1e-3)
+        push = np.einsum("ijk,ij->ik", delta, ideal**2 / distance**2)
         pull = delta[pairs[:, 0], pairs[:, 1]] * distance[pairs[:, 0], pairs[:, 1], None] / ideal
-        np.add.at(push, pairs[:, 0], -pull)
-        np.add.at(push, pairs[:, 1], pull)
+        for axis in (0, 1):
+            push[:, axis] -= np.bincount(pairs[:, 0], pull[:, axis], minlength=nodes)
+            push[:, axis] += np.bincount(pairs[:, 1], pull[:, axis], minlength=nodes)
         length = np.maximum(np.linalg.norm(push, axis=1), 1e-9)
         position += push / length[:, None] * np.minimum(length, temperature)[:, None]
-        temperature *= 0.95
+        temperature *= 0.93
     low, high = position.min(axis=0), position.max(axis=0)
     return (position - low) / np.where(high - low > 0, high - low, 1)
 
