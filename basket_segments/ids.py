@@ -193,7 +193,7 @@ DOWNLOAD_PRODUCTS = "rules-products-download"
 DOWNLOAD_ALL_PRODUCTS = "rules-all-products-download"
 RULES_WORK = work("rules")
 #: The grouped matrix and the item graph beside the rules grid (``layouts.rule_views``).
-RULE_VIEW_TABS = "rules-view-tabs"
+RULE_VIEWS = "rules-views"
 RULE_MATRIX = "rules-matrix"
 RULE_MATRIX_NOTE = "rules-matrix-note"
 RULE_GRAPH = "rules-graph"

@@ -150,7 +150,8 @@ def grouped_matrix(
     rules: pd.DataFrame, max_groups: int = MAX_GROUPS, max_consequents: int = MAX_CONSEQUENTS
 ) -> GroupedMatrix:
     """Antecedent groups x consequents: the ``max_groups`` groups of highest mean lift,
-    then the ``max_consequents`` consequents of highest mean lift among their rules.
+    then the ``max_consequents`` consequents of highest mean lift among their rules (a
+    group left without a cell by that second cut is left out too).
 
     >>> rules = pd.DataFrame({"antecedent": [("tea",), ("tea", "jam"), ("jam",)],
     ...     "consequent": [("milk",), ("milk",), ("tea",)],
@@ -178,6 +179,7 @@ def grouped_matrix(
     table = table[table["group"].isin(groups)]
     consequents = _top_by_lift(table, "consequent", max_consequents)
     table = table[table["consequent"].isin(consequents)]
+    groups = [group for group in groups if group in set(table["group"])]  # no empty rows
     return GroupedMatrix(_cells(table, groups, consequents), groups, consequents, *every)
 
 

@@ -38,10 +38,12 @@ MATRIX_HELP = (
 GRAPH_HELP = "Click a product to list the drawn rules that hold it, or a diamond for its rule."
 
 
-def rule_views() -> dbc.Card:
-    """Two tabs: the grouped matrix and the item graph, each with its caption."""
+def rule_views() -> html.Div:
+    """The grouped matrix, then the item graph, each in a card with its caption (both
+    shown: a tab's hidden chart drew at the wrong width, and Bootstrap's tabs named
+    panels that were not there for assistive technology)."""
     matrix = [
-        html.P(MATRIX_HELP, className="form-text mt-2 mb-1"),
+        html.P(MATRIX_HELP, className="form-text mt-0 mb-1"),
         chart(ids.RULE_MATRIX, MATRIX_CAPTION),
         html.Div(id=ids.RULE_MATRIX_NOTE, className="form-text", role="status"),
     ]
@@ -68,21 +70,14 @@ def rule_views() -> dbc.Card:
                 ),
                 dbc.Col(html.P(GRAPH_HELP, className="form-text mb-0"), md=9, className="pt-4"),
             ],
-            className="g-2 mt-1",
+            className="g-2",
         ),
         chart(ids.RULE_GRAPH, GRAPH_CAPTION),
         html.Div(id=ids.RULE_GRAPH_NOTE, className="form-text", role="status"),
     ]
-    return card(
-        "Rules as a matrix and a graph",
-        dbc.Tabs(
-            [
-                dbc.Tab(matrix, label="Grouped matrix", tab_id="matrix"),
-                dbc.Tab(graph, label="Item graph", tab_id="graph"),
-            ],
-            id=ids.RULE_VIEW_TABS,
-            active_tab="matrix",
-        ),
+    return html.Div(
+        [card("Grouped matrix of the rules", matrix), card("Item graph of the rules", graph)],
+        id=ids.RULE_VIEWS,
     )
 
 

@@ -83,7 +83,7 @@ def test_axe_finds_no_serious_problem_on_any_page(dash_duo, dashboard, axe):
 
     click(dash_duo, ".nav-link[href='/analytics/rules']")
     grid_rows(dash_duo, f"#{ids.RULES_TABLE}", timeout=180)
-    for graph in (ids.RULES_SCATTER, ids.SEGMENT_PRODUCTS):
+    for graph in (ids.RULES_SCATTER, ids.SEGMENT_PRODUCTS, ids.RULE_MATRIX, ids.RULE_GRAPH):
         wait_for_chart(dash_duo, graph)
     found["Rules"] = problems(driver, axe)
 
