@@ -22,7 +22,6 @@ from flask_wtf.csrf import CSRFProtect
 from basket_segments import settings
 from basket_segments.analytics.engines import choose_engine
 from basket_segments.callbacks import frame as frame_callbacks
-from basket_segments.callbacks import rule_views as rule_views_callbacks
 from basket_segments.layouts.frame import PRODUCT_NAME, Look, serve_layout
 from basket_segments.pages import PAGES, navbar_links
 from basket_segments.store import jobs, storage
@@ -39,8 +38,7 @@ if TYPE_CHECKING:
 
 PACKAGE = Path(__file__).resolve().parent
 #: The frame's callbacks, then each page's (``pages.PAGES``).
-#: The Rules page's matrix and graph have callbacks of their own beside the page's.
-FEATURE_CALLBACKS = (frame_callbacks, *(page.callbacks for page in PAGES), rule_views_callbacks)
+FEATURE_CALLBACKS = (frame_callbacks, *(page.callbacks for page in PAGES))
 DASH_EXTENSION = "basket_segments_dash"
 #: Largest callback request body read: control values and small stores.
 CALLBACK_BODY_LIMIT = 2**20

@@ -519,6 +519,7 @@ def download_links(prefix: str, answer: dict | None) -> tuple:
 
 
 def register(app: Dash) -> None:
+    rule_views.register(app)  # the grouped matrix and the item graph, linked to the grid
     downloads.add_table(SHOWN_RULES_FILE, shown_rules_table)
     downloads.add_table(SHOWN_PRODUCTS_FILE, shown_products_table)
     app.callback(
