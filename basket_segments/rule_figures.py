@@ -16,7 +16,8 @@ from basket_segments.analytics.rule_views import Selection
 from basket_segments.figures import _TEMPLATE_DATA, TOOLBAR_HEIGHT, plain
 
 if TYPE_CHECKING:
-    from basket_segments.analytics.rule_views import GroupedMatrix, ItemGraph
+    from basket_segments.analytics.rule_graph import ItemGraph
+    from basket_segments.analytics.rule_views import GroupedMatrix
 
 #: Lift's colours, as in the rules scatter.
 LIFT_SCALE = "Viridis"

@@ -20,13 +20,8 @@ from dash import Dash, Input, Output, State, ctx, set_props
 from dash.exceptions import PreventUpdate
 
 from basket_segments import ids, rule_figures
-from basket_segments.analytics.rule_views import (
-    Selection,
-    graph_size,
-    grouped_matrix,
-    item_graph,
-    selected_rules,
-)
+from basket_segments.analytics.rule_graph import graph_size, item_graph
+from basket_segments.analytics.rule_views import Selection, grouped_matrix, selected_rules
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import rule_views as layout
 from basket_segments.layouts import rules as rules_layout

@@ -21,7 +21,7 @@ from dash import MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 
 from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.rule_views import graph_size
+from basket_segments.analytics.rule_graph import graph_size
 from basket_segments.analytics.stages import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME
 from basket_segments.callbacks import long_work, rule_views
 from basket_segments.callbacks.common import NO_DATASET, download_link

@@ -7,13 +7,12 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from basket_segments import ids
-from basket_segments.analytics.rule_views import (
+from basket_segments.analytics.rule_graph import (
     DEFAULT_GRAPH_RULES,
-    MAX_CONSEQUENTS,
     MAX_GRAPH_RULES,
-    MAX_GROUPS,
     MIN_GRAPH_RULES,
 )
+from basket_segments.analytics.rule_views import MAX_CONSEQUENTS, MAX_GROUPS
 from basket_segments.layouts.common import card, chart
 
 #: Where the figures of both views are as text.

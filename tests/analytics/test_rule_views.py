@@ -1,5 +1,5 @@
-"""The grouped matrix, the item graph and the rules a click on them selects, against
-brute-force computations over small random rule tables."""
+"""The grouped matrix, the item graph (``rule_graph``) and the rules a click on them
+selects, against brute-force computations over small random rule tables."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from basket_segments.analytics.rule_views import (
+from basket_segments.analytics.rule_graph import (
     MAX_GRAPH_RULES,
-    Selection,
-    antecedent_groups,
     force_layout,
     graph_rules,
     graph_size,
-    grouped_matrix,
     item_graph,
+)
+from basket_segments.analytics.rule_views import (
+    Selection,
+    antecedent_groups,
+    grouped_matrix,
     selected_rules,
 )
 

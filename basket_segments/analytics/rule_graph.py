@@ -1,0 +1,108 @@
+"""The Rules page's item graph (after arulesViz's ``method = "graph"``): the ``top`` rules
+by lift, each a small node between its antecedent's items and its consequent's, placed
+by a force-directed layout started from a circle (no randomness: the same rules are
+always drawn the same way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: How many rules the item graph draws, by default and at most.
+MIN_GRAPH_RULES, DEFAULT_GRAPH_RULES, MAX_GRAPH_RULES = 5, 20, 100
+
+
+def graph_size(value: Any) -> int:
+    """How many rules the graph draws: ``value`` within bounds, the default otherwise.
+
+    >>> graph_size(50), graph_size(1000), graph_size("x"), graph_size(None)
+    (50, 100, 20, 20)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return DEFAULT_GRAPH_RULES
+    return int(min(max(value, MIN_GRAPH_RULES), MAX_GRAPH_RULES))
+
+
+def graph_rules(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> pd.DataFrame:
+    """The ``top`` rules by lift (ties: higher support, then the table's order) that the
+    item graph draws.
+
+    >>> rules = pd.DataFrame({"lift": [1.5, 3.0, 3.0], "support": [0.1, 0.1, 0.2]})
+    >>> graph_rules(rules, 2).index.tolist()
+    [2, 1]
+    """
+    order = np.lexsort(
+        (np.arange(len(rules)), -rules["support"].to_numpy(float), -rules["lift"].to_numpy(float))
+    )
+    return rules.iloc[order[:top]]
+
+
+@dataclass(frozen=True)
+class ItemGraph:
+    """The graph's rules (``rules``, with ``x`` and ``y``), its items (``item``, ``x``,
+    ``y``, ``rules``: how many drawn rules hold it) and how many rules there were in all."""
+
+    rules: pd.DataFrame
+    items: pd.DataFrame
+    all_rules: int
+
+
+def item_graph(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> ItemGraph:
+    """The ``top`` rules by lift as a graph: items and rules as nodes, placed.
+
+    >>> rules = pd.DataFrame({"antecedent": [("tea",), ("jam",)],
+    ...     "consequent": [("milk",), ("tea",)], "lift": [3.0, 2.0], "support": [0.1, 0.2]})
+    >>> found = item_graph(rules)
+    >>> sorted(found.items["item"]), int(found.items.set_index("item")["rules"]["tea"])
+    (['jam', 'milk', 'tea'], 2)
+    """
+    drawn = graph_rules(rules, top).reset_index(drop=True)
+    sides = (
+        [list(a) + list(c) for a, c in zip(drawn["antecedent"], drawn["consequent"], strict=True)]
+        if len(drawn)
+        else []
+    )
+    names = sorted({item for side in sides for item in side})
+    index = {name: i for i, name in enumerate(names)}
+    edges = [(len(names) + r, index[item]) for r, side in enumerate(sides) for item in side]
+    positions = force_layout(len(names) + len(drawn), edges)
+    counts = pd.Series([item for side in sides for item in set(side)], dtype=object).value_counts()
+    items = pd.DataFrame(
+        {"item": names, "x": positions[: len(names), 0], "y": positions[: len(names), 1]}
+    )
+    items["rules"] = items["item"].map(counts).fillna(0).astype(int)
+    placed = drawn.assign(x=positions[len(names) :, 0], y=positions[len(names) :, 1])
+    return ItemGraph(placed, items, len(rules))
+
+
+def force_layout(nodes: int, edges: list[tuple[int, int]], steps: int = 50) -> np.ndarray:
+    """Fruchterman-Reingold positions in the unit square, started from a circle, so the
+    same graph is always drawn the same way.
+
+    >>> force_layout(3, [(0, 1), (1, 2)]).shape
+    (3, 2)
+    """
+    if nodes == 0:
+        return np.zeros((0, 2))
+    angles = 2 * np.pi * np.arange(nodes) / nodes
+    position = np.column_stack([np.cos(angles), np.sin(angles)]) * 0.5
+    ideal = 1.0 / np.sqrt(nodes)
+    pairs = np.array(edges, dtype=int).reshape(-1, 2)
+    temperature = 0.1
+    for _ in range(steps):
+        delta = position[:, None, :] - position[None, :, :]
+        distance = np.maximum(np.sqrt(np.einsum("ijk,ijk->ij", delta, delta)), 1e-3)
+        push = np.einsum("ijk,ij->ik", delta, ideal**2 / distance**2)
+        pull = delta[pairs[:, 0], pairs[:, 1]] * distance[pairs[:, 0], pairs[:, 1], None] / ideal
+        for axis in (0, 1):
+            push[:, axis] -= np.bincount(pairs[:, 0], pull[:, axis], minlength=nodes)
+            push[:, axis] += np.bincount(pairs[:, 1], pull[:, axis], minlength=nodes)
+        length = np.maximum(np.linalg.norm(push, axis=1), 1e-9)
+        position += push / length[:, None] * np.minimum(length, temperature)[:, None]
+        temperature *= 0.93
+    low, high = position.min(axis=0), position.max(axis=0)
+    return (position - low) / np.where(high - low > 0, high - low, 1)
