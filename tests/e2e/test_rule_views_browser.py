@@ -8,6 +8,7 @@ import json
 import time
 
 import pandas as pd
+from dash.testing import errors as dash_errors
 from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 
@@ -48,6 +49,19 @@ def groups_of(rules: pd.DataFrame) -> list[str]:
     score = exploded.groupby("item")["lift"].mean()
     weight = exploded.groupby("item")["support"].sum()
     return [min(items, key=lambda i: (-score[i], -weight[i], i)) for items in sides]
+
+
+def click_until(dash_duo, graph: str, trace: int, wanted, chip: str) -> None:
+    """Click the point until the chip says ``chip`` (a click while the chart is being
+    redrawn, as the last click's answer redraws both views, is lost: click again)."""
+    for _ in range(4):
+        click_point(dash_duo, graph, trace, wanted)
+        try:
+            until(lambda: chip in dash_duo.find_element(f"#{ids.RULE_SELECTION_TEXT}").text, 5)
+            return
+        except dash_errors.TestingTimeoutError:
+            time.sleep(1)
+    raise AssertionError(f"four clicks on {graph} never showed {chip!r}")
 
 
 def click_point(dash_duo, graph: str, trace: int, wanted) -> None:
@@ -101,10 +115,14 @@ def test_clicks_on_the_matrix_and_the_graph_list_exactly_their_rules(dash_duo, d
     assert drawn and set(drawn) <= set(cells.index)
     group, consequent = max((c for c in drawn if cells[c] <= 10), key=lambda c: cells[c])
     assert cells[(group, consequent)] >= 2
-    click_point(
-        dash_duo, ids.RULE_MATRIX, 0, lambda s: s["left"] == [group] and s["right"] == [consequent]
-    )
     expected = rules[(rules["group"] == group) & (rules["consequent"] == consequent)]
+    click_until(
+        dash_duo,
+        ids.RULE_MATRIX,
+        0,
+        lambda s: s["left"] == [group] and s["right"] == [consequent],
+        f'Showing {len(expected)} rules of the group "{group}"',
+    )
     assert listed(dash_duo, len(expected)) == set(
         zip(expected["antecedent"], expected["consequent"], strict=True)
     )
@@ -121,13 +139,14 @@ def test_clicks_on_the_matrix_and_the_graph_list_exactly_their_rules(dash_duo, d
         .head(20)
     )
     item = top["consequent"].iat[0]
-    click_point(dash_duo, ids.RULE_GRAPH, 2, lambda s: s["left"] == [item])
     holding = top[
         [
             item in a.split(", ") or item == c
             for a, c in zip(top["antecedent"], top["consequent"], strict=True)
         ]
     ]
+    chip = f'rule{"s" * (len(holding) > 1)} of the graph\'s rules with "{item}"'
+    click_until(dash_duo, ids.RULE_GRAPH, 2, lambda s: s["left"] == [item], chip)
     assert listed(dash_duo, len(holding)) == set(
         zip(holding["antecedent"], holding["consequent"], strict=True)
     )
