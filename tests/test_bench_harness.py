@@ -59,3 +59,17 @@ def test_the_pinned_comparison_reports_cpu_seconds_and_the_same_rules(tmp_path, 
     assert report.splitlines()[0].endswith("(1 CPU)")
     assert "CPU seconds (user + system)" in report
     assert "per-segment rule counts as multisets" in report and ": SAME" in report
+
+
+def test_the_load_benchmark_clicks_the_rule_views(capsys):
+    """``bench/load.py`` drives one user through a live server, the Rules page's matrix and
+    graph clicks included: each lists rules, and their p95 is reported."""
+    from bench import load
+
+    one_user = ["--users", "1", "--rounds", "1", "--workers", "1", "--customers", "150"]
+    status = load.main([*one_user, "--no-explosive", "--no-bombs"])
+    printed = capsys.readouterr().out
+    assert status == 0, printed[-3000:]
+    clicks = [line for line in printed.splitlines() if line.startswith("rule view click")]
+    assert clicks and int(clicks[0].split()[3]) == len(load.RULE_VIEW_CLICKS)
+    assert "Rule view click p95:" in printed and "0 leaks" in printed
