@@ -29,6 +29,7 @@ from basket_segments.analytics.segmentation import (
     run_here,
     segment_customers,
 )
+from basket_segments.analytics.stages import Segments
 from basket_segments.analytics.transactions import RFM_COLUMNS, derive_rfm
 
 NO_DATES = (
@@ -61,11 +62,13 @@ class OverTime:
 
     ``by_period``: customer, period, segment, segment_name, then the customer's features
     in that period; ``migration``: ``migration.migration_table``'s tidy table.
+    ``segmentation``: the reference period's, as the engine found it (the local engine's
+    ``Segmentation``, Spark's ``Segments`` with its labels in pandas).
     """
 
     periods: Periods
     reference: int
-    segmentation: Segmentation
+    segmentation: Segmentation | Segments
     profiles: pd.DataFrame
     by_period: pd.DataFrame
     migration: pd.DataFrame
@@ -143,7 +146,7 @@ def segments_over_time(
     [['a', '2020-01', 1], ['b', '2020-01', 1], ..., ['e', '2020-02', 0], ['f', '2020-02', 0]]
     """
     for label, customers in zip(cut.periods.labels, cut.customers, strict=True):
-        _check_customers(label, len(customers), k)
+        check_customers(label, len(customers), k)
     reference = cut.customers[cut.reference]
     fitted = segment_customers(reference, features, k, scale, random_state, n_init, run)
     profiles = profile_segments(reference, fitted, feature_kinds)
@@ -151,13 +154,13 @@ def segments_over_time(
     tables = []
     for number, customers in enumerate(cut.customers):
         labels = fitted.labels if number == cut.reference else assign(customers, fitted)
-        tables.append(_period_table(customers, labels, cut.periods.labels[number], names))
+        tables.append(period_table(customers, labels, cut.periods.labels[number], names))
     by_period = pd.concat(tables, ignore_index=True)
     migration = migration_table(by_period, cut.periods.labels, cut.reference, names)
     return OverTime(cut.periods, cut.reference, fitted, profiles, by_period, migration)
 
 
-def _check_customers(label: str, count: int, k: int) -> None:
+def check_customers(label: str, count: int, k: int) -> None:
     """Refuse a period with no more customers than segments."""
     if count <= k:
         raise DataError(
@@ -167,7 +170,7 @@ def _check_customers(label: str, count: int, k: int) -> None:
         )
 
 
-def _period_table(
+def period_table(
     customers: pd.DataFrame, labels: pd.Series, period: str, names: dict[int, str]
 ) -> pd.DataFrame:
     """Customer, period, segment and name, then the features, for one period."""

@@ -31,7 +31,6 @@ from basket_segments.analytics.stages import (
 
 NO_PRODUCTS = "The data has no product column, so no association rules or top products."
 PERIODS_NEED_SEGMENTS = "Comparing periods needs segments; leave out --no-segments."
-PERIODS_ON_LOCAL_ONLY = "Comparing periods runs on the local engine for now; use --engine local."
 
 
 @dataclass
@@ -66,7 +65,7 @@ def analyze(
     if options.basket not in BASKET_CHOICES:
         choices = " or one ".join(BASKET_CHOICES)
         raise DataError(f"A basket is one {choices}, not '{options.basket}'.")
-    _check_periods(engine, options)
+    _check_periods(options)
     clock = StageClock(say)
     data = engine.load(source, clock)
     cut = engine.cut_periods(data, options.periods) if options.periods is not None else None
@@ -89,18 +88,14 @@ def analyze(
     return result
 
 
-def _check_periods(engine: Engine, options: AnalysisOptions) -> None:
+def _check_periods(options: AnalysisOptions) -> None:
     """Refuse, before any work, periods the run cannot compare."""
-    if options.periods is None:
-        return
-    if not options.segment:
+    if options.periods is not None and not options.segment:
         raise DataError(PERIODS_NEED_SEGMENTS)
-    if not hasattr(engine, "over_time"):
-        raise DataError(PERIODS_ON_LOCAL_ONLY)
 
 
 def _compare_periods(
-    engine: Any,
+    engine: Engine,
     data: Any,
     cut: Any,
     options: AnalysisOptions,
@@ -127,7 +122,7 @@ def _compare_periods(
 
 
 def _mine_periods(
-    engine: Any,
+    engine: Engine,
     data: Any,
     cut: Any,
     found: Any,

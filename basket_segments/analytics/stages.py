@@ -291,6 +291,20 @@ class Engine(Protocol):
     def segment(self, data: Any, features: list[str], k: int, options: AnalysisOptions) -> Segments:
         """``k`` segments of the customers on ``features``, with profiles."""
 
+    def cut_periods(self, data: Any, rule: Any) -> Any:
+        """The data cut into periods as ``rule`` (a ``periods.PeriodRule``) says, with each
+        period's customers and features (``over_time.ByPeriod`` locally)."""
+
+    def over_time(
+        self, data: Any, cut: Any, features: list[str], k: int, options: AnalysisOptions
+    ) -> Any:
+        """Segments fitted on the reference period of ``cut``, every period's customers
+        placed in them, and the migration: an ``over_time.OverTime``, in pandas."""
+
+    def period(self, data: Any, cut: Any, found: Any, number: int) -> tuple[Any, Segments]:
+        """Period ``number``'s data and its segments in ``found``, to mine as the whole
+        file's are."""
+
     def segment_table(self, data: Any, segments: Segments) -> pd.DataFrame | str:
         """Customer, segment, name and features; or where the engine wrote that table."""
 

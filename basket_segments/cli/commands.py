@@ -29,7 +29,7 @@ from basket_segments.analytics.engines import ENGINES, choose_engine
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.periods import PeriodRule, parse_date, parse_window
-from basket_segments.analytics.pipeline import PERIODS_ON_LOCAL_ONLY, Analysis, analyze
+from basket_segments.analytics.pipeline import Analysis, analyze
 from basket_segments.analytics.rules import MAX_RULES, RuleParams
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.analytics.segmentation import SCALINGS
@@ -267,8 +267,6 @@ def _analyze(args: argparse.Namespace) -> int:
     options = _options(args)
     source = _source(args)
     if choose_engine(args.engine, os.environ) == "spark":
-        if options.periods is not None:  # said before Spark takes seconds to start
-            raise DataError(PERIODS_ON_LOCAL_ONLY)
         return _analyze_spark(args, source, options)
     if args.spark_master or args.spark_conf or args.segments_out:
         raise DataError("--spark-master, --spark-conf and --segments-out need --engine spark.")

@@ -50,7 +50,6 @@ from basket_segments.store import storage
 if TYPE_CHECKING:
     import pandas as pd
 
-    from basket_segments.analytics.local import LocalEngine
     from basket_segments.analytics.over_time import OverTime
     from basket_segments.analytics.periods import PeriodRule
     from basket_segments.analytics.pipeline import PeriodsMined
@@ -323,10 +322,6 @@ def mining_key(query: RulesQuery) -> dict:
 
 
 NOT_COMPARED = "These periods are not compared yet; open the Over time page to compare them."
-NOT_ON_SPARK = (
-    "The Over time page compares periods with the local engine only for now, and this "
-    "server analyses with Spark; compare periods on the command line with --engine local."
-)
 NO_SEGMENTATION = (
     "This dataset has no customer features to segment, so it has no periods to compare."
 )
@@ -356,9 +351,8 @@ def over_time(
     report = report or ignore
 
     def compute() -> OverTime:
-        engine = _local_engine()
         report(0.0, "Reading the dataset")
-        data = prepared(owner, query.dataset)
+        engine, data = _loaded(owner, query.dataset, StageClock())
         if not set(query.segments.features) <= set(data.features):
             raise DataError(NOT_SEGMENTED)
         report(0.2, "Cutting the purchases into periods")
@@ -382,16 +376,6 @@ def over_time(
     if found is None:
         raise DataError(NOT_COMPARED)
     return found
-
-
-def _local_engine() -> LocalEngine:
-    """The engine periods are compared with: the local one (a sentence on Spark)."""
-    from basket_segments.analytics.local import LocalEngine
-
-    engine = analysis_engine()
-    if not isinstance(engine, LocalEngine):
-        raise DataError(NOT_ON_SPARK)
-    return engine
 
 
 def _period_rule(choice: PeriodChoice) -> PeriodRule:
@@ -450,7 +434,7 @@ def period_mining(
         from basket_segments.analytics.pipeline import mine_periods
 
         found = over_time(owner, query.comparison, part(report, 0.0, 0.2))
-        engine, data = _local_engine(), prepared(owner, query.dataset)
+        engine, data = _loaded(owner, query.dataset, StageClock())
         if not data.has_products:
             raise DataError(NO_PRODUCTS)
         cut = engine.cut_periods(data, _period_rule(query.comparison.periods))

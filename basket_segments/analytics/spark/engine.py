@@ -11,13 +11,21 @@ writes it itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.notes import by_group, left_out_notes, small_segment_notes
+from basket_segments.analytics.over_time import OverTime, period_labels
+from basket_segments.analytics.periods import PeriodRule
 from basket_segments.analytics.rules import ALL_CUSTOMERS
+from basket_segments.analytics.spark.over_time import (
+    SparkByPeriod,
+    over_time_spark,
+    split_by_period_spark,
+)
 from basket_segments.analytics.spark.prepare import SparkData, prepare_table
 from basket_segments.analytics.spark.products import top_products_spark
 from basket_segments.analytics.spark.reading import read_table
@@ -88,6 +96,33 @@ class SparkEngine:
         return segment_spark(
             data.customers, features, k, kinds=data.feature_kinds, **options.kmeans
         )
+
+    def cut_periods(self, data: SparkData, rule: PeriodRule) -> SparkByPeriod:
+        """The data cut into periods, each with its customers' features (in Spark)."""
+        return split_by_period_spark(data, rule)
+
+    def over_time(
+        self,
+        data: SparkData,
+        cut: SparkByPeriod,
+        features: list[str],
+        k: int,
+        options: AnalysisOptions,
+    ) -> OverTime:
+        """Segments fitted on the reference period, every period's customers in them."""
+        kinds, most = data.feature_kinds, COLLECT_SEGMENTS_MAX
+        return over_time_spark(cut, features, k, kinds, **options.kmeans, max_rows=most)
+
+    def period(
+        self, data: SparkData, cut: SparkByPeriod, found: OverTime, number: int
+    ) -> tuple[SparkData, Segments]:
+        """Period ``number``'s data and segments, to mine as the whole file's are."""
+        from pyspark.sql import functions as F
+
+        lines = cut.lines.where((F.col("period") == number) & F.col("product").isNotNull())
+        purchases = lines.select("customer", "basket", "product")
+        segments = replace(found.segmentation, labels=period_labels(found, number))
+        return replace(data, customers=cut.customers[number], purchases=purchases), segments
 
     def segment_table(self, data: SparkData, segments: Segments) -> pd.DataFrame | str:
         """The segments table collected, or the folder where Spark wrote it."""

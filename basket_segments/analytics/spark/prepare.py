@@ -61,6 +61,9 @@ class SparkData:
     feature_kinds: dict[str, str] = field(default_factory=dict)
     report: dict = field(default_factory=dict)
     baskets: DataFrame | None = None
+    #: Purchases with dates: every clean line (``transactions.CLEAN_COLUMNS``, charges
+    #: included), what the RFM was derived from, so periods' RFM can be derived alike.
+    lines: DataFrame | None = None
 
     @property
     def features(self) -> list[str]:
@@ -233,7 +236,8 @@ def _combined(frame: DataFrame, roles: Mapping[str, str], attributes: list[str])
         customers = customers.join(rfm.dropna(), "customer").cache()
         kinds.update({name: name.lower() for name in rfm.columns[1:]})
     purchases = clean.where(F.col("product").isNotNull()).select("customer", "basket", "product")
-    return SparkData("combined", dict(roles), customers, purchases, kinds, report)
+    lines = clean if "date" in roles else None
+    return SparkData("combined", dict(roles), customers, purchases, kinds, report, None, lines)
 
 
 def _transactions(frame: DataFrame, roles: Mapping[str, str]) -> SparkData:
@@ -245,7 +249,8 @@ def _transactions(frame: DataFrame, roles: Mapping[str, str]) -> SparkData:
     customers = derive_rfm(clean).cache()
     kinds = {name: name.lower() for name in customers.columns[1:]}
     purchases = clean.where(F.col("product").isNotNull()).select("customer", "basket", "product")
-    return SparkData("transactions", dict(roles), customers, purchases, kinds, report)
+    lines = clean if "date" in roles else None
+    return SparkData("transactions", dict(roles), customers, purchases, kinds, report, None, lines)
 
 
 def _rows_with_customer(frame: DataFrame, column: str) -> tuple[DataFrame, dict]:

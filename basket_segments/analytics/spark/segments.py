@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +35,7 @@ from basket_segments.analytics.stages import SUGGEST_K_RANGE, KSuggestion, Segme
 
 if TYPE_CHECKING:
     from pyspark.ml.clustering import KMeansModel
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 #: Lloyd iterations at most (scikit-learn's default); Spark stops earlier once converged.
 MAX_ITER = 300
@@ -58,12 +59,28 @@ def points(customers: DataFrame, features: list[str], scale: str) -> tuple[DataF
     fitted = naming if mode != "standard" else fit_scaling(customers, features, log_skewed=False)
     if mode == "auto":
         seen = [F.col(f"z{i}") for i in range(len(features))]
-    elif mode == "standard":
-        seen = z_columns(features, fitted)
     else:
-        seen = [col(f) for f in features]
+        seen = kmeans_input(features, mode, fitted)
     vector = array_to_vector(F.array(*[c.cast("double") for c in seen])).alias("features")
     return with_z.select("*", vector).cache(), fitted
+
+
+def kmeans_input(features: list[str], mode: str, fitted: Scaling) -> list[Column]:
+    """The features as KMeans sees them, scaled as ``mode`` says with ``fitted``: what
+    places customers of another period in segments fitted on these (``assign_spark``)."""
+    return [col(f) for f in features] if mode == "none" else z_columns(features, fitted)
+
+
+@dataclass(frozen=True)
+class SparkFit:
+    """Segments and what places other customers in them: the model, the rank by size of
+    each of its labels (``order``), and the scaling of its input (``mode``, ``scaling``)."""
+
+    segments: Segments
+    model: KMeansModel
+    order: np.ndarray
+    mode: str
+    scaling: Scaling
 
 
 def best_kmeans(points: DataFrame, k: int, random_state: int, n_init: int) -> KMeansModel:
@@ -97,6 +114,19 @@ def segment_spark(
 ) -> Segments:
     """Cluster customers into ``k`` segments numbered 0.. by decreasing size, with profiles;
     the labels (``customer``, ``segment``) stay in Spark."""
+    return fit_spark(customers, features, k, scale, random_state, kinds, n_init).segments
+
+
+def fit_spark(
+    customers: DataFrame,
+    features: list[str],
+    k: int,
+    scale: str = "auto",
+    random_state: int = 0,
+    kinds: Mapping[str, str] | None = None,
+    n_init: int | None = None,
+) -> SparkFit:
+    """``segment_spark``'s segments, with the model and scaling that found them."""
     _check_features(customers, features)
     prepared, fitted = points(customers, features, scale)
     n = prepared.count()
@@ -109,17 +139,20 @@ def segment_spark(
             f"{', '.join(features)}, too few for {k} segments; choose fewer segments or "
             "other features."
         )
-    labelled = _labelled(model, prepared, size_order(sizes, np.array(model.clusterCenters())))
+    order = size_order(sizes, np.array(model.clusterCenters()))
+    labelled = labelled_by(model, prepared, order)
     profiles = profile_spark(labelled, features, kinds or {})
-    return Segments(
+    mode = scaling_mode(scale)
+    segments = Segments(
         labels=labelled.select("customer", "segment"),
         profiles=profiles,
         inertia=float(model.summary.trainingCost),
         silhouette=silhouette_spark(labelled, n, random_state),
         features=list(features),
-        scaling=scaling_mode(scale),
-        transformations=described(features, scaling_mode(scale), fitted),
+        scaling=mode,
+        transformations=described(features, mode, fitted),
     )
+    return SparkFit(segments, model, order, mode, fitted)
 
 
 def described(features: list[str], mode: str, fitted: Scaling) -> dict[str, str]:
@@ -143,7 +176,7 @@ def _check_features(customers: DataFrame, features: list[str]) -> None:
         )
 
 
-def _labelled(model: KMeansModel, prepared: DataFrame, order: np.ndarray) -> DataFrame:
+def labelled_by(model: KMeansModel, prepared: DataFrame, order: np.ndarray) -> DataFrame:
     """The points with ``segment``: KMeans' label mapped to its rank by size."""
     from pyspark.sql import functions as F
 

@@ -1,0 +1,200 @@
+"""Segments over time on Spark: the local engine's periods, per-period RFM, assignments and
+migration, on a small dated shop (cell for cell) and on five months of online retail."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.preprocessing import StandardScaler
+
+from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.migration import LAPSED, NEW, migration_matrix
+from basket_segments.analytics.periods import PeriodRule, parse_date
+from basket_segments.analytics.spark.engine import SparkEngine
+from basket_segments.analytics.stages import AnalysisOptions, StageClock
+from basket_segments.cli.commands import main
+from tests.analytics.test_over_time import FIVE_MONTHS, RFM, SPLIT, independent_rfm
+
+pytestmark = pytest.mark.spark
+
+#: Per customer type: baskets a month, their days, lines a basket and price a line.
+TYPES = (
+    (1, (2,), 1, 5),
+    (3, (10, 17, 24), 2, 40),
+    (6, (5, 9, 13, 17, 21, 25), 3, 300),
+)
+PRODUCTS = ("tea", "jam", "milk", "bread", "eggs")
+
+
+def drifting_shop() -> str:
+    """Six months of a shop with three clearly different kinds of customer: customers
+    0-99 buy in January to March, 20-119 in April to June (so some lapse, some are new),
+    and every tenth customer changes kind in April."""
+    lines = ["Customer,Invoice,Date,Product,Price"]
+    for customer in range(120):
+        for month in range(1, 7):
+            if not (customer < 100 if month <= 3 else customer >= 20):
+                continue
+            kind = (customer + (month >= 4 and customer % 10 == 0)) % 3
+            baskets, days, size, price = TYPES[kind]
+            for n in range(baskets):
+                day = days[n] + customer % 3
+                for line in range(size):
+                    product = PRODUCTS[(customer + n + line) % len(PRODUCTS)]
+                    amount = price + (customer * 7 + line) % 11
+                    invoice = f"{month}{customer:03d}{n}"
+                    lines.append(
+                        f"C{customer:03d},{invoice},2020-{month:02d}-{day:02d},{product},{amount}"
+                    )
+    return "\n".join(lines) + "\n"
+
+
+def over_time(engine, source, rule: PeriodRule, k: int, scale: str = "auto"):
+    """``engine``'s comparison of the periods ``rule`` cuts, on RFM with ``k`` segments."""
+    data = engine.load(source, StageClock())
+    cut = engine.cut_periods(data, rule)
+    return engine.over_time(data, cut, RFM, k, AnalysisOptions(scale=scale))
+
+
+def by_customer(found) -> pd.DataFrame:
+    return found.by_period.sort_values(["period", "customer"], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("shop") / "drifting.csv"
+    path.write_text(drifting_shop())
+    return str(path)
+
+
+@pytest.mark.parametrize("window", ["month", "quarter", "45d"])
+def test_spark_assigns_and_migrates_as_the_local_engine(spark, shop, window):
+    rule = PeriodRule(window=window)
+    ours = over_time(SparkEngine(spark), shop, rule, 3)
+    theirs = over_time(LocalEngine(), shop, rule, 3)
+    assert ours.periods == theirs.periods and len(ours.periods) > 1
+    pd.testing.assert_frame_equal(by_customer(ours), by_customer(theirs))
+    pd.testing.assert_frame_equal(ours.migration, theirs.migration)
+    pd.testing.assert_frame_equal(ours.profiles, theirs.profiles, check_dtype=False, rtol=1e-9)
+    moved = ours.migration[ours.migration["from"] != ours.migration["to"]]
+    assert {NEW, LAPSED} <= set(moved["from"]) | set(moved["to"])
+    assert moved.loc[~moved["from"].isin([NEW]) & ~moved["to"].isin([LAPSED]), "customers"].sum()
+
+
+@pytest.mark.parametrize(
+    ("csv", "rule"),
+    [
+        (b"CustomerID,Age,Income\n1,30,5\n2,40,6\n", PeriodRule()),
+        (b"Customer,Date,Product\na,2020-01-02,tea\nb,2020-03-02,jam\n", PeriodRule("month")),
+        (
+            b"Customer,Date,Product\na,2020-01-02,tea\nb,2020-03-02,jam\n",
+            PeriodRule(split_date=pd.Timestamp("2021-01-01")),
+        ),
+    ],
+)
+def test_data_that_cannot_be_cut_gets_the_local_engines_sentence(spark, tmp_path, csv, rule):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv)
+    sentences = []
+    for engine in (LocalEngine(), SparkEngine(spark)):
+        with pytest.raises(DataError) as refused:
+            engine.cut_periods(engine.load(str(path), StageClock()), rule)
+        sentences.append(str(refused.value))
+    assert sentences[0] == sentences[1]
+
+
+def test_a_period_with_too_few_customers_gets_the_local_engines_sentence(spark, shop):
+    rule = PeriodRule(split_date=parse_date("2020-04-01"))
+    sentences = []
+    for engine in (LocalEngine(), SparkEngine(spark)):
+        with pytest.raises(DataError) as refused:
+            over_time(engine, shop, rule, 100)
+        sentences.append(str(refused.value))
+    assert sentences[0] == sentences[1]
+    assert "has 100 customers, too few for 100 segments" in sentences[0]
+
+
+def test_the_command_line_on_spark_writes_the_local_migration(spark, shop, tmp_path):
+    written = {}
+    for engine in ("local", "spark"):
+        out = tmp_path / engine
+        run = ["analyze", shop, "--k", "3", "--split-date", "2020-04-01", "--out", str(out)]
+        spark_run = ["--engine", "spark", "--spark-master", "local[2]"] if engine == "spark" else []
+        assert main([*run, *spark_run]) == 0
+        written[engine] = {
+            name: pd.read_csv(out / name, dtype={"customer": str})
+            for name in ("migration.csv", "segments_by_period.csv")
+        }
+    for name, table in written["local"].items():
+        pd.testing.assert_frame_equal(written["spark"][name], table)
+    assert written["spark"]["migration.csv"]["customers"].sum() == 120
+
+
+@pytest.fixture(scope="module")
+def five_months(spark, shared_data):
+    path = str(shared_data / FIVE_MONTHS)
+    rule = PeriodRule(split_date=parse_date(SPLIT))
+    ours = over_time(SparkEngine(spark), path, rule, 4, "standard")
+    theirs = over_time(LocalEngine(), path, rule, 4, "standard")
+    return ours, theirs, independent_rfm(shared_data / FIVE_MONTHS)
+
+
+def test_five_months_periods_and_rfm_are_the_local_engines(five_months):
+    ours, theirs, _ = five_months
+    assert ours.periods == theirs.periods
+    columns = ["customer", "period", *RFM]
+    pd.testing.assert_frame_equal(by_customer(ours)[columns], by_customer(theirs)[columns])
+
+
+def test_five_months_migration_matches_scikit_learn_run_to_convergence(five_months):
+    """The issue's recomputation (StandardScaler fitted on period A, KMeans(n_init=10,
+    random_state=0), B by ``predict``, ``pandas.crosstab``), with KMeans run until it
+    converges (``tol=0``), as Spark's KMeans does; segments matched by their members."""
+    ours, _, (rfm_a, rfm_b) = five_months
+    scaler = StandardScaler().fit(rfm_a[RFM])
+    model = KMeans(n_clusters=4, n_init=10, random_state=0, tol=0).fit(scaler.transform(rfm_a[RFM]))
+    ours_a = pd.Series(model.labels_, index=rfm_a.index)
+    ours_b = pd.Series(model.predict(scaler.transform(rfm_b[RFM])), index=rfm_b.index)
+    app = ours.by_period.set_index("customer")
+    app_a = app[app["period"] == ours.periods.labels[0]]
+    same = {}
+    for cluster, members in ours_a.groupby(ours_a).groups.items():
+        names = app_a.loc[members, "segment_name"].unique()
+        assert len(names) == 1 and (app_a["segment_name"] == names[0]).sum() == len(members)
+        same[cluster] = names[0]
+    assert len(set(same.values())) == 4
+    both = pd.concat([ours_a.map(same).rename("from"), ours_b.map(same).rename("to")], axis=1)
+    expected = pd.crosstab(both["from"].fillna(NEW), both["to"].fillna(LAPSED))
+    matrix = migration_matrix(ours.migration)
+    expected = expected.reindex(index=matrix.index, columns=matrix.columns, fill_value=0)
+    pd.testing.assert_frame_equal(matrix, expected, check_names=False, check_dtype=False)
+
+
+def test_five_months_differ_from_the_local_engine_only_by_where_kmeans_stops(five_months):
+    """scikit-learn stops once centres move less than ``tol=1e-4`` (the local engine, as the
+    issue's recomputation); Spark runs on until they stop moving. Lloyd's iterations
+    continued from the local engine's segments reach Spark's exactly, in both periods."""
+    ours, theirs, _ = five_months
+    first, later = ours.periods.labels
+    local, spark = by_customer(theirs), by_customer(ours)
+    scaler = StandardScaler().fit(local.loc[local["period"] == first, RFM])
+    points = {
+        label: scaler.transform(local.loc[local["period"] == label, RFM])
+        for label in (first, later)
+    }
+    labels = local.loc[local["period"] == first, "segment"].to_numpy()
+    for _ in range(100):
+        centres = np.array([points[first][labels == s].mean(axis=0) for s in range(4)])
+        moved = nearest(points[first], centres)
+        if (moved == labels).all():
+            break
+        labels = moved
+    np.testing.assert_array_equal(labels, spark.loc[spark["period"] == first, "segment"])
+    np.testing.assert_array_equal(
+        nearest(points[later], centres), spark.loc[spark["period"] == later, "segment"]
+    )
+
+
+def nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    return ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
