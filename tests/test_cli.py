@@ -405,7 +405,6 @@ def test_split_date_alone_splits_at_the_middle_month(tmp_path, capsys):
             r"The period \S+ to \S+ has \d customers?, too few for 6 ",
         ),
         (["--periods", "month", "--no-segments"], "Comparing periods needs segments"),
-        (["--periods", "month", "--engine", "spark"], "runs on the local engine for now"),
     ],
 )
 def test_periods_that_cannot_be_compared_fail_with_one_sentence(

@@ -229,12 +229,6 @@ def test_a_period_with_fewer_customers_than_k_gets_a_sentence(user, dated):
     assert answer is None and "too few for 15 segments" in text_of(message)
 
 
-def test_spark_is_refused_in_a_sentence(app, user, dated, monkeypatch):
-    monkeypatch.setattr(results, "analysis_engine", lambda: object())
-    answer, message = ask(dated)
-    assert answer is None and "local engine only" in text_of(message)
-
-
 def test_another_user_cannot_read_the_comparison(app, logged_in):
     with logged_in_as(app, "ana") as ana:
         dataset = stored_dated(ana)

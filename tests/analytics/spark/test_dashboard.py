@@ -1,8 +1,8 @@
 """The dashboard is one setting away from Spark: its jobs run on the engine named by
 ``ANALYTICS_ENGINE``, loading included, and store what the local engine stores.
 
-The same generated file is uploaded twice, once per engine, and the Segments and
-Rules pages' jobs run on it as the browser runs them (the ask, then the job).
+The same generated file is uploaded twice, once per engine, and the Segments, Rules
+and Over time pages' jobs run on it as the browser runs them (the ask, then the job).
 """
 
 import pandas as pd
@@ -14,8 +14,18 @@ from basket_segments.analytics.significance import adjust_by_group
 from basket_segments.analytics.spark.engine import SparkEngine
 from basket_segments.analytics.typicality import typicality
 from basket_segments.app import create_app
+from basket_segments.callbacks import over_time
+from basket_segments.queries import OverTimeQuery
 from basket_segments.store import results, storage
-from tests.callbacks_support import choose_segments, logged_in_as, rules_answer
+from tests.analytics.spark.test_over_time import drifting_shop
+from tests.callbacks_support import (
+    choose_segments,
+    logged_in_as,
+    rules_answer,
+    text_of,
+    through_long_work,
+    with_props,
+)
 from tests.conftest import make_config
 
 pytestmark = pytest.mark.spark
@@ -96,3 +106,47 @@ def test_a_dashboard_job_on_spark_stores_what_the_local_engine_stores(app):
     pd.testing.assert_frame_equal(ours, expected, check_exact=False, rtol=1e-9)
     pd.testing.assert_frame_equal(spark_mined.products, local_mined.products, check_dtype=False)
     assert spark_mined.baskets == local_mined.baskets
+
+
+def compare_months(app, engine: str, engines_seen: list):
+    """Upload the dated shop, segment it and compare its months with ``engine``; return
+    the stored comparison and the page's sentence about it."""
+    app.config["BASKET_SEGMENTS_ANALYTICS_ENGINE"] = engine
+    engines_seen.append(type(results.analysis_engine()))
+    dataset = storage.save_upload("1", "dated.csv", drifting_shop().encode()).id
+    rfm = {"features": ["Recency", "Frequency", "Monetary"], "k": 3, "scale": "auto"}
+    choose_segments(rfm, dataset)
+    asked = (dataset, "month", None, 30, "Segments as on the Segments page")
+    answer, message = through_long_work(over_time.OVER_TIME, *asked)
+    assert answer is not None, text_of(message)
+    query = OverTimeQuery.from_json(answer["result"]["query"])
+    drawn, props = with_props(over_time.show_comparison, answer, None, "customers")
+    assert drawn[0] and not props, "the page shows no comparison"
+    return results.over_time("1", query, only_cached=True), drawn
+
+
+def test_the_over_time_page_on_spark_stores_what_the_local_engine_stores(app, monkeypatch):
+    seen, compared = [], []
+    real = SparkEngine.over_time
+
+    def counted(self, *args, **kwargs):
+        compared.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SparkEngine, "over_time", counted)
+    with logged_in_as(app):
+        local, local_drawn = compare_months(app, "local", seen)
+        spark, spark_drawn = compare_months(app, "spark", seen)
+    assert seen == [LocalEngine, SparkEngine] and len(compared) == 1
+    assert spark.periods == local.periods and len(spark.periods) == 6
+    order = ["period", "customer"]
+    pd.testing.assert_frame_equal(
+        spark.by_period.sort_values(order, ignore_index=True),
+        local.by_period.sort_values(order, ignore_index=True),
+    )
+    pd.testing.assert_frame_equal(spark.migration, local.migration)
+    assert spark.names == local.names
+    # The page draws the same: periods offered, heatmap, Sankey, sizes, and its sentence.
+    assert spark_drawn[:2] == local_drawn[:2] and spark_drawn[5:] == local_drawn[5:]
+    for ours, theirs in zip(spark_drawn[2:5], local_drawn[2:5], strict=True):
+        assert ours.to_json() == theirs.to_json()
