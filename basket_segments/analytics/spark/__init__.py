@@ -2,8 +2,9 @@
 
 Spark reads the file itself (CSV or Parquet, local or on a distributed file
 system), derives the customer features, clusters with ``pyspark.ml`` KMeans and
-mines each segment with FPGrowth; only small results (profiles, rules, top
-products and, up to a size, the segments table) come back to the driver.
+mines each segment with FPGrowth, and compares periods (``over_time``); only small
+results (profiles, rules, top products and, up to a size, the segments table and
+the segments per period) come back to the driver.
 
 pyspark is an optional extra (``requirements-spark.txt``) that needs Java, so
 no module here imports it at import time: ``import analytics`` and the local

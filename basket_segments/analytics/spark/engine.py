@@ -3,10 +3,11 @@
 ``analytics.pipeline.analyze`` runs it as it runs the local engine. Stages
 said and timed: ``read`` (Spark opens the file), ``features`` (cleaning and
 customer features, materialised and cached), ``segment`` (KMeans and
-profiles), ``rules`` (FPGrowth per segment) and ``products``. Only small tables
-come back to the driver; the segments table does too up to
-``COLLECT_SEGMENTS_MAX`` customers, and above that (or when asked) Spark
-writes it itself.
+profiles), ``rules`` (FPGrowth per segment) and ``products``; with periods, also
+``over_time`` (``spark.over_time``). Only small tables come back to the driver;
+the segments table does too up to ``COLLECT_SEGMENTS_MAX`` customers, and above
+that (or when asked) Spark writes it itself; the segments per period come back up
+to as many customer-periods, or are refused in a sentence.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.migration import LAPSED, NEW, migration_matrix
 from basket_segments.analytics.periods import PeriodRule, parse_date
 from basket_segments.analytics.spark.engine import SparkEngine
+from basket_segments.analytics.spark.over_time import over_time_spark, split_by_period_spark
 from basket_segments.analytics.stages import AnalysisOptions, StageClock
 from basket_segments.cli.commands import main
 from tests.analytics.test_over_time import FIVE_MONTHS, RFM, SPLIT, independent_rfm
@@ -113,6 +114,33 @@ def test_a_period_with_too_few_customers_gets_the_local_engines_sentence(spark, 
         sentences.append(str(refused.value))
     assert sentences[0] == sentences[1]
     assert "has 100 customers, too few for 100 segments" in sentences[0]
+
+
+def test_negative_values_the_reference_never_had_get_the_local_engines_sentence(spark, tmp_path):
+    """A skewed attribute is taken as log1p on the first period's customers; a customer of
+    the second with a negative value cannot go through that scaling."""
+    scores = [1] * 27 + [50, 60, 70]
+    rows = [f"c{c},{scores[c]},2020-01-{1 + c % 20:02d},tea,{1 + c}" for c in range(30)]
+    rows += [f"c{c},{scores[c]},2020-02-{1 + c % 20:02d},jam,{2 + c}" for c in range(30)]
+    rows.append("c30,-5,2020-02-03,tea,4")
+    path = tmp_path / "scores.csv"
+    path.write_text("Customer,Score,Date,Product,Price\n" + "\n".join(rows) + "\n")
+    sentences = []
+    for engine in (LocalEngine(), SparkEngine(spark)):
+        data = engine.load(str(path), StageClock())
+        cut = engine.cut_periods(data, PeriodRule("month"))
+        with pytest.raises(DataError) as refused:
+            engine.over_time(data, cut, ["Score"], 2, AnalysisOptions(scale="auto"))
+        sentences.append(str(refused.value))
+    assert sentences[0] == sentences[1]
+    assert sentences[0].startswith("Some customers have negative values")
+
+
+def test_more_customer_periods_than_come_back_are_refused_before_kmeans(spark, shop):
+    data = SparkEngine(spark).load(shop, StageClock())
+    cut = split_by_period_spark(data, PeriodRule("month"))
+    with pytest.raises(DataError, match=r"^600 customers over the periods are too many"):
+        over_time_spark(cut, RFM, 3, max_rows=599)
 
 
 def test_the_command_line_on_spark_writes_the_local_migration(spark, shop, tmp_path):
