@@ -14,8 +14,8 @@ from basket_segments.analytics.significance import adjust_by_group
 from basket_segments.analytics.spark.engine import SparkEngine
 from basket_segments.analytics.typicality import typicality
 from basket_segments.app import create_app
-from basket_segments.callbacks import over_time
-from basket_segments.queries import OverTimeQuery
+from basket_segments.callbacks import over_time, over_time_products, over_time_work
+from basket_segments.queries import OverTimeQuery, PeriodRulesQuery
 from basket_segments.store import results, storage
 from tests.analytics.spark.test_over_time import drifting_shop
 from tests.callbacks_support import (
@@ -109,20 +109,25 @@ def test_a_dashboard_job_on_spark_stores_what_the_local_engine_stores(app):
 
 
 def compare_months(app, engine: str, engines_seen: list):
-    """Upload the dated shop, segment it and compare its months with ``engine``; return
-    the stored comparison and the page's sentence about it."""
+    """Upload the dated shop, segment it, compare its months and mine each month with
+    ``engine``; return the stored comparison, what the page draws of it, and the stored
+    rules and top products per month."""
     app.config["BASKET_SEGMENTS_ANALYTICS_ENGINE"] = engine
     engines_seen.append(type(results.analysis_engine()))
     dataset = storage.save_upload("1", "dated.csv", drifting_shop().encode()).id
     rfm = {"features": ["Recency", "Frequency", "Monetary"], "k": 3, "scale": "auto"}
     choose_segments(rfm, dataset)
     asked = (dataset, "month", None, 30, "Segments as on the Segments page")
-    answer, message = through_long_work(over_time.OVER_TIME, *asked)
+    answer, message = through_long_work(over_time_work.OVER_TIME, *asked)
     assert answer is not None, text_of(message)
     query = OverTimeQuery.from_json(answer["result"]["query"])
     drawn, props = with_props(over_time.show_comparison, answer, None, "customers")
     assert drawn[0] and not props, "the page shows no comparison"
-    return results.over_time("1", query, only_cached=True), drawn
+    mined, message = through_long_work(over_time_products.CHANGES, answer, None)
+    assert mined is not None, text_of(message)
+    rules_query = PeriodRulesQuery.from_json(mined["result"]["query"])
+    stored = results.period_mining("1", rules_query, only_cached=True)
+    return results.over_time("1", query, only_cached=True), drawn, stored
 
 
 def test_the_over_time_page_on_spark_stores_what_the_local_engine_stores(app, monkeypatch):
@@ -135,8 +140,8 @@ def test_the_over_time_page_on_spark_stores_what_the_local_engine_stores(app, mo
 
     monkeypatch.setattr(SparkEngine, "over_time", counted)
     with logged_in_as(app):
-        local, local_drawn = compare_months(app, "local", seen)
-        spark, spark_drawn = compare_months(app, "spark", seen)
+        local, local_drawn, local_mined = compare_months(app, "local", seen)
+        spark, spark_drawn, spark_mined = compare_months(app, "spark", seen)
     assert seen == [LocalEngine, SparkEngine] and len(compared) == 1
     assert spark.periods == local.periods and len(spark.periods) == 6
     order = ["period", "customer"]
@@ -150,3 +155,13 @@ def test_the_over_time_page_on_spark_stores_what_the_local_engine_stores(app, mo
     assert spark_drawn[:2] == local_drawn[:2] and spark_drawn[5:] == local_drawn[5:]
     for ours, theirs in zip(spark_drawn[2:5], local_drawn[2:5], strict=True):
         assert ours.to_json() == theirs.to_json()
+    # Each month's top products per segment, and its single-consequent rules.
+    pd.testing.assert_frame_equal(spark_mined.products, local_mined.products, check_dtype=False)
+    key = ["period", "segment", "antecedent", "consequent"]
+    measures = ["support", "confidence", "lift"]
+    ours, theirs = (
+        single_consequent(mined.rules).sort_values(key, ignore_index=True)[key + measures]
+        for mined in (spark_mined, local_mined)
+    )
+    assert len(ours) > 0 and ours["period"].nunique() == 6
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, rtol=1e-9)
