@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.stages import RuleParams
+from basket_segments.analytics.rule_filters import RuleFilter, SideFilters, box_names
+from basket_segments.analytics.stages import ALL_CUSTOMERS, RuleParams
 
 #: How features may be transformed before KMeans, as the Segments page offers it.
 SCALING_CHOICES = [
@@ -200,6 +201,64 @@ def basket_choice(value: Any) -> str:
     if value not in BASKETS:
         raise DataError(f"A basket is one customer or one invoice, not '{str(value)[:20]}'.")
     return str(value)
+
+
+#: Most products one product box of the Rules page takes, and the longest name it takes.
+MAX_FILTER_PRODUCTS, MAX_PRODUCT_NAME = 50, 500
+
+
+def side_filters(chosen: Any) -> SideFilters:
+    """The Rules page's six product boxes (``{"include_antecedent": [...], ...}``) as
+    checked filters: names are texts, trimmed of nothing, at most ``MAX_FILTER_PRODUCTS``
+    per box; a box not sent or not a list is empty; too many is a ``DataError``.
+
+    >>> side_filters({"include_antecedent": ["tea", 3], "exclude_either": "jam"})
+    SideFilters(include_antecedent=('tea',), exclude_antecedent=(), include_consequent=(), \
+exclude_consequent=(), include_either=(), exclude_either=())
+    """
+    chosen = chosen if isinstance(chosen, dict) else {}
+    boxes = {}
+    for name in box_names():
+        products = [p for p in texts(chosen.get(name)) if p and len(p) <= MAX_PRODUCT_NAME]
+        if len(products) > MAX_FILTER_PRODUCTS:
+            raise DataError(
+                f"A product filter takes at most {MAX_FILTER_PRODUCTS} products, "
+                f"not {len(products):,}; remove some."
+            )
+        boxes[name] = tuple(dict.fromkeys(products))
+    return SideFilters(**boxes)
+
+
+def rule_filter(view: Any, query: RulesQuery) -> RuleFilter:
+    """The filters of a Rules view (``RULES_VIEW``'s data: its segment, "Hide redundant
+    rules", product boxes and "Significant only") on ``query``'s thresholds, checked:
+    what ``analytics.rule_filters.view_rules`` takes. A view from before the product
+    boxes (``product``, ``side``) reads as its one product on that side.
+
+    >>> from basket_segments.queries import RULE_DEFAULTS as DEFAULTS
+    >>> query = RulesQuery(1, None, DEFAULTS)
+    >>> found = rule_filter({"segment": 2, "hide": True, "significant": True}, query)
+    >>> found.segment, found.hide_redundant, found.significance
+    (2, True, 0.05)
+    >>> rule_filter({"product": "tea", "side": "consequent"}, query).sides.include_consequent
+    ('tea',)
+    """
+    from basket_segments.analytics.significance import USUAL_LEVEL
+
+    view = view if isinstance(view, dict) else {}
+    segment = whole_number(view.get("segment"))
+    sides = view.get("sides")
+    product = text_or_none(view.get("product"))
+    if sides is None and product:
+        side = view.get("side") if view.get("side") in ("antecedent", "consequent") else "either"
+        sides = {f"include_{side}": [product]}
+    return RuleFilter(
+        segment=ALL_CUSTOMERS if segment is None else segment,
+        thresholds=query.rules,
+        hide_redundant=bool(view.get("hide")),
+        sides=side_filters(sides),
+        significance=USUAL_LEVEL if view.get("significant") is True else None,
+    )
 
 
 # --- values the browser sends, typed: anything else is as if nothing was sent ---------------
