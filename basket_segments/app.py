@@ -38,7 +38,10 @@ if TYPE_CHECKING:
 
 PACKAGE = Path(__file__).resolve().parent
 #: The frame's callbacks, then each page's (``pages.PAGES``).
-FEATURE_CALLBACKS = (frame_callbacks, *(page.callbacks for page in PAGES))
+FEATURE_CALLBACKS = (
+    frame_callbacks,
+    *(module for page in PAGES for module in (page.callbacks, *page.parts)),
+)
 DASH_EXTENSION = "basket_segments_dash"
 #: Largest callback request body read: control values and small stores.
 CALLBACK_BODY_LIMIT = 2**20

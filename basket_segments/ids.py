@@ -152,11 +152,39 @@ SIGNIFICANT_ONLY = "rules-significant-only"
 SIGNIFICANCE_NOTE = "rules-significance-note"
 #: The grid's extra measures the user chose to show (Zhang's metric, Jaccard...).
 MORE_MEASURES = "rules-more-measures"
-PRODUCT_FILTER = "rules-product-filter"
-#: The product filter's list of products to pick from, and its word on what was typed.
-PRODUCT_CHOICES = "rules-product-choices"
-PRODUCT_FEEDBACK = "rules-product-feedback"
-PRODUCT_SIDE = "rules-product-side"
+#: The product boxes: include or exclude products on each side of a rule. Each box is a
+#: search box offering the products its text finds (a datalist), a word when no product has
+#: the name typed, and the chosen products as checkboxes (``side_filter``: what filters).
+SIDE_FILTER = "rules-side-filter"
+SIDE_SEARCH = "rules-side-search"
+SIDE_CHOICES = "rules-side-choices"
+SIDE_FEEDBACK = "rules-side-feedback"
+SIDE_FILTERS_EXPLAINED = "rules-side-filters-explained"
+SIDE_FILTERS_OPEN = "rules-side-filters-open"
+
+
+def side_filter(box: Any) -> dict:
+    """The chosen products of one product box of the Rules page, by
+    ``analytics.rule_filters.box_names`` (``include_antecedent``...; ``dash.ALL`` or
+    ``MATCH`` for pattern-matching)."""
+    return {"type": SIDE_FILTER, "box": box}
+
+
+def side_search(box: Any) -> dict:
+    """The search box of one product box."""
+    return {"type": SIDE_SEARCH, "box": box}
+
+
+def side_choices(box: Any) -> dict:
+    """The datalist of the products one product box offers for what is typed."""
+    return {"type": SIDE_CHOICES, "box": box}
+
+
+def side_feedback(box: Any) -> dict:
+    """What one product box says of a name no product of the rules has."""
+    return {"type": SIDE_FEEDBACK, "box": box}
+
+
 #: Where the rules grid sits; the grid itself is made anew for each view (``rules_grid``).
 RULES_TABLE = "rules-table"
 DATA_PREVIEW = "data-preview"
@@ -203,6 +231,20 @@ RULE_GRAPH_SIZE = "rules-graph-size"
 RULE_SELECTION = "rules-selection"
 RULE_SELECTION_TEXT = "rules-selection-text"
 RULE_SELECTION_CLEAR = "rules-selection-clear"
+#: Who the selected rule covers: its sentence, where its customers' grid sits, what that
+#: grid shows (the rule and the view), and the grid's CSV (``cover_grid``).
+COVER_CAPTION = "rules-cover-caption"
+COVER_TABLE = "rules-cover-table"
+COVER_BOX = "rules-cover-box"
+COVER_GRID = "rules-cover-grid"
+COVER_VIEW = "rules-cover-view"
+DOWNLOAD_COVERED = "rules-cover-download"
+
+
+def cover_grid(view: str) -> dict:
+    """The grid of the customers one selected rule covers: a new rule is a new grid."""
+    return {"type": COVER_GRID, "view": view}
+
 
 # Customers page
 CUSTOMERS_PAGE = "customers-page"

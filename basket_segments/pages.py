@@ -18,6 +18,7 @@ from dash.development.base_component import Component
 from basket_segments.callbacks import customers as customers_callbacks
 from basket_segments.callbacks import data as data_callbacks
 from basket_segments.callbacks import over_time as over_time_callbacks
+from basket_segments.callbacks import rule_cover as rule_cover_callbacks
 from basket_segments.callbacks import rules as rules_callbacks
 from basket_segments.callbacks import segments as segments_callbacks
 from basket_segments.layouts import customers, data, over_time, rules, segments
@@ -45,6 +46,8 @@ class Page:
     #: Whether the page needs purchase dates: its layout then also takes ``dated``,
     #: read from the open dataset's stored roles (never from its data).
     needs_dates: bool = False
+    #: Callbacks of parts of the page that have modules of their own (after ``callbacks``).
+    parts: tuple[ModuleType, ...] = ()
 
     def content(self, info: DatasetInfo | None, prefix: str) -> Component:
         """The page for the open dataset (None: none is open)."""
@@ -63,7 +66,14 @@ def _data_page(_shape: str | None, prefix: str) -> Component:
 PAGES = (
     Page("data", "Data", "", _data_page, data_callbacks),
     Page("segments", "Segments", "segments", segments.segments_page, segments_callbacks),
-    Page("rules", "Rules", "rules", rules.rules_page, rules_callbacks),
+    Page(
+        "rules",
+        "Rules",
+        "rules",
+        rules.rules_page,
+        rules_callbacks,
+        parts=(rule_cover_callbacks,),
+    ),
     Page("customers", "Customers", "customers", customers.customers_page, customers_callbacks),
     Page(
         "over_time",

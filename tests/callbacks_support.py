@@ -106,12 +106,21 @@ def rules_view(thresholds, basket, hide, product, side, segment, settings, activ
     answer, message = rules_answer(thresholds, basket, active, progress=progress)
     if answer is None:
         return [], None, None, message
-    (view, _grid), _ = with_props(rules.show_view, answer, hide, product, side, segment)
+    sides = old_product_filter(product, side)
+    (view, _grid), _ = with_props(rules.show_view, answer, hide, sides, segment)
     rows, drawn = with_props(grid_rows, view)
     sentences = drawn.get(ids.RULE_SENTENCES, {}).get("children")
     scatter = drawn.get(ids.RULES_SCATTER, {}).get("figure")
     note = drawn.get(ids.RULES_MESSAGE, {}).get("children")
     return rows, sentences, scatter, note
+
+
+def old_product_filter(product, side) -> dict:
+    """The product boxes that say what the old single product filter said: ``product``
+    on either side ("any"), bought first ("antecedent") or recommended ("consequent")."""
+    if not product:
+        return {}
+    return {f"include_{'either' if side == 'any' else side}": [product]}
 
 
 def grid_rows(view, block=5000, **grid_request):

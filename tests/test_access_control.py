@@ -126,6 +126,7 @@ def wildcard_matches(pattern: dict, dataset: int) -> list[dict]:
         "role": ["customer"],
         "page": [page.key for page in PAGES],
         "view": ["v0"],
+        "box": ["include_antecedent"],
     }
     (key,) = [name for name, value in pattern.items() if value in (["ALL"], ["MATCH"])]
     return [{**pattern, key: choice} for choice in choices[key]]
@@ -275,8 +276,7 @@ def alices_values(dataset: int, rules_answer: dict) -> dict:
             (ids.RULES_VIEW, "data"): {
                 "answer": rules_answer,
                 "hide": [],
-                "product": None,
-                "side": "any",
+                "sides": {"include_either": ["milk"]},
                 "segment": 0,
             },
             (ids.RULES_GRID, "getRowsRequest"): {"startRow": 0, "endRow": 100},

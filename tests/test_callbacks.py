@@ -352,29 +352,90 @@ def test_tighter_thresholds_filter_the_stored_mining_instead_of_mining_again(
     assert mined == [1, 1]  # looser than the stored mining: mined again
 
 
-def test_the_product_filter_says_when_no_product_has_the_name(user):
-    """The search box takes any text: a product of the dataset filters the rules (one in no
-    rule too, bought once here), and a name no product has gets a sentence beside it."""
-    once = TABLE + "999,30,40,saffron\n"  # bought by one customer: in no mined rule
-    dataset = storage.save_upload(user.get_id(), "shop.csv", once.encode()).id
+#: Six products bought in overlapping pairs and triples: rules with many sides to filter.
+RICH_TABLE = "CustomerID,Age,Income,Product\n" + "".join(
+    f"{i},{20 + i % 50},{30 + (i * 7) % 90},{p}\n"
+    for i in range(150)
+    for p in ["bread", "milk", "tea", "jam", "eggs", "rice"]
+    if (i + len(p) * ["bread", "milk", "tea", "jam", "eggs", "rice"].index(p)) % 3
+)
+
+
+def side_filtered(table: list[dict], sides: dict) -> list[dict]:
+    """A plain filter of the grid's rows (sides written "a, b"), as an analyst would
+    write it on the CSV: include any of a box's products, exclude all of them."""
+
+    def holds(row, side, products):
+        names = set(row["antecedent"].split(", ")) if side != "consequent" else set()
+        if side != "antecedent":
+            names |= set(row["consequent"].split(", "))
+        return bool(names & set(products))
+
+    kept = []
+    for row in table:
+        passes = all(
+            holds(row, box.split("_", 1)[1], products) == box.startswith("include")
+            for box, products in sides.items()
+        )
+        if passes:
+            kept.append(row)
+    return kept
+
+
+@pytest.mark.parametrize(
+    "sides",
+    [
+        {"include_antecedent": ["milk"], "exclude_consequent": ["bread"]},
+        {"include_antecedent": ["milk", "tea"]},
+        {"exclude_antecedent": ["jam"], "include_consequent": ["eggs", "rice"]},
+        {"include_either": ["tea"]},
+        {"exclude_either": ["milk", "bread"]},
+        {"include_antecedent": ["caviar"]},
+    ],
+)
+def test_the_product_boxes_filter_the_grid_as_a_plain_filter_does(user, sides):
+    dataset = storage.save_upload(user.get_id(), "rich.csv", RICH_TABLE.encode()).id
+    thresholds = (0.05, 0.3, 0.0, 3)
+    everything, *_ = rules_view(thresholds, "customer", False, None, "any", -1, SETTINGS, dataset)
+    answer, _ = rules_answer(thresholds, "customer", dataset)
+    boxes = [ids.side_filter(box) for box in sides]
+    (view, _grid), _ = with_props(
+        rules.show_view, answer, False, rules.chosen_sides(boxes, list(sides.values())), "-1"
+    )
+    shown, _drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 500}, view)
+    wanted = side_filtered(everything, sides)
+    assert len(everything) > 20
+    assert shown["rowData"] == wanted and shown["rowCount"] == len(wanted)
+    if "caviar" not in str(sides):
+        assert 0 < len(wanted) < len(everything)
+
+
+def test_a_product_box_offers_what_is_typed_and_takes_a_product_on_enter(user, dataset):
     rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
     answer, _ = rules_answer(THRESHOLDS, "customer", dataset)
+    (view, _grid), _ = with_props(rules.show_view, answer, True, {}, -1)
+    offered = with_props(rules.suggest_products, " MIL", view)[0]
+    assert [option.value for option in offered] == ["milk"]
+    assert with_props(rules.suggest_products, "caviar", view)[0] == []
+    assert with_props(rules.suggest_products, "milk", None)[0] == []  # no rules yet
+    tea = [{"label": "tea", "value": "tea"}]
+    options, ticked, box, said = with_props(rules.add_product, 1, "Milk ", tea, [], view)[0]
+    assert options == [*tea, {"label": "milk", "value": "milk"}] and ticked == ["milk"]
+    assert box == "" and said is None
+    *unchanged, said = with_props(rules.add_product, 1, "caviar", tea, ["tea"], view)[0]
+    assert unchanged == [no_update] * 3 and said.startswith("No product of these rules is called")
+    full = [f"p{i}" for i in range(50)]
+    said = with_props(rules.add_product, 1, "milk", [], full, view)[0][-1]
+    assert "at most 50 products" in said
 
-    def filtered_by(product):
-        """The rules shown and what the box says, as the browser sends the page's values."""
-        (view, _grid), _ = with_props(rules.show_view, answer, True, product, "any", "-1")
-        shown, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 100}, view)
-        said = drawn[ids.PRODUCT_FEEDBACK]["children"]
-        assert drawn[ids.PRODUCT_FILTER]["invalid"] is (said is not None)
-        return shown["rowCount"], said
 
-    everything, said = filtered_by("")
-    assert everything > 0 and said is None
-    milk, said = filtered_by(" milk ")  # as typed, spaces and all
-    assert 0 < milk < everything and said is None
-    assert filtered_by("saffron") == (0, None)  # a product: no rule about it, no complaint
-    count, said = filtered_by("caviar")
-    assert count == 0 and said.startswith('No product is called "caviar" in this dataset')
+def test_too_many_products_in_a_box_is_a_sentence(user, dataset):
+    rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
+    answer, _ = rules_answer(THRESHOLDS, "customer", dataset)
+    many = {"include_either": [f"p{i}" for i in range(51)]}
+    result, drawn = with_props(rules.show_view, answer, True, many, -1)
+    assert result == (no_update, no_update)
+    assert "at most 50 products" in text_of(drawn[ids.RULES_MESSAGE]["children"])
 
 
 def test_picking_a_segment_draws_its_products_beside_everyones(user, dataset):
@@ -384,7 +445,7 @@ def test_picking_a_segment_draws_its_products_beside_everyones(user, dataset):
     def drawn_for(segment, trigger):
         changed = [{"prop_id": trigger, "value": segment}]
         (view, _grid), _ = with_props(
-            rules.show_view, answer, True, None, "any", segment, triggered_inputs=changed
+            rules.show_view, answer, True, None, segment, triggered_inputs=changed
         )
         return with_props(rules.rules_rows, {"startRow": 0, "endRow": 100}, view)[1]
 
@@ -528,17 +589,17 @@ def test_the_rule_limit_is_a_control_of_the_rules_page(app, user):
     dataset = storage.save_upload(user.get_id(), "baskets.txt", content).id
     loose = (0.02, 0.2, 0.0, 3)
     answer, _ = rules_answer(loose, "customer", dataset, limit=100)
-    (view, _grid), _ = with_props(rules.show_view, answer, False, None, "any", -1)
+    (view, _grid), _ = with_props(rules.show_view, answer, False, None, -1)
     rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
     assert rows["rowCount"] == 100
     assert text_of(drawn[ids.RULES_MESSAGE]["children"]).startswith("All customers: kept the 100")
     more, _ = rules_answer(loose, "customer", dataset, limit=100_000)
-    (view, _grid), _ = with_props(rules.show_view, more, False, None, "any", -1)
+    (view, _grid), _ = with_props(rules.show_view, more, False, None, -1)
     rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
     assert rows["rowCount"] > 100 and drawn[ids.RULES_MESSAGE]["children"] is None
     app.config["BASKET_SEGMENTS_MAX_RULES"] = 150  # the host's ceiling wins over the page's limit
     capped, _ = rules_answer(loose, "customer", dataset, limit=100_000)
-    (view, _grid), _ = with_props(rules.show_view, capped, False, None, "any", -1)
+    (view, _grid), _ = with_props(rules.show_view, capped, False, None, -1)
     assert with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)[0]["rowCount"] == 150
     values = (dataset, *THRESHOLDS, "customer", 5, [])
     refused, asked, note = long_work.ask(rules.RULES, *values, True, None)
@@ -570,7 +631,7 @@ def test_a_forged_view_of_rules_never_mined_mines_nothing(user, dataset):
     sentence from storage, never a mining in the request (engine_only_in_jobs)."""
     answer, _message = rules_answer(THRESHOLDS, "customer", dataset)
     forged = {**answer, "request": {**answer["request"], "support": 0.001, "length": 6}}
-    (view, _grid), _ = with_props(rules.show_view, forged, True, None, "any", -1)
+    (view, _grid), _ = with_props(rules.show_view, forged, True, None, -1)
     rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 100}, view)
     assert rows == {"rowData": [], "rowCount": 0}
     assert "not mined yet" in text_of(drawn[ids.RULES_MESSAGE]["children"])
@@ -599,12 +660,12 @@ def test_a_view_shows_only_the_notes_about_its_own_group(app, user, dataset):
     names = {int(s): name for s, name in answer["result"]["names"].items()}
     assert len(names) == 5
     for segment, name in names.items():
-        (view, _grid), _ = with_props(rules.show_view, answer, True, None, "any", segment)
+        (view, _grid), _ = with_props(rules.show_view, answer, True, None, segment)
         _rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
         note = text_of(drawn[ids.RULES_MESSAGE]["children"])
         assert note.startswith(f"{name}: kept the 1 strongest of"), note
         assert not any(other in note for s, other in names.items() if s != segment)
-    (view, _grid), _ = with_props(rules.show_view, answer, True, None, "any", -1)
+    (view, _grid), _ = with_props(rules.show_view, answer, True, None, -1)
     _rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 10}, view)
     assert text_of(drawn[ids.RULES_MESSAGE]["children"]).startswith("All customers: kept the 1")
 
@@ -690,7 +751,7 @@ def test_significant_only_keeps_the_rules_fishers_test_and_holm_keep(user):
 
     def view_of(significant, measures=None):
         (view, grid), _ = with_props(
-            rules.show_view, answer, False, None, "any", -1, significant, measures
+            rules.show_view, answer, False, None, -1, significant, measures
         )
         rows, drawn = with_props(rules.rules_rows, {"startRow": 0, "endRow": 1000}, view)
         return view, grid, rows, drawn

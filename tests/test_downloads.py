@@ -97,7 +97,7 @@ def test_these_rules_download_holds_exactly_the_grids_rows_in_its_order(app, log
         dataset = storage.save_upload(ana.get_id(), "shop.csv", TABLE.encode()).id
         through_long_work(segments.SEGMENTS, SETTINGS, dataset)
         answer, _ = rules_answer((0.05, 0.3, 0.0, 3), "customer", dataset)
-        (view, _grid), _ = with_props(rules.show_view, answer, True, None, "any", 0)
+        (view, _grid), _ = with_props(rules.show_view, answer, True, None, 0)
         model = {
             "sortModel": [
                 {"colId": "lift", "sort": "desc"},
@@ -138,7 +138,7 @@ def test_segment_and_product_downloads_equal_their_views(app, logged_in):
         )
         _, _, one, _, one_label = segments.segment_downloads("/analytics/", segmented, 1)
         answer, _ = rules_answer((0.05, 0.3, 0.0, 3), "customer", dataset)
-        (view, _grid), _ = with_props(rules.show_view, answer, True, None, "any", 0)
+        (view, _grid), _ = with_props(rules.show_view, answer, True, None, 0)
         request = {"startRow": 0, "endRow": 100}
         _rows, drawn = with_props(rules.rules_rows, request, view, "/analytics/")
         products = drawn[ids.DOWNLOAD_PRODUCTS]["href"]

@@ -195,15 +195,10 @@ def check_segments_page(expected: Accepted, active: int) -> None:
 def check_rules_page(expected: Accepted, active: int) -> None:
     """The product filter, then rules (maybe none at these thresholds) or the clear message."""
     settings = {"features": list(expected.features), "k": ANALYSIS_K, "scale": True}
-    *_, choices, _baskets, message = rules.init_rules(None, active, None)
-    products = [option.value for option in choices]  # the search box's list
+    *_, _baskets, message = rules.init_rules(None, active, None)
     # Opening the page computes nothing, so it fails at nothing: a segmentation that
     # cannot be made is said by the mining job, below.
     assert message is None
-    # A million names would freeze the browser: the filter offers the most bought.
-    assert len(products) == min(expected.products, rules.MAX_PRODUCT_CHOICES)
-    if expected.product_names is not None:
-        assert products == sorted(expected.product_names)
     with any_group_size():  # the corpus's tables hold a few customers each
         rows, _sentences, _scatter, message = rules_view(
             THRESHOLDS, "customer", True, None, "any", -1, settings, active

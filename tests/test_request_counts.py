@@ -28,7 +28,7 @@ from tests.test_callbacks import SETTINGS, TABLE, THRESHOLDS
 pytestmark = pytest.mark.usefixtures("engine_only_in_jobs")
 
 #: The Rules page's controls as the browser holds them before the move.
-PAGE = {"hide": True, "product": None, "side": "any", "segment": -1}
+PAGE = {"hide": True, "sides": None, "segment": -1}
 
 
 @pytest.fixture
@@ -103,7 +103,12 @@ def test_a_tighter_threshold_reads_the_record_and_the_mining_once(app, mined, re
 
 @pytest.mark.parametrize(
     "control, value",
-    [("hide", False), ("product", "milk"), ("side", "consequent"), ("segment", 0)],
+    [
+        ("hide", False),
+        ("sides", {"include_either": ["milk"]}),
+        ("sides", {"include_consequent": ["milk"], "exclude_antecedent": ["tea"]}),
+        ("segment", 0),
+    ],
 )
 def test_a_view_control_reads_the_record_and_the_mining_once(app, mined, reads, control, value):
     _dataset, answer = mined

@@ -71,7 +71,7 @@ def as_tuples(rows):
 
 
 def test_a_matrix_cell_click_lists_exactly_the_cells_rules(answer):
-    (view, _grid), _ = with_props(rules.show_view, answer, False, None, "any", -1)
+    (view, _grid), _ = with_props(rules.show_view, answer, False, None, -1)
     every, drawn = shown(view)
     matrix = drawn[ids.RULE_MATRIX]["figure"]
     assert drawn[ids.RULE_SELECTION]["hidden"] is True
@@ -127,7 +127,7 @@ def test_a_matrix_cell_click_lists_exactly_the_cells_rules(answer):
 
 
 def test_a_graph_product_click_lists_the_drawn_rules_that_hold_it(answer):
-    (view, _grid), _ = with_props(rules.show_view, answer, False, None, "any", -1, False, [], 8)
+    (view, _grid), _ = with_props(rules.show_view, answer, False, None, -1, False, [], 8)
     every, drawn = shown(view)
     graph = drawn[ids.RULE_GRAPH]["figure"]
     rule_nodes, item_nodes = graph["data"][1], graph["data"][2]
@@ -155,7 +155,7 @@ def test_a_graph_product_click_lists_the_drawn_rules_that_hold_it(answer):
 
 
 def test_a_click_reads_nothing_and_a_forged_one_changes_nothing(answer, monkeypatch):
-    (view, _grid), _ = with_props(rules.show_view, answer, False, None, "any", -1)
+    (view, _grid), _ = with_props(rules.show_view, answer, False, None, -1)
     _every, drawn = shown(view)
 
     def no_storage(*_args, **_kwargs):
@@ -180,7 +180,8 @@ def test_a_click_reads_nothing_and_a_forged_one_changes_nothing(answer, monkeypa
 
 
 def test_no_rules_draw_empty_views_with_a_sentence(answer):
-    (view, _grid), _ = with_props(rules.show_view, answer, False, "caviar", "any", -1)
+    caviar = {"include_either": ["caviar"]}  # a product no rule holds
+    (view, _grid), _ = with_props(rules.show_view, answer, False, caviar, -1)
     every, drawn = shown(view)
     assert every["rowCount"] == 0
     assert drawn[ids.RULE_MATRIX]["figure"].data == ()

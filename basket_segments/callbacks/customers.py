@@ -21,6 +21,8 @@ from basket_segments.store.owner import current_owner
 
 #: Products offered to one customer.
 TOP = 5
+#: The longest customer id the page's address may name.
+MAX_CUSTOMER_ID = 200
 
 
 def rules_asked(request: dict) -> tuple[list, str | None]:
@@ -167,7 +169,30 @@ def show_placeholder(_ready, active) -> str:
     return layout.customer_placeholder(info.example_customer)
 
 
+def customer_from_address(_ready, search):
+    """A customer the page's address names (``?customer=...``: a link from the Rules page's
+    covered customers) goes in the box and is looked up at once.
+
+    >>> customer_from_address(0, "?customer=17850&x=1")
+    ('17850', 1)
+    >>> customer_from_address(0, "") == (no_update, no_update)
+    True
+    """
+    from urllib.parse import parse_qs
+
+    text = search if isinstance(search, str) else ""
+    named = parse_qs(text.removeprefix("?")).get("customer") or [""]
+    customer = named[0].strip()[:MAX_CUSTOMER_ID]
+    return (customer, 1) if customer else (no_update, no_update)
+
+
 def register(app: Dash) -> None:
+    app.callback(
+        Output(ids.CUSTOMER_INPUT, "value"),
+        Output(ids.CUSTOMER_INPUT, "n_submit"),
+        Input(ids.CUSTOMERS_READY, "data"),
+        State(ids.URL, "search"),
+    )(customer_from_address)
     app.callback(
         Output(ids.CUSTOMER_INPUT, "placeholder"),
         Input(ids.CUSTOMERS_READY, "data"),

@@ -17,10 +17,11 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
-from dash import MATCH, Dash, Input, Output, State, ctx, no_update, set_props
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update, set_props
 
 from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.rule_filters import view_rules
 from basket_segments.analytics.rule_graph import graph_size
 from basket_segments.analytics.stages import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME
 from basket_segments.callbacks import long_work, rule_views
@@ -29,10 +30,13 @@ from basket_segments.callbacks.grid_rows import filtered, rows_block, sorted_row
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import DOWNLOAD_WAITING, message
 from basket_segments.queries import (
+    MAX_FILTER_PRODUCTS,
     THRESHOLDS,
     RulesQuery,
     basket_choice,
+    rule_filter,
     rule_params,
+    side_filters,
     text_or_none,
     texts,
     whole_number,
@@ -46,8 +50,8 @@ if TYPE_CHECKING:
 
 #: Most rules drawn in the scatter; the grid pages through all of them.
 MAX_SCATTER_RULES = 1000
-#: Most products offered in the product filter: the most bought ones.
-MAX_PRODUCT_CHOICES = 5_000
+#: Most products a product box offers for what is typed.
+MAX_OFFERED = 50
 #: What a Rules request's rules depend on besides the segments (the Customers page's too).
 RULE_CHOICE = (*THRESHOLDS, "basket")
 SHOWN, HIDDEN = {}, {"display": "none"}
@@ -59,29 +63,29 @@ NO_ROWS = {"rowData": [], "rowCount": 0}
 
 
 def init_rules(_ready, active, selected):
-    """Segment choices, products to filter by, basket choices, for the open dataset.
+    """Segment choices and basket choices, for the open dataset (the product boxes find
+    their products as the user types: ``suggest_products``).
 
     Only stored results: segments not computed yet are computed by the mining job,
     whose answer then fills in their names (``segment_choices``).
     """
     if active is None:
-        return [], None, [], [], message(NO_DATASET, "info")
+        return [], None, [], message(NO_DATASET, "info")
     owner = current_owner()
     try:
         data = results.prepared(owner, active)
         names = _stored_names(owner, active)
     except DataError as error:
-        return [], None, [], [], message(str(error))
+        return [], None, [], message(str(error))
     if not data.has_products:
-        return [], None, [], [], message(results.NO_PRODUCTS, "info")
+        return [], None, [], message(results.NO_PRODUCTS, "info")
     chosen = whole_number(selected)
     value = str(chosen if chosen in names else ALL_CUSTOMERS)
-    products = layout.product_options(product_choices(data.purchases["product"]))
     baskets = [
         {"label": "a customer", "value": "customer"},
         {"label": "an invoice", "value": "invoice", "disabled": not data.has_invoices},
     ]
-    return segment_options(names), value, products, baskets, None
+    return segment_options(names), value, baskets, None
 
 
 def _stored_names(owner: str, dataset: int) -> dict[int, str]:
@@ -126,18 +130,74 @@ def segment_choices(answer, options):
     return no_update if not names or wanted == options else wanted
 
 
-def product_choices(products: pd.Series) -> list[str]:
-    """The product filter's choices: every product, or the most bought ones when there
-    are more than ``MAX_PRODUCT_CHOICES`` (a million names would freeze the browser).
+def suggest_products(typed, view):
+    """A product box's list: up to ``MAX_OFFERED`` products of the view's stored rules
+    whose name holds what is typed (a segment's thousands of products never travel to
+    the browser at once)."""
+    wanted = (text_or_none(typed) or "").strip().casefold()
+    products = _rule_products(view)
+    if not wanted or products is None:
+        return []
+    found = sorted(name for name in products if wanted in name.casefold())
+    return layout.product_options(found[:MAX_OFFERED])
+
+
+def add_product(_submit, typed, options, chosen, view):
+    """Enter in a product box: the product typed (any case) joins the box's ticked
+    products and the box empties; a name no product of the rules has gets a sentence."""
+    name = (text_or_none(typed) or "").strip()
+    products = _rule_products(view)
+    if not name or products is None:
+        return no_update, no_update, no_update, None
+    named = {product.casefold(): product for product in products}
+    product = name if name in products else named.get(name.casefold())
+    if product is None:
+        return no_update, no_update, no_update, layout.unknown_product(name)
+    ticked = list(dict.fromkeys([*texts(chosen), product]))
+    if len(ticked) > MAX_FILTER_PRODUCTS:
+        return no_update, no_update, no_update, layout.too_many_products()
+    listed = list(dict.fromkeys([*_option_values(options), product]))
+    if len(listed) > 2 * MAX_FILTER_PRODUCTS:  # unticked ones go first
+        listed = ticked
+    boxes = [{"label": item, "value": item} for item in listed]
+    return boxes, ticked, "", None
+
+
+def _option_values(options) -> list[str]:
+    """The values of a checklist's options as the browser sends them back."""
+    found = options if isinstance(options, list) else []
+    return texts([option.get("value") for option in found if isinstance(option, dict)])
+
+
+def _rule_products(view) -> set[str] | None:
+    """The products of the view's group's stored rules (None: no view or rules yet)."""
+    if not isinstance(view, dict) or RULES.answered(view.get("answer")) is None:
+        return None
+    try:
+        query = answered_query(view["answer"])
+        rules = results.mining(current_owner(), query, only_cached=True).rules
+    except DataError:
+        return None
+    segment = whole_number(view.get("segment"))
+    return rule_products(rules, ALL_CUSTOMERS if segment is None else segment)
+
+
+def rule_products(rules: pd.DataFrame, segment: int) -> set[str]:
+    """The products of a group's rules, on either side.
 
     >>> import pandas as pd
-    >>> product_choices(pd.Series(["tea", "jam", "tea", None]))
-    ['jam', 'tea']
+    >>> rules = pd.DataFrame({"segment": [0, 1], "antecedent": [("tea",), ("jam",)],
+    ...     "consequent": [("milk",), ("bread",)]})
+    >>> sorted(rule_products(rules, 0))
+    ['milk', 'tea']
     """
-    counts = products.value_counts(sort=False).sort_index()
-    if len(counts) > MAX_PRODUCT_CHOICES:
-        counts = counts.sort_values(ascending=False, kind="stable").head(MAX_PRODUCT_CHOICES)
-    return sorted(counts.index.tolist())
+    group = rules[rules["segment"].to_numpy() == segment]
+    return {
+        item
+        for side in (group["antecedent"], group["consequent"])
+        for items in side
+        for item in items
+    }
 
 
 def choose_segment(value):
@@ -232,16 +292,21 @@ def answered_query(answer: dict | None) -> RulesQuery | None:
     return RulesQuery.from_json(asked)
 
 
-def show_view(answer, hide, product, side, segment, significant=False, measures=None, top=None):
-    """A new rules grid for what the page shows now (with the extra ``measures`` chosen,
-    ``top`` rules in the item graph); it asks for its rows (``rules_rows``), which draw
-    the rest. No storage is read here."""
+def show_view(answer, hide, sides, segment, significant=False, measures=None, top=None):
+    """A new rules grid for what the page shows now (``sides``: the product boxes' values
+    by box, ``chosen_sides``; the extra ``measures`` chosen, ``top`` rules in the item
+    graph); it asks for its rows (``rules_rows``), which draw the rest. No storage is read
+    here."""
     segment = segment_choice(segment)
-    product = (text_or_none(product) or "").strip() or None  # what the search box holds
     if segment is None or RULES.answered(answer) is None:
         _clear_view()
         return None, []
-    view = {"answer": answer, "hide": hide, "product": product, "side": side, "segment": segment}
+    try:
+        checked = side_filters(sides)
+    except DataError as error:
+        set_props(ids.RULES_MESSAGE, {"children": message(str(error))})
+        return no_update, no_update
+    view = {"answer": answer, "hide": hide, "sides": checked.to_json(), "segment": segment}
     view["significant"] = significant is True
     view["measures"] = [m for m in layout.MORE_MEASURES if m in texts(measures)]
     view["top"] = graph_size(top)
@@ -250,6 +315,22 @@ def show_view(answer, hide, product, side, segment, significant=False, measures=
     segmented = (long_work.result_of(answer) or {}).get("segments") is not None
     grid = layout.rules_grid(ids.view_token(view), segmented, view["measures"])
     return view, grid
+
+
+def chosen_sides(boxes, values) -> dict:
+    """The product boxes' values by box name, from the boxes' ids and values as the
+    pattern-matching callback gets them (lists in the same order).
+
+    >>> chosen_sides([{"box": "include_either"}, "junk"], [["tea"], ["jam"]])
+    {'include_either': ['tea']}
+    """
+    if not isinstance(boxes, list) or not isinstance(values, list):
+        return {}
+    return {
+        box["box"]: value
+        for box, value in zip(boxes, values, strict=False)
+        if isinstance(box, dict) and isinstance(box.get("box"), str)
+    }
 
 
 def _clear_view() -> None:
@@ -262,30 +343,6 @@ def _clear_view() -> None:
     set_props(ids.OVERALL_PRODUCTS_BOX, {"style": HIDDEN})
     set_props(ids.SIGNIFICANCE_NOTE, {"children": None})
     rule_views.clear_views()
-    _say_of_product(None)
-
-
-def _say_of_product(note: str | None) -> None:
-    """The product filter's word on the name typed (None: nothing to say)."""
-    set_props(ids.PRODUCT_FILTER, {"invalid": note is not None})
-    set_props(ids.PRODUCT_FEEDBACK, {"children": note})
-
-
-def product_note(mined, query: RulesQuery, product) -> str | None:
-    """What the product filter says of ``product``: nothing when the box is empty or
-    holds one of the dataset's products (one in a mined rule, or else one its purchases
-    name), else that no product has that name. The purchases are read only for a name
-    that is in no rule."""
-    if product in (None, ""):
-        return None
-    if isinstance(product, str):
-        rules = mined.rules
-        if any(product in items for side in ("antecedent", "consequent") for items in rules[side]):
-            return None
-        bought = results.prepared(current_owner(), query.dataset).purchases["product"]
-        if (bought == product).any():
-            return None
-    return layout.unknown_product(product)
 
 
 def rules_rows(grid_request, view, prefix: str | None = None):
@@ -301,19 +358,19 @@ def rules_rows(grid_request, view, prefix: str | None = None):
         query = answered_query(view["answer"])
         mined = results.mining(current_owner(), query, only_cached=True)
     except DataError as error:
-        if first:
-            _clear_view()
-            set_props(ids.RULES_MESSAGE, {"children": message(str(error))})
-        return NO_ROWS
-    considered = _considered_rules(mined.rules, query, view)
-    shown = only_significant(considered) if view.get("significant") is True else considered
+        return _say_failure(error, first)
+    try:
+        choice = rule_filter(view, query)
+    except DataError as error:
+        return _say_failure(error, first)
+    considered = view_rules(mined.rules, replace(choice, significance=None))
+    shown = view_rules(mined.rules, choice)
     picked = rule_views.picked_rules(shown, view)  # a click on the matrix or the graph
     if first:
         set_props(ids.SIGNIFICANCE_NOTE, {"children": significance_note(considered)})
         hint = few_rules_hint(mined, query, view, len(shown))
-        _draw_view(picked, mined, view["segment"], view.get("everyone", True), hint)
+        _draw_view(picked, mined, choice.segment, view.get("everyone", True), hint)
         rule_views.draw_views(shown, view, len(picked))
-        _say_of_product(product_note(mined, query, view.get("product")))
     asked = grid_request if isinstance(grid_request, dict) else {}
     if prefix is not None and not asked.get("startRow"):
         grid = {key: asked.get(key) for key in ("sortModel", "filterModel")}
@@ -323,6 +380,14 @@ def rules_rows(grid_request, view, prefix: str | None = None):
         href, look = download_link(prefix, SHOWN_PRODUCTS_FILE, {"request": {"view": view}})
         set_props(ids.DOWNLOAD_PRODUCTS, {"href": href, "className": look})
     return rows_block(grid_table(picked), grid_request)
+
+
+def _say_failure(error: DataError, first: bool) -> dict:
+    """No rows, and on a view's first block its sentence in place of the old rules."""
+    if first:
+        _clear_view()
+        set_props(ids.RULES_MESSAGE, {"children": message(str(error))})
+    return NO_ROWS
 
 
 def grid_table(shown: pd.DataFrame) -> pd.DataFrame:
@@ -363,36 +428,8 @@ def view_table(owner: str, view: Any) -> pd.DataFrame:
         raise DataError("That download link is damaged; download from the page again.")
     query = answered_query(view["answer"])
     mined = results.mining(owner, query, only_cached=True)
-    return grid_table(rule_views.picked_rules(_view_rules(mined.rules, query, view), view))
-
-
-def _view_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFrame:
-    """The rules a view shows, in the table's order ("Significant only" applied)."""
-    considered = _considered_rules(rules, query, view)
-    return only_significant(considered) if view.get("significant") is True else considered
-
-
-def _considered_rules(rules: pd.DataFrame, query: RulesQuery, view: dict) -> pd.DataFrame:
-    """The rules a view shows before "Significant only": its segment's first (the
-    thresholds test each rule on its own, so only that segment's rules need testing),
-    each with its p-value corrected over the segment's rules at these thresholds."""
-    from basket_segments.analytics.rules import filter_rules
-
-    segment = view["segment"]
-    group = rules[rules["segment"].to_numpy() == (ALL_CUSTOMERS if segment is None else segment)]
-    wanted = filter_rules(group, query.rules)
-    return filter_table(wanted, segment, view["hide"], view["product"], view["side"]).reset_index(
-        drop=True
-    )
-
-
-def only_significant(rules: pd.DataFrame) -> pd.DataFrame:
-    """The rules unlikely to be chance (corrected p-value at most ``USUAL_LEVEL``)."""
-    from basket_segments.analytics.significance import USUAL_LEVEL
-
-    if "p_adjusted" not in rules.columns:  # a mining stored before p-values were kept
-        return rules
-    return rules[rules["p_adjusted"] <= USUAL_LEVEL].reset_index(drop=True)
+    shown = view_rules(mined.rules, rule_filter(view, query))
+    return grid_table(rule_views.picked_rules(shown, view))
 
 
 def significance_note(rules: pd.DataFrame) -> str | None:
@@ -435,12 +472,14 @@ def few_rules_hint(mined, query: RulesQuery, view: dict, shown: int) -> str | No
         return None
     wanted, mined_at = query.rules, results.mining_params(query.rules).min_support
     pairs = getattr(mined, "pairs", None)  # None: an engine or a mining without them
-    everyone = view["segment"] in (None, ALL_CUSTOMERS) and not view["product"]
+    choice = rule_filter(view, query)
+    everyone = choice.segment == ALL_CUSTOMERS and choice.sides.empty
     rules_at = []
     for level in (level for level in SUPPORT_LADDER if level < wanted.min_support):
         if level >= mined_at:
             lower = replace(query, rules=replace(wanted, min_support=level))
-            rules_at.append((level, len(_view_rules(mined.rules, lower, view)), True))
+            shown_at = view_rules(mined.rules, replace(choice, thresholds=lower.rules))
+            rules_at.append((level, len(shown_at), True))
         elif pairs is not None and everyone:
             found = pairs.two_product_rules(level, wanted.min_confidence, wanted.min_lift)
             rules_at.append((level, found, False))
@@ -470,20 +509,6 @@ def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool, hint: str | 
     if everyone:
         figure = figures.products_bar(products, ALL_CUSTOMERS)
         set_props(ids.OVERALL_PRODUCTS, {"figure": figure})
-
-
-def filter_table(rules, segment, hide_redundant, product, side):
-    """The rules of one segment, optionally without redundant ones or about one product."""
-    shown = rules[rules["segment"] == (ALL_CUSTOMERS if segment is None else segment)]
-    if hide_redundant:
-        shown = shown[~shown["redundant"].astype(bool)]
-    if product:
-        sides = ["antecedent", "consequent"] if side == "any" else [side]
-        mask = False
-        for column in sides:
-            mask = mask | shown[column].map(lambda items, p=product: p in items)
-        shown = shown[mask]
-    return shown
 
 
 def show_clicked_rule(click):
@@ -525,7 +550,6 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.RULES_SEGMENT, "options"),
         Output(ids.RULES_SEGMENT, "value"),
-        Output(ids.PRODUCT_CHOICES, "children"),
         Output(ids.BASKET_CHOICE, "options"),
         Output(ids.RULES_MESSAGE, "children"),
         Input(ids.RULES_READY, "data"),
@@ -549,14 +573,36 @@ def register(app: Dash) -> None:
         Output(ids.RULES_TABLE, "children"),
         Input(ids.RULES_WORK.answer, "data"),
         Input(ids.HIDE_REDUNDANT, "value"),
-        Input(ids.PRODUCT_FILTER, "value"),
-        Input(ids.PRODUCT_SIDE, "value"),
+        Input(ids.side_filter(ALL), "value"),
         Input(ids.RULES_SEGMENT, "value"),
         Input(ids.SIGNIFICANT_ONLY, "value"),
         Input(ids.MORE_MEASURES, "value"),
         Input(ids.RULE_GRAPH_SIZE, "value"),
+        State(ids.side_filter(ALL), "id"),
         prevent_initial_call=True,
-    )(show_view)
+    )(
+        lambda answer, hide, values, segment, significant, measures, top, boxes: show_view(
+            answer, hide, chosen_sides(boxes, values), segment, significant, measures, top
+        )
+    )
+    app.callback(
+        Output(ids.side_choices(MATCH), "children"),
+        Input(ids.side_search(MATCH), "value"),
+        State(ids.RULES_VIEW, "data"),
+        prevent_initial_call=True,
+    )(suggest_products)
+    app.callback(
+        Output(ids.side_filter(MATCH), "options"),
+        Output(ids.side_filter(MATCH), "value"),
+        Output(ids.side_search(MATCH), "value"),
+        Output(ids.side_feedback(MATCH), "children"),
+        Input(ids.side_search(MATCH), "n_submit"),
+        State(ids.side_search(MATCH), "value"),
+        State(ids.side_filter(MATCH), "options"),
+        State(ids.side_filter(MATCH), "value"),
+        State(ids.RULES_VIEW, "data"),
+        prevent_initial_call=True,
+    )(add_product)
     prefix = app.config.url_base_pathname
     app.callback(
         Output(ids.rules_grid(MATCH), "getRowsResponse"),

@@ -42,6 +42,8 @@ class Column:
     tip: str | None = None
     #: Left out of view until the user asks for it (its values still travel with the rows).
     hidden: bool = False
+    #: Values written as a Markdown link (``[name](address)``), shown as the link.
+    link: bool = False
 
 
 def column_defs(columns: Sequence[Column]) -> list[dict]:
@@ -81,6 +83,8 @@ def column_defs(columns: Sequence[Column]) -> list[dict]:
             spec["headerTooltip"] = column.tip
         if column.hidden:
             spec["hide"] = True
+        if column.link:
+            spec["cellRenderer"] = "markdown"
         defs.append(spec)
     return defs
 
@@ -114,10 +118,12 @@ def grid(
     page_size: int | None = None,
     infinite: bool = False,
     region_id: str | None = None,
+    selectable: bool = False,
 ) -> html.Div:
     """A grid with the dashboard's defaults, in a region that ``label`` names for screen
     readers (callbacks address the grid by ``grid_id``; a job marks the region busy by
-    ``region_id`` while it computes the grid's rows: ``long_work.LongWork.busy``)."""
+    ``region_id`` while it computes the grid's rows: ``long_work.LongWork.busy``); in a
+    ``selectable`` grid a click on a row selects it (one at a time: ``selectedRows``)."""
     options: dict = {
         "animateRows": False,
         "enableCellTextSelection": True,
@@ -125,6 +131,12 @@ def grid(
         "suppressDragLeaveHidesColumns": True,
         "suppressFieldDotNotation": True,  # "Score 1.5" is a column, not a path
     }
+    if selectable:
+        options["rowSelection"] = {
+            "mode": "singleRow",
+            "checkboxes": False,
+            "enableClickSelection": True,
+        }
     if page_size:
         options.update(pagination=True, paginationPageSize=page_size)
         options["paginationPageSizeSelector"] = False

@@ -23,7 +23,13 @@ from basket_segments.layouts.common import (
     page_title,
 )
 from basket_segments.layouts.grids import Column, grid
-from basket_segments.queries import MAX_RULE_LIMIT, MIN_RULE_LIMIT, RULE_DEFAULTS
+from basket_segments.layouts.rule_cover import rule_cover
+from basket_segments.queries import (
+    MAX_FILTER_PRODUCTS,
+    MAX_RULE_LIMIT,
+    MIN_RULE_LIMIT,
+    RULE_DEFAULTS,
+)
 
 #: Rules per page (a block of ``grids.BLOCK_SIZE`` holds whole pages).
 RULES_PAGE_SIZE = 10
@@ -112,7 +118,7 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
             ),
             card(
                 "Thresholds",
-                [thresholds(segmented), measures_explained(), advanced(), product_filter()],
+                [thresholds(segmented), measures_explained(), advanced(), side_filters()],
             ),
             card(title, dcc.Loading(html.Div(id=ids.RULE_SENTENCES))),
             card(
@@ -130,6 +136,7 @@ def rules_page(shape: str | None, prefix: str) -> html.Div:
                     ),
                 ],
             ),
+            rule_cover(segmented),
             rule_views.rule_views(),
             dbc.Row(
                 [
@@ -294,66 +301,94 @@ def advanced() -> html.Details:
     )
 
 
-def product_filter() -> dbc.Row:
-    """Show only the rules about one product, on either side or one: a search box that
-    offers the dataset's products as the user types (``PRODUCT_CHOICES``, filled by
-    ``callbacks.rules``) and takes the product on Enter or on leaving the box; the
-    server says when no product has that name (``PRODUCT_FEEDBACK``)."""
-    return dbc.Row(
+#: The product boxes by side: what the side is called on the page.
+SIDE_WORDS = {
+    "antecedent": "Bought first (left side)",
+    "consequent": "Recommends (right side)",
+    "either": "Either side",
+}
+#: How the product boxes combine, above them (arulesViz ruleExplorer's semantics).
+SIDE_FILTERS_EXPLAINED = (
+    "Products in the rules: include keeps the rules whose side holds any of the products "
+    "chosen, exclude drops the rules whose side holds any of them, and every box must pass "
+    "(as in arulesViz's rule explorer). Type a product of these rules, pick it, press Enter; "
+    "untick it to stop filtering by it."
+)
+
+
+def side_filters() -> html.Details:
+    """Include and exclude products on each side of a rule, applied on the server to the
+    grid, its CSV and the charts, folded under one line until opened (six boxes would push
+    the rules out of sight). A box offers the products of the rules its text finds
+    (``callbacks.rules.suggest_products``), so no list of every product is sent."""
+    return html.Details(
         [
-            dbc.Col(
+            html.Summary("Filter by product, on each side of a rule", id=ids.SIDE_FILTERS_OPEN),
+            dbc.Row(
                 [
-                    dbc.Label("Product", html_for=ids.PRODUCT_FILTER),
-                    dbc.Input(
-                        id=ids.PRODUCT_FILTER,
-                        type="search",
-                        list=ids.PRODUCT_CHOICES,
-                        placeholder="Type or pick a product, then press Enter",
-                        autocomplete="off",
-                        debounce=True,
+                    dbc.Col(
+                        dbc.FormText(SIDE_FILTERS_EXPLAINED, id=ids.SIDE_FILTERS_EXPLAINED),
+                        width=12,
                     ),
-                    html.Datalist(id=ids.PRODUCT_CHOICES),
-                    html.Div(
-                        id=ids.PRODUCT_FEEDBACK,
-                        className="invalid-feedback d-block",
-                        role="status",
+                    *(
+                        dbc.Col(
+                            [
+                                product_box(f"{mode}_{side}", words, mode)
+                                for mode in ("include", "exclude")
+                            ],
+                            md=4,
+                        )
+                        for side, words in SIDE_WORDS.items()
                     ),
                 ],
-                md=6,
-            ),
-            dbc.Col(
-                choice_group(
-                    "Rules where the product is",
-                    dbc.RadioItems(
-                        id=ids.PRODUCT_SIDE,
-                        value="any",
-                        inline=True,
-                        options=[
-                            {"label": "on either side", "value": "any"},
-                            {"label": "bought first", "value": "antecedent"},
-                            {"label": "recommended", "value": "consequent"},
-                        ],
-                    ),
-                ),
-                md=6,
+                className="g-2",
             ),
         ],
-        className="g-2 mt-2",
+        className="mt-2",
+    )
+
+
+def product_box(box: str, side_words: str, mode: str) -> html.Fieldset:
+    """One product box: a search box with the products it finds, and the products chosen
+    as checkboxes (ticked: filtering)."""
+    search = ids.side_search(box)
+    legend = f"{side_words}: {'include any of' if mode == 'include' else 'exclude'}"
+    return html.Fieldset(
+        [
+            html.Legend(legend, className="form-label fs-6 mb-1"),
+            dbc.Label("Add a product", html_for=ids.dom_id(search), className="small mb-0"),
+            dbc.Input(
+                id=search,
+                type="search",
+                list=ids.dom_id(ids.side_choices(box)),
+                placeholder="Type, pick, press Enter",
+                autocomplete="off",
+                size="sm",
+            ),
+            html.Datalist(id=ids.side_choices(box)),
+            html.Div(
+                id=ids.side_feedback(box), className="invalid-feedback d-block", role="status"
+            ),
+            dbc.Checklist(id=ids.side_filter(box), options=[], value=[], inline=True),
+        ],
+        className="mb-2",
     )
 
 
 def product_options(products: list[str]) -> list[html.Option]:
-    """The product filter's list: one option per product the box offers."""
+    """A product box's list: one option per product it offers."""
     return [html.Option(value=product) for product in products]
 
 
 def unknown_product(product) -> str:
-    """What the product filter says when no product of the dataset has the name typed."""
+    """What a product box says when no product of the rules has the name typed."""
     shown = str(product)[:60]
-    return (
-        f'No product is called "{shown}" in this dataset; pick one from the list, or clear '
-        "the box to see every rule."
-    )
+    return f'No product of these rules is called "{shown}"; pick one from the list.'
+
+
+def too_many_products() -> str:
+    """What a product box says when one more product would be too many."""
+    return f"A box takes at most {MAX_FILTER_PRODUCTS} products; untick some first."
 
 
 def rules_grid(view: str, segmented: bool = True, measures: Sequence[str] = ()):
@@ -365,6 +400,7 @@ def rules_grid(view: str, segmented: bool = True, measures: Sequence[str] = ()):
         label="Rules of the selected customers",
         page_size=RULES_PAGE_SIZE,
         infinite=True,
+        selectable=True,
     )
 
 

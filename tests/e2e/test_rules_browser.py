@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from dash.testing.wait import until
 
 from basket_segments import ids
 from tests.e2e.helpers import click, cut_text, grid_rows, sign_up, upload, wait_for_choice
@@ -140,50 +139,3 @@ def test_retail_segment_rules_and_products(dash_duo, dashboard, shared_data, scr
 
     click(dash_duo, f"#{ids.LOGOUT_LINK}")
     dash_duo.wait_for_element("#login-form")
-
-
-#: The first product of the first rule's consequent in the rules grid.
-FIRST_CONSEQUENT = """
-const cell = document.querySelector(arguments[0] + ' .ag-row .ag-cell[col-id="consequent"]');
-return cell ? cell.textContent.split(', ')[0].trim() : null;
-"""
-#: Each row's text across the grid's panes (the pinned "If a customer buys" has its own).
-WHOLE_ROWS = """
-const rows = {};
-for (const part of document.querySelectorAll(arguments[0] + ' .ag-row[row-index]')) {
-    const index = part.getAttribute('row-index');
-    rows[index] = (rows[index] || '') + ' ' + part.textContent;
-}
-return Object.values(rows);
-"""
-#: The products the product filter's box offers.
-OFFERED = "return [...document.querySelectorAll(arguments[0] + ' option')].map(o => o.value);"
-
-
-def test_the_product_filter_offers_products_and_says_when_none_has_the_name(dash_duo, dashboard):
-    dash_duo.start_server(dashboard, navigate=False)
-    sign_up(dash_duo, path="/analytics/data")
-    click(dash_duo, f"#{ids.LOAD_SAMPLE}")
-    dash_duo.wait_for_contains_text(f"#{ids.DATA_MESSAGE}", "Stored", timeout=60)
-    click(dash_duo, ".nav-link[href='/analytics/rules']")
-    grid_rows(dash_duo, f"#{ids.RULES_TABLE}", timeout=180)
-    driver = dash_duo.driver
-    product = until(lambda: driver.execute_script(FIRST_CONSEQUENT, f"#{ids.RULES_TABLE}"), 30)
-    assert product in driver.execute_script(OFFERED, f"#{ids.PRODUCT_CHOICES}")
-    box = dash_duo.find_element(f"#{ids.PRODUCT_FILTER}")
-    assert box.get_attribute("list") == ids.PRODUCT_CHOICES
-
-    box.send_keys("Caviar by the spoonful\n")
-    dash_duo.wait_for_contains_text(
-        f"#{ids.PRODUCT_FEEDBACK}", 'No product is called "Caviar by the spoonful"'
-    )
-    assert "is-invalid" in box.get_attribute("class")
-    dash_duo.wait_for_contains_text(f"#{ids.RULE_SENTENCES}", "No rules meet these thresholds")
-
-    box.clear()
-    box.send_keys(product + "\n")
-    dash_duo.wait_for_text_to_equal(f"#{ids.PRODUCT_FEEDBACK}", "")
-    rows = grid_rows(dash_duo, f"#{ids.RULES_TABLE}")
-    assert "is-invalid" not in box.get_attribute("class")
-    rules = driver.execute_script(WHOLE_ROWS, f"#{ids.RULES_TABLE}")
-    assert rows and rules and all(product in rule for rule in rules)
