@@ -69,6 +69,13 @@ def as_items(text: str) -> tuple[str, ...]:
     return tuple(ast.literal_eval(text))
 
 
+def download(dash_duo, link: str, name: str) -> Path:
+    """Click a download link once it has its address (it has none while its rows load)."""
+    until(lambda: dash_duo.find_element(f"#{link}").get_attribute("href"), timeout=60)
+    click(dash_duo, f"#{link}")
+    return wait_for_file(dash_duo.download_path, name)
+
+
 def grid_count(dash_duo) -> int | None:
     text = dash_duo.driver.execute_script(ROW_COUNT, f"#{ids.RULES_TABLE}") or ""
     found = re.search(r"of\s+([\d,]+)", text)
@@ -83,8 +90,8 @@ def test_side_filters_and_who_a_rule_covers(dash_duo, dashboard, tmp_path):
     click(dash_duo, ".nav-link[href='/analytics/rules']")
     grid_rows(dash_duo, f"#{ids.RULES_TABLE}", timeout=180)
 
-    click(dash_duo, f"#{ids.DOWNLOAD_RULES}")  # every rule at the page's thresholds
-    every = pd.read_csv(wait_for_file(dash_duo.download_path, "rules.csv"), dtype={"count": int})
+    # every rule at the page's thresholds
+    every = pd.read_csv(download(dash_duo, ids.DOWNLOAD_RULES, "rules.csv"), dtype={"count": int})
     every["antecedent"] = every["antecedent"].map(as_items)
     every["consequent"] = every["consequent"].map(as_items)
     shown_now = every[(every["segment"] == ALL_CUSTOMERS) & ~every["redundant"]]
@@ -99,8 +106,7 @@ def test_side_filters_and_who_a_rule_covers(dash_duo, dashboard, tmp_path):
     pick_products(dash_duo, "exclude_consequent", ["bread"])
     until(lambda: grid_count(dash_duo) == len(wanted), timeout=60)
     rows = grid_rows(dash_duo, f"#{ids.RULES_TABLE}")
-    click(dash_duo, f"#{ids.DOWNLOAD_SHOWN_RULES}")  # what the grid lists
-    shown = pd.read_csv(wait_for_file(dash_duo.download_path, "rules_shown.csv"))
+    shown = pd.read_csv(download(dash_duo, ids.DOWNLOAD_SHOWN_RULES, "rules_shown.csv"))
     listed = set(zip(shown["antecedent"], shown["consequent"], strict=True))
     sides = zip(wanted["antecedent"], wanted["consequent"], strict=True)
     assert listed == {(", ".join(left), ", ".join(right)) for left, right in sides}
@@ -120,9 +126,8 @@ def test_side_filters_and_who_a_rule_covers(dash_duo, dashboard, tmp_path):
     assert people == support == int(first["count"]) == len(customers)
 
     grid_rows(dash_duo, f"#{ids.COVER_TABLE}")
-    click(dash_duo, f"#{ids.DOWNLOAD_COVERED}")
     covered = pd.read_csv(
-        wait_for_file(dash_duo.download_path, "rule_customers.csv"), dtype={"customer": str}
+        download(dash_duo, ids.DOWNLOAD_COVERED, "rule_customers.csv"), dtype={"customer": str}
     )
     assert covered["customer"].tolist() == customers
 
