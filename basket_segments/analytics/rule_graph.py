@@ -7,10 +7,12 @@ always drawn the same way).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # a host importing the dashboard loads no pandas (its layout names limits here)
+    import pandas as pd
 
 #: How many rules the item graph draws, by default and at most.
 MIN_GRAPH_RULES, DEFAULT_GRAPH_RULES, MAX_GRAPH_RULES = 5, 20, 100
@@ -31,6 +33,7 @@ def graph_rules(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> pd.DataF
     """The ``top`` rules by lift (ties: higher support, then the table's order) that the
     item graph draws.
 
+    >>> import pandas as pd
     >>> rules = pd.DataFrame({"lift": [1.5, 3.0, 3.0], "support": [0.1, 0.1, 0.2]})
     >>> graph_rules(rules, 2).index.tolist()
     [2, 1]
@@ -54,12 +57,15 @@ class ItemGraph:
 def item_graph(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> ItemGraph:
     """The ``top`` rules by lift as a graph: items and rules as nodes, placed.
 
+    >>> import pandas as pd
     >>> rules = pd.DataFrame({"antecedent": [("tea",), ("jam",)],
     ...     "consequent": [("milk",), ("tea",)], "lift": [3.0, 2.0], "support": [0.1, 0.2]})
     >>> found = item_graph(rules)
     >>> sorted(found.items["item"]), int(found.items.set_index("item")["rules"]["tea"])
     (['jam', 'milk', 'tea'], 2)
     """
+    import pandas as pd
+
     drawn = graph_rules(rules, top).reset_index(drop=True)
     sides = (
         [list(a) + list(c) for a, c in zip(drawn["antecedent"], drawn["consequent"], strict=True)]

@@ -19,12 +19,14 @@ cell's, an item's among the rules the graph draws, or one rule of the graph.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from basket_segments.analytics.rule_graph import DEFAULT_GRAPH_RULES, graph_rules, graph_size
+
+if TYPE_CHECKING:  # a host importing the dashboard loads no pandas (its layout names limits here)
+    import pandas as pd
 
 #: Most antecedent groups (rows) and consequents (columns) the matrix shows, by lift.
 MAX_GROUPS, MAX_CONSEQUENTS = 20, 20
@@ -100,11 +102,14 @@ def antecedent_groups(rules: pd.DataFrame) -> pd.Series:
     """Each rule's antecedent group: the antecedent's item with the highest mean lift over
     the rules whose antecedent holds it (ties: larger total support, then the name).
 
+    >>> import pandas as pd
     >>> rules = pd.DataFrame({"antecedent": [("tea",), ("tea", "jam"), ("jam",)],
     ...     "lift": [3.0, 2.0, 1.5], "support": [0.1, 0.1, 0.2]})
     >>> antecedent_groups(rules).tolist()
     ['tea', 'tea', 'jam']
     """
+    import pandas as pd
+
     if rules.empty:
         return pd.Series([], index=rules.index, dtype=object)
     sides = rules["antecedent"].tolist()
@@ -139,6 +144,7 @@ def grouped_matrix(
     then the ``max_consequents`` consequents of highest mean lift among their rules (a
     group left without a cell by that second cut is left out too).
 
+    >>> import pandas as pd
     >>> rules = pd.DataFrame({"antecedent": [("tea",), ("tea", "jam"), ("jam",)],
     ...     "consequent": [("milk",), ("milk",), ("tea",)],
     ...     "lift": [3.0, 2.0, 1.5], "support": [0.1, 0.3, 0.2]})
@@ -148,6 +154,8 @@ def grouped_matrix(
     >>> found.cells[["lift", "support"]].iloc[0].tolist()
     [2.5, 0.2]
     """
+    import pandas as pd
+
     if max_groups < 1 or max_consequents < 1:
         raise ValueError("max_groups and max_consequents must be at least 1")
     table = pd.DataFrame(
@@ -171,6 +179,8 @@ def grouped_matrix(
 
 def _cells(table: pd.DataFrame, groups: list[str], consequents: list[str]) -> pd.DataFrame:
     """One row per (group, consequent) that has rules, rows in the matrix's order."""
+    import pandas as pd
+
     row = table["group"].map({name: i for i, name in enumerate(groups)}).to_numpy(int)
     column = table["consequent"].map({name: i for i, name in enumerate(consequents)})
     cell = row * max(len(consequents), 1) + column.to_numpy(int)
@@ -193,6 +203,8 @@ def _cells(table: pd.DataFrame, groups: list[str], consequents: list[str]) -> pd
 
 def _top_by_lift(table: pd.DataFrame, column: str, top: int) -> list[str]:
     """The ``top`` values of ``column`` by the mean lift of their rules (ties: the name)."""
+    import pandas as pd
+
     if table.empty:
         return []
     codes, names = pd.factorize(table[column].to_numpy(dtype=object))
@@ -204,6 +216,7 @@ def _top_by_lift(table: pd.DataFrame, column: str, top: int) -> list[str]:
 def selected_rules(rules: pd.DataFrame, selection: Selection | None) -> pd.DataFrame:
     """The rules a selection picks out of ``rules`` (all of them without one), in order.
 
+    >>> import pandas as pd
     >>> rules = pd.DataFrame({"antecedent": [("tea",), ("tea", "jam"), ("jam",)],
     ...     "consequent": [("milk",), ("milk",), ("tea",)],
     ...     "lift": [3.0, 2.0, 1.5], "support": [0.1, 0.3, 0.2]})
