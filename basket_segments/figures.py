@@ -344,6 +344,8 @@ def migration_heatmap(cells: pd.DataFrame, value: str, reference: str) -> go.Fig
     in order, then new or lapsed)."""
     import pandas as pd
 
+    from basket_segments.analytics.migration import LAPSED, NEW
+
     source, target = _cell_codes(cells)
     rows, columns = list(dict.fromkeys(source)), list(dict.fromkeys(target))
     names_from = dict(zip(source, cells["from"], strict=True))
@@ -370,12 +372,12 @@ def migration_heatmap(cells: pd.DataFrame, value: str, reference: str) -> go.Fig
         figure,
         title=f"{plain(reference)} → {plain(period)}: {value}",
         xaxis={
-            "title": "segment in the later period (and lapsed)",
+            "title": f"segment in the later period (and {LAPSED})",
             "tickvals": list(range(len(columns))),
             "ticktext": [plain(names_to[b]) for b in columns],
         },
         yaxis={
-            "title": "segment in the first period (and new)",
+            "title": f"segment in the first period (and {NEW})",
             "tickvals": list(range(len(rows))),
             "ticktext": [plain(names_from[a]) for a in rows],
             "autorange": "reversed",

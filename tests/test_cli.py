@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
+from basket_segments.analytics.migration import LAPSED, NEW
 from basket_segments.analytics.rules import RULE_COLUMNS
 from basket_segments.cli.commands import PERIOD_FILES, build_parser, main
 from tests.conftest import REPO
@@ -382,7 +383,7 @@ def _crosstab(by_period: pd.DataFrame, first: str, later: str) -> pd.Series:
     """Customers per (from, to), counted with pandas from segments_by_period."""
     names = by_period.set_index(["period", "customer"])["segment_name"]
     both = pd.concat([names[first].rename("from"), names[later].rename("to")], axis=1)
-    counts = pd.crosstab(both["from"].fillna("new"), both["to"].fillna("lapsed")).stack()
+    counts = pd.crosstab(both["from"].fillna(NEW), both["to"].fillna(LAPSED)).stack()
     return counts[counts > 0].sort_index()
 
 

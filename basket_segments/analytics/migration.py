@@ -19,8 +19,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-NEW = "new"
-LAPSED = "lapsed"
+#: The row of customers seen only in the later period and the column of those with no
+#: purchase in it. In brackets, in words no segment name uses: segments are named from
+#: their features, and one may well be called "Lapsed" ("Lapsed, big spend").
+NEW = "(new)"
+LAPSED = "(no purchase)"
 #: The tidy table's columns, one row per cell of each later period's matrix.
 MIGRATION_COLUMNS = [
     "period",
@@ -41,8 +44,8 @@ def migration_table(
     names: Mapping[int, str],
 ) -> pd.DataFrame:
     """The reference period against each other period, one row per cell: ``from`` and
-    ``to`` are segment names (numbers in ``from_segment`` and ``to_segment``), ``new`` and
-    ``lapsed``; every cell is listed, empty ones with 0 customers.
+    ``to`` are segment names (numbers in ``from_segment`` and ``to_segment``), ``NEW`` and
+    ``LAPSED``; every cell is listed, empty ones with 0 customers.
 
     ``by_period``: customer, period, segment and (for revenue) ``Monetary``.
 
@@ -51,7 +54,7 @@ def migration_table(
     ...     "Monetary": [5.0, 7.0, 3.0, 4.0]})
     >>> table = migration_table(by_period, ["A", "B"], 0, {0: "Big", 1: "Small"})
     >>> table[table["customers"] > 0][["from", "to", "customers", "revenue"]].values.tolist()
-    [['Big', 'Small', 1, 3.0], ['Small', 'lapsed', 1, 7.0], ['new', 'Small', 1, 4.0]]
+    [['Big', 'Small', 1, 3.0], ['Small', '(no purchase)', 1, 7.0], ['(new)', 'Small', 1, 4.0]]
     """
     periods = by_period.groupby("period", sort=False)
     first = periods.get_group(labels[reference]).set_index("customer")
@@ -106,7 +109,7 @@ def migration_matrix(
     ...     "period": ["A", "A", "B", "B"], "segment": [0, 1, 1, 1]})
     >>> matrix = migration_matrix(migration_table(by_period, ["A", "B"], 0, {0: "Big", 1: "Small"}))
     >>> matrix.index.tolist(), matrix.columns.tolist()
-    (['Big', 'Small', 'new'], ['Big', 'Small', 'lapsed'])
+    (['Big', 'Small', '(new)'], ['Big', 'Small', '(no purchase)'])
     >>> matrix.values.tolist()
     [[0, 1, 0], [0, 0, 1], [0, 1, 0]]
     """
@@ -144,7 +147,7 @@ def cell_customers(
     >>> cell_customers(by_period, "A", "B", 0, 1).values.tolist()
     [['a', 'Big', 'Small', 5.0, 3.0]]
     >>> cell_customers(by_period, "A", "B", None, 1)[["customer", "from", "x (A)"]].values.tolist()
-    [['c', 'new', nan]]
+    [['c', '(new)', nan]]
     """
     features = [c for c in by_period.columns if c not in PERIOD_TABLE_COLUMNS]
     sides = []

@@ -102,8 +102,8 @@ def summary(over_time: OverTime, query: OverTimeQuery) -> str:
     migration = over_time.migration
     first = migration[migration["period"].to_numpy() == migration["period"].iat[0]]
     counts = {
-        "new": int(first.loc[first["from"] == "new", "customers"].sum()),
-        "lapsed": int(first.loc[first["to"] == "lapsed", "customers"].sum()),
+        "new": int(first.loc[first["from_segment"].isna(), "customers"].sum()),
+        "lapsed": int(first.loc[first["to_segment"].isna(), "customers"].sum()),
         "moved": int(
             first.loc[
                 first["from_segment"].notna()
@@ -116,7 +116,7 @@ def summary(over_time: OverTime, query: OverTimeQuery) -> str:
     return (
         f"{len(labels)} periods, segments fitted on {labels[over_time.reference]}. "
         f"By {first['period'].iat[0]}: {counts['moved']:,} customers moved to another "
-        f"segment, {counts['new']:,} are new and {counts['lapsed']:,} lapsed."
+        f"segment, {counts['new']:,} are new and {counts['lapsed']:,} made no purchase."
     )
 
 

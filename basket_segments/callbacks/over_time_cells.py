@@ -132,7 +132,7 @@ def cell_sentence(table: pd.DataFrame, cell: dict) -> str:
         return f"{customers} new in {period}, in {table['to'].iat[0]}."
     source, target = table["from"].iat[0], table["to"].iat[0]
     if cell["to"] == -1:
-        return f"{customers} of {source} lapsed by {period}."
+        return f"{customers} of {source} made no purchase in {period}."
     if cell["from"] == cell["to"]:
         return f"{customers} of {source} stayed there in {period}."
     return f"{customers} moved from {source} to {target} by {period}."

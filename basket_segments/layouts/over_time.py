@@ -42,8 +42,9 @@ METHOD = (
     "Segments are fitted once, on the first period, with the Segments page's features, K "
     "and scaling; every later period's customers are placed in the nearest of those "
     "segments, so a move is a change in behaviour, not a renumbering. Customers seen only "
-    "later are new; those gone from a later period are lapsed. Each period's recency, "
-    "frequency and spend count only that period's purchases."
+    "later are new, in the row (new); those with no purchase in a later period are in the "
+    "column (no purchase). Each period's recency, frequency and spend count only that "
+    "period's purchases."
 )
 
 
@@ -187,8 +188,8 @@ def views() -> html.Div:
                     ids.MIGRATION_HEATMAP,
                     "Heatmap of the customers of each segment in the first period (rows, and "
                     "the new customers) by their segment in the later period (columns, and "
-                    "lapsed); each cell is written in numbers, and a click lists its customers "
-                    "in the table below.",
+                    "those with no purchase then); each cell is written in numbers, and a click "
+                    "lists its customers in the table below.",
                 ),
             ),
             card(
@@ -196,8 +197,8 @@ def views() -> html.Div:
                 chart(
                     ids.MIGRATION_SANKEY,
                     "Sankey diagram of the same moves as the heatmap above: from each first "
-                    "period segment and new, to each later segment and lapsed; the heatmap "
-                    "gives the numbers.",
+                    "period segment and the new, to each later segment and no purchase; the "
+                    "heatmap gives the numbers.",
                 ),
             ),
             html.Div(

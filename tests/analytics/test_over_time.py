@@ -199,3 +199,21 @@ def test_a_period_with_too_few_customers_is_refused_in_a_sentence():
     cut = ByPeriod(Periods(edges, ("2020-01", "2020-02")), (customers, few), 0)
     with pytest.raises(DataError, match=r"^The period 2020-02 has 2 customers, too few for 3 "):
         segments_over_time(cut, ["x"], 3)
+
+
+def test_a_segment_named_lapsed_is_not_confused_with_no_purchase():
+    """Segments are named from their features: on recency alone one is "Lapsed". The
+    migration's row and column of customers outside a period must read differently from
+    every segment, whatever the case (they were "new" and "lapsed")."""
+    recency = np.r_[np.arange(1, 21) % 4 + 1, np.arange(1, 21) % 9 + 50]
+    first = pd.DataFrame({"Recency": recency}, index=[f"c{i}" for i in range(40)])
+    later = first.iloc[10:35]
+    periods = Periods(tuple(pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01"])), ("A", "B"))
+    cut = ByPeriod(periods, (first, later), 0)
+    found = segments_over_time(cut, ["Recency"], 2, {"Recency": "recency"})
+    assert "Lapsed" in found.names.values()
+    matrix = migration_matrix(found.migration)
+    for labels in (matrix.index, matrix.columns):
+        assert len({label.casefold() for label in labels}) == len(labels)
+    assert matrix[LAPSED].sum() == 15 and matrix.loc[NEW].sum() == 0
+    assert matrix.drop(index=NEW, columns=LAPSED).to_numpy().sum() == 25
