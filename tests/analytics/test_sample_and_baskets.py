@@ -7,6 +7,9 @@ import pytest
 from basket_segments.analytics.baskets import build_baskets
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
+from basket_segments.analytics.migration import LAPSED, NEW, migration_matrix
+from basket_segments.analytics.over_time import segments_over_time, split_by_period
+from basket_segments.analytics.periods import PeriodRule
 from basket_segments.analytics.pipeline import analyze
 from basket_segments.analytics.prepare import load_dataset
 from basket_segments.analytics.sample import SAMPLE_COLUMNS, generate_sample
@@ -17,8 +20,40 @@ def test_sample_is_deterministic_and_in_the_combined_format():
     first, second = generate_sample(300, seed=5), generate_sample(300, seed=5)
     pd.testing.assert_frame_equal(first, second)
     assert list(first.columns) == SAMPLE_COLUMNS
-    assert not first.duplicated(["CustomerID", "Product"]).any()
+    assert not first.duplicated(["CustomerID", "Date", "Product"]).any()
     assert not generate_sample(300, seed=6).equals(first)
+
+
+def test_sample_purchases_span_a_year_with_prices():
+    sample = generate_sample(500, seed=3)
+    dates = pd.to_datetime(sample["Date"], format="%Y-%m-%d")
+    assert (dates.max() - dates.min()).days >= 350
+    assert dates.dt.year.nunique() == 1
+    assert dates.dt.month.value_counts().min() > len(sample) / 24  # every month is shopped in
+    assert (sample["Price"] > 0).all()
+    prices = sample.groupby("Product")["Price"].nunique()
+    assert (prices == 1).all()  # a price list, not a price per row
+    trips = sample.groupby("CustomerID")["Date"].nunique()
+    assert trips.median() >= 3 and trips.max() > 10
+
+
+def test_the_sample_over_time_has_moves_new_customers_and_no_purchase(tmp_path):
+    """Over time on the sample, as the page does by default (all features, K = 5, split
+    at mid-year): customers move between segments, some are new, some stop buying."""
+    path = tmp_path / "sample.csv"
+    generate_sample(1500, seed=7).to_csv(path, index=False)
+    data = load_dataset(path)
+    assert {"Recency", "Frequency", "Monetary"} <= set(data.features)
+    cut = split_by_period(data, PeriodRule())
+    assert len(cut.periods) == 2 and cut.periods.edges[1] == pd.Timestamp("2025-07-01")
+    found = segments_over_time(cut, data.features, 5, data.feature_kinds)
+    matrix = migration_matrix(found.migration)
+    both = matrix.drop(index=NEW, columns=LAPSED).to_numpy()
+    moved, stayed = both.sum() - np.trace(both), np.trace(both)
+    seen = matrix.to_numpy().sum()
+    assert stayed > moved > 0.05 * seen
+    assert matrix.loc[NEW].sum() > 0.05 * seen and matrix[LAPSED].sum() > 0.05 * seen
+    assert len(set(found.names.values())) == 5
 
 
 def test_sample_has_natural_groups_with_their_own_rules(tmp_path):
@@ -27,7 +62,9 @@ def test_sample_has_natural_groups_with_their_own_rules(tmp_path):
     assert load_dataset(path).shape == "combined"
     result = analyze(LocalEngine(), path, AnalysisOptions(k=None))
     assert result.summary["k"] >= 4
-    assert result.summary["silhouette"] > 0.35
+    assert result.summary["silhouette"] > 0.3  # recency, frequency and spend blur them a bit
+    personas = AnalysisOptions(k=None, features=["Age", "Annual Income", "Spending Score"])
+    assert analyze(LocalEngine(), path, personas).summary["silhouette"] > 0.35
     per_segment = result.rules[result.rules["segment"] >= 0].groupby("segment").size()
     assert len(per_segment) == result.summary["k"]
     assert (result.rules["lift_vs_all"] > 1.5).any()
