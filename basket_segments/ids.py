@@ -259,6 +259,7 @@ CUSTOMER_SEGMENT = "customers-segment"
 CUSTOMER_TYPICALITY = "customers-typicality"
 CUSTOMER_BOUGHT = "customers-bought"
 CUSTOMER_RECOMMENDATIONS = "customers-recommendations"
+CUSTOMER_PERIODS = "customers-periods"
 
 # Over time page
 OVER_TIME_PAGE = "over-time-page"

@@ -3,12 +3,20 @@ read from the dataset's record (nothing loaded), and a neutral placeholder other
 
 import pytest
 import sqlalchemy
+from dash import no_update
 
-from basket_segments import ids
+from basket_segments import figures, ids
 from basket_segments.callbacks import customers
 from basket_segments.layouts import customers as layout
 from basket_segments.store import results, storage
-from tests.callbacks_support import logged_in_as, look_up, store_upload, text_of, walk
+from tests.callbacks_support import (
+    logged_in_as,
+    look_up,
+    store_upload,
+    text_of,
+    walk,
+    with_props,
+)
 from tests.test_callbacks import SETTINGS, TABLE
 
 pytestmark = pytest.mark.usefixtures("engine_only_in_jobs")
@@ -89,3 +97,61 @@ def test_a_dataset_stored_before_the_suggestion_gets_one_when_its_roles_are_appl
     assert customers.show_placeholder(0, dataset.id) == NEUTRAL
     storage.update_roles(user.get_id(), dataset.id, dataset.roles)
     assert customers.show_placeholder(0, dataset.id) == "Customer id, e.g. 0"
+
+
+def periods_shown(card) -> list[str]:
+    """The lines of the card's strip of periods, in order ([] when it has none)."""
+    strips = [c for c in walk(card) if getattr(c, "id", None) == ids.CUSTOMER_PERIODS]
+    return [" ".join(text_of(item).split()) for item in strips[0].children] if strips else []
+
+
+def test_a_customer_shows_a_segment_per_period_once_periods_are_compared(user):
+    from tests.test_over_time_callbacks import SETTINGS as BY_RFM
+    from tests.test_over_time_callbacks import ask, expected, stored_dated
+
+    dataset = stored_dated(user)
+    assert periods_shown(look_up("C040", BY_RFM, dataset)) == []  # nothing compared yet
+    answer, _ = ask(dataset)
+    found = expected(user, answer)
+    first, later = found.periods.labels
+    table = found.by_period.set_index(["customer", "period"])
+    for customer in ("C040", "C010", "C070"):  # in both periods, the first only, the later only
+        shown = periods_shown(look_up(customer, BY_RFM, dataset))
+        assert [line.split(":")[0] for line in shown] == [first, later]
+        for line, period in zip(shown, (first, later), strict=True):
+            if (customer, period) in table.index:
+                row = table.loc[(customer, period)]
+                assert f": {row['segment_name']} (Recency {row['Recency']:.3g}" in line
+            else:
+                assert line.endswith(layout.NO_PURCHASE_IN_PERIOD)
+    card = look_up("C040", BY_RFM, dataset)
+    (strip,) = [c for c in walk(card) if getattr(c, "id", None) == ids.CUSTOMER_PERIODS]
+    colours = [item.style["borderLeft"] for item in strip.children]
+    segments = [int(table.loc[("C040", p), "segment"]) for p in (first, later)]
+    assert colours == [f"6px solid {figures.segment_colour(s)}" for s in segments]
+
+
+def test_other_periods_or_segments_than_compared_show_no_strip(user):
+    from tests.test_over_time_callbacks import SETTINGS as BY_RFM
+    from tests.test_over_time_callbacks import ask, stored_dated
+
+    dataset = stored_dated(user)
+    ask(dataset)
+    assert periods_shown(look_up("C040", BY_RFM, dataset))
+    assert periods_shown(look_up("C040", {**BY_RFM, "k": 2}, dataset)) == []  # not compared
+
+
+@pytest.mark.parametrize(
+    ("cell", "opened"),
+    [
+        ({"colId": "customer", "value": "C000042"}, ("/analytics/customers", "?customer=C000042")),
+        ({"colId": "customer", "value": "a&b=c"}, ("/analytics/customers", "?customer=a%26b%3Dc")),
+        ({"colId": "Recency then", "value": 12}, (no_update, no_update)),
+        ({"colId": "customer", "value": ["x"]}, (no_update, no_update)),
+        ("junk", (no_update, no_update)),
+    ],
+)
+def test_a_click_on_a_customer_in_the_over_time_grid_opens_them(cell, opened):
+    clicked = [{"prop_id": f'{{"type":"{ids.MOVED_GRID}","view":"v"}}.cellClicked', "value": cell}]
+    done = with_props(customers.open_customer, [cell], "/analytics/", triggered_inputs=clicked)
+    assert done[0] == opened

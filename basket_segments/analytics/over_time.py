@@ -207,3 +207,30 @@ def period_labels(found: OverTime, number: int) -> pd.Series:
     table = found.by_period
     rows = table[table["period"].to_numpy() == found.periods.labels[number]]
     return pd.Series(rows["segment"].to_numpy(), index=pd.Index(rows["customer"], name="customer"))
+
+
+def customer_periods(found: OverTime, customer: str) -> pd.DataFrame:
+    """One customer's segment in every period, in period order, with the features the
+    segments were fitted on; ``segment`` missing (and the features) where the customer
+    bought nothing in that period.
+
+    >>> customers = pd.DataFrame({"x": [1.0, 1.1, 5.0, 5.2, 5.1]}, index=list("abcde"))
+    >>> periods = Periods(tuple(pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01"])),
+    ...                   ("2020-01", "2020-02"))
+    >>> found = segments_over_time(ByPeriod(periods, (customers, customers[1:]), 0), ["x"], 2)
+    >>> table = customer_periods(found, "a")
+    >>> table["period"].tolist(), table["segment"].tolist(), table["x"].tolist()
+    (['2020-01', '2020-02'], [1, <NA>], [1.0, nan])
+    """
+    features = list(found.segmentation.features)
+    table = found.by_period
+    rows = table[table["customer"].to_numpy() == customer].set_index("period")
+    rows = rows.reindex(list(found.periods.labels))
+    return pd.DataFrame(
+        {
+            "period": rows.index,
+            "segment": rows["segment"].astype("Int64").array,
+            "segment_name": rows["segment_name"].to_numpy(),
+            **{feature: rows[feature].to_numpy(dtype=float) for feature in features},
+        }
+    )

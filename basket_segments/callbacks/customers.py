@@ -7,14 +7,14 @@ the Rules page showed for this dataset, at its thresholds, not the defaults.
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, no_update
+from dash import ALL, Dash, Input, Output, State, no_update
 
 from basket_segments import ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.stages import ALL_CUSTOMERS, RuleParams
 from basket_segments.callbacks import long_work
 from basket_segments.layouts import customers as layout
-from basket_segments.layouts.common import message
+from basket_segments.layouts.common import message, page_path
 from basket_segments.queries import THRESHOLDS, RulesQuery, text_or_none
 from basket_segments.store import results, storage
 from basket_segments.store.owner import current_owner
@@ -103,14 +103,32 @@ def _card(owner: str, request: dict, customer: str):
     if customer not in data.customers.index and not bought:
         return message(f"There is no customer '{customer}' in this dataset.")
     segment, name, standing, typical = _segment_of(owner, query, customer)
+    periods = _periods_of(owner, query.dataset, customer)
     if not data.has_products:
-        return layout.customer_card(customer, segment, name, standing, typical, None, None, None)
+        return layout.customer_card(
+            customer, segment, name, standing, typical, None, None, None, periods
+        )
     mined = results.mining(owner, query, only_cached=True)
     group = ALL_CUSTOMERS if segment is None else segment
     rules = filter_rules(mined.rules, query.rules)
     picks = recommend_for_customer(bought, group, rules, mined.products, top=TOP)
     note = source_note(picks, query.rules)
-    return layout.customer_card(customer, segment, name, standing, typical, bought, picks, note)
+    return layout.customer_card(
+        customer, segment, name, standing, typical, bought, picks, note, periods
+    )
+
+
+def _periods_of(owner: str, dataset_id: int, customer: str):
+    """The customer's segment in each period of the dataset's stored comparison (the Over
+    time page's last, for its current segmentation); None when there is none, or the
+    customer is in none of its periods."""
+    from basket_segments.analytics.over_time import customer_periods
+
+    found = results.current_over_time(owner, dataset_id)
+    if found is None:
+        return None
+    periods = customer_periods(found, customer)
+    return None if periods["segment"].isna().all() else periods
 
 
 def _segment_of(owner: str, query: RulesQuery, customer: str):
@@ -157,6 +175,22 @@ def source_note(picks, wanted: RuleParams) -> str | None:
     return "; ".join(parts) + "."
 
 
+def open_customer(clicked, prefix: str):
+    """A click on a customer's id in a grid that lists customers opens them on this page."""
+    from urllib.parse import urlencode
+
+    from dash import ctx
+
+    cell = ctx.triggered[0].get("value") if ctx.triggered else None
+    if not isinstance(cell, dict) or cell.get("colId") != "customer":
+        return no_update, no_update
+    customer = cell.get("value")
+    if not isinstance(customer, str) or not customer.strip():
+        return no_update, no_update
+    query = urlencode({"customer": customer.strip()[:MAX_CUSTOMER_ID]})
+    return page_path(prefix, "customers"), f"?{query}"
+
+
 def show_placeholder(_ready, active) -> str:
     """The customer box suggests a real customer id of the open dataset, read from its
     record (nothing is loaded); a neutral placeholder when none is known."""
@@ -187,6 +221,13 @@ def customer_from_address(_ready, search):
 
 
 def register(app: Dash) -> None:
+    prefix = app.config.url_base_pathname
+    app.callback(
+        Output(ids.URL, "pathname"),
+        Output(ids.URL, "search"),
+        Input(ids.moved_grid(ALL), "cellClicked"),
+        prevent_initial_call=True,
+    )(lambda clicked: open_customer(clicked, prefix))
     app.callback(
         Output(ids.CUSTOMER_INPUT, "value"),
         Output(ids.CUSTOMER_INPUT, "n_submit"),

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 def asked_query(owner: str, request: dict) -> OverTimeQuery:
     """The query of a request: its periods checked, on the dataset's own segmentation."""
     choice = period_choice(request["mode"], request["split"], request["days"])
-    return results.over_time_query(owner, request["dataset"], choice)
+    query = results.over_time_query(owner, request["dataset"], choice)
+    results.remember_periods(owner, query.dataset, choice)  # for the Customers page
+    return query
 
 
 def over_time_ready(owner: str, request: dict) -> dict | bool | None:

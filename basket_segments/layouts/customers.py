@@ -86,9 +86,11 @@ def customer_card(
     bought: list[str] | None,
     recommendations: pd.DataFrame | None,
     source_note: str | None,
+    periods: pd.DataFrame | None = None,
 ) -> dbc.Card:
-    """Who the customer is, where they stand in their segment and, where the data has
-    products, what they bought and what to offer them next, with reasons."""
+    """Who the customer is, where they stand in their segment, their segment in each
+    period (where the Over time page compared periods) and, where the data has products,
+    what they bought and what to offer them next, with reasons."""
     body = [html.H2(f"Customer {customer}", className="h4 mb-1")]
     if segment is not None:
         body.append(
@@ -105,6 +107,8 @@ def customer_card(
         body.append(html.P(typicality_sentence(typical), id=ids.CUSTOMER_TYPICALITY))
     if standing is not None:
         body += [html.H3("Against the segment", className="h5 mt-3"), _standing_table(standing)]
+    if periods is not None:
+        body += [html.H3("Segment in each period", className="h5 mt-3"), periods_strip(periods)]
     if bought is not None:
         more = len(bought) - SHOWN_PURCHASES
         shown = ", ".join(bought[:SHOWN_PURCHASES]) + (f" and {more:,} more" if more > 0 else "")
@@ -119,6 +123,44 @@ def customer_card(
             html.P(source_note, className="text-muted small mt-2") if source_note else None,
         ]
     return dbc.Card(dbc.CardBody([part for part in body if part is not None]))
+
+
+#: A period in which the customer bought nothing, in the strip of periods.
+NO_PURCHASE_IN_PERIOD = "no purchase in this period"
+
+
+def periods_strip(periods: pd.DataFrame) -> html.Ol:
+    """The customer's segment in each period, in order, each in its segment's colour
+    (``analytics.over_time.customer_periods``): the period, the segment's name and the
+    features the segments were fitted on, as that period's purchases gave them.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"period": ["A", "B"], "segment": pd.array([1, None], "Int64"),
+    ...     "segment_name": ["Big", None], "Monetary": [1234.5, float("nan")]})
+    >>> [item.children[1].children for item in periods_strip(table).children]
+    ['Big', 'no purchase in this period']
+    """
+    import pandas as pd
+
+    features = [c for c in periods.columns if c not in ("period", "segment", "segment_name")]
+    items = []
+    for row in periods.to_dict("records"):
+        absent = bool(pd.isna(row["segment"]))
+        colour = figures.ALL_COLOUR if absent else figures.segment_colour(int(row["segment"]))
+        name = NO_PURCHASE_IN_PERIOD if absent else row["segment_name"]
+        values = "" if absent else ", ".join(f"{f} {_figure(row[f])}" for f in features)
+        items.append(
+            html.Li(
+                [
+                    html.Span(f"{row['period']}: ", className="text-muted"),
+                    html.Strong(name) if not absent else html.Span(name),
+                    html.Span(f" ({values})" if values else "", className="small"),
+                ],
+                style={"borderLeft": f"6px solid {colour}", "paddingLeft": "0.5rem"},
+                className="mb-1",
+            )
+        )
+    return html.Ol(items, id=ids.CUSTOMER_PERIODS, className="list-unstyled mb-0")
 
 
 def typicality_sentence(typical: Typicality) -> str:

@@ -36,6 +36,9 @@ VALUE_CHOICES = [
     {"label": "revenue", "value": "revenue"},
 ]
 CLICK_A_CELL = "Click a cell of the heatmap (or a flow of the diagram) to list its customers."
+OPEN_A_CUSTOMER = (
+    "Click a customer's id to open them on the Customers page, with their segment in every period."
+)
 #: Rows per page of the grid of one cell's customers.
 MOVED_PAGE_SIZE = 10
 METHOD = (
@@ -224,6 +227,7 @@ def moved_customers() -> dbc.Card:
         [
             html.P(CLICK_A_CELL, id=ids.MOVED_CAPTION),
             html.Div(moved_grid("none", ()), id=ids.MOVED_TABLE),
+            html.P(OPEN_A_CUSTOMER, className="text-muted small mt-2 mb-1"),
             download_link(ids.DOWNLOAD_MOVED, "Download these customers (CSV)"),
         ],
     )

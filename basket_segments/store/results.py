@@ -41,6 +41,7 @@ from basket_segments.queries import (
     RulesQuery,
     SegmentParams,
     basket_choice,
+    period_choice,
     rule_params,
     segment_params,
 )
@@ -376,6 +377,27 @@ def over_time(
     if found is None:
         raise DataError(NOT_COMPARED)
     return found
+
+
+def remember_periods(owner: str, dataset_id: int, periods: PeriodChoice) -> None:
+    """Keep ``periods`` as the dataset's last comparison, for its Customers page."""
+    storage.save_choices(owner, dataset_id, periods=periods.key())
+
+
+def current_over_time(owner: str, dataset_id: int) -> OverTime | None:
+    """The dataset's stored comparison of periods for its own segmentation and the
+    periods its Over time page last asked for; None when there is none (no dates, never
+    compared, or compared for other settings: nothing is computed here)."""
+    kept = storage.load_choices(owner, dataset_id).get("periods")
+    params = current_segments(owner, dataset_id)
+    if not isinstance(kept, dict) or params is None:
+        return None
+    try:
+        choice = period_choice(kept.get("mode"), kept.get("split_date"), kept.get("days"))
+    except DataError:
+        return None
+    query = OverTimeQuery(dataset_id, params, choice)
+    return over_time(owner, query, only_cached=True) if over_time_ready(owner, query) else None
 
 
 def _period_rule(choice: PeriodChoice) -> PeriodRule:
