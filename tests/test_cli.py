@@ -437,3 +437,37 @@ def test_periods_are_segmented_without_importing_scikit_learn_here_either(tmp_pa
     )
     assert run.stdout.splitlines()[-1] == "0 False"
     assert (tmp_path / "migration.csv").exists()
+
+
+def test_reference_fits_the_segments_on_another_period(tmp_path, capsys):
+    """``--reference 2``: segments fitted on February; January and March are placed in
+    them, and the migration compares February with each of them."""
+    data = dated_purchases(tmp_path / "dated.csv")
+    out = tmp_path / "out"
+    arguments = ["analyze", str(data), "--k", "3", "--periods", "month", "--reference", "2"]
+    assert main([*arguments, "--out", str(out)]) == 0
+    assert "segments fitted on 2020-02" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["periods"]["reference"] == "2020-02"
+    migration = pd.read_csv(out / "migration.csv")
+    assert set(migration["period"]) == {"2020-01", "2020-03"}
+    by_period = pd.read_csv(out / "segments_by_period.csv", dtype={"customer": str})
+    for month, cells in migration.groupby("period"):
+        got = cells.set_index(["from", "to"])["customers"]
+        assert (
+            got[got > 0].sort_index().to_dict() == _crosstab(by_period, "2020-02", month).to_dict()
+        )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "sentence"),
+    [
+        (["--periods", "month", "--reference", "4"], "must be one of the 3 periods"),
+        (["--periods", "month", "--reference", "0"], "--reference counts periods from 1, not 0"),
+        (["--reference", "2"], "--reference needs --split-date or --periods"),
+    ],
+)
+def test_a_reference_period_that_is_not_one_gets_a_sentence(tmp_path, capsys, arguments, sentence):
+    data = dated_purchases(tmp_path / "dated.csv")
+    assert main(["analyze", str(data), "--k", "2", *arguments, "--out", str(tmp_path)]) != 0
+    assert sentence in capsys.readouterr().err

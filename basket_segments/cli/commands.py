@@ -158,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="also compare calendar months, quarters or runs of N days such as 30d (default: "
         "no periods)",
     )
+    run.add_argument(
+        "--reference",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --split-date or --periods: fit the segments on period N, counted from 1 "
+        "(default: 1, the first)",
+    )
     run.add_argument("--out", default="results", help="output folder")
     run.add_argument(
         "--jobs", type=int, default=None, help="worker processes for mining (default: automatic)"
@@ -387,7 +395,7 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
         basket=args.basket,
         n_jobs=args.jobs,
         n_init=_positive(args.n_init, "--n-init"),
-        periods=period_rule(args.split_date, args.periods),
+        periods=period_rule(args.split_date, args.periods, args.reference),
         rules=RuleParams(
             args.min_support,
             args.min_confidence,
@@ -401,21 +409,29 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
     )
 
 
-def period_rule(split_date: str | None, periods: str | None) -> PeriodRule | None:
-    """``--split-date`` or ``--periods`` as a rule for cutting the dates; None: neither.
+def period_rule(
+    split_date: str | None, periods: str | None, reference: int | None = None
+) -> PeriodRule | None:
+    """``--split-date`` or ``--periods`` as a rule for cutting the dates, the segments
+    fitted on period ``reference`` (counted from 1; None: the first); None: neither.
 
-    >>> period_rule("2011-04-01", None).split_date, period_rule(None, "30d").window
+    >>> period_rule("2011-04-01", None).split_date, period_rule(None, "30d", 3).window
     (Timestamp('2011-04-01 00:00:00'), '30d')
-    >>> period_rule(MIDDLE, None), period_rule(None, None)
-    (PeriodRule(window=None, split_date=None, reference=0), None)
+    >>> period_rule(MIDDLE, None, 2), period_rule(None, None)
+    (PeriodRule(window=None, split_date=None, reference=1), None)
     """
-    if periods is not None:
-        return PeriodRule(window=parse_window(periods))
-    if split_date is None:
+    if periods is None and split_date is None:
+        if reference is not None:
+            raise DataError("--reference needs --split-date or --periods: periods to choose from.")
         return None
+    if reference is not None and reference < 1:
+        raise DataError(f"--reference counts periods from 1, not {reference}.")
+    number = 0 if reference is None else reference - 1
+    if periods is not None:
+        return PeriodRule(window=parse_window(periods), reference=number)
     if split_date == MIDDLE:
-        return PeriodRule()
-    return PeriodRule(split_date=parse_date(split_date, "--split-date"))
+        return PeriodRule(reference=number)
+    return PeriodRule(split_date=parse_date(split_date, "--split-date"), reference=number)
 
 
 def table_budget(max_table_mb: float | None) -> int | None:

@@ -14,6 +14,7 @@ from basket_segments import ids
 from basket_segments.analytics.over_time import segments_over_time, split_by_period
 from basket_segments.analytics.periods import PeriodRule
 from basket_segments.analytics.prepare import load_dataset
+from basket_segments.layouts.customers import NO_PURCHASE_IN_PERIOD
 from basket_segments.layouts.over_time import CLICK_A_CELL
 from tests.e2e.helpers import click, grid_rows, sign_up, upload
 
@@ -35,14 +36,19 @@ return !!plot && !!plot._fullLayout && (plot.data || [])[0]?.type === 'heatmap'
 CUSTOMERS = f"#{ids.MOVED_TABLE} .ag-row:not(.ag-row-loading) .ag-cell[col-id='customer']"
 
 
-def expected_move(path):
-    """The largest move between two segments, and its customers, recomputed with the
-    analytics functions as the page's defaults ask (every feature, K = 5, auto scaling,
-    split in the middle of the dates)."""
-    data = load_dataset(path)
-    found = segments_over_time(
+def page_defaults(source):
+    """The comparison the page's defaults ask for (every feature, K = 5, auto scaling,
+    split in the middle of the dates), recomputed with the analytics functions."""
+    data = load_dataset(source, "sample.csv")
+    return segments_over_time(
         split_by_period(data, PeriodRule()), data.features, 5, data.feature_kinds
     )
+
+
+def expected_move(path):
+    """The largest move between two segments, and its customers, as the page's defaults
+    ask; then the comparison itself."""
+    found = page_defaults(path)
     cells = found.migration
     moves = cells[cells["from_segment"].notna() & cells["to_segment"].notna()]
     moves = moves[moves["from_segment"] != moves["to_segment"]]
@@ -52,7 +58,7 @@ def expected_move(path):
     table = found.by_period.pivot(index="customer", columns="period", values="segment")
     members = table[(table[first] == source) & (table[later] == target)].index
     assert len(members) == biggest["customers"] > 0
-    return source, target, set(members)
+    return source, target, set(members), found
 
 
 def listed_customers(dash_duo, count: int) -> set[str]:
@@ -93,7 +99,7 @@ def click_cell(dash_duo, row: int, column: int) -> bool:
 def test_a_click_on_the_largest_move_lists_exactly_its_customers(
     dash_duo, dashboard, shared_data, screenshot
 ):
-    source, target, members = expected_move(shared_data / FILE)
+    source, target, members, found = expected_move(shared_data / FILE)
     dash_duo.start_server(dashboard, navigate=False)
     dash_duo.driver.set_window_size(1400, 1000)
     sign_up(dash_duo)
@@ -123,3 +129,52 @@ def test_a_click_on_the_largest_move_lists_exactly_its_customers(
     assert re.search(r"appeared|disappeared|lift [\d.]+ -> [\d.]+", changes[0].text)
     assert grid_rows(dash_duo, f"#{ids.PERIOD_PRODUCTS_TABLE}")
     assert "Customers in " in dash_duo.find_element(f"#{ids.PERIOD_RULE_SENTENCES}").text
+
+    # One of them opens on the Customers page, with their segment in every period.
+    cell = dash_duo.find_elements(CUSTOMERS)[0]
+    customer = cell.text
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+    cell.click()  # a real click: the grid's cellClicked
+    dash_duo.wait_for_contains_text(f"#{ids.CUSTOMER_RESULT}", f"Customer {customer}", 120)
+    assert dash_duo.driver.current_url.endswith(f"/analytics/customers?customer={customer}")
+    assert shown_periods(dash_duo) == expected_periods(found, customer)
+    assert [p.split(":")[1].strip() for p in shown_periods(dash_duo)] == [
+        found.names[source],
+        found.names[target],
+    ]
+
+
+def shown_periods(dash_duo) -> list[str]:
+    """The Customers page's strip of periods: each period and the customer's segment."""
+    items = until(lambda: dash_duo.find_elements(f"#{ids.CUSTOMER_PERIODS} li") or None, 60)
+    return [" ".join(item.text.split()).split(" (")[0] for item in items]
+
+
+def expected_periods(found, customer: str) -> list[str]:
+    """What the strip should say: each period, the customer's segment there or none."""
+    rows = found.by_period[found.by_period["customer"] == customer].set_index("period")
+    names = rows["segment_name"].to_dict()
+    return [f"{label}: {names.get(label, NO_PURCHASE_IN_PERIOD)}" for label in found.periods.labels]
+
+
+def test_the_sample_opens_a_working_over_time_page(dash_duo, dashboard):
+    """No file of one's own: *Try the sample dataset*, then Over time shows the migration
+    the analytics functions find in the sample, and a cell's customers."""
+    from basket_segments.analytics.sample import generate_sample
+
+    found = page_defaults(generate_sample().to_csv(index=False).encode())
+    first = found.migration[found.migration["period"] == found.periods.labels[1]]
+    new = int(first.loc[first["from_segment"].isna(), "customers"].sum())
+    gone = int(first.loc[first["to_segment"].isna(), "customers"].sum())
+    dash_duo.start_server(dashboard, navigate=False)
+    dash_duo.driver.set_window_size(1400, 1000)
+    sign_up(dash_duo, path="/analytics/data")
+    click(dash_duo, f"#{ids.LOAD_SAMPLE}")
+    dash_duo.wait_for_contains_text(f"#{ids.DATA_MESSAGE}", "Stored", timeout=60)
+    click(dash_duo, ".nav-link[href='/analytics/over-time']")
+    dash_duo.wait_for_contains_text(f"#{ids.MIGRATION_SUMMARY}", "2 periods", timeout=120)
+    summary = dash_duo.find_element(f"#{ids.MIGRATION_SUMMARY}").text
+    assert f"{new:,} are new and {gone:,} made no purchase" in summary
+    dash_duo.wait_for_element(f"#{ids.MIGRATION_SANKEY} .sankey-link")
+    until(lambda: click_cell(dash_duo, 0, 0), 60)
+    grid_rows(dash_duo, f"#{ids.MOVED_TABLE}")
