@@ -339,11 +339,13 @@ MAX_PERIODS = 36
 @dataclass(frozen=True)
 class PeriodChoice:
     """How to cut the dates: ``mode`` of ``PERIOD_MODES``; for ``split`` the date (None:
-    the middle of the dates, at a month start), for ``days`` the length of each period."""
+    the middle of the dates, at a month start), for ``days`` the length of each period;
+    ``reference``: the period the segments are fitted on, by position (0: the first)."""
 
     mode: str = "split"
     split_date: str | None = None
     days: int | None = None
+    reference: int = 0
 
     @property
     def window(self) -> str | None:
@@ -358,19 +360,28 @@ class PeriodChoice:
 
     def key(self) -> dict:
         """The choice as plain values, for storage keys and answers."""
-        return {"mode": self.mode, "split_date": self.split_date, "days": self.days}
+        return {
+            "mode": self.mode,
+            "split_date": self.split_date,
+            "days": self.days,
+            "reference": self.reference,
+        }
 
 
-def period_choice(mode: Any, split: Any = None, days: Any = None) -> PeriodChoice:
+def period_choice(
+    mode: Any, split: Any = None, days: Any = None, reference: Any = None
+) -> PeriodChoice:
     """The Over time page's period controls as a checked choice; a ``DataError`` with a
     sentence for a date that is not one, a length out of range or a mode the page does
     not offer. Only what the mode uses is kept (a split date typed, then months chosen,
     asks for months alone).
 
+    ``reference`` is the page's "Fit the segments on period" box, counted from 1.
+
     >>> period_choice("split", " 2011-04-01 ")
-    PeriodChoice(mode='split', split_date='2011-04-01', days=None)
-    >>> period_choice("days", "2011-04-01", None).days
-    30
+    PeriodChoice(mode='split', split_date='2011-04-01', days=None, reference=0)
+    >>> period_choice("days", "2011-04-01", None).days, period_choice("month", reference=2)
+    (30, PeriodChoice(mode='month', split_date=None, days=None, reference=1))
     >>> period_choice("split", "1 April")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -381,6 +392,7 @@ def period_choice(mode: Any, split: Any = None, days: Any = None) -> PeriodChoic
         raise DataError(
             f"Periods are a split date, months, quarters or days, not '{str(mode)[:20]}'."
         )
+    number = int(_bounded("The reference period", reference, 1, 1, MAX_PERIODS, whole=True)) - 1
     if mode == "days":
         length = _bounded(
             "Days per period",
@@ -390,10 +402,10 @@ def period_choice(mode: Any, split: Any = None, days: Any = None) -> PeriodChoic
             MAX_PERIOD_DAYS,
             whole=True,
         )
-        return PeriodChoice("days", None, int(length))
+        return PeriodChoice("days", None, int(length), number)
     if mode != "split":
-        return PeriodChoice(str(mode))
-    return PeriodChoice("split", _iso_date(split))
+        return PeriodChoice(str(mode), reference=number)
+    return PeriodChoice("split", _iso_date(split), reference=number)
 
 
 def _iso_date(value: Any) -> str | None:
@@ -451,7 +463,9 @@ class OverTimeQuery:
         ``DataError``)."""
         try:
             periods = data["periods"]
-            choice = period_choice(periods["mode"], periods["split_date"], periods["days"])
+            choice = period_choice(
+                periods["mode"], periods["split_date"], periods["days"], periods["reference"] + 1
+            )
             segments = segment_params(data["segments"])
             dataset = whole_number(data["dataset"])
         except (KeyError, TypeError) as error:

@@ -43,9 +43,9 @@ SETTINGS = {"features": ["Recency", "Frequency", "Monetary"], "k": 3, "scale": "
 SEGMENTATION = "Segments as on the Segments page"
 
 
-def ask(dataset, mode="split", split=None, days=30, progress=None):
+def ask(dataset, mode="split", split=None, days=30, progress=None, reference=1):
     """The page's answer and message, as the browser gets them (ask, then the job)."""
-    values = (dataset, mode, split, days, SEGMENTATION)
+    values = (dataset, mode, split, days, reference, SEGMENTATION)
     return through_long_work(over_time_work.OVER_TIME, *values, progress=progress)
 
 
@@ -120,8 +120,40 @@ def total(matrix) -> float:
 def _ask_only(dataset):
     from basket_segments.callbacks import long_work
 
-    values = (dataset, "split", None, 30, SEGMENTATION, True, None)
+    values = (dataset, "split", None, 30, 1, SEGMENTATION, True, None)
     return long_work.ask(over_time_work.OVER_TIME, *values)
+
+
+def test_the_segments_can_be_fitted_on_another_period(user, dated):
+    answer, message = ask(dated, mode="days", days=31, reference=2)
+    assert message is None
+    found = expected(user, answer)
+    labels = found.periods.labels
+    assert len(labels) == 3 and found.reference == 1
+    (options, later, _heatmap, _s, _sizes, _style, summary), _ = comparison(answer)
+    assert [option["value"] for option in options] == [labels[0], labels[2]] and later == labels[0]
+    assert f"segments fitted on {labels[1]}" in summary
+    cells = found.migration
+    assert set(cells["period"]) == {labels[0], labels[2]}
+    table = found.by_period.pivot(index="customer", columns="period", values="segment")
+    stayed = cells[(cells["period"] == labels[0]) & (cells["from_segment"] == 0)]
+    stayed = stayed[stayed["to_segment"] == 0]["customers"].iat[0]
+    assert stayed == ((table[labels[1]] == 0) & (table[labels[0]] == 0)).sum()
+    first = ask(dated, mode="days", days=31)[0]
+    assert expected(user, first).reference == 0  # a different comparison, stored apart
+
+
+@pytest.mark.parametrize(
+    ("reference", "sentence"),
+    [
+        (4, "The reference period must be one of the 3 periods, numbered from 1."),
+        (0, "The reference period must be from 1 to 36, not 0."),
+        ("x", "The reference period must be from 1 to 36, not 'x'."),
+    ],
+)
+def test_a_reference_period_that_is_not_one_gets_a_sentence(user, dated, reference, sentence):
+    answer, message = ask(dated, mode="days", days=31, reference=reference)
+    assert answer is None and sentence in text_of(message)
 
 
 def test_three_periods_show_the_sizes_per_period(user, dated):
@@ -269,7 +301,9 @@ def test_a_comparison_stopped_at_a_step_stores_nothing(user, dated):
         if progress[1].startswith("Finding"):
             raise Stopped
 
-    asked = {"request": {"dataset": dated, "mode": "split", "split": None, "days": 30}}
+    asked = {
+        "request": {"dataset": dated, "mode": "split", "split": None, "days": 30, "reference": 1}
+    }
     with pytest.raises(Stopped):
         long_work.run(over_time_work.OVER_TIME, cancel_when_segmenting, asked)
     query = over_time_work.asked_query(user.get_id(), asked["request"])

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 def asked_query(owner: str, request: dict) -> OverTimeQuery:
     """The query of a request: its periods checked, on the dataset's own segmentation."""
-    choice = period_choice(request["mode"], request["split"], request["days"])
+    choice = period_choice(
+        request["mode"], request["split"], request["days"], request["reference"]
+    )
     query = results.over_time_query(owner, request["dataset"], choice)
     results.remember_periods(owner, query.dataset, choice)  # for the Customers page
     return query
@@ -55,6 +57,7 @@ OVER_TIME = long_work.LongWork(
         "mode": Input(ids.PERIOD_MODE, "value"),
         "split": Input(ids.SPLIT_DATE, "value"),
         "days": Input(ids.PERIOD_DAYS, "value"),
+        "reference": Input(ids.REFERENCE_PERIOD, "value"),
     },
     # The page's segmentation is read first (init_over_time), then the comparison asked for.
     triggers=[Input(ids.OVER_TIME_SEGMENTATION, "children")],

@@ -22,7 +22,12 @@ from basket_segments.layouts.common import (
 )
 from basket_segments.layouts.grids import Column, grid
 from basket_segments.layouts.over_time_products import period_changes
-from basket_segments.queries import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS, MIN_PERIOD_DAYS
+from basket_segments.queries import (
+    DEFAULT_PERIOD_DAYS,
+    MAX_PERIOD_DAYS,
+    MAX_PERIODS,
+    MIN_PERIOD_DAYS,
+)
 
 TITLE = "Over time"
 PERIOD_CHOICES = [
@@ -42,11 +47,11 @@ OPEN_A_CUSTOMER = (
 #: Rows per page of the grid of one cell's customers.
 MOVED_PAGE_SIZE = 10
 METHOD = (
-    "Segments are fitted once, on the first period, with the Segments page's features, K "
-    "and scaling; every later period's customers are placed in the nearest of those "
-    "segments, so a move is a change in behaviour, not a renumbering. Customers seen only "
-    "later are new, in the row (new); those with no purchase in a later period are in the "
-    "column (no purchase). Each period's recency, frequency and spend count only that "
+    "Segments are fitted once, on the first period (or the one chosen), with the Segments "
+    "page's features, K and scaling; every other period's customers are placed in the nearest"
+    " of those segments, so a move is a change in behaviour, not a renumbering. Customers "
+    "seen only later are new, in the row (new); those with no purchase in a later period are "
+    "in the column (no purchase). Each period's recency, frequency and spend count only that "
     "period's purchases."
 )
 
@@ -147,6 +152,22 @@ def controls() -> dbc.Card:
                             ),
                         ],
                         md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("Fit the segments on period", html_for=ids.REFERENCE_PERIOD),
+                            dbc.Input(
+                                id=ids.REFERENCE_PERIOD,
+                                type="number",
+                                min=1,
+                                max=MAX_PERIODS,
+                                step=1,
+                                value=1,
+                                debounce=True,
+                            ),
+                            dbc.FormText("1 is the first; every other period is placed in them."),
+                        ],
+                        md=4,
                     ),
                 ],
                 className="g-3 mb-2",

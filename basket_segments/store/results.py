@@ -393,8 +393,11 @@ def current_over_time(owner: str, dataset_id: int) -> OverTime | None:
     if not isinstance(kept, dict) or params is None:
         return None
     try:
-        choice = period_choice(kept.get("mode"), kept.get("split_date"), kept.get("days"))
-    except DataError:
+        reference = kept.get("reference", 0) + 1
+        choice = period_choice(
+            kept.get("mode"), kept.get("split_date"), kept.get("days"), reference
+        )
+    except (DataError, TypeError):
         return None
     query = OverTimeQuery(dataset_id, params, choice)
     return over_time(owner, query, only_cached=True) if over_time_ready(owner, query) else None
@@ -407,7 +410,7 @@ def _period_rule(choice: PeriodChoice) -> PeriodRule:
     from basket_segments.analytics.periods import PeriodRule
 
     split = None if choice.split_date is None else pd.Timestamp(choice.split_date)
-    return PeriodRule(choice.window, split)
+    return PeriodRule(choice.window, split, choice.reference)
 
 
 def period_rules_query(
