@@ -3,7 +3,7 @@ read from the dataset's record (nothing loaded), and a neutral placeholder other
 
 import pytest
 import sqlalchemy
-from dash import no_update
+from dash import html, no_update
 
 from basket_segments import figures, ids
 from basket_segments.callbacks import customers
@@ -155,3 +155,21 @@ def test_a_click_on_a_customer_in_the_over_time_grid_opens_them(cell, opened):
     clicked = [{"prop_id": f'{{"type":"{ids.MOVED_GRID}","view":"v"}}.cellClicked', "value": cell}]
     done = with_props(customers.open_customer, [cell], "/analytics/", triggered_inputs=clicked)
     assert done[0] == opened
+
+
+def test_rules_that_cannot_be_mined_leave_the_segment_and_say_why(user, monkeypatch):
+    """A file whose rules at the Rules page's thresholds are too many to count still shows
+    its customer's segment (and periods); the page says why nothing is recommended."""
+    too_many = "These thresholds make over 1,000,000 combinations of 2 products to count."
+
+    def refuse(_owner, _query, report=None, only_cached=False):
+        raise results.DataError(results.NOT_MINED if only_cached else too_many)
+
+    monkeypatch.setattr(results, "mining", refuse)
+    dataset = storage.save_upload(user.get_id(), "retail.csv", PURCHASES.encode()).id
+    settings = {"features": ["Recency", "Frequency", "Monetary"], "k": 2, "scale": "standard"}
+    card = look_up("K-40", settings, dataset)
+    said = text_of(card)
+    assert said.startswith(f"No recommendations: {too_many}") and "Customer K-40" in said
+    segment = [c for c in walk(html.Div(card)) if getattr(c, "id", None) == ids.CUSTOMER_SEGMENT]
+    assert len(segment) == 1 and ids.CUSTOMER_RECOMMENDATIONS not in str(card)

@@ -23,6 +23,8 @@ from basket_segments.store.owner import current_owner
 TOP = 5
 #: The longest customer id the page's address may name.
 MAX_CUSTOMER_ID = 200
+#: The longest sentence shown for missing recommendations (it comes back from the browser).
+MAX_NOTE_LENGTH = 300
 
 
 def rules_asked(request: dict) -> tuple[list, str | None]:
@@ -57,13 +59,19 @@ def lookup_ready(owner: str, request: dict) -> bool | None:
     return ready
 
 
-def prepare_lookup(owner: str, request: dict, report) -> None:
-    """Compute and store what a lookup needs (in a background job)."""
+def prepare_lookup(owner: str, request: dict, report) -> dict | None:
+    """Compute and store what a lookup needs (in a background job). Rules that cannot be
+    mined at the Rules page's thresholds (too many combinations) leave the customer's
+    segment to show: the answer then says why there are no recommendations."""
     query = lookup_query(owner, request)
-    if results.prepared(owner, query.dataset).has_products:
-        results.mining(owner, query, report=report)
-    elif query.segments is not None:
+    if query.segments is not None:
         results.segments(owner, query.dataset, query.segments, report)
+    if results.prepared(owner, query.dataset).has_products:
+        try:
+            results.mining(owner, query, report=report)
+        except DataError as error:
+            return {"no_rules": str(error)}
+    return None
 
 
 LOOKUP = long_work.LongWork(
@@ -87,13 +95,14 @@ def show_customer(answer):
     if request is None:
         return no_update
     owner, customer = current_owner(), request["customer"].strip()
+    no_rules = (long_work.result_of(answer) or {}).get("no_rules")
     try:
-        return _card(owner, request, customer)
+        return _card(owner, request, customer, no_rules if isinstance(no_rules, str) else None)
     except DataError as error:
         return message(str(error))
 
 
-def _card(owner: str, request: dict, customer: str):
+def _card(owner: str, request: dict, customer: str, no_rules: str | None = None):
     from basket_segments.analytics.recommend import recommend_for_customer
     from basket_segments.analytics.rules import filter_rules
 
@@ -108,7 +117,14 @@ def _card(owner: str, request: dict, customer: str):
         return layout.customer_card(
             customer, segment, name, standing, typical, None, None, None, periods
         )
-    mined = results.mining(owner, query, only_cached=True)
+    try:
+        mined = results.mining(owner, query, only_cached=True)
+    except DataError as error:  # not mined: the segment still shows, and why no offers
+        why = f"No recommendations: {no_rules or error}"[:MAX_NOTE_LENGTH]
+        card = layout.customer_card(
+            customer, segment, name, standing, typical, bought, None, None, periods
+        )
+        return [message(why, "info"), card]
     group = ALL_CUSTOMERS if segment is None else segment
     rules = filter_rules(mined.rules, query.rules)
     picks = recommend_for_customer(bought, group, rules, mined.products, top=TOP)

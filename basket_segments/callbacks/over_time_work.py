@@ -25,9 +25,7 @@ if TYPE_CHECKING:
 
 def asked_query(owner: str, request: dict) -> OverTimeQuery:
     """The query of a request: its periods checked, on the dataset's own segmentation."""
-    choice = period_choice(
-        request["mode"], request["split"], request["days"], request["reference"]
-    )
+    choice = period_choice(request["mode"], request["split"], request["days"], request["reference"])
     query = results.over_time_query(owner, request["dataset"], choice)
     results.remember_periods(owner, query.dataset, choice)  # for the Customers page
     return query

@@ -130,9 +130,8 @@ def test_a_click_on_the_largest_move_lists_exactly_its_customers(
     assert grid_rows(dash_duo, f"#{ids.PERIOD_PRODUCTS_TABLE}")
     assert "Customers in " in dash_duo.find_element(f"#{ids.PERIOD_RULE_SENTENCES}").text
 
-    # One of them opens on the Customers page, with their segment in every period (its
-    # recommendations are mined first: minutes on a busy machine).
-    customer = open_first_customer(dash_duo, timeout=600)
+    # One of them opens on the Customers page, with their segment in every period.
+    customer = open_first_customer(dash_duo, timeout=180)
     assert shown_periods(dash_duo) == expected_periods(found, customer)
     assert [p.split(": ")[1] for p in shown_periods(dash_duo)] == [
         found.names[source],
