@@ -33,7 +33,7 @@ def stored_dated(user) -> int:
 
 def compare(dataset):
     """The comparison's answer (split at the middle of the dates: January, February)."""
-    values = (dataset, "split", None, 30, "Segments as on the Segments page")
+    values = (dataset, "split", None, 30, 1, "Segments as on the Segments page")
     answer, message = through_long_work(over_time_work.OVER_TIME, *values)
     assert message is None
     return answer
