@@ -24,11 +24,11 @@ return [...document.querySelectorAll('.dash-graph')]
 #: The row and column of the heatmap's fullest cell.
 LARGEST_CELL = """
 const z = document.getElementById(arguments[0]).querySelector('.js-plotly-plot').data[0].z;
-let best = [0, 0];
-z.forEach((row, i) => row.forEach((v, j) => {
-    if ((v || 0) > (z[best[0]][best[1]] || 0)) best = [i, j];
+let best = [0, 0, -1];
+Array.from(z, (row, i) => Array.from(row, (v, j) => {
+    if ((v || 0) > best[2]) best = [i, j, v || 0];
 }));
-return best;
+return best.slice(0, 2);
 """
 #: Landmarks and headings a screen reader user jumps by: one main, one level-one heading
 #: first, and no level skipped on the way down (h2 then h4 is a skip; h4 then h2 is not).
