@@ -110,6 +110,7 @@ def test_axe_finds_no_serious_problem_on_any_page(dash_duo, dashboard, axe):
     grid_rows(dash_duo, f"#{ids.MOVED_TABLE}")
     link = dash_duo.find_element(f"#{ids.DOWNLOAD_MOVED}")
     until(lambda: "disabled" not in link.get_attribute("class"), 30)
+    grid_rows(dash_duo, f"#{ids.PERIOD_PRODUCTS_TABLE}", timeout=120)  # a segment's products
     found["Over time"] = problems(driver, axe)
 
     failing = {page: lines for page, lines in found.items() if lines}
