@@ -6,6 +6,7 @@ import re
 import time
 
 from dash.testing.wait import until
+from selenium.common.exceptions import MoveTargetOutOfBoundsException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -89,9 +90,12 @@ def click_cell(dash_duo, row: int, column: int) -> bool:
     left, top = dash_duo.driver.execute_script(
         "const box = arguments[0].getBoundingClientRect(); return [box.left, box.top];", drag
     )
-    ActionChains(dash_duo.driver).move_to_element_with_offset(
-        drag, x - left, y - top
-    ).click().perform()
+    try:
+        ActionChains(dash_duo.driver).move_to_element_with_offset(
+            drag, x - left, y - top
+        ).click().perform()
+    except MoveTargetOutOfBoundsException:  # the page moved under the pointer: again
+        return False
     time.sleep(1)
     return dash_duo.find_element(f"#{ids.MOVED_CAPTION}").text != CLICK_A_CELL
 
