@@ -117,7 +117,7 @@ def compare_months(app, engine: str, engines_seen: list):
     dataset = storage.save_upload("1", "dated.csv", drifting_shop().encode()).id
     rfm = {"features": ["Recency", "Frequency", "Monetary"], "k": 3, "scale": "auto"}
     choose_segments(rfm, dataset)
-    asked = (dataset, "month", None, 30, "Segments as on the Segments page")
+    asked = (dataset, "month", None, 30, 1, "Segments as on the Segments page")
     answer, message = through_long_work(over_time_work.OVER_TIME, *asked)
     assert answer is not None, text_of(message)
     query = OverTimeQuery.from_json(answer["result"]["query"])
