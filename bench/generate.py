@@ -63,7 +63,9 @@ def ensure_data(name: str, force: bool = False, kind: str = "parquet") -> Path:
         frame = pd.read_parquet(ensure_data(name, force))
     else:
         size = SIZES[name]
-        frame = generate_sample(size.customers, size.products, mean_items=MEAN_ITEMS, seed=SEED)
+        frame = generate_sample(
+            size.customers, size.products, mean_items=MEAN_ITEMS, seed=SEED, dated=False
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename: an interrupted run must not leave a
     # truncated file that later runs would take as complete.

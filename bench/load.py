@@ -88,7 +88,9 @@ class Tally:
 
 def make_dataset(user: int, round_: int, customers: int) -> Dataset:
     """A generated sample of its own size and seed, customer ids prefixed by user and round."""
-    frame = generate_sample(customers + 17 * user + 5 * round_, seed=1000 * user + round_)
+    frame = generate_sample(
+        customers + 17 * user + 5 * round_, seed=1000 * user + round_, dated=False
+    )
     frame["CustomerID"] = f"u{user:02d}r{round_}-" + frame["CustomerID"]
     name = f"user{user:02d}-round{round_}.csv"
     content = frame.to_csv(index=False).encode()

@@ -7,6 +7,7 @@ state of its own (its scikit-learn process), the subclass broke without any test
 import subprocess
 import sys
 
+from basket_segments.analytics.sample import generate_sample
 from basket_segments.analytics.stages import AnalysisOptions
 from basket_segments.cli.commands import main
 from bench import run
@@ -50,7 +51,7 @@ def test_pinned_commands_see_only_the_cpus_they_are_given():
 def test_the_pinned_comparison_reports_cpu_seconds_and_the_same_rules(tmp_path, monkeypatch):
     """Both contenders run pinned on a small file and the report says so, with CPU seconds."""
     data = tmp_path / "sample.csv"
-    assert main(["sample", str(data), "--customers", "400"]) == 0
+    generate_sample(400, dated=False).to_csv(data, index=False)  # as bench.generate writes
     monkeypatch.setattr(run, "OUT", tmp_path / "out")
     args = run.build_parser().parse_args(["--cpus", "1", "--k", "3", "--min-support", "0.1"])
     report, ours, baseline = run.bench_pinned("harness", data, 1, args)

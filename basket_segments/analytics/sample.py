@@ -250,12 +250,22 @@ def generate_sample(
     n_products: int | None = None,
     mean_items: float = 9.0,
     seed: int = 7,
+    dated: bool = True,
 ) -> pd.DataFrame:
-    """Combined data: one row per customer and product, attributes repeated.
+    """Combined data: a row per purchase of a product, with its date and price, the
+    customer's attributes repeated.
+
+    ``dated=False``: one row per customer and product, without dates or prices, as the
+    benchmark's files have always been (the same customers and products; its figures
+    compare across sessions, and the original design it races segments on the
+    attributes only).
 
     >>> sample = generate_sample(50, seed=1)
     >>> list(sample.columns) == SAMPLE_COLUMNS, sample["CustomerID"].nunique()
     (True, 50)
+    >>> undated = generate_sample(50, seed=1, dated=False)
+    >>> [c for c in SAMPLE_COLUMNS if c not in undated], bool(undated.duplicated().any())
+    (['Date', 'Price'], False)
     """
     rng = np.random.default_rng(seed)
     catalogue = product_catalogue(n_products)
@@ -264,19 +274,21 @@ def generate_sample(
     customer, product = _purchases(rng, persona, catalogue, mean_items)
     pairs = np.unique(customer.astype(np.int64) * len(catalogue) + product)
     customer, product = np.divmod(pairs, len(catalogue))
-    customer, product, days = _dated(rng, persona, customer, product)  # drawn last
+    if dated:
+        customer, product, days = _dated(rng, persona, customer, product)  # drawn last
     ids = np.char.add("C", np.char.zfill(np.arange(1, n_customers + 1).astype(str), 6))
-    return pd.DataFrame(
-        {
-            "CustomerID": ids[customer],
-            "Age": attributes[0][customer],
-            "Annual Income": attributes[1][customer],
-            "Spending Score": attributes[2][customer],
-            "Date": (FIRST_DAY + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d"),
-            "Product": np.asarray(catalogue, dtype=object)[product],
-            "Price": product_prices(len(catalogue))[product],
-        }
-    )
+    columns = {
+        "CustomerID": ids[customer],
+        "Age": attributes[0][customer],
+        "Annual Income": attributes[1][customer],
+        "Spending Score": attributes[2][customer],
+    }
+    if dated:
+        columns["Date"] = (FIRST_DAY + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
+    columns["Product"] = np.asarray(catalogue, dtype=object)[product]
+    if dated:
+        columns["Price"] = product_prices(len(catalogue))[product]
+    return pd.DataFrame(columns)
 
 
 def product_prices(n_products: int) -> np.ndarray:
