@@ -231,8 +231,9 @@ def stored_dated(user) -> int:
 def test_a_forged_cell_lists_nobody(user, dated):
     answer, _ = ask(dated)
     for cell in ({"period": "x", "from": 0, "to": 1}, {"period": None, "from": 99, "to": 0}, 7):
-        view, _grid, sentence = over_time_cells.show_cell(cell, answer)
+        view, grid, sentence = over_time_cells.show_cell(cell, answer)
         assert view is None and sentence in (over_time_cells.DAMAGED, layout.CLICK_A_CELL)
+        assert not grid.children  # no empty grid (its empty header failed axe)
     assert over_time_cells.moved_rows({}, {"answer": answer, "cell": {"from": -1, "to": -1}}) == (
         over_time_cells.NO_ROWS
     )
@@ -310,3 +311,19 @@ def test_a_comparison_stopped_at_a_step_stores_nothing(user, dated):
     assert not results.over_time_ready(user.get_id(), query)
     _answer, message = ask(dated)  # asked again, it runs to the end and is stored
     assert message is None and results.over_time_ready(user.get_id(), query)
+
+
+def test_no_grid_is_drawn_before_a_cell_is_clicked():
+    """An empty AG Grid's header row has no text, which axe reports; the card holds only
+    its sentence until a cell names customers."""
+    card = layout.moved_customers()
+    table = next(c for c in _descendants(card) if getattr(c, "id", None) == ids.MOVED_TABLE)
+    assert not table.children.children
+
+
+def _descendants(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            yield from _descendants(child)

@@ -104,12 +104,12 @@ def cell_table(owner: str, view: Any) -> pd.DataFrame:
 def show_cell(cell, answer):
     """A new grid for the clicked cell's customers, and a sentence naming the cell."""
     if not isinstance(cell, dict) or OVER_TIME.answered(answer) is None:
-        return None, layout.moved_grid("none", ()), layout.CLICK_A_CELL
+        return None, layout.no_moved_grid(), layout.CLICK_A_CELL
     view = {"answer": answer, "cell": cell}
     try:
         table = cell_table(current_owner(), view)
     except DataError as error:
-        return None, layout.moved_grid("none", ()), str(error)
+        return None, layout.no_moved_grid(), str(error)
     grid = layout.moved_grid(ids.view_token(view), list(table.columns))
     return view, grid, cell_sentence(table, cell)
 

@@ -247,11 +247,17 @@ def moved_customers() -> dbc.Card:
         "The customers of a cell",
         [
             html.P(CLICK_A_CELL, id=ids.MOVED_CAPTION),
-            html.Div(moved_grid("none", ()), id=ids.MOVED_TABLE),
+            html.Div(no_moved_grid(), id=ids.MOVED_TABLE),
             html.P(OPEN_A_CUSTOMER, className="text-muted small mt-2 mb-1"),
             download_link(ids.DOWNLOAD_MOVED, "Download these customers (CSV)"),
         ],
     )
+
+
+def no_moved_grid() -> html.Div:
+    """Where the grid goes until a cell is clicked: nothing (an empty grid's header is an
+    empty landmark to a screen reader, and axe reports it)."""
+    return html.Div()
 
 
 def moved_grid(view: str, columns: Sequence[str]) -> html.Div:

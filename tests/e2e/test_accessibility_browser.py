@@ -125,6 +125,10 @@ def test_axe_finds_no_serious_problem_on_any_page(dash_duo, dashboard, axe):
     click(dash_duo, ".nav-link[href='/analytics/over-time']")  # the sample has dates
     dash_duo.wait_for_contains_text(f"#{ids.MIGRATION_SUMMARY}", "2 periods", timeout=120)
     wait_for_chart(dash_duo, ids.MIGRATION_SANKEY)
+    grid_rows(dash_duo, f"#{ids.PERIOD_PRODUCTS_TABLE}", timeout=120)
+    until(lambda: not driver.execute_script(STILL_RENDERING), 30)
+    # Before a click: no empty grid, and the waiting download link legible.
+    found["Over time, no cell clicked"] = problems(driver, axe)
     until(lambda: listed_cell(dash_duo), 120)  # a cell's grid, scanned too
     link = dash_duo.find_element(f"#{ids.DOWNLOAD_MOVED}")
     until(lambda: "disabled" not in link.get_attribute("class"), 30)
