@@ -24,8 +24,8 @@ from basket_segments.analytics.notes import by_group, left_out_notes, small_segm
 from basket_segments.analytics.over_time import (
     ByPeriod,
     OverTime,
-    period_labels,
     period_purchases,
+    period_segments,
     segments_over_time,
     split_by_period,
 )
@@ -195,15 +195,7 @@ class LocalEngine:
         self, data: PreparedData, cut: ByPeriod, found: OverTime, number: int
     ) -> tuple[PreparedData, Segments]:
         """Period ``number``'s data and segments, to mine as the whole file's are."""
-        fitted = found.segmentation
-        segments = Segments(
-            period_labels(found, number),
-            found.profiles,
-            fitted.inertia,
-            fitted.silhouette,
-            fitted.features,
-            fitted.scaling,
-        )
+        segments = period_segments(found, number)
         customers = cut.customers[number]
         return replace(data, customers=customers, purchases=period_purchases(cut, number)), segments
 

@@ -62,13 +62,13 @@ class OverTime:
 
     ``by_period``: customer, period, segment, segment_name, then the customer's features
     in that period; ``migration``: ``migration.migration_table``'s tidy table.
-    ``segmentation``: the reference period's, as the engine found it (the local engine's
-    ``Segmentation``, Spark's ``Segments`` with its labels in pandas).
+    ``segmentation``: the reference period's, as the local engine found it (the Spark
+    engine fits it on the driver with the same code).
     """
 
     periods: Periods
     reference: int
-    segmentation: Segmentation | Segments
+    segmentation: Segmentation
     profiles: pd.DataFrame
     by_period: pd.DataFrame
     migration: pd.DataFrame
@@ -207,6 +207,20 @@ def period_labels(found: OverTime, number: int) -> pd.Series:
     table = found.by_period
     rows = table[table["period"].to_numpy() == found.periods.labels[number]]
     return pd.Series(rows["segment"].to_numpy(), index=pd.Index(rows["customer"], name="customer"))
+
+
+def period_segments(found: OverTime, number: int) -> Segments:
+    """Period ``number``'s segments, to mine as the whole file's are: its customers'
+    labels, with the reference period's profiles and fit. Both engines' ``period``."""
+    fitted = found.segmentation
+    return Segments(
+        period_labels(found, number),
+        found.profiles,
+        fitted.inertia,
+        fitted.silhouette,
+        fitted.features,
+        fitted.scaling,
+    )
 
 
 def customer_periods(found: OverTime, customer: str) -> pd.DataFrame:

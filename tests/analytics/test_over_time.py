@@ -60,10 +60,14 @@ def five_months(shared_data):
 
 
 def test_the_migration_matches_scikit_learn_and_pandas_cell_for_cell(five_months):
+    found, (rfm_a, rfm_b) = five_months
+    assert_recomputed(found, rfm_a, rfm_b)
+
+
+def assert_recomputed(found, rfm_a: pd.DataFrame, rfm_b: pd.DataFrame) -> None:
     """The issue's acceptance test: StandardScaler fitted on period A, KMeans(n_init=10,
     random_state=0), period B by ``predict``, ``pandas.crosstab``; the app's segments are
-    matched to scikit-learn's clusters by their members."""
-    found, (rfm_a, rfm_b) = five_months
+    matched to scikit-learn's clusters by their members (also run on the Spark engine)."""
     scaler = StandardScaler().fit(rfm_a[RFM])
     model = KMeans(n_clusters=4, n_init=10, random_state=0).fit(scaler.transform(rfm_a[RFM]))
     ours_a = pd.Series(model.labels_, index=rfm_a.index)
@@ -98,6 +102,11 @@ def test_each_periods_rfm_is_the_periods_own(five_months):
 
 def test_totals_are_the_segment_sizes_and_everyone_is_counted_once(five_months):
     found, (rfm_a, rfm_b) = five_months
+    assert_totals(found, rfm_a, rfm_b)
+
+
+def assert_totals(found, rfm_a: pd.DataFrame, rfm_b: pd.DataFrame) -> None:
+    """Row and column totals are the segment sizes; new + lapsed + both = customers seen."""
     matrix = migration_matrix(found.migration)
     periods = found.by_period.groupby("period")["segment_name"]
     sizes_a = periods.get_group(found.periods.labels[0]).value_counts()

@@ -19,7 +19,7 @@ import pandas as pd
 
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.notes import by_group, left_out_notes, small_segment_notes
-from basket_segments.analytics.over_time import OverTime, period_labels
+from basket_segments.analytics.over_time import OverTime, period_segments
 from basket_segments.analytics.periods import PeriodRule
 from basket_segments.analytics.rules import ALL_CUSTOMERS
 from basket_segments.analytics.spark.over_time import (
@@ -122,7 +122,7 @@ class SparkEngine:
 
         lines = cut.lines.where((F.col("period") == number) & F.col("product").isNotNull())
         purchases = lines.select("customer", "basket", "product")
-        segments = replace(found.segmentation, labels=period_labels(found, number))
+        segments = period_segments(found, number)
         return replace(data, customers=cut.customers[number], purchases=purchases), segments
 
     def segment_table(self, data: SparkData, segments: Segments) -> pd.DataFrame | str:

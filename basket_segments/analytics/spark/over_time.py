@@ -1,34 +1,36 @@
 """Segments over time on Spark, as ``analytics.over_time`` computes them locally.
 
 The purchases are cut by date with the local rule (``periods.cut_periods`` on the
-first and last day Spark finds), each period's RFM derived in Spark from its own
-lines (recency to the day after the period's last purchase), and the reference
-period segmented by ``segment_spark``'s KMeans; every other period's customers go
-through the same scaling into that model (``KMeansModel.transform``: nearest
-centre). The segments per period come back to the driver, a row per customer and
-period as the dashboard and ``segments_by_period.csv`` need them, and the
-migration is counted from them by the local engine's own ``migration_table``.
+first and last day Spark finds) and each period's RFM derived in Spark from its own
+lines (recency to the day after the period's last purchase). Each period's
+customer table, one row per customer, comes back to the driver anyway (the
+dashboard and ``segments_by_period.csv`` need a row per customer and period), so
+the reference period is segmented there by the local engine's own
+``segments_over_time``: the same scaling and scikit-learn KMeans, the same
+numbering and names, every other period placed by the same nearest centre, and
+the migration counted by the same ``migration_table``. Spark's own KMeans runs
+on until its centres stop moving, where scikit-learn stops at ``tol=1e-4``; on
+data without clear clusters that put a few customers in another segment.
 """
 
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.migration import migration_table
 from basket_segments.analytics.over_time import (
     NO_DATES,
+    ByPeriod,
     OverTime,
     check_customers,
-    period_table,
+    segments_over_time,
 )
 from basket_segments.analytics.periods import PeriodRule, Periods, cut_periods
-from basket_segments.analytics.spark.segments import SparkFit, fit_spark, kmeans_input, labelled_by
 from basket_segments.analytics.spark.transactions import derive_rfm
 from basket_segments.analytics.transactions import RFM_COLUMNS
 
@@ -38,11 +40,6 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
     from basket_segments.analytics.spark.prepare import SparkData
-
-NEGATIVE_VALUES = (
-    "Some customers have negative values where the reference period had none, so "
-    "they cannot be scaled the same way; choose --scale standard or other features."
-)
 
 
 @dataclass(frozen=True)
@@ -120,10 +117,11 @@ def over_time_spark(
     n_init: int | None = None,
     max_rows: int | None = None,
 ) -> OverTime:
-    """Segments fitted on the reference period (``fit_spark``) and every period's
-    customers placed in them by nearest centre, collected with the migration; refused
-    when a period has no more customers than segments, or (``max_rows``) when more
-    customer-periods than that would come back to the driver."""
+    """Every period's customers collected, then segmented as the local engine does
+    (``segments_over_time``: fitted on the reference period, the others by nearest
+    centre); refused when a period has no more customers than segments, or
+    (``max_rows``) when more customer-periods than that would come back to the driver.
+    ``segmentation`` is the local engine's ``Segmentation``."""
     counts = [customers.count() for customers in cut.customers]
     for label, count in zip(cut.periods.labels, counts, strict=True):
         check_customers(label, count, k)
@@ -132,44 +130,15 @@ def over_time_spark(
             f"{sum(counts):,} customers over the periods are too many to compare here (at "
             f"most {max_rows:,}); choose longer periods or a sample of the customers."
         )
-    reference = cut.customers[cut.reference]
-    fitted = fit_spark(reference, features, k, scale, random_state, kinds, n_init)
-    names = fitted.segments.names
-    tables = []
-    for number, customers in enumerate(cut.customers):
-        fitted_here = number == cut.reference
-        labels = fitted.segments.labels if fitted_here else assign_spark(customers, fitted)
-        tables.append(_collected(customers, labels, cut.periods.labels[number], names))
-    by_period = pd.concat(tables, ignore_index=True)
-    migration = migration_table(by_period, cut.periods.labels, cut.reference, names)
-    rows = by_period[by_period["period"] == cut.reference_label]
-    shown = pd.Series(rows["segment"].to_numpy(), index=pd.Index(rows["customer"]))
-    segmentation = replace(fitted.segments, labels=shown.rename("segment"))
-    profiles = fitted.segments.profiles
-    return OverTime(cut.periods, cut.reference, segmentation, profiles, by_period, migration)
+    tables = tuple(collected(customers) for customers in cut.customers)
+    here = ByPeriod(cut.periods, tables, cut.reference)
+    return segments_over_time(here, features, k, dict(kinds or {}), scale, random_state, n_init)
 
 
-def assign_spark(customers: DataFrame, fitted: SparkFit) -> DataFrame:
-    """``customer`` and ``segment``: the nearest of ``fitted``'s centres once scaled as the
-    customers it was fitted on were (``segmentation.assign`` on Spark)."""
-    from pyspark.ml.functions import array_to_vector
-    from pyspark.sql import functions as F
-
-    seen = kmeans_input(fitted.segments.features, fitted.mode, fitted.scaling)
-    values = customers.select("customer", F.array(*[c.cast("double") for c in seen]).alias("x"))
-    x = [F.col("x")[i] for i in range(len(seen))]
-    if values.where(reduce(operator.or_, [v.isNull() | F.isnan(v) for v in x])).take(1):
-        raise DataError(NEGATIVE_VALUES)
-    points = values.select("customer", array_to_vector("x").alias("features"))
-    return labelled_by(fitted.model, points, fitted.order).select("customer", "segment")
-
-
-def _collected(
-    customers: DataFrame, labels: DataFrame, period: str, names: Mapping[int, str]
-) -> pd.DataFrame:
-    """One period's rows of ``OverTime.by_period``, as the local engine makes them: by
-    customer, with the local engine's integer types."""
-    joined = labels.join(customers, "customer").toPandas().sort_values("customer")
-    joined = joined.astype({c: "int64" for c, kind in joined.dtypes.items() if kind == "int32"})
-    table = joined.set_index("customer").drop(columns="segment")
-    return period_table(table, joined["segment"], period, names)
+def collected(customers: DataFrame) -> pd.DataFrame:
+    """One period's customer table on the driver as the local engine holds it: indexed
+    by customer in the order of its ``derive_rfm`` (sorted), with its integer types.
+    KMeans' restarts are seeded by row, so the order is part of the result."""
+    table = customers.toPandas().sort_values("customer", kind="stable")
+    table = table.astype({c: "int64" for c, kind in table.dtypes.items() if kind == "int32"})
+    return table.set_index("customer")

@@ -67,7 +67,7 @@ def points(customers: DataFrame, features: list[str], scale: str) -> tuple[DataF
 
 def kmeans_input(features: list[str], mode: str, fitted: Scaling) -> list[Column]:
     """The features as KMeans sees them, scaled as ``mode`` says with ``fitted``: what
-    places customers of another period in segments fitted on these (``assign_spark``)."""
+    restarts and K suggestions cluster (``points``)."""
     return [col(f) for f in features] if mode == "none" else z_columns(features, fitted)
 
 

@@ -1,21 +1,25 @@
 """Segments over time on Spark: the local engine's periods, per-period RFM, assignments and
-migration, on a small dated shop (cell for cell) and on five months of online retail."""
+migration, cell for cell, on a small dated shop and on five months of online retail."""
 
-import numpy as np
 import pandas as pd
 import pytest
-from sklearn.cluster import KMeans
-from sklearn.preprocessing import StandardScaler
 
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
-from basket_segments.analytics.migration import LAPSED, NEW, migration_matrix
+from basket_segments.analytics.migration import LAPSED, NEW
 from basket_segments.analytics.periods import PeriodRule, parse_date
 from basket_segments.analytics.spark.engine import SparkEngine
 from basket_segments.analytics.spark.over_time import over_time_spark, split_by_period_spark
 from basket_segments.analytics.stages import AnalysisOptions, StageClock
 from basket_segments.cli.commands import main
-from tests.analytics.test_over_time import FIVE_MONTHS, RFM, SPLIT, independent_rfm
+from tests.analytics.test_over_time import (
+    FIVE_MONTHS,
+    RFM,
+    SPLIT,
+    assert_recomputed,
+    assert_totals,
+    independent_rfm,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -168,61 +172,25 @@ def five_months(spark, shared_data):
     return ours, theirs, independent_rfm(shared_data / FIVE_MONTHS)
 
 
-def test_five_months_periods_and_rfm_are_the_local_engines(five_months):
+def test_five_months_are_the_local_engines_exactly(five_months):
+    """The reference period is fitted on the driver with the local engine's code, so every
+    customer's RFM, segment and name in every period, the profiles and the migration are
+    the local engine's, exactly."""
     ours, theirs, _ = five_months
     assert ours.periods == theirs.periods
-    columns = ["customer", "period", *RFM]
-    pd.testing.assert_frame_equal(by_customer(ours)[columns], by_customer(theirs)[columns])
+    pd.testing.assert_frame_equal(by_customer(ours), by_customer(theirs), check_exact=True)
+    pd.testing.assert_frame_equal(ours.migration, theirs.migration, check_exact=True)
+    pd.testing.assert_frame_equal(ours.profiles, theirs.profiles, check_exact=True)
+    assert ours.names == theirs.names and len(ours.names) == 4
 
 
-def test_five_months_migration_matches_scikit_learn_run_to_convergence(five_months):
-    """The issue's recomputation (StandardScaler fitted on period A, KMeans(n_init=10,
-    random_state=0), B by ``predict``, ``pandas.crosstab``), with KMeans run until it
-    converges (``tol=0``), as Spark's KMeans does; segments matched by their members."""
+def test_five_months_migration_is_the_issues_recomputation(five_months):
+    """StandardScaler on period A, scikit-learn's default KMeans(n_init=10, random_state=0),
+    period B by ``predict``, ``pandas.crosstab``: cell for cell, segments matched by members."""
     ours, _, (rfm_a, rfm_b) = five_months
-    scaler = StandardScaler().fit(rfm_a[RFM])
-    model = KMeans(n_clusters=4, n_init=10, random_state=0, tol=0).fit(scaler.transform(rfm_a[RFM]))
-    ours_a = pd.Series(model.labels_, index=rfm_a.index)
-    ours_b = pd.Series(model.predict(scaler.transform(rfm_b[RFM])), index=rfm_b.index)
-    app = ours.by_period.set_index("customer")
-    app_a = app[app["period"] == ours.periods.labels[0]]
-    same = {}
-    for cluster, members in ours_a.groupby(ours_a).groups.items():
-        names = app_a.loc[members, "segment_name"].unique()
-        assert len(names) == 1 and (app_a["segment_name"] == names[0]).sum() == len(members)
-        same[cluster] = names[0]
-    assert len(set(same.values())) == 4
-    both = pd.concat([ours_a.map(same).rename("from"), ours_b.map(same).rename("to")], axis=1)
-    expected = pd.crosstab(both["from"].fillna(NEW), both["to"].fillna(LAPSED))
-    matrix = migration_matrix(ours.migration)
-    expected = expected.reindex(index=matrix.index, columns=matrix.columns, fill_value=0)
-    pd.testing.assert_frame_equal(matrix, expected, check_names=False, check_dtype=False)
+    assert_recomputed(ours, rfm_a, rfm_b)
 
 
-def test_five_months_differ_from_the_local_engine_only_by_where_kmeans_stops(five_months):
-    """scikit-learn stops once centres move less than ``tol=1e-4`` (the local engine, as the
-    issue's recomputation); Spark runs on until they stop moving. Lloyd's iterations
-    continued from the local engine's segments reach Spark's exactly, in both periods."""
-    ours, theirs, _ = five_months
-    first, later = ours.periods.labels
-    local, spark = by_customer(theirs), by_customer(ours)
-    scaler = StandardScaler().fit(local.loc[local["period"] == first, RFM])
-    points = {
-        label: scaler.transform(local.loc[local["period"] == label, RFM])
-        for label in (first, later)
-    }
-    labels = local.loc[local["period"] == first, "segment"].to_numpy()
-    for _ in range(100):
-        centres = np.array([points[first][labels == s].mean(axis=0) for s in range(4)])
-        moved = nearest(points[first], centres)
-        if (moved == labels).all():
-            break
-        labels = moved
-    np.testing.assert_array_equal(labels, spark.loc[spark["period"] == first, "segment"])
-    np.testing.assert_array_equal(
-        nearest(points[later], centres), spark.loc[spark["period"] == later, "segment"]
-    )
-
-
-def nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    return ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+def test_five_months_totals_are_the_segment_sizes(five_months):
+    ours, _, (rfm_a, rfm_b) = five_months
+    assert_totals(ours, rfm_a, rfm_b)
