@@ -31,6 +31,7 @@ from basket_segments.analytics.over_time import (
     segments_over_time,
 )
 from basket_segments.analytics.periods import PeriodRule, Periods, cut_periods
+from basket_segments.analytics.spark.prepare import ROW
 from basket_segments.analytics.spark.transactions import derive_rfm
 from basket_segments.analytics.transactions import RFM_COLUMNS
 
@@ -51,6 +52,8 @@ class SparkByPeriod:
     customers: tuple[DataFrame, ...]
     reference: int
     lines: DataFrame
+    #: ``SparkData.first_rows``: the order the local engine keeps a period's customers in.
+    first_rows: DataFrame | None = None
 
     @property
     def reference_label(self) -> str:
@@ -80,7 +83,7 @@ def split_by_period_spark(data: SparkData, rule: PeriodRule) -> SparkByPeriod:
         if data.shape != "transactions":
             rfm = data.customers.select(*kept).join(rfm, "customer")
         customers.append(rfm.cache())
-    return SparkByPeriod(periods, tuple(customers), rule.reference, lines)
+    return SparkByPeriod(periods, tuple(customers), rule.reference, lines, data.first_rows)
 
 
 def _span(lines: DataFrame) -> pd.Series:
@@ -130,15 +133,21 @@ def over_time_spark(
             f"{sum(counts):,} customers over the periods are too many to compare here (at "
             f"most {max_rows:,}); choose longer periods or a sample of the customers."
         )
-    tables = tuple(collected(customers) for customers in cut.customers)
+    first = None
+    if cut.first_rows is not None:
+        first = cut.first_rows.toPandas().set_index("customer")[ROW]
+    tables = tuple(collected(customers, first) for customers in cut.customers)
     here = ByPeriod(cut.periods, tables, cut.reference)
     return segments_over_time(here, features, k, dict(kinds or {}), scale, random_state, n_init)
 
 
-def collected(customers: DataFrame) -> pd.DataFrame:
-    """One period's customer table on the driver as the local engine holds it: indexed
-    by customer in the order of its ``derive_rfm`` (sorted), with its integer types.
-    KMeans' restarts are seeded by row, so the order is part of the result."""
-    table = customers.toPandas().sort_values("customer", kind="stable")
+def collected(customers: DataFrame, first: pd.Series | None = None) -> pd.DataFrame:
+    """One period's customer table on the driver as the local engine holds it, with its
+    integer types: indexed by customer, in the order of ``first`` (each customer's first
+    row in the file) when given, else sorted, as ``derive_rfm``'s. KMeans' seeded starts
+    pick customers by position, so the order is part of the result."""
+    table = customers.toPandas()
+    order = None if first is None else (lambda ids: ids.map(first))
+    table = table.sort_values("customer", kind="stable", key=order)
     table = table.astype({c: "int64" for c, kind in table.dtypes.items() if kind == "int32"})
     return table.set_index("customer")

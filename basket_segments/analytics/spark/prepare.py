@@ -64,6 +64,10 @@ class SparkData:
     #: Purchases with dates: every clean line (``transactions.CLEAN_COLUMNS``, charges
     #: included), what the RFM was derived from, so periods' RFM can be derived alike.
     lines: DataFrame | None = None
+    #: A file of customers with their purchases: ``customer`` and ``_row``, each customer's
+    #: first row in the file, the order the local engine keeps its customers in (None:
+    #: by customer, as ``derive_rfm`` sorts them). KMeans' seeded starts depend on it.
+    first_rows: DataFrame | None = None
 
     @property
     def features(self) -> list[str]:
@@ -237,7 +241,10 @@ def _combined(frame: DataFrame, roles: Mapping[str, str], attributes: list[str])
         kinds.update({name: name.lower() for name in rfm.columns[1:]})
     purchases = clean.where(F.col("product").isNotNull()).select("customer", "basket", "product")
     lines = clean if "date" in roles else None
-    return SparkData("combined", dict(roles), customers, purchases, kinds, report, None, lines)
+    first = rows.groupBy(F.col("_customer").alias("customer")).agg(F.min(ROW).alias(ROW))
+    return SparkData(
+        "combined", dict(roles), customers, purchases, kinds, report, None, lines, first
+    )
 
 
 def _transactions(frame: DataFrame, roles: Mapping[str, str]) -> SparkData:
