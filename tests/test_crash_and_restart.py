@@ -24,7 +24,7 @@ from tests.conftest import database_url
 
 
 def sample_csv(customers: int, seed: int = 1) -> bytes:
-    return generate_sample(customers, seed=seed).to_csv(index=False).encode()
+    return generate_sample(customers, seed=seed, dated=False).to_csv(index=False).encode()
 
 
 def server_on(tmp_path: Path, database: str) -> LiveServer:
