@@ -23,6 +23,10 @@ import psutil
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
+#: Database addresses a server does not inherit: a fresh instance folder gets its own
+#: database. Inherited, a test run on PostgreSQL gave every benchmark server one shared
+#: schema, where the second run's sign-up of the same user was refused.
+INHERITED_DATABASES = ("BASKET_SEGMENTS_DATABASE_URL", "DATABASE_URL")
 
 
 def free_port() -> int:
@@ -41,7 +45,8 @@ class LiveServer:
     instance_path : the instance folder (database, data, jobs, secret key) for
         ``BASKET_SEGMENTS_INSTANCE_PATH``; several servers on one folder share everything.
     workers, threads : gunicorn processes, and request threads in each.
-    env : extra environment, e.g. ``{"BASKET_SEGMENTS_DATABASE_URL": ...}``;
+    env : extra environment, e.g. ``{"BASKET_SEGMENTS_DATABASE_URL": ...}`` (the database
+        is the instance folder's own unless named here: none is inherited);
         a value of None removes that variable from the inherited environment.
     port : default a free one; kept by ``stop()`` so ``start()`` restarts on the same URL.
     log_path : gunicorn's output, default ``gunicorn-<port>.log`` in the instance folder.
@@ -115,6 +120,8 @@ class LiveServer:
             "BASKET_SEGMENTS_INSTANCE_PATH": str(self.instance_path),
             "PYTHONUNBUFFERED": "1",
         }
+        for name in INHERITED_DATABASES:  # its instance's own database unless ``env`` names one
+            env.pop(name, None)
         env.update(self.env)
         env = {name: value for name, value in env.items() if value is not None}
         with open(self.log_path, "ab") as log:
