@@ -74,6 +74,18 @@ def segment_params(settings: dict | None) -> SegmentParams | None:
     return SegmentParams(tuple(features), int(k), scaling_mode(settings.get("scale")))
 
 
+def stored_rule_params(rules: Any) -> RuleParams:
+    """``rule_params`` from a query's ``rules`` as JSON (``asdict(RuleParams)``), which went
+    to the browser and came back: checked as the page's inputs are."""
+    return rule_params(
+        rules["min_support"],
+        rules["min_confidence"],
+        rules["min_lift"],
+        rules["max_length"],
+        rules.get("max_rules"),
+    )
+
+
 def rule_params(support, confidence, lift, length, limit=None) -> RuleParams:
     """Thresholds and rule limit from the Rules page's inputs, checked against what the
     page offers; empty boxes fall back to the defaults, anything else out of range is a
@@ -176,14 +188,7 @@ class RulesQuery:
         """A query back from JSON, checked as the page's inputs are (it went to the
         browser and came back: a forged one is a ``DataError``)."""
         try:
-            rules = data["rules"]
-            params = rule_params(
-                rules["min_support"],
-                rules["min_confidence"],
-                rules["min_lift"],
-                rules["max_length"],
-                rules.get("max_rules"),
-            )
+            params = stored_rule_params(data["rules"])
             segments = segment_params(data["segments"]) if data["segments"] else None
             return cls(int(data["dataset"]), segments, params, basket_choice(data["basket"]))
         except (KeyError, TypeError, ValueError) as error:
@@ -511,15 +516,8 @@ class PeriodRulesQuery:
         """A query back from JSON, checked as the pages' controls are (a forged one is a
         ``DataError``)."""
         try:
-            rules = data["rules"]
-            params = rule_params(
-                rules["min_support"],
-                rules["min_confidence"],
-                rules["min_lift"],
-                rules["max_length"],
-                rules.get("max_rules"),
-            )
+            params = stored_rule_params(data["rules"])
             comparison = OverTimeQuery.from_json(data["comparison"])
             return cls(comparison, params, basket_choice(data["basket"]))
-        except (KeyError, TypeError, AttributeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise DataError("That request is damaged; change a setting to ask again.") from error
