@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from basket_segments.callbacks.long_work import answered
 from basket_segments.layouts.common import DOWNLOAD_READY, DOWNLOAD_WAITING
+from basket_segments.queries import THRESHOLDS
 from basket_segments.web.downloads import download_url
 
 NO_DATASET = "Open a dataset on the Data page first."
@@ -19,3 +20,19 @@ def download_link(prefix: str, name: str, answer: dict | None) -> tuple[str | No
     if request is None:
         return None, DOWNLOAD_WAITING
     return download_url(prefix, name, request), DOWNLOAD_READY
+
+
+def rules_asked(request: dict) -> tuple[list, str | None]:
+    """The thresholds, rule limit and basket the Rules page last showed for this dataset, else the
+    defaults (``RULES_CHOICE`` names its dataset: another dataset's never apply).
+
+    >>> rules_asked({"dataset": 1, "rules": {"dataset": 1, "support": 0.01, "confidence":
+    ...     0.3, "lift": 1.0, "length": 3, "basket": "invoice"}})
+    ([0.01, 0.3, 1.0, 3, None], 'invoice')
+    >>> rules_asked({"dataset": 2, "rules": {"dataset": 1, "support": 0.01}})
+    ([None, None, None, None, None], None)
+    """
+    chosen = request.get("rules") or {}
+    if not isinstance(chosen, dict) or chosen.get("dataset") != request["dataset"]:
+        chosen = {}
+    return [chosen.get(name) for name in THRESHOLDS], chosen.get("basket")

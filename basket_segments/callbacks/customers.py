@@ -13,9 +13,10 @@ from basket_segments import ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.stages import ALL_CUSTOMERS, RuleParams
 from basket_segments.callbacks import long_work
+from basket_segments.callbacks.common import rules_asked
 from basket_segments.layouts import customers as layout
 from basket_segments.layouts.common import message, page_path
-from basket_segments.queries import THRESHOLDS, RulesQuery, text_or_none
+from basket_segments.queries import RulesQuery, text_or_none
 from basket_segments.store import results, storage
 from basket_segments.store.owner import current_owner
 
@@ -25,22 +26,6 @@ TOP = 5
 MAX_CUSTOMER_ID = 200
 #: The longest sentence shown for missing recommendations (it comes back from the browser).
 MAX_NOTE_LENGTH = 300
-
-
-def rules_asked(request: dict) -> tuple[list, str | None]:
-    """The thresholds, rule limit and basket the Rules page last showed for this dataset, else the
-    defaults (``RULES_CHOICE`` names its dataset: another dataset's never apply).
-
-    >>> rules_asked({"dataset": 1, "rules": {"dataset": 1, "support": 0.01, "confidence":
-    ...     0.3, "lift": 1.0, "length": 3, "basket": "invoice"}})
-    ([0.01, 0.3, 1.0, 3, None], 'invoice')
-    >>> rules_asked({"dataset": 2, "rules": {"dataset": 1, "support": 0.01}})
-    ([None, None, None, None, None], None)
-    """
-    chosen = request.get("rules") or {}
-    if not isinstance(chosen, dict) or chosen.get("dataset") != request["dataset"]:
-        chosen = {}
-    return [chosen.get(name) for name in THRESHOLDS], chosen.get("basket")
 
 
 def lookup_query(owner: str, request: dict) -> RulesQuery:

@@ -15,7 +15,7 @@ from dash import Dash, Input, Output, State
 from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
 from basket_segments.callbacks import long_work
-from basket_segments.callbacks.customers import rules_asked
+from basket_segments.callbacks.common import rules_asked
 from basket_segments.callbacks.over_time_work import answered_query, stored
 from basket_segments.layouts import over_time_products as layout
 from basket_segments.layouts.rules import sentences
