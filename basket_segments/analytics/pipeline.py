@@ -7,7 +7,6 @@ and stage times. Every stage is timed and said as it finishes.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ import pandas as pd
 from basket_segments.analytics.baskets import BASKET_CHOICES
 from basket_segments.analytics.cleaning import describe_report
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.machine import side_threads
 from basket_segments.analytics.mining import check_thresholds
 from basket_segments.analytics.progress import part
 from basket_segments.analytics.rules import ALL_CUSTOMERS
@@ -200,7 +200,7 @@ def _segment_beside_baskets(
     The local engine's KMeans runs in a process of its own, which leaves this one
     waiting (0.4 s on the large benchmark) while the baskets take as long.
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="baskets") as pool:
+    with side_threads(1, "baskets") as pool:
         pending = pool.submit(engine.baskets, data, options, clock)
         segments = _segment(engine, data, options, result, clock)
         return segments, pending.result()

@@ -8,7 +8,6 @@ and one row per purchased product with its customer and basket.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,6 +28,7 @@ from basket_segments.analytics.columns import (
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.factorize import factorize, factorize_runs, first_rows, subset
 from basket_segments.analytics.loading import RawTable, Source, read_source
+from basket_segments.analytics.machine import side_threads
 from basket_segments.analytics.transactions import clean_transactions, derive_rfm
 
 SHAPES = {
@@ -313,7 +313,7 @@ def _prepare_combined(
         coded = subset(*coded, frame.index.isin(rows.index))
     # Customers' attributes and the purchase rows are independent, and both are mostly
     # pyarrow and numpy work that releases the interpreter lock: both at once.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with side_threads(1) as pool:
         attributes_read = pool.submit(
             _customer_attributes, rows, roles["customer"], features, report, coded
         )

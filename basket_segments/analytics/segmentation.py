@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.machine import usable_cpus
 from basket_segments.analytics.progress import Report, ignore
 from basket_segments.analytics.scaling import (
     Scaling,
@@ -89,10 +90,11 @@ def import_scikit_learn_in_background() -> None:
     cleaned (pyarrow's reading releases the interpreter lock for all its
     duration), most of it is done by the time KMeans runs. An ``import``
     meanwhile waits for this one to finish rather than starting again (Python's
-    import lock).
+    import lock). With one CPU the import waits for KMeans: beside the reading it
+    would only take turns with it.
     """
     started = any(thread.name == IMPORT_THREAD for thread in threading.enumerate())
-    if "sklearn.metrics" not in sys.modules and not started:
+    if "sklearn.metrics" not in sys.modules and not started and usable_cpus() > 1:
         threading.Thread(target=_import_quietly, name=IMPORT_THREAD, daemon=True).start()
 
 

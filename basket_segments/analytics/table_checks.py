@@ -9,13 +9,13 @@ that says where the problem is.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
+from basket_segments.analytics.machine import side_threads
 
 #: How messages name each delimiter.
 DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab", "|": "a pipe (|)"}
@@ -86,7 +86,7 @@ def finish_table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if len(frame) < PARALLEL_ROWS:
         finished = list(map(finish, values))
     else:  # pyarrow strips without the interpreter lock: two columns at a time
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with side_threads(2) as pool:
             finished = list(pool.map(finish, values))
     # One new frame at the end: never `assign(**columns)`, a column may be "self".
     return pd.DataFrame(dict(zip(frame.columns, finished, strict=True)), index=frame.index)
