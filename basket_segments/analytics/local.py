@@ -124,8 +124,9 @@ class LocalEngine:
     def _load_scikit_learn(self) -> None:
         """Import scikit-learn in a thread while the rows are cleaned, unless a process of
         its own already does (the dashboard imports it so; a workbook shows its columns
-        only once read)."""
-        if self._process is None:
+        only once read). With one CPU the import waits for KMeans: beside the cleaning it
+        would only take turns with it."""
+        if self._process is None and usable_cpus() > 1:
             import_scikit_learn_in_background()
 
     @property

@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from basket_segments.analytics.errors import DataError
-from basket_segments.analytics.machine import usable_cpus
 from basket_segments.analytics.progress import Report, ignore
 from basket_segments.analytics.scaling import (
     Scaling,
@@ -90,11 +89,10 @@ def import_scikit_learn_in_background() -> None:
     cleaned (pyarrow's reading releases the interpreter lock for all its
     duration), most of it is done by the time KMeans runs. An ``import``
     meanwhile waits for this one to finish rather than starting again (Python's
-    import lock). With one CPU the import waits for KMeans: beside the reading it
-    would only take turns with it.
+    import lock).
     """
     started = any(thread.name == IMPORT_THREAD for thread in threading.enumerate())
-    if "sklearn.metrics" not in sys.modules and not started and usable_cpus() > 1:
+    if "sklearn.metrics" not in sys.modules and not started:
         threading.Thread(target=_import_quietly, name=IMPORT_THREAD, daemon=True).start()
 
 
@@ -179,14 +177,21 @@ def start_method() -> str:
     return "spawn" if openmp else "fork"
 
 
-def default_n_init(n_customers: int) -> int:
-    """KMeans restarts: 10 on small data, 3 up to 200,000 customers, then 1.
+#: KMeans restarts of a segmentation: scikit-learn's classic default, as the original
+#: design ran it. With one restart, 64 of the large benchmark's 500,000 customers landed
+#: in other segments than its; 10 cost 0.9 s of CPU there against 0.15 s.
+RESTARTS = 10
 
-    Each restart costs a full KMeans run (10 restarts cost about 4x the time
-    of scikit-learn's 'auto', which is one for k-means++), while on large data
-    the best of a few k-means++ starts is rarely beaten by more.
 
-    >>> default_n_init(200), default_n_init(50_000), default_n_init(500_000)
+def scan_n_init(n_customers: int) -> int:
+    """KMeans restarts for each K that Suggest K tries (and for Spark, where a restart is a
+    dozen jobs): 10 on small data, 3 up to 200,000 customers, then 1.
+
+    Suggest K fits 14 values of K; on large data the best of a few k-means++ starts
+    rarely changes which K separates best. The K chosen is then fitted with
+    ``RESTARTS``.
+
+    >>> scan_n_init(200), scan_n_init(50_000), scan_n_init(500_000)
     (10, 3, 1)
     """
     if n_customers <= 20_000:
@@ -293,7 +298,7 @@ def segment_customers(
     values = feature_values(customers, features)
     check_k(k, len(customers))
     mode = scaling_mode(scale)
-    n_init = n_init or default_n_init(len(customers))
+    n_init = n_init or RESTARTS
     found = run(cluster, values, mode, k, n_init, random_state, list(features))
     return Segmentation(
         labels=pd.Series(found.labels, index=customers.index, name="segment"),
@@ -514,6 +519,7 @@ def suggest_k(
     usable = [k for k in k_values if 2 <= k < len(customers)]
     if not usable:
         raise DataError(f"{_there_are(len(customers))}, too few to compare numbers of segments.")
+    n_init = n_init or scan_n_init(len(customers))
     rows = []
     for done, k in enumerate(usable):
         (report or ignore)(done / len(usable), f"Trying K = {k}")

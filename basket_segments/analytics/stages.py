@@ -104,8 +104,9 @@ class AnalysisOptions:
     rules: RuleParams = field(default_factory=RuleParams)
     random_state: int = 0
     n_jobs: int | None = None
-    #: KMeans restarts; None: ``default_n_init`` (each restart is a full run, on Spark a
-    #: dozen jobs, so fewer restarts are the first saving on a cluster).
+    #: KMeans restarts; None: ``segmentation.RESTARTS`` (10) locally, and for Suggest K and
+    #: on Spark ``scan_n_init`` (each restart is a full run, on Spark a dozen jobs, so
+    #: fewer restarts are the first saving on a cluster).
     n_init: int | None = None
     #: Products listed per segment in the top products table.
     top_products: int = 10

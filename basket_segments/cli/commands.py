@@ -174,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-init",
         type=int,
         default=None,
-        help="KMeans restarts (default: 10 up to 20,000 customers, 3 up to 200,000, then 1)",
+        help="KMeans restarts (default: 10; --k auto tries each K with 10 up to 20,000 "
+        "customers, 3 up to 200,000, then 1, as the Spark engine segments)",
     )
     run.add_argument(
         "--engine",

@@ -40,18 +40,21 @@ def test_inline_work_that_fails_fails_at_its_result():
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="Linux only")
 @pytest.mark.parametrize("pinned", [True, False], ids=["one CPU", "as the machine is"])
-def test_scikit_learn_is_imported_ahead_only_with_a_cpu_to_spare(pinned):
-    """On one CPU the early import would only take turns with the file's reading."""
+def test_loading_imports_scikit_learn_beside_only_with_a_cpu_to_spare(pinned):
+    """On one CPU the early import would only take turns with the file's cleaning."""
     started = str(not pinned and machine.usable_cpus() > 1)
     pin = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
     check = (
-        "import threading\n"
+        "import sys, threading\n"
         "from basket_segments.analytics import segmentation as s\n"
-        "s.import_scikit_learn_in_background()\n"
+        "from basket_segments.analytics.local import LocalEngine\n"
+        "from basket_segments.analytics.stages import StageClock\n"
+        "LocalEngine().load(sys.stdin.buffer.read(), StageClock(None))\n"
         "print(any(t.name == s.IMPORT_THREAD for t in threading.enumerate()))\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", (pin if pinned else "") + check],
+        input=b"CustomerID,Age,Product\n1,30,bread\n2,41,milk\n3,60,tea\n",
         capture_output=True,
         check=True,
     )

@@ -375,3 +375,43 @@ def test_openmp_threads_wait_asleep():
         env={key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"},
     )
     assert policy.stdout.strip() == "PASSIVE"
+
+
+def _restarts_asked(monkeypatch, call) -> list[int]:
+    """The ``n_init`` each KMeans fit of ``call`` was given (the fits run for real)."""
+    from basket_segments.analytics import segmentation
+
+    asked = []
+
+    def counting(function, *args):
+        asked.append(args[3])  # cluster(values, mode, k, n_init, ...)
+        return function(*args)
+
+    monkeypatch.setattr(segmentation, "SILHOUETTE_SAMPLE", 10)  # keep the fits cheap
+    call(counting)
+    return asked
+
+
+def test_a_segmentation_restarts_kmeans_ten_times_at_any_size(monkeypatch):
+    """As the original design: with one restart on 500,000 customers, 64 of them landed in
+    other segments than its 10 restarts put them in."""
+    from basket_segments.analytics import segmentation
+
+    monkeypatch.setattr(segmentation, "scan_n_init", lambda n: 1)  # as for a large file
+    customers = pd.DataFrame({"x": np.arange(300.0), "y": np.arange(300.0) % 7})
+    asked = _restarts_asked(
+        monkeypatch, lambda run: segment_customers(customers, ["x", "y"], 3, run=run)
+    )
+    assert asked == [segmentation.RESTARTS] == [10]
+
+
+def test_suggest_k_scans_with_fewer_restarts_on_large_data(monkeypatch):
+    from basket_segments.analytics import segmentation
+
+    monkeypatch.setattr(segmentation, "scan_n_init", lambda n: 1)
+    customers = pd.DataFrame({"x": np.arange(300.0), "y": np.arange(300.0) % 7})
+    asked = _restarts_asked(
+        monkeypatch,
+        lambda run: segmentation.suggest_k(customers, ["x", "y"], range(2, 5), run=run),
+    )
+    assert asked == [1, 1, 1]

@@ -2,7 +2,7 @@
 
 Same features, same scaling (``log1p`` of heavily skewed non-negative features,
 then standardisation with the population standard deviation, as
-``StandardScaler``), the best of ``default_n_init`` restarts by inertia, the
+``StandardScaler``), the best of ``scan_n_init`` restarts by inertia, the
 same numbering by size, the same names. Spark's KMeans starts from k-means||
 rather than k-means++, so on data without clear clusters the two engines can
 settle in different local optima; on well separated data they agree.
@@ -23,9 +23,9 @@ from basket_segments.analytics.segmentation import (
     SILHOUETTE_SAMPLE,
     SILHOUETTE_SAMPLE_SIZE,
     check_k,
-    default_n_init,
     mean_silhouette,
     scaling_mode,
+    scan_n_init,
     size_order,
 )
 from basket_segments.analytics.spark.profiles import profile_spark
@@ -131,7 +131,7 @@ def fit_spark(
     prepared, fitted = points(customers, features, scale)
     n = prepared.count()
     check_k(k, n)
-    model = best_kmeans(prepared, k, random_state, n_init or default_n_init(n))
+    model = best_kmeans(prepared, k, random_state, n_init or scan_n_init(n))
     sizes = np.array(model.summary.clusterSizes)
     if len(sizes) < k or sizes.min() == 0:
         raise DataError(
@@ -219,7 +219,7 @@ def suggest_k_spark(
         raise DataError(f"There are {n:,} customers, too few to compare numbers of segments.")
     rows = []
     for k in usable:
-        model = best_kmeans(prepared, k, random_state, n_init or default_n_init(n))
+        model = best_kmeans(prepared, k, random_state, n_init or scan_n_init(n))
         labelled = model.transform(prepared).withColumnRenamed("prediction", "segment")
         silhouette = silhouette_spark(labelled, n, random_state)
         rows.append({"k": k, "inertia": model.summary.trainingCost, "silhouette": silhouette})
