@@ -331,20 +331,21 @@ def _csv_table(frame: pd.DataFrame, name: str) -> RawTable:
 def _read_plain_csv(data: Bytes, delimiter: str, header: list[str]) -> pd.DataFrame | None:
     """Every column as text with pyarrow's multi-threaded reader, or None when the file
     needs pandas' leniency (a space after a delimiter, which pandas skips before a
-    quote; rows of the wrong length, which pandas pads or names in its message; an odd
-    number of quotes, which pyarrow reads as one value running to the end of the file
-    and pandas names as a quote never closed).
+    quote, looked for only in a file with quotes; rows of the wrong length, which
+    pandas pads or names in its message; an odd number of quotes, which pyarrow reads
+    as one value running to the end of the file and pandas names as a quote never
+    closed).
 
     ``data`` is UTF-8. Without a quote in it no value spans lines, and the reader
     can split the file into blocks without looking for quoted line breaks (3x faster).
     """
     from pyarrow import csv as pa_csv
 
-    if _contains(data, f"{delimiter} ".encode()):
-        return None
     quotes = _count(data, b'"')
     if quotes % 2:
         return None  # a quote left open, which pyarrow would read to the end of the file
+    if quotes and _contains(data, f"{delimiter} ".encode()):
+        return None  # without quotes, the spaces pandas skips are stripped later all the same
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(data if isinstance(data, pa.Buffer) else pa.py_buffer(data)),

@@ -147,3 +147,34 @@ def test_peek_columns_reads_names_from_text_heads_and_parquet_footers(tmp_path):
     excel = io.BytesIO()
     table.to_excel(excel, index=False)
     assert peek_columns(excel.getvalue()) == []
+
+
+SPACED = [
+    b"CustomerID, Age, Product\n1, 30, bread\n2,  , milk\n3, 41 ,tea\n",
+    b"CustomerID,Age,Product\n1,30, \n2, ,milk\n 3 ,41,tea\n",
+    b"CustomerID;Age;Product\n1; 30; bread\n2;\t;milk\n",
+]
+
+
+@pytest.mark.parametrize("content", SPACED, ids=["after commas", "blank cells", "semicolons"])
+def test_spaces_after_delimiters_without_quotes_read_fast_as_pandas_reads_them(content):
+    """Without quotes the spaces pandas skips after a delimiter are stripped later all the
+    same, so pyarrow reads the file (the search for them took 0.25 s of a 141 MB load)."""
+    from basket_segments.analytics import loading
+
+    text = content.decode()
+    delimiter = ";" if ";" in text.splitlines()[0] else ","
+    header = text.splitlines()[0].split(delimiter)  # as csv reads it, spaces and all
+    fast = loading._read_plain_csv(content, delimiter, header)
+    assert fast is not None
+    careful = loading._csv_table(loading._read_csv_carefully(text, delimiter, "f"), "f").frame
+    pd.testing.assert_frame_equal(read_source(content).frame, careful)
+
+
+def test_a_space_before_a_quote_is_read_by_pandas():
+    """pandas skips the space and reads the quoted value whole; pyarrow would not."""
+    from basket_segments.analytics import loading
+
+    content = b'CustomerID,Product\n1, "bread, white"\n2,milk\n'
+    assert loading._read_plain_csv(content, ",", ["CustomerID", "Product"]) is None
+    assert read_source(content).frame["Product"].tolist() == ["bread, white", "milk"]
