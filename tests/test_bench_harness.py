@@ -74,3 +74,21 @@ def test_the_load_benchmark_clicks_the_rule_views(capsys):
     clicks = [line for line in printed.splitlines() if line.startswith("rule view click")]
     assert clicks and int(clicks[0].split()[3]) == len(load.RULE_VIEW_CLICKS)
     assert "Rule view click p95:" in printed and "0 leaks" in printed
+
+
+def test_the_alternating_comparison_reports_each_stage_pinned(tmp_path):
+    """``bench/ab.py --cpus 1``: before and after alternated on one CPU, with each stage's
+    seconds (its CPU seconds there) read from the runs' summaries."""
+    from tests.conftest import REPO
+
+    data = tmp_path / "sample.csv"
+    generate_sample(300, dated=False).to_csv(data, index=False)
+    command = [sys.executable, "bench/ab.py", "--runs", "1", "--cpus", "1", "a=.", "b=."]
+    command += ["--", str(data), "--k", "3", "--min-support", "0.1"]
+    printed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
+    lines = printed.stdout.splitlines()
+    assert [line.split()[0] for line in lines[::2]] == ["a", "b"]
+    for stages in lines[1::2]:
+        named = dict(part.rsplit(" ", 1) for part in stages.split(": ", 1)[1].split(", "))
+        assert {"load", "segment", "mine", "rules_table"} <= set(named)
+        assert all(float(seconds) >= 0 for seconds in named.values())
