@@ -93,8 +93,11 @@ def first_rows(codes: np.ndarray) -> np.ndarray:
     """
     if not len(codes):
         return np.zeros(0, dtype=np.int64)
-    highest_before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
-    return np.flatnonzero(codes > highest_before)
+    highest = np.maximum.accumulate(codes)
+    first = np.empty(len(codes), dtype=bool)
+    first[0] = codes[0] >= 0
+    np.greater(codes[1:], highest[:-1], out=first[1:])
+    return np.flatnonzero(first)
 
 
 def subset(codes: np.ndarray, uniques: pd.Index, rows: np.ndarray) -> tuple[np.ndarray, pd.Index]:

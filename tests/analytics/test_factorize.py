@@ -103,7 +103,7 @@ def test_duplicate_rows_beyond_63_bits_of_codes():
 def test_first_values_match_pandas_groupby(rows):
     codes = pd.factorize(pd.Series([c for c, _ in rows]))[0]
     values = pd.DataFrame({"Age": [v for _, v in rows], "Income": [v * 2 for _, v in rows]})
-    first, conflicts = _first_values(values, codes)
+    first, conflicts = _first_values(values, codes, first_rows(codes))
     grouped = values.groupby(codes, sort=False)
     low, high = grouped.min(), grouped.max()
     pd.testing.assert_frame_equal(first, grouped.first(), check_index_type=False)
@@ -113,7 +113,7 @@ def test_first_values_match_pandas_groupby(rows):
 def test_first_values_without_missing_values_take_the_fast_path_correctly():
     codes = np.array([0, 1, 0, 2, 1, 0])
     values = pd.DataFrame({"Age": [30.0, 41, 30, 50, 42, 30], "Score": [1.0, 2, 3, 4, 2, 1]})
-    first, conflicts = _first_values(values, codes)
+    first, conflicts = _first_values(values, codes, first_rows(codes))
     assert first.to_dict("list") == {"Age": [30.0, 41.0, 50.0], "Score": [1.0, 2.0, 4.0]}
     assert conflicts.to_dict("list") == {"Age": [False, True, False], "Score": [True, False, False]}
 
@@ -149,9 +149,9 @@ def test_first_values_by_distinct_text_match_the_numeric_way(rows):
 
     codes = pd.factorize(pd.Series([c for c, _ in rows]))[0]
     column = in_blocks([text for _, text in rows])
-    first, conflicts = _first_by_value(column, codes)
+    first, conflicts = _first_by_value(column, codes, first_rows(codes))
     expected_first, expected_conflicts = _first_values(
-        pd.DataFrame({"Age": to_number(column)}), codes
+        pd.DataFrame({"Age": to_number(column)}), codes, first_rows(codes)
     )
     assert first.tolist() == expected_first["Age"].tolist()
     assert conflicts.tolist() == expected_conflicts["Age"].tolist()
