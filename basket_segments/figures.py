@@ -8,7 +8,7 @@ every page, and stays so between views.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -48,6 +48,8 @@ PAGE_FONT = 'var(--bs-body-font-family, "Open Sans", verdana, arial, sans-serif)
 _TEMPLATE_DATA = pio.templates[TEMPLATE].to_plotly_json()
 _TEMPLATE_DATA["layout"]["font"]["family"] = PAGE_FONT
 DIMMED = 0.15
+#: The rules scatter's lift scale, written out as plotly's validation writes the name.
+VIRIDIS = [list(stop) for stop in go.scattergl.Marker(colorscale="Viridis").colorscale]
 
 
 def segment_colour(segment: int) -> str:
@@ -66,9 +68,18 @@ TOOLBAR_HEIGHT = 34
 def _layout(figure: go.Figure, title: str | None = None, **extra) -> go.Figure:
     """The dashboard's margins and clicks; a title sits below the toolbar, never under it."""
     _apply_template(figure)
-    top = 40
-    if title is not None:
-        extra["title"] = {
+    figure.update_layout(**_frame(title), **extra)
+    return figure
+
+
+def _frame(title: str | None) -> dict:
+    """The margins, click mode and title every chart has (the title below the toolbar)."""
+    if title is None:
+        return {"margin": {"l": 40, "r": 10, "t": 40, "b": 40}, "clickmode": "event"}
+    return {
+        "margin": {"l": 40, "r": 10, "t": TOOLBAR_HEIGHT + 40, "b": 40},
+        "clickmode": "event",
+        "title": {
             "text": title,
             "x": 0.01,
             "xanchor": "left",
@@ -76,10 +87,21 @@ def _layout(figure: go.Figure, title: str | None = None, **extra) -> go.Figure:
             "y": 1,
             "yanchor": "top",
             "pad": {"t": TOOLBAR_HEIGHT},
-        }
-        top = TOOLBAR_HEIGHT + 40
-    figure.update_layout(margin={"l": 40, "r": 10, "t": top, "b": 40}, clickmode="event", **extra)
-    return figure
+        },
+    }
+
+
+def _trusted(traces: list[dict], title: str | None = None, **layout: Any) -> go.Figure:
+    """A figure from plain trace and layout specs, as ``_layout`` frames it, which plotly
+    is told to trust instead of validating (as it trusts its own default template).
+
+    A Rules page click draws two of these: built through plotly's validated objects,
+    a ten-bar chart took 6 ms and the rules scatter about 25 ms, most of the click's
+    time on the server; from specs, 0.4 ms each, the same JSON. The template is shared,
+    not copied: plotly copies it when writing the figure out, and nothing edits it.
+    """
+    spec = {"template": _TEMPLATE_DATA, **_frame(title), **layout}
+    return go.Figure({"data": traces, "layout": spec}, _validate=False)
 
 
 def _apply_template(figure: go.Figure) -> None:
@@ -284,25 +306,27 @@ def silhouette_figure(
 
 def rules_scatter(rules: pd.DataFrame) -> go.Figure:
     """Rules by support and confidence, coloured by lift; a click shows the sentence."""
-    figure = go.Figure(
-        go.Scattergl(
-            x=rules["support"],
-            y=rules["confidence"],
-            mode="markers",
-            customdata=rules.index.to_numpy(),
-            text=rules["sentence"].map(plain),
-            marker={
-                "color": rules["lift"],
-                "colorscale": "Viridis",
-                "showscale": True,
-                "colorbar": {"title": "lift"},
-                "size": 8,
-            },
-            hovertemplate="support %{x:.3f}, confidence %{y:.2f}<extra></extra>",
-        )
-    )
-    return _layout(
-        figure, title=f"{len(rules):,} rules", xaxis_title="support", yaxis_title="confidence"
+    points = {
+        "type": "scattergl",
+        "x": rules["support"].to_numpy(),
+        "y": rules["confidence"].to_numpy(),
+        "mode": "markers",
+        "customdata": rules.index.to_numpy(),
+        "text": [plain(sentence) for sentence in rules["sentence"].tolist()],
+        "marker": {
+            "color": rules["lift"].to_numpy(),
+            "colorscale": VIRIDIS,
+            "showscale": True,
+            "colorbar": {"title": {"text": "lift"}},
+            "size": 8,
+        },
+        "hovertemplate": "support %{x:.3f}, confidence %{y:.2f}<extra></extra>",
+    }
+    return _trusted(
+        [points],
+        title=f"{len(rules):,} rules",
+        xaxis={"title": {"text": "support"}},
+        yaxis={"title": {"text": "confidence"}},
     )
 
 
@@ -310,19 +334,18 @@ def products_bar(products: pd.DataFrame, segment: int) -> go.Figure:
     """A segment's top products by share of its baskets, titled with its name."""
     top = products[products["segment"] == segment].head(10).iloc[::-1]
     name = top["segment_name"].iat[0] if len(top) else ""
-    figure = go.Figure(
-        go.Bar(
-            x=top["share"],
-            y=top["product"].map(plain),
-            orientation="h",
-            marker={"color": segment_colour(segment)},
-            customdata=top["share_vs_all"],
-            hovertemplate="%{y}: %{x:.0%} of baskets, %{customdata:.1f}x all customers"
-            "<extra></extra>",
-        )
-    )
+    bars = {
+        "type": "bar",
+        "x": top["share"].to_numpy(),
+        "y": [plain(product) for product in top["product"].tolist()],
+        "orientation": "h",
+        "marker": {"color": segment_colour(segment)},
+        "customdata": top["share_vs_all"].to_numpy(),
+        "hovertemplate": "%{y}: %{x:.0%} of baskets, %{customdata:.1f}x all customers"
+        "<extra></extra>",
+    }
     title = f"Top products: {plain(name)}"
-    return _layout(figure, title=title, xaxis_tickformat=".0%", height=380)
+    return _trusted([bars], title=title, xaxis={"tickformat": ".0%"}, height=380)
 
 
 #: New and lapsed customers, in the migration's charts: no segment's colour.
