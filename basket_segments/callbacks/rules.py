@@ -363,10 +363,14 @@ def rules_rows(grid_request, view, prefix: str | None = None):
         choice = rule_filter(view, query)
     except DataError as error:
         return _say_failure(error, first)
-    considered = view_rules(mined.rules, replace(choice, significance=None))
     shown = view_rules(mined.rules, choice)
     picked = rule_views.picked_rules(shown, view)  # a click on the matrix or the graph
     if first:
+        considered = (  # the rules the significance test was asked of
+            shown
+            if choice.significance is None
+            else view_rules(mined.rules, replace(choice, significance=None))
+        )
         set_props(ids.SIGNIFICANCE_NOTE, {"children": significance_note(considered)})
         hint = few_rules_hint(mined, query, view, len(shown))
         _draw_view(picked, mined, choice.segment, view.get("everyone", True), hint)
