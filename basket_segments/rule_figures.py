@@ -153,17 +153,20 @@ def item_graph_figure(graph: ItemGraph, selection: Selection | None = None) -> d
     node, an arrow from the node to its consequent; rule nodes are coloured by lift and
     sized by support. A click on an item or a rule selects its rules."""
     rules, items = graph.rules, graph.items
-    at = items.set_index("item")[["x", "y"]]
+    places = zip(items["x"].tolist(), items["y"].tolist(), strict=True)
+    at = dict(zip(items["item"], places, strict=True))
     line_x, line_y, arrows = [], [], []
     for left, right, x, y in zip(
-        rules["antecedent"], rules["consequent"], rules["x"], rules["y"], strict=True
+        rules["antecedent"],
+        rules["consequent"],
+        rules["x"].tolist(),
+        rules["y"].tolist(),
+        strict=True,
     ):
         for item in left:
-            line_x += [float(at.at[item, "x"]), float(x), None]
-            line_y += [float(at.at[item, "y"]), float(y), None]
-        arrows += [
-            _arrow(float(x), float(y), float(at.at[i, "x"]), float(at.at[i, "y"])) for i in right
-        ]
+            line_x += [at[item][0], x, None]
+            line_y += [at[item][1], y, None]
+        arrows += [_arrow(x, y, *at[item]) for item in right]
     lines = dict(
         type="scatter",
         x=line_x,

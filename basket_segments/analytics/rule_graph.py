@@ -6,6 +6,7 @@ always drawn the same way).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,11 +77,15 @@ def item_graph(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> ItemGraph
     index = {name: i for i, name in enumerate(names)}
     edges = [(len(names) + r, index[item]) for r, side in enumerate(sides) for item in side]
     positions = force_layout(len(names) + len(drawn), edges)
-    counts = pd.Series([item for side in sides for item in set(side)], dtype=object).value_counts()
+    counts = Counter(item for side in sides for item in set(side))
     items = pd.DataFrame(
-        {"item": names, "x": positions[: len(names), 0], "y": positions[: len(names), 1]}
+        {
+            "item": names,
+            "x": positions[: len(names), 0],
+            "y": positions[: len(names), 1],
+            "rules": np.array([counts[name] for name in names], dtype=int),
+        }
     )
-    items["rules"] = items["item"].map(counts).fillna(0).astype(int)
     placed = drawn.assign(x=positions[len(names) :, 0], y=positions[len(names) :, 1])
     return ItemGraph(placed, items, len(rules))
 

@@ -158,59 +158,70 @@ def grouped_matrix(
 
     if max_groups < 1 or max_consequents < 1:
         raise ValueError("max_groups and max_consequents must be at least 1")
-    table = pd.DataFrame(
-        {
-            "group": antecedent_groups(rules).to_numpy(dtype=object),
-            "consequent": rules["consequent"].map(side_text).to_numpy(dtype=object),
-            "antecedent": rules["antecedent"].to_numpy(dtype=object),
-            "right": rules["consequent"].to_numpy(dtype=object),
-            "lift": rules["lift"].to_numpy(float),
-            "support": rules["support"].to_numpy(float),
-        }
+    group, group_names = pd.factorize(antecedent_groups(rules).to_numpy(dtype=object))
+    texts = np.array([side_text(side) for side in rules["consequent"]], dtype=object)
+    right, right_names = pd.factorize(texts)
+    lift = rules["lift"].to_numpy(float)
+    top_groups = _top_by_lift(group, group_names, lift, max_groups)
+    keep = np.isin(group, top_groups)
+    top_rights = _top_by_lift(right[keep], right_names, lift[keep], max_consequents)
+    keep &= np.isin(right, top_rights)
+    with_cells = set(group[keep].tolist())
+    rows = np.array([code for code in top_groups if code in with_cells], dtype=np.int64)
+    kept = np.flatnonzero(keep)
+    cells = _cells(rules, kept, (group, group_names, rows), (right, right_names, top_rights))
+    return GroupedMatrix(
+        cells,
+        group_names[rows].tolist(),
+        right_names[top_rights].tolist(),
+        len(group_names),
+        len(right_names),
     )
-    every = (table["group"].nunique(), table["consequent"].nunique())
-    groups = _top_by_lift(table, "group", max_groups)
-    table = table[table["group"].isin(groups)]
-    consequents = _top_by_lift(table, "consequent", max_consequents)
-    table = table[table["consequent"].isin(consequents)]
-    groups = [group for group in groups if group in set(table["group"])]  # no empty rows
-    return GroupedMatrix(_cells(table, groups, consequents), groups, consequents, *every)
 
 
-def _cells(table: pd.DataFrame, groups: list[str], consequents: list[str]) -> pd.DataFrame:
-    """One row per (group, consequent) that has rules, rows in the matrix's order."""
+def _cells(
+    rules: pd.DataFrame,
+    kept: np.ndarray,
+    groups: tuple[np.ndarray, np.ndarray, np.ndarray],
+    rights: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> pd.DataFrame:
+    """One row per (group, consequent) that has rules, rows in the matrix's order: of the
+    rules at positions ``kept``; ``groups`` and ``rights`` each hold every rule's code,
+    the codes' names, and the codes of the matrix's rows (columns) in order."""
     import pandas as pd
 
-    row = table["group"].map({name: i for i, name in enumerate(groups)}).to_numpy(int)
-    column = table["consequent"].map({name: i for i, name in enumerate(consequents)})
-    cell = row * max(len(consequents), 1) + column.to_numpy(int)
-    codes, found = pd.factorize(cell, sort=True)
-    count = np.bincount(codes, minlength=len(found))
-    distinct = table.assign(code=codes).drop_duplicates(["code", "antecedent"])["code"]
-    first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+    (group, group_names, rows), (right, right_names, columns) = groups, rights
+    row_of, column_of = np.full(len(group_names), -1), np.full(len(right_names), -1)
+    row_of[rows], column_of[columns] = np.arange(len(rows)), np.arange(len(columns))
+    cell = row_of[group[kept]] * max(len(columns), 1) + column_of[right[kept]]
+    _, first, codes = np.unique(cell, return_index=True, return_inverse=True)
+    codes = codes.reshape(-1)
+    count = np.bincount(codes, minlength=len(first))
+    antecedent, antecedents = pd.factorize(rules["antecedent"].to_numpy(dtype=object)[kept])
+    distinct = np.unique(codes * max(len(antecedents), 1) + antecedent)
+    at = kept[first]
     return pd.DataFrame(
         {
-            "group": table["group"].to_numpy()[first],
-            "consequent": table["consequent"].to_numpy()[first],
-            "right": table["right"].to_numpy()[first],
+            "group": group_names[group[at]],
+            "consequent": right_names[right[at]],
+            "right": rules["consequent"].to_numpy(dtype=object)[at],
             "rules": count,
-            "lift": np.bincount(codes, table["lift"].to_numpy()) / count,
-            "support": np.bincount(codes, table["support"].to_numpy()) / count,
-            "antecedents": np.bincount(distinct.to_numpy(int), minlength=len(found)),
+            "lift": np.bincount(codes, rules["lift"].to_numpy(float)[kept], len(first)) / count,
+            "support": np.bincount(codes, rules["support"].to_numpy(float)[kept], len(first))
+            / count,
+            "antecedents": np.bincount(distinct // max(len(antecedents), 1), minlength=len(first)),
         }
     )
 
 
-def _top_by_lift(table: pd.DataFrame, column: str, top: int) -> list[str]:
-    """The ``top`` values of ``column`` by the mean lift of their rules (ties: the name)."""
-    import pandas as pd
-
-    if table.empty:
-        return []
-    codes, names = pd.factorize(table[column].to_numpy(dtype=object))
-    mean = np.bincount(codes, table["lift"].to_numpy(float)) / np.bincount(codes)
+def _top_by_lift(codes: np.ndarray, names: np.ndarray, lift: np.ndarray, top: int) -> np.ndarray:
+    """The codes of the ``top`` names (of those ``codes`` holds) by the mean lift of their
+    rules (ties: the name)."""
+    count = np.bincount(codes, minlength=len(names))
+    mean = np.bincount(codes, lift, minlength=len(names)) / np.maximum(count, 1)
+    present = np.flatnonzero(count)
     by_name = np.argsort(np.argsort(names.astype(str), kind="stable"))
-    return names[np.lexsort((by_name, -mean))][:top].tolist()
+    return present[np.lexsort((by_name[present], -mean[present]))][:top]
 
 
 def selected_rules(rules: pd.DataFrame, selection: Selection | None) -> pd.DataFrame:

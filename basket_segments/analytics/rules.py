@@ -503,36 +503,42 @@ def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
     check_significance(params.significance, params.correction)
     if rules.empty:
         return rules
-    kept = rules[_meets_thresholds(rules, params)].reset_index(drop=True)
-    kept = kept.assign(
-        p_adjusted=adjust_by_group(
-            kept["p_value"].to_numpy(), kept["segment"].to_numpy(), params.correction
-        )
+    kept = rules.take(np.flatnonzero(_meets_thresholds(rules, params)))
+    kept.index = pd.RangeIndex(len(kept))
+    kept["p_adjusted"] = adjust_by_group(
+        kept["p_value"].to_numpy(), kept["segment"].to_numpy(), params.correction
     )
     if params.significance is not None:
-        kept = kept[kept["p_adjusted"] <= params.significance].reset_index(drop=True)
+        kept = kept[kept["p_adjusted"].to_numpy() <= params.significance].reset_index(drop=True)
     return kept[RULE_COLUMNS]
 
 
 def _meets_thresholds(rules: pd.DataFrame, params: RuleParams) -> np.ndarray:
-    """Which rules meet the support, confidence, lift and length of ``params``."""
-    baskets = rules["baskets"].to_numpy(dtype=np.int64)
-    needed = pd.Series(baskets).map(
-        {n: min_count(params.min_support, int(n)) for n in np.unique(baskets)}
-    )
+    """Which rules meet the support, confidence, lift and length of ``params`` (on arrays:
+    each click's view filters a segment's thousands of rules)."""
+    baskets, where = np.unique(rules["baskets"].to_numpy(dtype=np.int64), return_inverse=True)
+    needed = np.array([min_count(params.min_support, int(n)) for n in baskets], dtype=np.int64)
     confidence = Fraction(str(params.min_confidence))
     count = rules["count"].to_numpy(dtype=np.int64)
-    keep = (count >= needed.to_numpy()) & (
+    keep = (count >= needed[where.reshape(-1)]) & (
         count * confidence.denominator
         >= confidence.numerator * rules["antecedent_count"].to_numpy(dtype=np.int64)
     )
-    keep &= (rules["lift"] >= params.min_lift).to_numpy()
-    consequent_sizes = rules["consequent"].str.len().to_numpy()
-    sizes = rules["antecedent"].str.len().to_numpy() + consequent_sizes
-    keep &= sizes <= params.max_length
+    keep &= rules["lift"].to_numpy(dtype=float) >= params.min_lift
+    consequent_sizes = side_lengths(rules["consequent"])
+    keep &= side_lengths(rules["antecedent"]) + consequent_sizes <= params.max_length
     if params.single_consequent:
         keep &= consequent_sizes == 1
     return keep
+
+
+def side_lengths(sides: pd.Series) -> np.ndarray:
+    """How many products each rule's side (a tuple) holds.
+
+    >>> side_lengths(pd.Series([("tea",), ("tea", "jam")])).tolist()
+    [1, 2]
+    """
+    return np.fromiter(map(len, sides.to_numpy(dtype=object)), dtype=np.int64, count=len(sides))
 
 
 def sort_rules(rules: pd.DataFrame) -> pd.DataFrame:

@@ -147,5 +147,22 @@ def _number(value: Any) -> float | None:
 
 
 def _records(block: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts; missing values as None (JSON has no NaN)."""
-    return block.astype(object).where(block.notna(), None).to_dict("records")
+    """Rows as JSON-ready dicts; missing values as None (JSON has no NaN).
+
+    >>> import pandas as pd
+    >>> _records(pd.DataFrame({"product": ["tea", None], "lift": [1.5, float("nan")]}))
+    [{'product': 'tea', 'lift': 1.5}, {'product': None, 'lift': None}]
+    """
+    columns = [_json_values(block[name]) for name in block.columns]
+    names = block.columns.tolist()
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _json_values(column: pd.Series) -> list:
+    """A column as Python values, None where one is missing (column by column: the whole
+    block through ``astype(object)`` was most of a first block's time)."""
+    values = column.tolist()
+    missing = column.isna().to_numpy()
+    if missing.any():
+        return [None if gone else value for value, gone in zip(values, missing, strict=True)]
+    return values

@@ -85,6 +85,7 @@ def test_the_matrix_cells_aggregate_exactly_their_rules(seed):
         assert cell.rules == len(members) > 0
         assert cell.lift == pytest.approx(rules.loc[members, "lift"].mean())
         assert cell.support == pytest.approx(rules.loc[members, "support"].mean())
+        assert cell.antecedents == len(set(rules.loc[members, "antecedent"]))
         selected = selected_rules(rules, Selection("cell", (cell.group,), cell.right))
         assert selected.index.tolist() == members
 
