@@ -305,14 +305,14 @@ def silhouette_figure(
 
 
 def rules_scatter(rules: pd.DataFrame) -> go.Figure:
-    """Rules by support and confidence, coloured by lift; a click shows the sentence."""
+    """Rules by support and confidence, coloured by lift; a click shows the sentence
+    (each point carries its row, ``callbacks.rules.show_clicked_rule`` the sentence)."""
     points = {
         "type": "scattergl",
         "x": rules["support"].to_numpy(),
         "y": rules["confidence"].to_numpy(),
         "mode": "markers",
-        "customdata": rules.index.to_numpy(),
-        "text": [plain(sentence) for sentence in rules["sentence"].tolist()],
+        "customdata": list(range(len(rules))),
         "marker": {
             "color": rules["lift"].to_numpy(),
             "colorscale": VIRIDIS,

@@ -179,6 +179,30 @@ def test_a_click_reads_nothing_and_a_forged_one_changes_nothing(answer, monkeypa
         select(None, ids.RULE_MATRIX, click_on(drawn[ids.RULE_MATRIX]["figure"], 0, 0))
 
 
+def test_a_scatter_click_shows_that_rules_sentence_which_the_chart_does_not_carry(answer):
+    from dash import no_update
+
+    (view, _grid), _ = with_props(rules.show_view, answer, False, None, -1)
+    every, drawn = shown(view)
+    points = drawn[ids.RULES_SCATTER]["figure"].to_plotly_json()["data"][0]
+    assert "text" not in points and len(points["customdata"]) == every["rowCount"] > 2
+    for point in (0, 1, len(points["customdata"]) - 1):
+        click = {"points": [{"customdata": points["customdata"][point]}]}
+        sentence = rules.show_clicked_rule(click, view)
+        row = every["rowData"][point]
+        assert sentence.startswith("Baskets with ")  # a basket file's rules
+        products = [*row["antecedent"].split(", "), *row["consequent"].split(", ")]
+        assert all(product in sentence for product in products)
+        assert f"{row['confidence']:.0%}" in sentence
+    forged = [None, {"points": []}, *({"points": [{"customdata": c}]} for c in (-1, "0", True))]
+    forged.append({"points": [{"customdata": len(points["customdata"])}]})  # past the view
+    for click in forged:
+        assert rules.show_clicked_rule(click, view) is no_update
+    first = {"points": [{"customdata": 0}]}
+    assert rules.show_clicked_rule(first, None) is no_update
+    assert rules.show_clicked_rule(first, {**view, "answer": {"request": "forged"}}) is no_update
+
+
 def test_no_rules_draw_empty_views_with_a_sentence(answer):
     caviar = {"include_either": ["caviar"]}  # a product no rule holds
     (view, _grid), _ = with_props(rules.show_view, answer, False, caviar, -1)

@@ -97,7 +97,7 @@ def view_rules(rules: pd.DataFrame, choice: RuleFilter) -> pd.DataFrame:
     """
     from basket_segments.analytics.rules import filter_rules
 
-    shown = rules[rules["segment"].to_numpy() == choice.segment]
+    shown = group_rules(rules, choice.segment)
     if choice.thresholds is not None:
         shown = filter_rules(shown, choice.thresholds)
     if choice.hide_redundant:
@@ -107,6 +107,28 @@ def view_rules(rules: pd.DataFrame, choice: RuleFilter) -> pd.DataFrame:
     if choice.significance is not None and "p_adjusted" in shown.columns:
         shown = shown[shown["p_adjusted"].to_numpy() <= choice.significance]
     return shown.reset_index(drop=True)
+
+
+def group_rules(rules: pd.DataFrame, segment: int) -> pd.DataFrame:
+    """The rules of one group (a segment, or ``ALL_CUSTOMERS``), in the table's order.
+
+    A stored table is sorted by segment (``rules.sort_rules``), so a group is one run
+    of rows, sliced without copying; a table in another order is masked.
+
+    >>> import pandas as pd
+    >>> group_rules(pd.DataFrame({"segment": [-1, 0, 0, 2]}), 0).index.tolist()
+    [1, 2]
+    >>> group_rules(pd.DataFrame({"segment": [0, -1, 0]}), 0).index.tolist()
+    [0, 2]
+    """
+    import numpy as np
+
+    segments = rules["segment"].to_numpy()
+    if len(segments) and np.all(segments[1:] >= segments[:-1]):
+        start = np.searchsorted(segments, segment, side="left")
+        stop = np.searchsorted(segments, segment, side="right")
+        return rules.iloc[start:stop]
+    return rules[segments == segment]
 
 
 def side_mask(rules: pd.DataFrame, sides: SideFilters) -> np.ndarray:

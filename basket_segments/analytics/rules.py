@@ -510,7 +510,7 @@ def filter_rules(rules: pd.DataFrame, params: RuleParams) -> pd.DataFrame:
     )
     if params.significance is not None:
         kept = kept[kept["p_adjusted"].to_numpy() <= params.significance].reset_index(drop=True)
-    return kept[RULE_COLUMNS]
+    return kept if kept.columns.tolist() == RULE_COLUMNS else kept[RULE_COLUMNS]
 
 
 def _meets_thresholds(rules: pd.DataFrame, params: RuleParams) -> np.ndarray:

@@ -82,8 +82,9 @@ class Segmentation:
 IMPORT_THREAD = "import-sklearn"
 
 
-def import_scikit_learn_in_background() -> None:
-    """Start importing the parts of scikit-learn segmenting uses, in a thread.
+def import_scikit_learn_in_background() -> threading.Thread | None:
+    """Start importing the parts of scikit-learn segmenting uses, in a thread; that
+    thread (or the one already importing), None when the import is done.
 
     The import is about a second of work; started while a file is read and
     cleaned (pyarrow's reading releases the interpreter lock for all its
@@ -91,9 +92,14 @@ def import_scikit_learn_in_background() -> None:
     meanwhile waits for this one to finish rather than starting again (Python's
     import lock).
     """
-    started = any(thread.name == IMPORT_THREAD for thread in threading.enumerate())
-    if "sklearn.metrics" not in sys.modules and not started:
-        threading.Thread(target=_import_quietly, name=IMPORT_THREAD, daemon=True).start()
+    if "sklearn.metrics" in sys.modules:
+        return None
+    started = [thread for thread in threading.enumerate() if thread.name == IMPORT_THREAD]
+    if started:
+        return started[0]
+    thread = threading.Thread(target=_import_quietly, name=IMPORT_THREAD, daemon=True)
+    thread.start()
+    return thread
 
 
 def _import_quietly() -> None:

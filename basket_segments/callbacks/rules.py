@@ -12,7 +12,6 @@ drawing the sentences, the scatter and the top products (``rules_rows``).
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
@@ -428,12 +427,18 @@ def shown_products_table(owner: str, asked: dict) -> pd.DataFrame:
 def view_table(owner: str, view: Any) -> pd.DataFrame:
     """The rules a view's grid lists (before the grid's own filter and sort), from
     storage; a ``DataError`` for a view that is not one (the download of the view)."""
+    return grid_table(picked_view_rules(owner, view))
+
+
+def picked_view_rules(owner: str, view: Any) -> pd.DataFrame:
+    """The rules a view lists, in order, with all their columns; a ``DataError`` for a
+    view that is not one."""
     if not isinstance(view, dict) or RULES.answered(view.get("answer")) is None:
         raise DataError("That download link is damaged; download from the page again.")
     query = answered_query(view["answer"])
     mined = results.mining(owner, query, only_cached=True)
     shown = view_rules(mined.rules, rule_filter(view, query))
-    return grid_table(rule_views.picked_rules(shown, view))
+    return rule_views.picked_rules(shown, view)
 
 
 def significance_note(rules: pd.DataFrame) -> str | None:
@@ -515,13 +520,20 @@ def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool, hint: str | 
         set_props(ids.OVERALL_PRODUCTS, {"figure": figure})
 
 
-def show_clicked_rule(click):
-    """The clicked rule's sentence, as text (the chart carries it escaped for Plotly)."""
+def show_clicked_rule(click, view):
+    """The clicked rule's sentence. The point carries only its row among the view's
+    rules: the chart's thousand sentences were most of a Rules click's answer, for the
+    few points anyone clicks."""
     points = click.get("points") if isinstance(click, dict) else None
     point = points[0] if isinstance(points, list) and points else None
-    if not isinstance(point, dict):
+    row = point.get("customdata") if isinstance(point, dict) else None
+    if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < MAX_SCATTER_RULES:
         return no_update
-    return html.unescape(str(point.get("text", "")))
+    try:
+        picked = picked_view_rules(current_owner(), view)
+    except DataError:
+        return no_update
+    return str(picked["sentence"].iat[row]) if row < len(picked) else no_update
 
 
 def remember_choice(answer):
@@ -614,9 +626,12 @@ def register(app: Dash) -> None:
         State(ids.RULES_VIEW, "data"),
         prevent_initial_call=True,
     )(lambda grid_request, view: rules_rows(grid_request, view, prefix))
-    app.callback(Output(ids.RULE_CLICKED, "children"), Input(ids.RULES_SCATTER, "clickData"))(
-        show_clicked_rule
-    )
+    app.callback(
+        Output(ids.RULE_CLICKED, "children"),
+        Input(ids.RULES_SCATTER, "clickData"),
+        State(ids.RULES_VIEW, "data"),
+        prevent_initial_call=True,
+    )(show_clicked_rule)
     app.callback(Output(ids.RULES_CHOICE, "data"), Input(ids.RULES_WORK.answer, "data"))(
         remember_choice
     )

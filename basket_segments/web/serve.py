@@ -118,11 +118,11 @@ def _gunicorn(args: argparse.Namespace) -> int:
 def _waitress(args: argparse.Namespace) -> int:
     from waitress import serve
 
-    from basket_segments.analytics.segmentation import import_scikit_learn_in_background
     from basket_segments.app import create_app  # one process: no start-up race to lock
+    from basket_segments.web.warm_up import warm_up_server
 
     app = create_app()
-    import_scikit_learn_in_background()  # as wsgi.py: before the first segmentation
+    warm_up_server()  # as wsgi.py: before the first segmentation
     # ident: the Server header; waitress's default names it.
     threads = args.workers * args.threads
     serve(app, host=args.host, port=args.port, threads=threads, ident="")

@@ -21,8 +21,8 @@ fit_to_address_space()  # before pyarrow loads: under `ulimit -v` it must reserv
 
 from flask import Flask  # noqa: E402
 
-from basket_segments.analytics.segmentation import import_scikit_learn_in_background  # noqa: E402
 from basket_segments.app import create_app, instance_path  # noqa: E402
+from basket_segments.web.warm_up import warm_up_server  # noqa: E402
 
 
 def build_app() -> Flask:
@@ -36,5 +36,6 @@ def build_app() -> Flask:
 
 app = build_app()
 # Serving segments soon: scikit-learn's import (a second of CPU) starts now, beside the
-# first requests, instead of in the first user's first segmentation.
-import_scikit_learn_in_background()
+# first requests, instead of in the first user's first segmentation; then the start's
+# objects leave the garbage collector's passes (``warm_up``).
+warm_up_server()
