@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from basket_segments.analytics.rule_views import Selection
-from basket_segments.figures import _TEMPLATE_DATA, TOOLBAR_HEIGHT, plain
+from basket_segments.figures import SPEC_TEMPLATE, TOOLBAR_HEIGHT, plain
 
 if TYPE_CHECKING:
     from basket_segments.analytics.rule_graph import ItemGraph
@@ -46,7 +46,7 @@ def _figure(traces: list[dict], title: str, **layout) -> dict:
     return {
         "data": traces,
         "layout": {
-            "template": _TEMPLATE_DATA,
+            "template": SPEC_TEMPLATE,
             "title": {
                 "text": title,
                 "x": 0.01,

@@ -183,4 +183,9 @@ def test_trusted_figures_write_what_plotly_validation_would():
         validated = go.Figure(figure.to_plotly_json())
         written = [json.loads(pio.to_json(f, validate=False)) for f in (validated, figure)]
         assert written[0] == written[1]
+        template = written[1]["layout"]["template"]  # the trimmed one: its traces are in it
+        assert {trace["type"] for trace in written[1]["data"]} <= set(template["data"])
+        full = pio.templates[figures.TEMPLATE].to_plotly_json()
+        for kind, defaults in template["data"].items():
+            assert defaults == full["data"][kind]
     assert drawn[0].layout.title.text == "30 rules" and len(drawn[2].data[0].y) == 10

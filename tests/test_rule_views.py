@@ -75,6 +75,8 @@ def test_a_matrix_cell_click_lists_exactly_the_cells_rules(answer):
     every, drawn = shown(view)
     matrix = drawn[ids.RULE_MATRIX]["figure"]
     assert drawn[ids.RULE_SELECTION]["hidden"] is True
+    for figure in (matrix, drawn[ids.RULE_GRAPH]["figure"]):  # the template has their traces
+        assert {t["type"] for t in figure["data"]} <= set(figure["layout"]["template"]["data"])
     assert "antecedent groups" in matrix["layout"]["title"]["text"]
     table = as_tuples(every["rowData"])
     table["group"] = brute_groups(table)

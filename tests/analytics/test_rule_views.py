@@ -175,3 +175,38 @@ def test_the_layout_pulls_linked_nodes_together():
         [np.linalg.norm(placed[a] - placed[b]) for a in range(5) for b in range(5, 10)]
     )
     assert inside < across / 2
+
+
+def textbook_layout(nodes: int, edges: list[tuple[int, int]], steps: int = 50) -> np.ndarray:
+    """Fruchterman-Reingold as written down, x and y apart: repulsion ideal²/d between
+    every two nodes, attraction d²/ideal along each edge, moves capped by a cooling
+    temperature."""
+    angles = 2 * np.pi * np.arange(nodes) / nodes
+    position = np.column_stack([np.cos(angles), np.sin(angles)]) * 0.5
+    ideal, temperature = 1.0 / np.sqrt(nodes), 0.1
+    for _ in range(steps):
+        move = np.zeros((nodes, 2))
+        for i in range(nodes):
+            for j in range(nodes):
+                delta = position[i] - position[j]
+                distance = max(np.hypot(*delta), 1e-3)
+                move[i] += delta * ideal**2 / distance**2
+        for a, b in edges:
+            delta = position[a] - position[b]
+            distance = max(np.hypot(*delta), 1e-3)
+            move[a] -= delta * distance / ideal
+            move[b] += delta * distance / ideal
+        length = np.maximum(np.linalg.norm(move, axis=1), 1e-9)
+        position = position + move / length[:, None] * np.minimum(length, temperature)[:, None]
+        temperature *= 0.93
+    low, high = position.min(axis=0), position.max(axis=0)
+    return (position - low) / np.where(high - low > 0, high - low, 1)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_layout_is_the_textbook_one(seed):
+    rng = np.random.default_rng(seed)
+    rules, items = 8, 12
+    edges = [(items + r, int(i)) for r in range(rules) for i in rng.choice(items, 3, replace=False)]
+    expected = textbook_layout(items + rules, edges, steps=20)
+    assert np.allclose(force_layout(items + rules, edges, steps=20), expected, atol=1e-9)
