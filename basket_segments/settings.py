@@ -44,6 +44,7 @@ DASHBOARD: dict[str, Any] = {
     "MAX_TABLE_MB": 200,
     "USER_QUOTA_MB": 1000,
     "MAX_RULES": 100_000,
+    "RECENT_RESULTS_MB": 64,
     "FRAME_ANCESTORS": "'self'",
     "BACKGROUND_MANAGER": "threads",
     "JOBS_PER_WORKER": 1,

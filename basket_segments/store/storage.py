@@ -53,6 +53,7 @@ from basket_segments.analytics.progress import Report, ignore
 from basket_segments.analytics.stages import StoredTable
 from basket_segments.settings import setting
 from basket_segments.store import places
+from basket_segments.store.recent import KEPT_KINDS, RecentResults
 
 if TYPE_CHECKING:
     from basket_segments.analytics.loading import RawTable
@@ -209,6 +210,7 @@ class _State:
     sessions: sessionmaker[Session]
     folder: Path
     max_upload_bytes: int
+    recent: RecentResults
 
 
 def init_app(app: Flask) -> None:
@@ -222,7 +224,8 @@ def init_app(app: Flask) -> None:
     engine = create_engine(url, pool_pre_ping=True)
     create_tables(create_schema, engine)
     limit = setting_bytes(app.config, "MAX_UPLOAD_MB")
-    app.extensions[EXTENSION] = _State(sessionmaker(engine), folder, limit)
+    recent = RecentResults(setting_bytes(app.config, "RECENT_RESULTS_MB"))
+    app.extensions[EXTENSION] = _State(sessionmaker(engine), folder, limit, recent)
 
 
 #: Modes of what holds password hashes, the secret key and users' data: the server's only.
@@ -827,7 +830,10 @@ def load_result(owner: str, dataset_id: Any, kind: str, params: Mapping[str, Any
     path = _result_path(owner, dataset_id, kind, params)
     memo, key = _memo(), ("result", path)
     if key not in memo:
-        memo[key] = pd.read_pickle(path) if path.exists() else None
+        if kind in KEPT_KINDS:  # read by every click of a page: kept between requests
+            memo[key] = _state().recent.read(path, pd.read_pickle)
+        else:
+            memo[key] = pd.read_pickle(path) if path.exists() else None
     return memo[key]
 
 
