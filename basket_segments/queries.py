@@ -50,8 +50,17 @@ class SegmentParams:
     scale: str = "auto"
 
     def key(self) -> dict:
-        """The choice as plain values, for storage keys."""
-        return {"features": list(self.features), "k": self.k, "scale": self.scale}
+        """The choice as plain values, for storage keys, with the version of how segments
+        are found (``segmentation.SEGMENTS_VERSION``): segments, minings and comparisons
+        stored from an older partition are computed anew."""
+        from basket_segments.analytics.segmentation import SEGMENTS_VERSION
+
+        return {
+            "features": list(self.features),
+            "k": self.k,
+            "scale": self.scale,
+            "version": SEGMENTS_VERSION,
+        }
 
 
 def segment_params(settings: dict | None) -> SegmentParams | None:

@@ -243,3 +243,22 @@ def test_storage_size_defaults_are_the_configs():
     sizes = ("MAX_UPLOAD_MB", "MAX_TABLE_MB", "USER_QUOTA_MB")
     for name in sizes:
         assert storage.setting_bytes({}, name) == DEFAULTS[f"BASKET_SEGMENTS_{name}"] * 2**20
+
+
+def test_a_segmentation_stored_before_ten_restarts_is_found_anew(ctx):
+    """Segmentations stored under a key without the segments' version (3 or 1 KMeans
+    restarts above 20,000 customers) are not shown as today's; a remembered choice from
+    then still opens as the dataset's segmentation."""
+    from basket_segments.queries import SegmentParams
+    from basket_segments.store import results
+
+    info = storage.save_upload("1", "shop.csv", TABLE)
+    params = SegmentParams(("Age", "Income"), 2)
+    before = {"features": ["Age", "Income"], "k": 2, "scale": "auto"}
+    roles = storage.prepared_key(storage.get_dataset("1", info.id).roles)
+    storage.save_result("1", info.id, "segments", {**before, **roles}, "older partition")
+    assert not results.segments_ready("1", info.id, params)
+    storage.save_result("1", info.id, "segments", {**params.key(), **roles}, "today's")
+    assert results.segments_ready("1", info.id, params)
+    storage.save_choices("1", info.id, segments=before)
+    assert results.current_segments("1", info.id) == params
