@@ -8,10 +8,8 @@ import os
 import pandas as pd
 import pytest
 
-from basket_segments.app import create_app
 from basket_segments.store import storage
 from basket_segments.store.recent import RecentResults
-from tests.conftest import make_config
 from tests.test_storage import TABLE
 
 
@@ -61,11 +59,6 @@ def test_what_is_held_stays_within_its_budget_least_recent_out(tmp_path):
     recent.read(big, read)
     assert calls.count("big") == 2
     assert RecentResults(budget=0).read(paths[0], read) == "aaaa"
-
-
-@pytest.fixture
-def app(tmp_path):
-    return create_app(make_config(tmp_path))
 
 
 def test_a_mining_is_read_once_across_requests_and_anew_when_stored_again(app, monkeypatch):
