@@ -262,3 +262,49 @@ def test_a_segmentation_stored_before_ten_restarts_is_found_anew(ctx):
     assert results.segments_ready("1", info.id, params)
     storage.save_choices("1", info.id, segments=before)
     assert results.current_segments("1", info.id) == params
+
+
+def sqlite_journal(path) -> str:
+    """The journal mode SQLite keeps in the database file at ``path``."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_the_standalone_database_keeps_a_write_ahead_log(tmp_path):
+    """Accounts and storage share the standalone SQLite file; both engines set the log."""
+    database = tmp_path / "own.db"
+    app = create_app(make_config(tmp_path, BASKET_SEGMENTS_DATABASE_URL=f"sqlite:///{database}"))
+    with app.app_context():
+        storage.save_upload("1", "shop.csv", TABLE)
+    assert sqlite_journal(database) == "wal"
+    assert oct((tmp_path / "own.db-wal").stat().st_mode & 0o777) == oct(storage.PRIVATE_FILE)
+
+
+def test_a_reader_never_waits_for_a_writer_of_a_logged_database(tmp_path):
+    """What the log is for: a request's read goes on while a job holds the file for a
+    write (in SQLite's default journal an exclusive lock shuts readers out)."""
+    import sqlite3
+    from contextlib import closing
+
+    from sqlalchemy import create_engine, text
+
+    engine = storage.write_ahead_log(create_engine(f"sqlite:///{tmp_path / 'jobs.db'}"))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE results (id INTEGER)"))
+    with closing(sqlite3.connect(tmp_path / "jobs.db", timeout=0, isolation_level=None)) as job:
+        job.execute("BEGIN EXCLUSIVE")
+        job.execute("INSERT INTO results VALUES (1)")
+        with engine.connect() as request:
+            assert request.execute(text("SELECT count(*) FROM results")).scalar() == 0
+        job.execute("COMMIT")
+
+
+def test_databases_other_than_a_sqlite_file_keep_their_journal():
+    from sqlalchemy import create_engine, text
+
+    engine = storage.write_ahead_log(create_engine("sqlite://"))
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "memory"

@@ -41,6 +41,7 @@ from sqlalchemy import (
     String,
     create_engine,
     delete,
+    event,
     inspect,
     select,
 )
@@ -221,7 +222,7 @@ def init_app(app: Flask) -> None:
     folder = private_folder(places.data_folder(app))
     url = database_url(app)
     private_sqlite_file(url)
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = write_ahead_log(create_engine(url, pool_pre_ping=True))
     create_tables(create_schema, engine)
     limit = setting_bytes(app.config, "MAX_UPLOAD_MB")
     recent = RecentResults(setting_bytes(app.config, "RECENT_RESULTS_MB"))
@@ -269,6 +270,32 @@ def private_sqlite_file(url: str) -> None:
     name = parsed.database or ":memory:"
     if parsed.get_backend_name() == "sqlite" and not name.startswith((":memory:", "file:")):
         private_file(Path(name))
+
+
+def write_ahead_log(engine: Engine) -> Engine:
+    """Have every connection of a SQLite file's ``engine`` use the write-ahead log, and
+    return the engine; other databases are left as they are.
+
+    In SQLite's default journal a commit locks readers out, and a blocked reader
+    sleeps 1, 2, 5, 10 ms and more before it tries again: under ``bench.load`` the
+    user lookup of every request spent more time waiting for the jobs' commits than
+    anything else a click did (bench/README.md, "Speed on one core"). With the log,
+    readers never wait for a writer. The mode is kept in the file; its ``-wal`` and
+    ``-shm`` files get the database file's permissions.
+    """
+    name = engine.url.database or ":memory:"
+    if engine.dialect.name != "sqlite" or name.startswith((":memory:", "file:")):
+        return engine
+
+    @event.listens_for(engine, "connect")
+    def _use_the_log(connection, _record) -> None:
+        cursor = connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        finally:
+            cursor.close()
+
+    return engine
 
 
 def _withdraw_access(path: Path, mode: int) -> None:

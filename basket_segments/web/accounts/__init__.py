@@ -35,7 +35,7 @@ from flask import Flask
 from flask_login import LoginManager
 
 from basket_segments.settings import setting
-from basket_segments.store.storage import create_tables
+from basket_segments.store.storage import create_tables, write_ahead_log
 from basket_segments.web.accounts.logins import load_user
 from basket_segments.web.accounts.models import User, UserSession, add_username_keys, db
 from basket_segments.web.accounts.rate_limits import DatabaseStorage
@@ -54,6 +54,7 @@ def init_accounts(app: Flask) -> None:
     manager.user_loader(load_user)
     app.register_blueprint(bp)
     with app.app_context():
+        write_ahead_log(db.engine)  # before its first connection
         create_tables(db.create_all)
         create_tables(add_username_keys, db.engine)
 
