@@ -326,19 +326,6 @@ def whole_number(value: Any) -> int | None:
     return None
 
 
-def clicked_number(click: Any) -> int | None:
-    """The segment number a click on a chart carries (its first point's customdata);
-    None for a click on nothing, or anything that is not Plotly's click data.
-
-    >>> clicked_number({"points": [{"customdata": [2, "Young"]}]}), clicked_number(1)
-    (2, None)
-    """
-    points = click.get("points") if isinstance(click, dict) else None
-    point = points[0] if isinstance(points, list) and points else None
-    data = point.get("customdata") if isinstance(point, dict) else None
-    return whole_number(data[0] if isinstance(data, list) and data else data)
-
-
 # --- the Over time page ------------------------------------------------------------------------
 
 #: How the Over time page cuts the dates: two periods at a split date, or calendar windows.

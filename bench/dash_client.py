@@ -689,28 +689,28 @@ class DashUser(requests.Session):
     def click_segment(self, segment: int) -> Answer:
         """Click a segment's slice of the pie: it is selected and the charts redrawn.
 
-        As in the browser, the selection comes first, then the charts and the
-        badge at once; the whole click is timed as one "drill-down click".
-        Returns the charts' answer.
+        As in the browser, the page's script takes the selection
+        (``assets/segments.js``), then the charts and the badge are asked for at
+        once; the whole click is timed as one "drill-down click". Returns the
+        charts' answer.
         """
         started = time.perf_counter()
-        click = {"points": [{"customdata": segment, "curveNumber": 0}]}
-        selected = (ids.SELECTED_SEGMENT, "data")
-        self.call(selected, (ids.SEGMENT_PIE, "clickData"), click, kind="drill-down request")
-        charts, _ = self.call_together(
-            selected, self.prop(*selected), SEGMENT_VIEWS, "drill-down request"
-        )
+        self.set_prop(ids.SEGMENT_PIE, "clickData", {"points": [{"customdata": segment}]})
+        charts = self._select(segment)
         self.record("drill-down click", time.perf_counter() - started, http=False)
         return charts
 
     def show_all_segments(self) -> Answer:
         """Press "Show all segments": the selection is cleared and the charts redrawn."""
-        clicks = (self.prop(ids.CLEAR_SELECTION, "n_clicks") or 0) + 1
-        selected = (ids.SELECTED_SEGMENT, "data")
-        self.call(selected, (ids.CLEAR_SELECTION, "n_clicks"), clicks, kind="drill-down request")
-        charts, _ = self.call_together(
-            selected, self.prop(*selected), SEGMENT_VIEWS, "drill-down request"
+        self.set_prop(
+            ids.CLEAR_SELECTION, "n_clicks", (self.prop(ids.CLEAR_SELECTION, "n_clicks") or 0) + 1
         )
+        return self._select(None)
+
+    def _select(self, segment: int | None) -> Answer:
+        """The selection the page's script set, and what it redraws (one trip, at once)."""
+        selected = (ids.SELECTED_SEGMENT, "data")
+        charts, _ = self.call_together(selected, segment, SEGMENT_VIEWS, "drill-down request")
         return charts
 
     # ----- the Over time page ------------------------------------------------------------

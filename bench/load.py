@@ -53,8 +53,9 @@ from bench.dash_client import DashError, DashUser, LiveServer, Timing
 from bench.live_server import REPO, free_port
 from bench.measure import add_quiet_options, busy_cpu_seconds, wait_for_quiet
 
-#: The issue's target for the 95th percentile of a drill-down click.
-TARGET_SECONDS = 0.300
+#: The target for the 95th percentile of a drill-down click: issue 25's (300 ms before it,
+#: which the tables of bench/README.md before "Speed on one core" compare with).
+TARGET_SECONDS = 0.150
 #: Every user logs in and signs up from 127.0.0.1, and every attempt counts.
 LOGIN_RATE_LIMIT = "1000 per minute"
 SIGNUP_RATE_LIMIT = "1000 per hour"

@@ -190,44 +190,6 @@ def test_a_forged_k_gets_no_restyle(user, dataset):
     assert all(item is no_update for item in answer)
 
 
-def test_selecting_by_pie_and_scatter_click(user):
-    pie_click = {"points": [{"customdata": 2}]}
-    scatter_click = {"points": [{"customdata": [1, "C7"]}]}
-    assert (
-        triggered(
-            f"{ids.SEGMENT_PIE}.clickData",
-            pie_click,
-            segments.select_segment,
-            None,
-            pie_click,
-            None,
-        )
-        == 2
-    )
-    assert (
-        triggered(
-            f"{ids.SEGMENT_SCATTER}.clickData",
-            scatter_click,
-            segments.select_segment,
-            scatter_click,
-            None,
-            None,
-        )
-        == 1
-    )
-    assert (
-        triggered(
-            f"{ids.CLEAR_SELECTION}.n_clicks",
-            1,
-            segments.select_segment,
-            scatter_click,
-            pie_click,
-            1,
-        )
-        is None
-    )
-
-
 def test_suggest_k_offers_the_best_k(user, dataset):
     progress = []
     answer, _ = through_long_work(segments.SUGGEST_K, SETTINGS, dataset, 1, progress=progress)

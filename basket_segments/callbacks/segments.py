@@ -5,7 +5,18 @@ from __future__ import annotations
 import math
 
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, Patch, State, ctx, html, no_update, set_props
+from dash import (
+    ClientsideFunction,
+    Dash,
+    Input,
+    Output,
+    Patch,
+    State,
+    ctx,
+    html,
+    no_update,
+    set_props,
+)
 
 from basket_segments import figures, ids
 from basket_segments.analytics.errors import DataError
@@ -18,7 +29,6 @@ from basket_segments.queries import (
     DEFAULT_K,
     MAX_K,
     MIN_K,
-    clicked_number,
     segment_params,
     texts,
     whole_number,
@@ -251,16 +261,6 @@ def _selected_name(request: dict, segment: int | None) -> str | None:
     return None if found is None else found.names.get(segment)
 
 
-def select_segment(scatter_click, pie_click, _clear):
-    """Clicking a point or a slice selects its segment; the button clears it."""
-    trigger = ctx.triggered_id
-    if trigger == ids.CLEAR_SELECTION:
-        return None
-    click = scatter_click if trigger == ids.SEGMENT_SCATTER else pie_click
-    segment = clicked_number(click)
-    return no_update if segment is None else segment
-
-
 def show_selection(selected, settings, _answer, active):
     """Name the selected segment, in its colour."""
     try:
@@ -379,13 +379,14 @@ def register(app: Dash) -> None:
         Input(ids.SELECTED_SEGMENT, "data"),
         prevent_initial_call=True,
     )(update_charts)
-    app.callback(
+    app.clientside_callback(  # assets/segments.js: the click's one trip is the charts'
+        ClientsideFunction("basket_segments_segments", "select_segment"),
         Output(ids.SELECTED_SEGMENT, "data"),
         Input(ids.SEGMENT_SCATTER, "clickData"),
         Input(ids.SEGMENT_PIE, "clickData"),
         Input(ids.CLEAR_SELECTION, "n_clicks"),
         prevent_initial_call=True,
-    )(select_segment)
+    )
     app.callback(
         Output(ids.SELECTION_BADGE, "children"),
         Input(ids.SELECTED_SEGMENT, "data"),
