@@ -264,12 +264,21 @@ def private_file(path: Path) -> Path:
     return path
 
 
-def private_sqlite_file(url: str) -> None:
-    """Make the database file of a SQLite ``url`` private before SQLite creates it."""
+def sqlite_file(url) -> Path | None:
+    """The database file of a SQLite ``url`` (text or SQLAlchemy's ``URL``); None for
+    another database, or one in memory or named by a ``file:`` URI."""
     parsed = make_url(url)
     name = parsed.database or ":memory:"
-    if parsed.get_backend_name() == "sqlite" and not name.startswith((":memory:", "file:")):
-        private_file(Path(name))
+    if parsed.get_backend_name() != "sqlite" or name.startswith((":memory:", "file:")):
+        return None
+    return Path(name)
+
+
+def private_sqlite_file(url: str) -> None:
+    """Make the database file of a SQLite ``url`` private before SQLite creates it."""
+    path = sqlite_file(url)
+    if path is not None:
+        private_file(path)
 
 
 def write_ahead_log(engine: Engine) -> Engine:
@@ -279,12 +288,11 @@ def write_ahead_log(engine: Engine) -> Engine:
     In SQLite's default journal a commit locks readers out, and a blocked reader
     sleeps 1, 2, 5, 10 ms and more before it tries again: under ``bench.load`` the
     user lookup of every request spent more time waiting for the jobs' commits than
-    anything else a click did (bench/README.md, "Speed on one core"). With the log,
+    anything else a click did (bench/README.md, "Clicks under load, third session"). With the log,
     readers never wait for a writer. The mode is kept in the file; its ``-wal`` and
     ``-shm`` files get the database file's permissions.
     """
-    name = engine.url.database or ":memory:"
-    if engine.dialect.name != "sqlite" or name.startswith((":memory:", "file:")):
+    if sqlite_file(engine.url) is None:
         return engine
 
     @event.listens_for(engine, "connect")
