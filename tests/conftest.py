@@ -5,6 +5,7 @@ URL (``.ci/postgres.sh`` starts one), every test instead gets a fresh schema of
 that database, so the whole suite runs against PostgreSQL.
 """
 
+import json
 import os
 import re
 import socket
@@ -32,14 +33,26 @@ from tests.host_site import (
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 PASSWORD = "correct horse battery"
+#: The environment variable naming a file of the tests that asked for a database
+#: (``database_url``): a run on SQLite writes it, a later run on PostgreSQL runs only
+#: those (.ci/run). The other tests never reach a database, so running them again on
+#: PostgreSQL tests nothing new (they were a fifth of CI's time).
+DATABASE_TESTS = "DATABASE_TESTS_FILE"
+#: The test running now, and the tests that asked for a database so far in this run.
+_running: list[str | None] = [None]
+_database_tests: set[str] = set()
+
+
+def on_postgres() -> bool:
+    """Whether this run's databases are PostgreSQL schemas (``DATABASE_URL``)."""
+    return os.environ.get("DATABASE_URL", "").startswith("postgresql")
 
 
 def pytest_sessionstart(session) -> None:
     """On PostgreSQL, drop the per-test schemas an earlier run left behind."""
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith("postgresql"):
+    if not on_postgres():
         return
-    engine = sqlalchemy.create_engine(server)
+    engine = sqlalchemy.create_engine(os.environ["DATABASE_URL"])
     with engine.begin() as connection:
         names = connection.execute(
             sqlalchemy.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'")
@@ -49,6 +62,48 @@ def pytest_sessionstart(session) -> None:
         with engine.begin() as connection:
             connection.execute(sqlalchemy.text(f'DROP SCHEMA "{name}" CASCADE'))
     engine.dispose()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Note which test runs, for ``database_url``; a fixture a test's setup builds counts
+    as the test's own (no fixture wider than a test asks for a database)."""
+    _running[0] = item.nodeid
+    try:
+        return (yield)
+    finally:
+        _running[0] = None
+
+
+def pytest_sessionfinish(session) -> None:
+    """On SQLite, list the tests that asked for a database where ``DATABASE_TESTS`` says."""
+    listed = os.environ.get(DATABASE_TESTS)
+    if listed and not on_postgres():
+        Path(listed).write_text(json.dumps(sorted(_database_tests), indent=0))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """On PostgreSQL with ``DATABASE_TESTS`` set, only the tests its file lists."""
+    listed = os.environ.get(DATABASE_TESTS)
+    if not listed or not on_postgres():
+        return
+    try:
+        names = set(json.loads(Path(listed).read_text()))
+    except (OSError, ValueError) as error:
+        raise pytest.UsageError(
+            f"{DATABASE_TESTS}={listed} lists no tests ({error}): run the suite on SQLite "
+            "with the same setting first"
+        ) from error
+    kept, dropped = database_tests_only(items, names)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def database_tests_only(items: list, names: set[str]) -> tuple[list, list]:
+    """``items`` split into those ``names`` lists (by node id) and the rest, in order."""
+    kept = [item for item in items if item.nodeid in names]
+    return kept, [item for item in items if item.nodeid not in names]
 
 
 def required_data(folder: Path, environ: Mapping[str, str]) -> Path:
@@ -73,8 +128,10 @@ def shared_data() -> Path:
 
 def database_url(tmp_path: Path, name: str = "test") -> str:
     """A database of its own for one test: a SQLite file, or a new PostgreSQL schema."""
+    if _running[0] is not None:
+        _database_tests.add(_running[0])
     server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith("postgresql"):
+    if not on_postgres():
         return f"sqlite:///{tmp_path / f'{name}.db'}"
     schema = f"t_{name}_{uuid.uuid4().hex[:12]}"
     engine = sqlalchemy.create_engine(server)
