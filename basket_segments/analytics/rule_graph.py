@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -75,8 +76,8 @@ def item_graph(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> ItemGraph
     )
     names = sorted({item for side in sides for item in side})
     index = {name: i for i, name in enumerate(names)}
-    edges = [(len(names) + r, index[item]) for r, side in enumerate(sides) for item in side]
-    positions = force_layout(len(names) + len(drawn), edges)
+    edges = tuple((len(names) + r, index[item]) for r, side in enumerate(sides) for item in side)
+    positions = laid_out(len(names) + len(drawn), edges)
     counts = Counter(item for side in sides for item in set(side))
     items = pd.DataFrame(
         {
@@ -88,6 +89,25 @@ def item_graph(rules: pd.DataFrame, top: int = DEFAULT_GRAPH_RULES) -> ItemGraph
     )
     placed = drawn.assign(x=positions[len(names) :, 0], y=positions[len(names) :, 1])
     return ItemGraph(placed, items, len(rules))
+
+
+#: Layouts kept by ``laid_out``: a view's graph, redrawn for each click on it.
+LAYOUTS_KEPT = 64
+
+
+@lru_cache(maxsize=LAYOUTS_KEPT)
+def laid_out(nodes: int, edges: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """``force_layout``, kept for the graphs laid out last (read-only): a click on the
+    matrix or the graph redraws the same view's graph with another selection, and its
+    layout was a fifth of that answer's time. A graph here is only its shape (node
+    numbers), never a product's name.
+
+    >>> laid_out(3, ((0, 1), (1, 2))) is laid_out(3, ((0, 1), (1, 2)))
+    True
+    """
+    positions = force_layout(nodes, list(edges))
+    positions.setflags(write=False)
+    return positions
 
 
 def force_layout(nodes: int, edges: list[tuple[int, int]], steps: int = 50) -> np.ndarray:

@@ -16,6 +16,7 @@ from basket_segments.analytics.rule_graph import (
     graph_rules,
     graph_size,
     item_graph,
+    laid_out,
 )
 from basket_segments.analytics.rule_views import (
     Selection,
@@ -210,3 +211,25 @@ def test_the_layout_is_the_textbook_one(seed):
     edges = [(items + r, int(i)) for r in range(rules) for i in rng.choice(items, 3, replace=False)]
     expected = textbook_layout(items + rules, edges, steps=20)
     assert np.allclose(force_layout(items + rules, edges, steps=20), expected, atol=1e-9)
+
+
+def test_a_graph_drawn_again_is_laid_out_once_and_as_the_first_time():
+    """A click on a view redraws its graph: the kept layout is the one a fresh layout
+    gives, read-only (no caller can change what the next click draws), and another graph
+    gets its own."""
+    laid_out.cache_clear()
+    rules = random_rules(7)
+    first = item_graph(rules, 12)
+    again = item_graph(rules, 12)
+    assert (laid_out.cache_info().hits, laid_out.cache_info().misses) == (1, 1)
+    laid_out.cache_clear()
+    fresh = item_graph(rules, 12)
+    for drawn in (first, again):
+        pd.testing.assert_frame_equal(drawn.items, fresh.items)
+        pd.testing.assert_frame_equal(drawn.rules, fresh.rules)
+    edges = ((0, 1), (1, 2))
+    assert np.array_equal(laid_out(3, edges), force_layout(3, list(edges)))
+    with pytest.raises(ValueError, match="read-only"):
+        laid_out(3, edges)[0, 0] = 5.0
+    item_graph(random_rules(8), 12)
+    assert laid_out.cache_info().misses == 3
