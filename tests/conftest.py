@@ -33,10 +33,11 @@ from tests.host_site import (
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 PASSWORD = "correct horse battery"
-#: The environment variable naming a file of the tests that asked for a database
-#: (``database_url``): a run on SQLite writes it, a later run on PostgreSQL runs only
-#: those (.ci/run). The other tests never reach a database, so running them again on
-#: PostgreSQL tests nothing new (they were a fifth of CI's time).
+#: The environment variable naming a file of the tests that reached a database (asked for
+#: one, ``database_url``, or used a connection, as a module's shared app does): a run on
+#: SQLite writes it, a later run on PostgreSQL runs only those (.ci/run). The other tests
+#: never reach a database, so running them again on PostgreSQL tests nothing new (they
+#: were a fifth of CI's time).
 DATABASE_TESTS = "DATABASE_TESTS_FILE"
 #: The test running now, and the tests that asked for a database so far in this run.
 _running: list[str | None] = [None]
@@ -64,6 +65,17 @@ def pytest_sessionstart(session) -> None:
     engine.dispose()
 
 
+@sqlalchemy.event.listens_for(sqlalchemy.pool.Pool, "checkout")
+def _note_database_use(*_connection) -> None:
+    """A test that takes a database connection reaches a database, whoever made it."""
+    _note_database_test()
+
+
+def _note_database_test() -> None:
+    if _running[0] is not None:
+        _database_tests.add(_running[0])
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """Note which test runs, for ``database_url``; a fixture a test's setup builds counts
@@ -76,7 +88,7 @@ def pytest_runtest_protocol(item, nextitem):
 
 
 def pytest_sessionfinish(session) -> None:
-    """On SQLite, list the tests that asked for a database where ``DATABASE_TESTS`` says."""
+    """On SQLite, list the tests that reached a database where ``DATABASE_TESTS`` says."""
     listed = os.environ.get(DATABASE_TESTS)
     if listed and not on_postgres():
         Path(listed).write_text(json.dumps(sorted(_database_tests), indent=0))
@@ -128,8 +140,7 @@ def shared_data() -> Path:
 
 def database_url(tmp_path: Path, name: str = "test") -> str:
     """A database of its own for one test: a SQLite file, or a new PostgreSQL schema."""
-    if _running[0] is not None:
-        _database_tests.add(_running[0])
+    _note_database_test()
     server = os.environ.get("DATABASE_URL", "")
     if not on_postgres():
         return f"sqlite:///{tmp_path / f'{name}.db'}"
