@@ -19,14 +19,19 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import diskcache
 import psutil
 import requests
+
+from basket_segments.store.jobs import JOB_PROCESS_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 #: Database addresses a server does not inherit: a fresh instance folder gets its own
 #: database. Inherited, a test run on PostgreSQL gave every benchmark server one shared
 #: schema, where the second run's sign-up of the same user was refused.
 INHERITED_DATABASES = ("BASKET_SEGMENTS_DATABASE_URL", "DATABASE_URL")
+#: The module a job process runs (``python -m``), which tells it from the workers.
+JOB_PROCESS_MODULE = "basket_segments.web.job_process"
 
 
 def free_port() -> int:
@@ -52,6 +57,8 @@ class LiveServer:
     log_path : gunicorn's output, default ``gunicorn-<port>.log`` in the instance folder.
     extra_args : more gunicorn options, e.g. ``["--access-logfile=-"]``.
     address_space : bytes of address space each of its processes may take (``ulimit -v``).
+    job_processes : start a job process per worker beside them, as ``python -m
+        basket_segments`` does (``web/job_process.py``); else the workers run jobs in threads.
     """
 
     def __init__(
@@ -67,6 +74,7 @@ class LiveServer:
         log_path: str | Path | None = None,
         extra_args: Iterable[str] = (),
         address_space: int | None = None,
+        job_processes: bool = False,
     ) -> None:
         self.instance_path = Path(instance_path).resolve()
         self.workers, self.threads, self.timeout = workers, threads, timeout
@@ -77,6 +85,7 @@ class LiveServer:
         self.log_path = Path(log_path) if log_path else default_log
         self.extra_args = list(extra_args)
         self.address_space = address_space
+        self.job_processes = job_processes
         self.process: subprocess.Popen | None = None
 
     @property
@@ -107,6 +116,7 @@ class LiveServer:
             "--graceful-timeout=10",
             "--no-control-socket",
             "--log-level=warning",
+            *([f"--config=python:{JOB_PROCESS_MODULE}"] if self.job_processes else []),
             *self.extra_args,
         ]
 
@@ -156,11 +166,20 @@ class LiveServer:
                 answered = requests.get(f"{self.url}/login", timeout=5).status_code == 200
             except requests.RequestException:  # not listening yet, or no worker booted yet
                 answered = False
-            if answered and len(self.worker_pids()) >= self.workers:
+            if answered and len(self.worker_pids()) >= self.workers and self._jobs_served():
                 return
             time.sleep(0.2)
         seconds = self.startup_timeout
         raise TimeoutError(f"gunicorn did not answer within {seconds} s:\n{self.log()}")
+
+    def _jobs_served(self) -> bool:
+        """Whether a job process serves the instance's jobs, where it should have one
+        (before that, the workers run jobs themselves)."""
+        if not self.job_processes:
+            return True
+        folder = self.env.get("BASKET_SEGMENTS_JOBS_FOLDER") or self.instance_path / "jobs"
+        with diskcache.Cache(str(folder)) as store:
+            return store.get(JOB_PROCESS_KEY) in self.job_process_pids()
 
     def worker_pids(self) -> list[int]:
         """Process ids of gunicorn's workers (the master's children), sorted."""
@@ -170,6 +189,16 @@ class LiveServer:
             return sorted(child.pid for child in psutil.Process(self.process.pid).children())
         except psutil.NoSuchProcess:
             return []
+
+    def job_process_pids(self) -> list[int]:
+        """Process ids of the workers' job processes (their children), sorted."""
+        found = []
+        for pid in self.worker_pids():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                for child in psutil.Process(pid).children():
+                    if JOB_PROCESS_MODULE in child.cmdline():
+                        found.append(child.pid)
+        return sorted(found)
 
     def stop(self, grace: float = 15.0) -> None:
         """Stop gracefully (SIGTERM), then kill the master and any worker left."""

@@ -19,7 +19,7 @@ with its figures; ``--no-bombs`` leaves them out.
 Usage (from the repository root):
     python -m bench.load [--users 20] [--rounds 3] [--workers 3] [--threads 4] [--think 0]
         [--customers 400] [--k 4] [--no-explosive] [--no-bombs] [--profile DIR]
-        [--quiet-wait 120] [--keep]
+        [--quiet-wait 120] [--keep] [--no-job-processes | --celery N]
 """
 
 from __future__ import annotations
@@ -319,7 +319,7 @@ def report(
 def cpu_seconds(server: LiveServer) -> dict:
     """Busy CPU seconds of the machine, the server's processes and this one, so far."""
     busy, served = busy_cpu_seconds(), 0.0
-    for pid in [server.master_pid, *server.worker_pids()]:
+    for pid in [server.master_pid, *server.worker_pids(), *server.job_process_pids()]:
         try:
             times = psutil.Process(pid).cpu_times()
             served += times.user + times.system
@@ -367,6 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_quiet_options(parser, below=20.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
     parser.add_argument(
+        "--job-processes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a job process per worker runs the jobs, as `python -m basket_segments` starts "
+        "them (default: yes; no: threads of the web workers run them)",
+    )
+    parser.add_argument(
         "--celery",
         type=int,
         default=0,
@@ -375,6 +382,13 @@ def build_parser() -> argparse.ArgumentParser:
         "of the web workers; needs redis-server and requirements-celery.txt",
     )
     return parser
+
+
+def jobs_where(args) -> str:
+    """Where the run's jobs run, for its first line."""
+    if args.celery:
+        return f"{args.celery} Celery worker processes"
+    return "a job process per worker" if args.job_processes else "threads of the web workers"
 
 
 def run_all(server: LiveServer, files: list[list[Dataset]], args, tally: Tally):
@@ -462,7 +476,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(
         f"{args.users} users x {args.rounds} rounds, think time {args.think} s; gunicorn with "
-        f"{args.workers} workers x {args.threads} threads (gthread) on {os.cpu_count()} CPUs\n"
+        f"{args.workers} workers x {args.threads} threads (gthread) on {os.cpu_count()} CPUs, "
+        f"jobs in {jobs_where(args)}\n"
         f"BASKET_SEGMENTS_LOGIN_RATE_LIMIT={LOGIN_RATE_LIMIT!r} "
         "(default '5 per minute' per address; "
         "every user logs in from 127.0.0.1)"
@@ -479,10 +494,14 @@ def main(argv: list[str] | None = None) -> int:
         with (
             jobs as jobs_env,
             LiveServer(
-                folder / "instance", args.workers, threads=args.threads, env={**env, **jobs_env}
+                folder / "instance",
+                args.workers,
+                threads=args.threads,
+                env={**env, **jobs_env},
+                job_processes=args.job_processes and not args.celery,
             ) as server,
         ):
-            workers = server.worker_pids()
+            workers = server.worker_pids() + server.job_process_pids()
             with spy.recording(workers, args.profile) if args.profile else nullcontext() as spied:
                 users, explosive, wall, shares = run_all(server, files, args, tally)
         status = report(users, explosive, tally, wall, shares, args)

@@ -260,3 +260,89 @@ def test_another_user_with_the_handles_gets_nothing_and_the_owner_still_does(app
         time.sleep(0.1)
     answer, _progress = poll_job(logged_in, poll, body)
     assert k_scores_stored(app, answer["response"])
+
+
+@pytest.fixture
+def job_process(tmp_path):
+    """A job process for a web app on the same configuration (``jobs.serve_jobs`` in a
+    thread, with an app of its own, as ``web/job_process.py`` builds one); yields the web
+    app, the job process's app, and a function that stops it and returns how many jobs it
+    took."""
+    from basket_segments.app import create_app
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path)
+    web, serving = create_app(dict(config)), create_app(dict(config))
+    stop = threading.Event()
+    taken = []
+    thread = threading.Thread(
+        target=lambda: taken.append(jobs.serve_jobs(serving, stop)), name="serve-jobs"
+    )
+    thread.start()
+    manager = web.extensions[jobs.MANAGER_EXTENSION]
+    deadline = time.monotonic() + 10
+    while manager.job_process() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    def stopped() -> int:
+        stop.set()
+        thread.join(10)
+        return taken[0]
+
+    yield web, serving, stopped
+    stop.set()
+    thread.join(10)
+
+
+def test_a_live_job_process_runs_the_job_and_the_web_process_none(job_process):
+    web, _serving, stopped = job_process
+    client = web.test_client()
+    client.post("/signup", data={"username": "ana", "password": PASSWORD, "confirm": PASSWORD})
+    manager = web.extensions[jobs.MANAGER_EXTENSION]
+    assert manager.job_process() == os.getpid()
+    _started, answer, progress = run_suggest_k_job(web, client)
+    assert k_scores_stored(web, answer["response"])
+    assert any(report for report in progress)  # the job process's progress reached the poll
+    assert manager.handle.get(jobs.TAKEN_KEY) == 1
+    assert stopped() == 1
+    assert manager.job_process() is None  # it said it left: the next job runs here
+    _started, answer, _progress = run_suggest_k_job(web, client)
+    assert k_scores_stored(web, answer["response"])
+    assert manager.handle.get(jobs.TAKEN_KEY) == 1
+
+
+def test_a_job_queued_for_a_job_process_can_be_cancelled_there(job_process):
+    web, serving, stopped = job_process
+    manager = web.extensions[jobs.MANAGER_EXTENSION]
+    reached, go_on = threading.Event(), threading.Event()
+
+    def slow(set_progress):
+        reached.set()
+        go_on.wait(10)
+        jobs.reporter(set_progress)(0.5, "half")
+        return "not stored"
+
+    key = manager.hash_function(slow, "test-slow")
+    manager.register(key, slow, True)
+    serving.extensions[jobs.MANAGER_EXTENSION].register(key, slow, True)
+    with web.test_request_context("/analytics/_dash-update-component", method="POST"):
+        job = manager.call_job_fn(owned("key-9"), manager.func_registry[key], [], {})
+        assert reached.wait(10)
+        assert manager.job_running(job)
+        manager.terminate_job(job)
+        go_on.set()
+        deadline = time.monotonic() + 10
+        while manager.job_running(job) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not manager.job_running(job)
+        assert not manager.result_ready(owned("key-9"))
+    assert stopped() == 1
+
+
+def test_a_dead_job_process_leaves_the_jobs_to_the_web_process(app, manager):
+    manager.handle.set(jobs.JOB_PROCESS_KEY, 2**22 + 12345)  # no such process
+    assert manager.job_process() is None
+    job = start(app, manager, lambda _set_progress: "here")
+    wait_for_thread()
+    assert manager.get_result(owned("key-1"), job) == "here"
+    assert manager.handle.get(jobs.TAKEN_KEY) is None

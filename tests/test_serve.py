@@ -4,11 +4,14 @@ import subprocess
 import sys
 import time
 
+import diskcache
+import psutil
 import pytest
 import requests
 
+from basket_segments.store import jobs
 from basket_segments.web.serve import build_parser, choose_server
-from bench.live_server import free_port
+from bench.live_server import JOB_PROCESS_MODULE, free_port
 from tests.conftest import REPO, database_url
 
 
@@ -54,14 +57,36 @@ def test_the_command_serves_the_app_without_a_version_banner(tmp_path, server, w
         while time.monotonic() < deadline and answer is None:
             try:
                 answer = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening, or no worker answers yet
                 time.sleep(0.3)
         assert answer is not None and answer.status_code == 200
         assert "Log in" in answer.text
         banner = answer.headers.get("Server", "")
         assert not any(ch.isdigit() for ch in banner), banner  # no version named
         assert "Werkzeug" not in banner  # not the development server
+        served = job_processes_serving(process.pid, tmp_path / "instance" / "jobs")
+        assert len(served) == workers  # one per gunicorn worker; one beside waitress
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert f"on http://127.0.0.1:{port}/ ({server}" in output
+    assert psutil.wait_procs(served, timeout=10)[1] == []  # they end with the server
+
+
+def job_processes_serving(pid: int, folder, timeout: float = 60) -> list[psutil.Process]:
+    """The job processes server ``pid`` started, once one of them serves the job store."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = psutil.Process(pid).children(recursive=True)  # a gunicorn worker's
+        started = [c for c in children if JOB_PROCESS_MODULE in c.cmdline()]
+        with diskcache.Cache(str(folder)) as store:
+            serving = store.get(jobs.JOB_PROCESS_KEY)
+        if serving in [process.pid for process in started]:
+            return started
+        time.sleep(0.3)
+    raise AssertionError(f"no job process of server {pid} serves {folder}")
+
+
+def test_no_job_processes_when_asked(tmp_path):
+    assert build_parser().parse_args([]).job_processes
+    assert not build_parser().parse_args(["--no-job-processes"]).job_processes

@@ -10,6 +10,14 @@ stops the job there, before anything is stored. Because flags and results are
 on disk, any worker process of a multi-worker server can poll or cancel a job
 another started, and a job whose process died is seen as finished.
 
+Where job processes serve the instance folder (``serve_jobs``: ``python -m
+basket_segments`` starts one per server worker), the web processes queue their
+jobs in the same store instead, and a job process runs them: its threads never
+hold the interpreter lock a web process's request threads need (under
+``bench.load``, clicks waited on job threads of their own process). Without a
+live job process (an embedding host, a test) a web process runs its jobs in its
+own threads, as before.
+
 ``BASKET_SEGMENTS_BACKGROUND_MANAGER = "celery"`` selects Dash's ``CeleryManager`` with
 ``CELERY_BROKER_URL`` for deployments with separate worker machines.
 """
@@ -20,6 +28,7 @@ import contextlib
 import hashlib
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -49,6 +58,18 @@ WAITING = "Waiting for other analyses on this server to finish"
 
 #: Where ``create_app`` keeps the Celery app, for ``worker.py``.
 CELERY_EXTENSION = "basket_segments_celery"
+#: Where ``make_manager`` keeps the manager, for ``serve_jobs``.
+MANAGER_EXTENSION = "basket_segments_jobs"
+#: The store's key for a live job process's pid, renewed every ``RENEW_SECONDS``; it
+#: expires after ``JOB_PROCESS_TTL`` seconds, and then web processes run jobs themselves.
+JOB_PROCESS_KEY = "job-process"
+JOB_PROCESS_TTL = 5
+RENEW_SECONDS = 1.0
+#: The store's queue of jobs for the job processes, and how many they took so far.
+QUEUE = "job-queue"
+TAKEN_KEY = "job-process-jobs"
+#: Seconds an idle job process waits before it looks at the queue again.
+QUEUE_POLL_SECONDS = 0.02
 
 Progress = Callable[[float, str], None]
 
@@ -117,17 +138,64 @@ class ThreadJobManager(_OwnedJobs, DiskcacheManager):
         self._niceness = niceness
 
     def call_job_fn(self, key, job_fn, args, context) -> str:
+        """Queue the job for a job process if one lives, else run it in a thread here."""
         job = uuid.uuid4().hex
-        app = current_app._get_current_object()
-        self.handle.set(_running_key(job), os.getpid(), expire=JOB_TTL)
         self.handle.set(_owner_key(job), owner_mark(request_owner()), expire=JOB_TTL)
+        process = self.job_process()
+        if process is not None:
+            self.handle.set(_running_key(job), process, expire=JOB_TTL)
+            if self._queued(job, key, job_fn, args, context):
+                return job
+        self.handle.set(_running_key(job), os.getpid(), expire=JOB_TTL)
+        self._start(current_app._get_current_object(), job, key, job_fn, args, context)
+        return job
+
+    def job_process(self) -> int | None:
+        """The pid of a live job process serving this store, if any."""
+        pid = self.handle.get(JOB_PROCESS_KEY)
+        return pid if isinstance(pid, int) and psutil.pid_exists(pid) else None
+
+    def _queued(self, job: str, key: str, job_fn, args, context) -> bool:
+        """Put the job in the job processes' queue, by its callback's registry key; False
+        when it cannot go there (a callback registered here only, arguments that do not
+        pickle), and it runs here instead."""
+        name = next((name for name, fn in self.func_registry.items() if fn is job_fn), None)
+        if name is None:
+            return False
+        try:
+            self.handle.push((job, key, name, args, dict(context)), prefix=QUEUE, expire=JOB_TTL)
+        except (TypeError, AttributeError, ValueError, RecursionError):  # pickling
+            return False
+        return True
+
+    def _start(self, app: Flask, job: str, key: str, job_fn, args, context) -> None:
         threading.Thread(
             target=self._run,
             args=(app, job, key, job_fn, args, context),
             name=f"job-{job[:8]}",
             daemon=True,
         ).start()
-        return job
+
+    def take_queued(self, app: Flask) -> bool:
+        """In a job process: start the next queued job in a thread; False if none waits."""
+        _, item = self.handle.pull(prefix=QUEUE)
+        if item is None:
+            return False
+        job, key, name, args, context = item
+        self.handle.set(_running_key(job), os.getpid(), expire=JOB_TTL)
+        self.handle.incr(TAKEN_KEY)
+        job_fn = self.func_registry.get(name)
+        if job_fn is None:  # another version of the dashboard queued it
+            error = {"msg": "The server was updated meanwhile; ask again.", "tb": ""}
+            self.handle.set(key, {"background_callback_error": error}, expire=JOB_TTL)
+            self.handle.touch(_running_key(job), expire=RESULT_GRACE)
+            return True
+        self._start(app, job, key, job_fn, args, context)
+        return True
+
+    def announce(self) -> None:
+        """In a job process: say it lives (its pid, renewed before it expires)."""
+        self.handle.set(JOB_PROCESS_KEY, os.getpid(), expire=JOB_PROCESS_TTL)
 
     def _run(self, app: Flask, job: str, key: str, job_fn, args, context) -> None:
         yield_cpu_to_requests(self._niceness)
@@ -236,7 +304,33 @@ def make_manager(server: Flask):
     # Results hold users' data: the folder and diskcache's database are the server's only.
     storage.private_file(storage.private_folder(folder) / diskcache.core.DBNAME)
     slots = int(setting(server.config, "JOBS_PER_WORKER"))
-    return ThreadJobManager(folder, slots, int(setting(server.config, "JOB_NICENESS")))
+    manager = ThreadJobManager(folder, slots, int(setting(server.config, "JOB_NICENESS")))
+    server.extensions[MANAGER_EXTENSION] = manager
+    return manager
+
+
+def serve_jobs(server: Flask, stop: threading.Event, parent: int | None = None) -> int:
+    """Be a job process for ``server``'s dashboard until ``stop`` is set or the process
+    ``parent`` that started this one ends (its children go to another parent then, even
+    before it is reaped): run the jobs its web processes queue, ``JOBS_PER_WORKER`` at a
+    time. Returns how many it took. With the Celery manager there is nothing to do."""
+    manager = server.extensions.get(MANAGER_EXTENSION)
+    if not isinstance(manager, ThreadJobManager):
+        return 0
+    taken, renewed = 0, 0.0
+    while not stop.is_set():
+        if time.monotonic() - renewed >= RENEW_SECONDS:
+            if parent is not None and os.getppid() != parent:
+                break
+            manager.announce()
+            renewed = time.monotonic()
+        if manager.take_queued(server):
+            taken += 1
+        else:
+            stop.wait(QUEUE_POLL_SECONDS)
+    if manager.handle.get(JOB_PROCESS_KEY) == os.getpid():
+        manager.handle.delete(JOB_PROCESS_KEY)
+    return taken
 
 
 def _celery_manager(server: Flask):

@@ -4,7 +4,8 @@ gunicorn where it runs (POSIX), with ``--workers`` processes of ``--threads``
 request threads each (gthread workers, so a worker answers progress polls
 while a job runs); waitress elsewhere (pure Python, Windows included), with
 ``workers x threads`` threads in one process. Neither names its version in a
-header. Flask's development server, with its reloader and debugger, only with
+header. Beside them, job processes run the analyses (``web/job_process.py``), unless
+``--no-job-processes``. Flask's development server, with its reloader and debugger, only with
 ``--debug``, and only on this machine's own address. Configuration comes from
 the environment as documented in the README (``INSTANCE_PATH``,
 ``DATABASE_URL``, ``FLASK_*``).
@@ -44,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--threads", type=int, default=4, help="request threads per process (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--job-processes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run analyses in job processes beside the server's (one per gunicorn worker, "
+        "one for waitress), away from the threads that answer clicks (default: yes)",
     )
     parser.add_argument(
         "--server",
@@ -100,6 +108,12 @@ def _gunicorn(args: argparse.Namespace) -> int:
         "worker_class": "gthread",
         "timeout": 120,
     }
+    if args.job_processes:
+        from basket_segments.web import job_process
+
+        options.update(
+            post_worker_init=job_process.post_worker_init, worker_exit=job_process.worker_exit
+        )
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -119,13 +133,19 @@ def _waitress(args: argparse.Namespace) -> int:
     from waitress import serve
 
     from basket_segments.app import create_app  # one process: no start-up race to lock
+    from basket_segments.web import job_process
     from basket_segments.web.warm_up import warm_up_server
 
     app = create_app()
     warm_up_server()  # as wsgi.py: before the first segmentation
     # ident: the Server header; waitress's default names it.
     threads = args.workers * args.threads
-    serve(app, host=args.host, port=args.port, threads=threads, ident="")
+    # A job process builds the app as wsgi.py does, which locks a file the POSIX way.
+    started = job_process.start(1) if args.job_processes and os.name == "posix" else []
+    try:
+        serve(app, host=args.host, port=args.port, threads=threads, ident="")
+    finally:
+        job_process.stop(started)
     return 0
 
 

@@ -1,0 +1,107 @@
+"""Job processes: ``python -m basket_segments.web.job_process``, and the gunicorn hooks
+that start them beside a server's workers and stop them with it.
+
+A job process builds the same app as the web workers (``wsgi.py``: the same
+configuration from the environment), so it knows the same background callbacks,
+and runs the jobs they queue in the instance folder's job store
+(``jobs.serve_jobs``). Its job threads then hold no web process's interpreter
+lock: under ``bench.load`` a click waited on the job threads of its own worker.
+Each gunicorn worker of ``python -m basket_segments`` starts a job process of its
+own once its app is built; a gunicorn started by hand gets them with
+``--config python:basket_segments.web.job_process``, a host site's too (its job
+processes build the app gunicorn serves, ``"app:create_app()"``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+#: The standalone dashboard's WSGI app, which ``python -m basket_segments`` serves.
+STANDALONE = "basket_segments.web.wsgi:app"
+#: The job processes this process started, by its pid (a gunicorn worker's hooks).
+_STARTED: dict[int, list[subprocess.Popen]] = {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve jobs until SIGTERM or SIGINT, or until the process that started it ends."""
+    args = build_parser().parse_args(argv)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    parent = os.getppid()
+    from basket_segments.store.jobs import serve_jobs
+
+    app = load_app(args.app)
+    if not hasattr(app, "extensions"):
+        print(
+            f"job process: {args.app} is not a Flask app; its worker runs its jobs", file=sys.stderr
+        )
+        return 2
+    serve_jobs(app, stop, parent)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m basket_segments.web.job_process",
+        description="Run the dashboard's jobs that the web workers of this machine queue.",
+    )
+    parser.add_argument(
+        "--app",
+        default=STANDALONE,
+        help="the WSGI app whose dashboard queues the jobs, as gunicorn names it "
+        "('module:app' or 'module:factory()'; default: %(default)s)",
+    )
+    return parser
+
+
+def load_app(uri: str) -> Any:
+    """The app ``uri`` names, built as gunicorn builds it (the standalone one by default)."""
+    if uri == STANDALONE:
+        from basket_segments.web.wsgi import app
+
+        return app
+    from gunicorn.util import import_app
+
+    return import_app(uri)
+
+
+def start(count: int, app: str = STANDALONE) -> list[subprocess.Popen]:
+    """``count`` job processes for ``app`` with this process's environment, output and
+    directory."""
+    command = [sys.executable, "-m", "basket_segments.web.job_process", "--app", app]
+    return [subprocess.Popen(command) for _ in range(count)]
+
+
+def stop(processes: list[subprocess.Popen], timeout: float = 10) -> None:
+    """End the job processes: a job still running is stopped with them."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def post_worker_init(worker: Any) -> None:
+    """gunicorn's hook in each worker once its app is built: the worker's job process (it
+    then builds its own app, the worker's start no longer waiting on it)."""
+    _STARTED[os.getpid()] = start(1, getattr(worker.app, "app_uri", None) or STANDALONE)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """gunicorn's hook in each worker as it ends: its job process ends too (one whose
+    worker was killed ends by itself within a second)."""
+    stop(_STARTED.pop(os.getpid(), []))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

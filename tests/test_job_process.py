@@ -1,0 +1,84 @@
+"""Job processes (``web/job_process.py``): beside gunicorn's workers, they run the jobs the
+workers queue, build the app gunicorn serves, and end with the server."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import diskcache
+import psutil
+
+from basket_segments.analytics.sample import generate_sample
+from basket_segments.store import jobs
+from bench.dash_client import DashUser
+from bench.live_server import LiveServer
+from tests.conftest import REPO, database_url
+
+
+def serving_pid(folder: Path, timeout: float = 60) -> int | None:
+    """The pid a job process announced in the job store of ``folder``, once one did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (folder / diskcache.core.DBNAME).exists():
+            with diskcache.Cache(str(folder)) as store:
+                pid = store.get(jobs.JOB_PROCESS_KEY)
+            if pid is not None:
+                return pid
+        time.sleep(0.2)
+    return None
+
+
+def test_a_gunicorn_started_by_hand_runs_its_jobs_in_a_job_process_per_worker(tmp_path):
+    instance = tmp_path / "instance"
+    env = {"BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path)}
+    table = generate_sample(120, seed=3, dated=False)
+    with LiveServer(instance, 2, env=env, job_processes=True) as server:
+        started = server.job_process_pids()
+        assert len(started) == 2  # one per worker, each the worker's child
+        user = DashUser(server.url, "ana")
+        user.signup()
+        user.load_page("")
+        user.upload("shop.csv", table.to_csv(index=False).encode())
+        run = user.segment(k=3)
+        assert sum(row["size"] for row in run.profiles) == table["CustomerID"].nunique()
+        with diskcache.Cache(str(instance / "jobs")) as store:
+            assert store.get(jobs.TAKEN_KEY) == 2  # the upload and the segmentation
+        processes = [psutil.Process(pid) for pid in started]
+    assert psutil.wait_procs(processes, timeout=15)[1] == []  # they ended with the server
+
+
+def test_a_job_process_builds_the_app_gunicorn_names_and_ends_on_sigterm(tmp_path):
+    """A host's gunicorn names its app ("app:create_app()"); the job process builds that
+    app, serves its job store, and leaves it when told to stop."""
+    env = {
+        **os.environ,
+        "BASKET_SEGMENTS_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path),
+    }
+    command = [sys.executable, "-m", "basket_segments.web.job_process"]
+    process = subprocess.Popen(
+        [*command, "--app", "basket_segments.app:create_app()"], cwd=REPO, env=env
+    )
+    try:
+        assert serving_pid(tmp_path / "instance" / "jobs") == process.pid
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
+    with diskcache.Cache(str(tmp_path / "instance" / "jobs")) as store:
+        assert store.get(jobs.JOB_PROCESS_KEY) is None
+
+
+def test_a_job_process_for_something_else_than_a_flask_app_says_so():
+    run = subprocess.run(
+        [sys.executable, "-m", "basket_segments.web.job_process", "--app", "json:dumps"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert "json:dumps is not a Flask app" in run.stderr
