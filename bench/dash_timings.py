@@ -19,6 +19,7 @@ line, alternated, and prints the dashboard / command line ratio of each
 
 Usage (from the repository root):
     python bench/dash_timings.py [--repo . /tmp/before] [--runs 3] [--clicks 4]
+        [--no-job-processes]
     python bench/dash_timings.py --versus-cli [--runs 3] [--busy 0]
 """
 
@@ -45,7 +46,10 @@ def one_run(repo: Path, data: Path, args: argparse.Namespace) -> dict[str, list[
     """Seconds of each step in one fresh server serving ``repo``."""
     live_server.REPO = repo  # the server's working directory: which code it runs
     seconds: dict[str, list[float]] = {step: [] for step in STEPS}
-    with tempfile.TemporaryDirectory() as folder, live_server.LiveServer(folder) as server:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        live_server.LiveServer(folder, job_processes=args.job_processes) as server,
+    ):
         user = DashUser(server.url, "bench", poll_interval=args.poll)
         user.signup()
         user.login()
@@ -87,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--clicks", type=int, default=4, help="rounds of clicks per run")
     parser.add_argument("--poll", type=float, default=0.05, help="seconds between job polls")
+    parser.add_argument(
+        "--job-processes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="jobs in a job process beside the worker, as `python -m basket_segments` runs "
+        "them (default: yes; no: in threads of the worker)",
+    )
     add_quiet_options(parser)
     args = parser.parse_args(argv)
     data = ensure_data("medium", kind="csv")
