@@ -39,7 +39,7 @@ PASSWORD = "correct horse battery"
 #: never reach a database, so running them again on PostgreSQL tests nothing new (they
 #: were a fifth of CI's time).
 DATABASE_TESTS = "DATABASE_TESTS_FILE"
-#: The test running now, and the tests that asked for a database so far in this run.
+#: The test running now, and the tests that reached a database so far in this run.
 _running: list[str | None] = [None]
 _database_tests: set[str] = set()
 
@@ -78,8 +78,9 @@ def _note_database_test() -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    """Note which test runs, for ``database_url``; a fixture a test's setup builds counts
-    as the test's own (no fixture wider than a test asks for a database)."""
+    """Note which test runs, for ``database_url`` and the connection listener; what a
+    test's setup builds counts as the test's own, and a test using an app a wider fixture
+    built is noted when it takes a connection."""
     _running[0] = item.nodeid
     try:
         return (yield)
