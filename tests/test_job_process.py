@@ -31,6 +31,11 @@ def serving_pid(folder: Path, timeout: float = 60) -> int | None:
     return None
 
 
+def holds_scikit_learn(pid: int) -> bool:
+    """Whether process ``pid`` has loaded one of scikit-learn's compiled modules."""
+    return any("/sklearn/" in region.path for region in psutil.Process(pid).memory_maps())
+
+
 def test_a_gunicorn_started_by_hand_runs_its_jobs_in_a_job_process_per_worker(tmp_path):
     instance = tmp_path / "instance"
     env = {"BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path)}
@@ -46,6 +51,9 @@ def test_a_gunicorn_started_by_hand_runs_its_jobs_in_a_job_process_per_worker(tm
         assert sum(row["size"] for row in run.profiles) == table["CustomerID"].nunique()
         with diskcache.Cache(str(instance / "jobs")) as store:
             assert store.get(jobs.TAKEN_KEY) == 2  # the upload and the segmentation
+        # The workers never segment: scikit-learn's libraries are in the job processes only.
+        assert [holds_scikit_learn(pid) for pid in started] == [True, True]
+        assert [holds_scikit_learn(pid) for pid in server.worker_pids()] == [False, False]
         processes = [psutil.Process(pid) for pid in started]
     assert psutil.wait_procs(processes, timeout=15)[1] == []  # they ended with the server
 

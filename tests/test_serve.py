@@ -13,6 +13,7 @@ from basket_segments.store import jobs
 from basket_segments.web.serve import build_parser, choose_server
 from bench.live_server import JOB_PROCESS_MODULE, free_port
 from tests.conftest import REPO, database_url
+from tests.test_job_process import holds_scikit_learn
 
 
 def test_help_lists_the_options_and_starts_nothing():
@@ -66,11 +67,24 @@ def test_the_command_serves_the_app_without_a_version_banner(tmp_path, server, w
         assert "Werkzeug" not in banner  # not the development server
         served = job_processes_serving(process.pid, tmp_path / "instance" / "jobs")
         assert len(served) == workers  # one per gunicorn worker; one beside waitress
+        # The web processes leave scikit-learn to the job processes (``warm_up``): once
+        # these, started after them, have imported it, the web processes have not.
+        web = [psutil.Process(process.pid), *psutil.Process(process.pid).children()]
+        web = [each for each in web if each not in served]
+        wait_until(lambda: all(holds_scikit_learn(each.pid) for each in served))
+        assert [holds_scikit_learn(each.pid) for each in web] == [False] * len(web)
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert f"on http://127.0.0.1:{port}/ ({server}" in output
     assert psutil.wait_procs(served, timeout=10)[1] == []  # they end with the server
+
+
+def wait_until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "still not so after a minute"
+        time.sleep(0.2)
 
 
 def job_processes_serving(pid: int, folder, timeout: float = 60) -> list[psutil.Process]:

@@ -24,6 +24,8 @@ from typing import Any
 
 #: The standalone dashboard's WSGI app, which ``python -m basket_segments`` serves.
 STANDALONE = "basket_segments.web.wsgi:app"
+#: Set to "1" in a web worker's environment when job processes run its jobs (``warm_up``).
+JOBS_ELSEWHERE = "BASKET_SEGMENTS_JOBS_ELSEWHERE"
 #: The job processes this process started, by its pid (a gunicorn worker's hooks).
 _STARTED: dict[int, list[subprocess.Popen]] = {}
 
@@ -73,10 +75,23 @@ def load_app(uri: str) -> Any:
 
 
 def start(count: int, app: str = STANDALONE) -> list[subprocess.Popen]:
-    """``count`` job processes for ``app`` with this process's environment, output and
-    directory."""
+    """``count`` job processes for ``app`` with this process's environment (but
+    ``JOBS_ELSEWHERE``: they run the jobs), output and directory."""
     command = [sys.executable, "-m", "basket_segments.web.job_process", "--app", app]
-    return [subprocess.Popen(command) for _ in range(count)]
+    env = {name: value for name, value in os.environ.items() if name != JOBS_ELSEWHERE}
+    return [subprocess.Popen(command, env=env) for _ in range(count)]
+
+
+def leave_jobs_to_job_processes() -> None:
+    """Tell the web app this process builds (and its forks) that job processes run its
+    jobs, so it need not prepare to (``warm_up``: no scikit-learn)."""
+    os.environ[JOBS_ELSEWHERE] = "1"
+
+
+def on_starting(server: Any) -> None:
+    """gunicorn's hook in its master before any worker is forked: the workers leave
+    their jobs to job processes."""
+    leave_jobs_to_job_processes()
 
 
 def stop(processes: list[subprocess.Popen], timeout: float = 10) -> None:

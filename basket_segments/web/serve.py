@@ -112,7 +112,9 @@ def _gunicorn(args: argparse.Namespace) -> int:
         from basket_segments.web import job_process
 
         options.update(
-            post_worker_init=job_process.post_worker_init, worker_exit=job_process.worker_exit
+            on_starting=job_process.on_starting,
+            post_worker_init=job_process.post_worker_init,
+            worker_exit=job_process.worker_exit,
         )
 
     class Server(BaseApplication):
@@ -136,12 +138,15 @@ def _waitress(args: argparse.Namespace) -> int:
     from basket_segments.web import job_process
     from basket_segments.web.warm_up import warm_up_server
 
+    # A job process builds the app as wsgi.py does, which locks a file the POSIX way.
+    job_processes = args.job_processes and os.name == "posix"
+    if job_processes:
+        job_process.leave_jobs_to_job_processes()
     app = create_app()
     warm_up_server()  # as wsgi.py: before the first segmentation
     # ident: the Server header; waitress's default names it.
     threads = args.workers * args.threads
-    # A job process builds the app as wsgi.py does, which locks a file the POSIX way.
-    started = job_process.start(1) if args.job_processes and os.name == "posix" else []
+    started = job_process.start(1) if job_processes else []
     try:
         serve(app, host=args.host, port=args.port, threads=threads, ident="")
     finally:
