@@ -292,11 +292,12 @@ def test_instance_files_are_the_servers_only(tmp_path):
             assert mode(path) == "0o600", path
 
 
-def test_instance_files_of_an_older_install_are_made_private(tmp_path):
-    if ON_POSTGRES:
-        pytest.skip("the database file is SQLite's")
+def test_instance_files_of_an_older_install_are_made_private(tmp_path, monkeypatch):
+    """The standalone default: SQLite's file in the instance folder (in the suite's run on
+    PostgreSQL too, whose ``DATABASE_URL`` the app would otherwise take)."""
     config = make_config(tmp_path)
     del config["BASKET_SEGMENTS_DATABASE_URL"]
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     create_app(config)
     instance = tmp_path / "instance"
     os.chmod(instance, 0o755)

@@ -8,7 +8,7 @@ logged-in user who owns a stored dataset. A plain callback must answer
 stage or KMeans (``engine_only_in_jobs``); a background job's function, handed
 a forged request, must refuse it without computing either, since no page could
 have asked for it (the guard sees the job's function called outside ``long_work.run``).
-Bounded: ``FUZZ_EXAMPLES`` draws per callback (25 in the suite, 200 in a CI step of its
+Bounded: ``FUZZ_EXAMPLES`` draws per callback (25 in the suite, 100 in a CI step of its
 own); the draws are the same on every run. Found this way: 27 of 44 callbacks answered a
 forged value (a click, a path, a store, a version) with an error page.
 """

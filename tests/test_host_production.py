@@ -30,6 +30,7 @@ from tests.host_site import (
     REPO,
     InstalledHost,
     gunicorn,
+    pip_install,
     serve,
     sign_in,
     start,
@@ -52,7 +53,7 @@ def production_host(installed_host: InstalledHost) -> InstalledHost:
     """The installed host with the dashboard's ``production`` and ``celery`` extras."""
     wheel = f"{installed_host.wheel}[production,celery]"
     python = installed_host.command("python")
-    installed_host.run(python, "-m", "pip", "install", "-q", wheel, timeout=PIP_TIMEOUT)
+    installed_host.run(*pip_install(python), wheel, timeout=PIP_TIMEOUT)
     return installed_host
 
 
