@@ -58,6 +58,33 @@ def test_a_gunicorn_started_by_hand_runs_its_jobs_in_a_job_process_per_worker(tm
     assert psutil.wait_procs(processes, timeout=15)[1] == []  # they ended with the server
 
 
+def test_a_killed_job_process_is_followed_by_another(tmp_path):
+    """Killed (out of memory, say), a worker's job process is started again: the jobs go
+    back to a process of their own within seconds."""
+    instance = tmp_path / "instance"
+    env = {"BASKET_SEGMENTS_DATABASE_URL": database_url(tmp_path)}
+    with LiveServer(instance, 1, env=env, job_processes=True) as server:
+        (first,) = server.job_process_pids()
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while server.job_process_pids() in ([], [first]):
+            assert time.monotonic() < deadline, "no job process after the first was killed"
+            time.sleep(0.2)
+        (second,) = server.job_process_pids()
+        while serving_pid(instance / "jobs") != second:  # it announces itself
+            assert time.monotonic() < deadline, "the new job process never served"
+            time.sleep(0.2)
+        user = DashUser(server.url, "ana")
+        user.signup()
+        user.load_page("")
+        user.upload(
+            "shop.csv", generate_sample(60, seed=4, dated=False).to_csv(index=False).encode()
+        )
+        with diskcache.Cache(str(instance / "jobs")) as store:
+            assert store.get(jobs.TAKEN_KEY) == 1  # the upload ran there
+        assert "starting another" in server.log()
+
+
 def test_a_job_process_builds_the_app_gunicorn_names_and_ends_on_sigterm(tmp_path):
     """A host's gunicorn names its app ("app:create_app()"); the job process builds that
     app, serves its job store, and leaves it when told to stop."""

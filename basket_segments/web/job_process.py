@@ -7,7 +7,8 @@ and runs the jobs they queue in the instance folder's job store
 (``jobs.serve_jobs``). Its job threads then hold no web process's interpreter
 lock: under ``bench.load`` a click waited on the job threads of its own worker.
 Each gunicorn worker of ``python -m basket_segments`` starts a job process of its
-own once its app is built; a gunicorn started by hand gets them with
+own once its app is built, and another if it dies (``Keeper``); a gunicorn started
+by hand gets them with
 ``--config python:basket_segments.web.job_process``, a host site's too (its job
 processes build the app gunicorn serves, ``"app:create_app()"``).
 """
@@ -20,14 +21,19 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
 #: The standalone dashboard's WSGI app, which ``python -m basket_segments`` serves.
 STANDALONE = "basket_segments.web.wsgi:app"
 #: Set to "1" in a web worker's environment when job processes run its jobs (``warm_up``).
 JOBS_ELSEWHERE = "BASKET_SEGMENTS_JOBS_ELSEWHERE"
-#: The job processes this process started, by its pid (a gunicorn worker's hooks).
-_STARTED: dict[int, list[subprocess.Popen]] = {}
+#: The job process keepers of this process, by its pid (a gunicorn worker's hooks).
+_KEEPERS: dict[int, Keeper] = {}
+#: The exit status of a job process for something else than a Flask app.
+NOT_AN_APP = 2
+#: The least time between two starts of a job process that keeps dying.
+RESTART_PAUSE = 5.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"job process: {args.app} is not a Flask app; its worker runs its jobs", file=sys.stderr
         )
-        return 2
+        return NOT_AN_APP
     serve_jobs(app, stop, parent)
     return 0
 
@@ -106,16 +112,58 @@ def stop(processes: list[subprocess.Popen], timeout: float = 10) -> None:
             process.wait()
 
 
+class Keeper:
+    """One job process, started again when it dies (killed, out of memory, a crash) until
+    ``stop``; one that ends by itself (nothing to serve: the Celery manager) or serves no
+    Flask app is left ended. While none lives the web process runs its jobs in threads."""
+
+    def __init__(self, app: str = STANDALONE) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.process = start(1, app)[0]
+        self.restarts = 0
+        threading.Thread(target=self._keep, name="job-process-keeper", daemon=True).start()
+
+    def _keep(self) -> None:
+        while True:
+            started = time.monotonic()
+            code = self.process.wait()
+            if code in (0, NOT_AN_APP):
+                return
+            pause = RESTART_PAUSE - (time.monotonic() - started)
+            if self._stopping.wait(max(pause, 0)):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                print(
+                    f"job process {self.process.pid} ended ({code}); starting another",
+                    file=sys.stderr,
+                )
+                self.process = start(1, self.app)[0]
+                self.restarts += 1
+
+    def stop(self) -> None:
+        """End the job process and keep no other."""
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        stop([process])
+
+
 def post_worker_init(worker: Any) -> None:
     """gunicorn's hook in each worker once its app is built: the worker's job process (it
     then builds its own app, the worker's start no longer waiting on it)."""
-    _STARTED[os.getpid()] = start(1, getattr(worker.app, "app_uri", None) or STANDALONE)
+    _KEEPERS[os.getpid()] = Keeper(getattr(worker.app, "app_uri", None) or STANDALONE)
 
 
 def worker_exit(server: Any, worker: Any) -> None:
     """gunicorn's hook in each worker as it ends: its job process ends too (one whose
     worker was killed ends by itself within a second)."""
-    stop(_STARTED.pop(os.getpid(), []))
+    keeper = _KEEPERS.pop(os.getpid(), None)
+    if keeper is not None:
+        keeper.stop()
 
 
 if __name__ == "__main__":

@@ -146,11 +146,12 @@ def _waitress(args: argparse.Namespace) -> int:
     warm_up_server()  # as wsgi.py: before the first segmentation
     # ident: the Server header; waitress's default names it.
     threads = args.workers * args.threads
-    started = job_process.start(1) if job_processes else []
+    keeper = job_process.Keeper() if job_processes else None
     try:
         serve(app, host=args.host, port=args.port, threads=threads, ident="")
     finally:
-        job_process.stop(started)
+        if keeper is not None:
+            keeper.stop()
     return 0
 
 
