@@ -4,7 +4,7 @@ that what the start made is there to stay.
 
 Where job processes run a worker's jobs (``job_process.py``), the worker never
 segments: it leaves scikit-learn to them (``JOBS_ELSEWHERE``), which saves it the
-import's second of CPU beside its first requests and about 60 MiB it would hold.
+import's second of CPU beside its first requests and about 70 MiB it would hold.
 
 The collector's full passes walk every object the process holds. In a dashboard worker
 most of them (Dash, plotly, pandas, scikit-learn, the app) were made at start and live
