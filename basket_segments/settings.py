@@ -76,6 +76,9 @@ FLASK_KEYS: dict[str, Any] = {
 ENVIRONMENT_ONLY = ("INSTANCE_PATH",)
 #: Environment variables that versions before 0.2 read unprefixed (the standalone server).
 UNPREFIXED_ENVIRONMENT = ("DATABASE_URL", "ANALYTICS_ENGINE", "SPARK_MASTER", "INSTANCE_PATH")
+#: Not a setting: set to "1" in a web worker's environment when job processes run its jobs
+#: (``web/job_process.py``), so the worker skips what only jobs need (``web/warm_up.py``).
+JOBS_ELSEWHERE = PREFIX + "JOBS_ELSEWHERE"
 DEFAULTS = {**DASHBOARD, **STANDALONE}
 #: Every name read from ``BASKET_SEGMENTS_<NAME>`` in the environment by the standalone server.
 ALL_NAMES = (*DEFAULTS, *FLASK_KEYS)

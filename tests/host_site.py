@@ -195,7 +195,9 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         assert process.poll() is None, f"the host exited:\n{log.read_text()}"
-        with suppress(requests.ConnectionError):
+        # Not listening yet, or a first answer slower than 5 s (a worker compiling the
+        # modules it imports for the first time, on a busy machine).
+        with suppress(requests.ConnectionError, requests.Timeout):
             if requests.get(f"{url}/auth/login", timeout=5).status_code == 200:
                 return
         time.sleep(0.2)

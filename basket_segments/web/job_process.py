@@ -24,10 +24,10 @@ import threading
 import time
 from typing import Any
 
+from basket_segments.settings import JOBS_ELSEWHERE
+
 #: The standalone dashboard's WSGI app, which ``python -m basket_segments`` serves.
 STANDALONE = "basket_segments.web.wsgi:app"
-#: Set to "1" in a web worker's environment when job processes run its jobs (``warm_up``).
-JOBS_ELSEWHERE = "BASKET_SEGMENTS_JOBS_ELSEWHERE"
 #: The job process keepers of this process, by its pid (a gunicorn worker's hooks).
 _KEEPERS: dict[int, Keeper] = {}
 #: The exit status of a job process for something else than a Flask app.

@@ -32,7 +32,7 @@ import threading
 import plotly.io
 
 from basket_segments.analytics.segmentation import import_scikit_learn_in_background
-from basket_segments.web.job_process import JOBS_ELSEWHERE
+from basket_segments.settings import JOBS_ELSEWHERE
 
 #: The collector's thresholds in a server (Python's own: 700, 10, 10).
 SERVER_GC_THRESHOLDS = (20_000, 20, 10)
