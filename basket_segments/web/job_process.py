@@ -122,7 +122,6 @@ class Keeper:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.process = start(1, app)[0]
-        self.restarts = 0
         threading.Thread(target=self._keep, name="job-process-keeper", daemon=True).start()
 
     def _keep(self) -> None:
@@ -142,7 +141,6 @@ class Keeper:
                     file=sys.stderr,
                 )
                 self.process = start(1, self.app)[0]
-                self.restarts += 1
 
     def stop(self) -> None:
         """End the job process and keep no other."""
