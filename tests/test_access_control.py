@@ -407,7 +407,7 @@ def test_dash_callbacks_need_the_sessions_csrf_token_and_cookie(tmp_path):
 def test_an_answer_signs_a_new_csrf_cookie_only_when_the_one_sent_ages(tmp_path):
     """Signing the cookie for every answer cost 3.5 % of the workers' time under load:
     while the cookie sent has more than half its lifetime ahead, none is set."""
-    app = create_app(make_config(tmp_path, WTF_CSRF_ENABLED=True, WTF_CSRF_TIME_LIMIT=2))
+    app = create_app(make_config(tmp_path, WTF_CSRF_ENABLED=True, WTF_CSRF_TIME_LIMIT=6))
     client = app.test_client()
     assert signup_with_token(client, "erin").status_code == 302
     first = client.get(PREFIX).headers.getlist("Set-Cookie")
@@ -424,7 +424,9 @@ def test_an_answer_signs_a_new_csrf_cookie_only_when_the_one_sent_ages(tmp_path)
         return [c for c in answer.headers.getlist("Set-Cookie") if c.startswith("_csrf_token=")]
 
     assert post() == []  # fresh: nothing signed
-    time.sleep(2.1)  # past half of its 2 s (itsdangerous counts whole seconds)
+    # Past half of its 6 s, still within them: itsdangerous counts whole seconds, so
+    # 4.1 s make an age of 4 or 5 (2.1 of 2 s could make 3, expired: a flaky 400).
+    time.sleep(4.1)
     assert len(post()) == 1  # still valid, but aging: a new one
     assert post() == []  # and that one is fresh again
     client.set_cookie("_csrf_token", "forged", path=PREFIX)  # or another session's
