@@ -297,7 +297,9 @@ def test_one_stored_copy_per_mining_whatever_the_confidence(user, dataset):
         rules_view((0.05, confidence, 1.0, 3), "customer", True, None, "any", -1, SETTINGS, dataset)
         for confidence in (0.5, 0.51, 0.52, 0.53, 0.9)
     ]
-    assert stored_files() == ["mining", "prepared", "segments"]
+    # the mining job's views drawn ahead are its query's only: another confidence draws on
+    # the spot, as before
+    assert stored_files() == ["drawn", "mining", "prepared", "segments"]
     assert all(len(rows) > 0 for rows, *_ in shown)
 
 
@@ -413,13 +415,52 @@ def test_picking_a_segment_draws_its_products_beside_everyones(user, dataset):
 
     everyone = drawn_for(-1, f"{ids.RULES_WORK.answer}.data")  # new rules: all drawn
     picked = drawn_for(0, f"{ids.RULES_SEGMENT}.value")  # a segment picked
-    assert len(everyone[ids.OVERALL_PRODUCTS]["figure"].data[0].y) > 0
+    assert len(everyone[ids.OVERALL_PRODUCTS]["figure"]["data"][0]["y"]) > 0
     # All customers' own chart is the comparison already: not shown twice.
     assert everyone[ids.OVERALL_PRODUCTS_BOX]["style"] == rules.HIDDEN
     assert picked[ids.OVERALL_PRODUCTS_BOX]["style"] == rules.SHOWN
     assert ids.OVERALL_PRODUCTS not in picked  # everyone's stays as drawn
-    assert len(picked[ids.SEGMENT_PRODUCTS]["figure"].data[0].y) > 0
+    assert len(picked[ids.SEGMENT_PRODUCTS]["figure"]["data"][0]["y"]) > 0
     assert picked[ids.SEGMENT_PRODUCTS]["figure"] != everyone[ids.SEGMENT_PRODUCTS]["figure"]
+
+
+def test_each_groups_first_view_is_drawn_ahead_as_it_would_be_drawn_on_the_spot(
+    user, dataset, monkeypatch
+):
+    """The mining job draws all customers' and each segment's first view ahead (the page's
+    switches as they start); opening one reads it, and sends what drawing it on the spot
+    sends. A view with another switch is drawn on the spot."""
+    from plotly.io.json import to_json_plotly
+
+    from basket_segments.store import results
+
+    rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
+    answer, _ = rules_answer(THRESHOLDS, "customer", dataset)
+    groups = [-1, *sorted(int(segment) for segment in answer["result"]["names"])]
+    assert len(groups) == 1 + SETTINGS["k"]
+    new_rules, picked = f"{ids.RULES_WORK.answer}.data", f"{ids.RULES_SEGMENT}.value"
+    triggers = (new_rules, picked)
+    opened = [(g, hide, trigger) for g in groups for hide in (True, False) for trigger in triggers]
+
+    def sent(group, hide, trigger) -> str:
+        changed = [{"prop_id": trigger, "value": str(group)}]
+        (view, _grid), _ = with_props(
+            rules.show_view, answer, hide, None, str(group), triggered_inputs=changed
+        )
+        rows, drawn = with_props(rules.rules_rows, dict(rules.FIRST_REQUEST), view)
+        return to_json_plotly({"rows": rows, "drawn": drawn})
+
+    read_ahead, found = results.drawn_ahead, []
+    monkeypatch.setattr(
+        results, "drawn_ahead", lambda *key: found.append(read_ahead(*key)) or found[-1]
+    )
+    served = {view: sent(*view) for view in opened}
+    ahead = [view for view, block in zip(opened, found, strict=True) if block is not None]
+    assert ahead == [view for view in opened if view[1] is layouts_rules.HIDE_REDUNDANT_DEFAULT]
+    monkeypatch.setattr(results, "drawn_ahead", lambda *_key: None)  # all drawn on the spot
+    for view in opened:
+        assert served[view] == sent(*view), view
+    assert '"rowCount": 0' not in "".join(served.values())
 
 
 def test_a_new_request_supersedes_a_running_job(user, dataset):

@@ -186,7 +186,7 @@ def test_a_scatter_click_shows_that_rules_sentence_which_the_chart_does_not_carr
 
     (view, _grid), _ = with_props(rules.show_view, answer, False, None, -1)
     every, drawn = shown(view)
-    points = drawn[ids.RULES_SCATTER]["figure"].to_plotly_json()["data"][0]
+    points = drawn[ids.RULES_SCATTER]["figure"]["data"][0]
     assert "text" not in points and len(points["customdata"]) == every["rowCount"] > 2
     for point in (0, 1, len(points["customdata"]) - 1):
         click = {"points": [{"customdata": points["customdata"][point]}]}
@@ -210,5 +210,5 @@ def test_no_rules_draw_empty_views_with_a_sentence(answer):
     (view, _grid), _ = with_props(rules.show_view, answer, False, caviar, -1)
     every, drawn = shown(view)
     assert every["rowCount"] == 0
-    assert drawn[ids.RULE_MATRIX]["figure"].data == ()
+    assert drawn[ids.RULE_MATRIX]["figure"]["data"] == []
     assert drawn[ids.RULE_GRAPH_NOTE]["children"] == rule_views.NO_RULES

@@ -3,7 +3,8 @@
 Both views draw the rules the grid lists for the page's filters (segment,
 thresholds, product filter, redundant and significant switches): the grid's
 first block of a view (``callbacks.rules.rules_rows``) has them in hand and
-calls ``draw_views``, so a move of a control still loads the stored mining once.
+draws them (``views_drawing``), so a move of a control still loads the stored
+mining once.
 A click on a cell, a product or a rule puts its ``Selection`` in the view and
 draws a new grid, without storage; that grid's rows are the selected rules
 (``picked_rules``), the sentences follow them, and a chip above the grid names
@@ -48,26 +49,26 @@ def picked_rules(shown: pd.DataFrame, view: Any) -> pd.DataFrame:
     return selected_rules(shown, selection_of(view)).reset_index(drop=True)
 
 
-def draw_views(shown: pd.DataFrame, view: dict, picked: int) -> None:
-    """Draw both views of a view's rules (``shown``, before the selection), its selection
-    outlined, and the chip naming the ``picked`` rules it selected."""
+def views_drawing(shown: pd.DataFrame, view: dict, picked: int) -> dict[str, dict]:
+    """Both views of a view's rules (``shown``, before the selection), its selection
+    outlined, and the chip naming the ``picked`` rules it selected: the properties to set,
+    by component id (figures as the JSON they are sent as)."""
     selection = selection_of(view)
     matrix = grouped_matrix(shown)
     graph = item_graph(shown, graph_size(view.get("top")))
     drawn = not shown.empty
-    set_props(
-        ids.RULE_MATRIX,
-        {"figure": rule_figures.grouped_matrix_figure(matrix, selection) if drawn else go.Figure()},
-    )
-    set_props(ids.RULE_MATRIX_NOTE, {"children": matrix_note(matrix) if drawn else NO_RULES})
-    set_props(
-        ids.RULE_GRAPH,
-        {"figure": rule_figures.item_graph_figure(graph, selection) if drawn else go.Figure()},
-    )
-    set_props(ids.RULE_GRAPH_NOTE, {"children": graph_note(graph) if drawn else NO_RULES})
+    empty = go.Figure().to_plotly_json()
+    matrix_figure = rule_figures.grouped_matrix_figure(matrix, selection) if drawn else empty
+    graph_figure = rule_figures.item_graph_figure(graph, selection) if drawn else empty
     text = None if selection is None else layout.selection_text(selection.label(), picked)
-    set_props(ids.RULE_SELECTION_TEXT, {"children": text})
-    set_props(ids.RULE_SELECTION, {"hidden": selection is None})
+    return {
+        ids.RULE_MATRIX: {"figure": matrix_figure},
+        ids.RULE_MATRIX_NOTE: {"children": matrix_note(matrix) if drawn else NO_RULES},
+        ids.RULE_GRAPH: {"figure": graph_figure},
+        ids.RULE_GRAPH_NOTE: {"children": graph_note(graph) if drawn else NO_RULES},
+        ids.RULE_SELECTION_TEXT: {"children": text},
+        ids.RULE_SELECTION: {"hidden": selection is None},
+    }
 
 
 def clear_views() -> None:

@@ -7,12 +7,15 @@ control that only filters the stored mining (a tighter threshold, a segment, a
 product) is answered without storage by the ask (``rules_key``), draws a new grid
 without storage (``show_view``), and the grid's first request of the view reads
 the dataset's record once and the stored mining once, answering its rows and
-drawing the sentences, the scatter and the top products (``rules_rows``).
+drawing the sentences, the scatter and the top products (``rules_rows``). The
+mining job draws the first view of all customers and of each segment ahead
+(``draw_ahead``), so that picking a group only reads what it drew.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+import json
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
@@ -28,6 +31,7 @@ from basket_segments.callbacks.common import NO_DATASET, download_link
 from basket_segments.callbacks.grid_rows import filtered, rows_block, sorted_rows
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import DOWNLOAD_WAITING, message
+from basket_segments.layouts.grids import BLOCK_SIZE
 from basket_segments.queries import (
     MAX_FILTER_PRODUCTS,
     THRESHOLDS,
@@ -234,7 +238,9 @@ def mine(owner: str, request: dict, report) -> dict:
     """Mine and store the rules and top products asked for (in a background job)."""
     query = asked_query(owner, request)
     results.mining(owner, query, report=report)
-    return described(owner, query)
+    answer = described(owner, query)
+    draw_ahead(owner, query, answer["names"])
+    return answer
 
 
 def rules_key(request: dict) -> dict | None:
@@ -347,33 +353,25 @@ def _clear_view() -> None:
 def rules_rows(grid_request, view, prefix: str | None = None):
     """One block of the rules grid: the view's rules after the grid's own column filters
     and sort order (AG Grid's infinite row model asks as the user pages). The first
-    block of a view also draws the sentences, the scatter and the top products; every
-    first block (a new view, sort or filter) points "Download these rules" at exactly
-    these rows in this order."""
+    block of a view also draws the sentences, the scatter and the top products (drawn
+    ahead by the mining job for each group's first view: ``draw_ahead``); every first
+    block (a new view, sort or filter) points "Download these rules" at exactly these
+    rows in this order."""
     if not isinstance(view, dict) or RULES.answered(view.get("answer")) is None:
         return NO_ROWS  # answered all the same: a request left waiting jams the grid's loader
     first = _first_block(grid_request)
+    owner = current_owner()
     try:
         query = answered_query(view["answer"])
-        mined = results.mining(current_owner(), query, only_cached=True)
-    except DataError as error:
-        return _say_failure(error, first)
-    try:
         choice = rule_filter(view, query)
+        if first:
+            rows = _draw_first_block(owner, query, choice, view, grid_request)
+        else:
+            mined = results.mining(owner, query, only_cached=True)
+            picked = rule_views.picked_rules(view_rules(mined.rules, choice), view)
+            rows = rows_block(grid_table(picked), grid_request)
     except DataError as error:
         return _say_failure(error, first)
-    shown = view_rules(mined.rules, choice)
-    picked = rule_views.picked_rules(shown, view)  # a click on the matrix or the graph
-    if first:
-        considered = (  # the rules the significance test was asked of
-            shown
-            if choice.significance is None
-            else view_rules(mined.rules, replace(choice, significance=None))
-        )
-        set_props(ids.SIGNIFICANCE_NOTE, {"children": significance_note(considered)})
-        hint = few_rules_hint(mined, query, view, len(shown))
-        _draw_view(picked, mined, choice.segment, view.get("everyone", True), hint)
-        rule_views.draw_views(shown, view, len(picked))
     asked = grid_request if isinstance(grid_request, dict) else {}
     if prefix is not None and not asked.get("startRow"):
         grid = {key: asked.get(key) for key in ("sortModel", "filterModel")}
@@ -382,7 +380,111 @@ def rules_rows(grid_request, view, prefix: str | None = None):
     if prefix is not None and first:
         href, look = download_link(prefix, SHOWN_PRODUCTS_FILE, {"request": {"view": view}})
         set_props(ids.DOWNLOAD_PRODUCTS, {"href": href, "className": look})
-    return rows_block(grid_table(picked), grid_request)
+    return rows
+
+
+@dataclass(frozen=True)
+class FirstBlock:
+    """A view's first block as the grid's first request answers it: its rows, what it
+    draws (properties by component id), and everyone's top products (drawn only when
+    more than the segment changed)."""
+
+    rows: dict
+    drawn: dict[str, dict]
+    everyone: dict[str, dict]
+
+
+def _draw_first_block(owner: str, query: RulesQuery, choice, view: dict, grid_request) -> dict:
+    """Draw a view's first block, from what its mining job drew ahead when it is one of
+    those views, else from the stored mining; its rows."""
+    kept = results.drawn_ahead(owner, query, first_block_key(choice, view, grid_request))
+    block = FirstBlock(**kept) if kept is not None else None
+    everyone = view.get("everyone", True)
+    if block is None:
+        mined = results.mining(owner, query, only_cached=True)
+        block = first_block(mined, query, choice, view, grid_request, everyone)
+    for component, props in block.drawn.items():
+        set_props(component, props)
+    if everyone:
+        for component, props in block.everyone.items():
+            set_props(component, props)
+    return block.rows
+
+
+def first_block(mined, query: RulesQuery, choice, view: dict, grid_request, everyone: bool):
+    """A view's first block (``FirstBlock``) drawn from its stored mining."""
+    shown = view_rules(mined.rules, choice)
+    picked = rule_views.picked_rules(shown, view)  # a click on the matrix or the graph
+    considered = shown  # the rules the significance test was asked of
+    if choice.significance is not None:
+        considered = view_rules(mined.rules, replace(choice, significance=None))
+    hint = few_rules_hint(mined, query, choice, len(shown))
+    drawn = {ids.SIGNIFICANCE_NOTE: {"children": significance_note(considered)}}
+    drawn |= _view_drawing(picked, mined, choice.segment, hint)
+    drawn |= rule_views.views_drawing(shown, view, len(picked))
+    overall = {}
+    if everyone:
+        figure = figures.products_bar(mined.products, ALL_CUSTOMERS)
+        overall = {ids.OVERALL_PRODUCTS: {"figure": figure.to_plotly_json()}}
+    return FirstBlock(rows_block(grid_table(picked), grid_request), drawn, overall)
+
+
+def first_block_key(choice, view: dict, grid_request) -> str:
+    """What a view's first block depends on besides its query, as text: its rule filter,
+    the selection of a view, the graph's size and the block's length (a view's
+    ``everyone`` only adds everyone's products, which a block drawn ahead has)."""
+    selection = rule_views.selection_of(view)
+    asked = grid_request if isinstance(grid_request, dict) else {}
+    wanted = {
+        "filter": asdict(choice),
+        "selection": None if selection is None else selection.to_json(),
+        "top": graph_size(view.get("top")),
+        "end": whole_number(asked.get("endRow")),
+    }
+    return json.dumps(wanted, sort_keys=True, default=str)
+
+
+#: The first block the grid asks for as a view opens (``layouts.grids.BLOCK_SIZE`` rows).
+FIRST_REQUEST = {"startRow": 0, "endRow": BLOCK_SIZE, "sortModel": [], "filterModel": {}}
+#: Most groups whose first views a mining job draws ahead (all customers first).
+MAX_DRAWN_AHEAD = 16
+
+
+def draw_ahead(owner: str, query: RulesQuery, names: dict) -> None:
+    """Draw the first view of all customers and of each segment (``names``) as the page
+    opens them (its default switches), and keep them with the mining: picking a group
+    then costs the request thread no filtering or drawing, which run here in the job,
+    at the job's lower priority. A view drawn ahead is what ``first_block`` draws; one
+    that cannot be kept (a full quota) is drawn when asked, as any other view."""
+    try:
+        mined = results.mining(owner, query, only_cached=True)
+    except DataError:
+        return
+    groups = [ALL_CUSTOMERS, *(whole_number(segment) for segment in names)]
+    blocks = {}
+    for segment in [group for group in groups if group is not None][:MAX_DRAWN_AHEAD]:
+        view = default_view(segment)
+        choice = rule_filter(view, query)
+        key = first_block_key(choice, view, FIRST_REQUEST)
+        block = first_block(mined, query, choice, view, FIRST_REQUEST, everyone=True)
+        blocks[key] = vars(block)  # kept as plain data, read back as a FirstBlock
+    try:
+        results.keep_drawn_ahead(owner, query, blocks)
+    except DataError:
+        return
+
+
+def default_view(segment: int) -> dict:
+    """The view of ``segment`` as the page makes it with its switches as they start
+    (``show_view``), without its answer (which a first block does not depend on)."""
+    return {
+        "hide": layout.HIDE_REDUNDANT_DEFAULT,
+        "sides": side_filters(None).to_json(),
+        "segment": segment,
+        "significant": False,
+        "measures": [],
+        "top": graph_size(None),
+    }
 
 
 def _say_failure(error: DataError, first: bool) -> dict:
@@ -471,7 +573,7 @@ def view_notes(mined, segment) -> tuple[str, ...]:
     return tuple(grouped.get(ALL_CUSTOMERS if segment is None else segment, ()))
 
 
-def few_rules_hint(mined, query: RulesQuery, view: dict, shown: int) -> str | None:
+def few_rules_hint(mined, query: RulesQuery, choice, shown: int) -> str | None:
     """When a view shows fewer than ``FEW_RULES`` rules, the highest lower support that
     gives more: counted exactly from the stored rules down to the support they were
     mined at, below it from the stored pair counts (a basket file's, no product filter)."""
@@ -481,7 +583,6 @@ def few_rules_hint(mined, query: RulesQuery, view: dict, shown: int) -> str | No
         return None
     wanted, mined_at = query.rules, results.mining_params(query.rules).min_support
     pairs = getattr(mined, "pairs", None)  # None: an engine or a mining without them
-    choice = rule_filter(view, query)
     everyone = choice.segment == ALL_CUSTOMERS and choice.sides.empty
     rules_at = []
     for level in (level for level in SUPPORT_LADDER if level < wanted.min_support):
@@ -495,9 +596,9 @@ def few_rules_hint(mined, query: RulesQuery, view: dict, shown: int) -> str | No
     return support_hint(rules_at, wanted.min_support, shown)
 
 
-def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool, hint: str | None) -> None:
-    """Sentences, scatter, notes and top products of a view's rules (and everyone's top
-    products, unless only the segment changed)."""
+def _view_drawing(shown: pd.DataFrame, mined, segment, hint: str | None) -> dict[str, dict]:
+    """Sentences, scatter, notes and the group's top products of a view's rules: the
+    properties to set, by component id (figures as the JSON they are sent as)."""
     from basket_segments.analytics.recommend import recommend_for_segment
 
     notes = [*view_notes(mined, segment), *([hint] if hint else [])]
@@ -507,17 +608,17 @@ def _draw_view(shown: pd.DataFrame, mined, segment, everyone: bool, hint: str | 
             "table pages through them all, and the CSV has them too."
         )
     top = recommend_for_segment(shown, segment, top=5)
-    set_props(ids.RULE_SENTENCES, {"children": layout.sentences(top)})
-    set_props(ids.RULES_SCATTER, {"figure": figures.rules_scatter(shown.head(MAX_SCATTER_RULES))})
-    set_props(ids.RULES_SCATTER_BOX, {"style": SHOWN if len(shown) else HIDDEN})
-    set_props(ids.RULES_MESSAGE, {"children": message(" ".join(notes), "info") if notes else None})
-    products = mined.products
-    set_props(ids.SEGMENT_PRODUCTS, {"figure": figures.products_bar(products, segment)})
-    beside = segment != ALL_CUSTOMERS  # else the same chart twice
-    set_props(ids.OVERALL_PRODUCTS_BOX, {"style": SHOWN if beside else HIDDEN})
-    if everyone:
-        figure = figures.products_bar(products, ALL_CUSTOMERS)
-        set_props(ids.OVERALL_PRODUCTS, {"figure": figure})
+    scatter = figures.rules_scatter(shown.head(MAX_SCATTER_RULES))
+    products = figures.products_bar(mined.products, segment)
+    return {
+        ids.RULE_SENTENCES: {"children": layout.sentences(top)},
+        ids.RULES_SCATTER: {"figure": scatter.to_plotly_json()},
+        ids.RULES_SCATTER_BOX: {"style": SHOWN if len(shown) else HIDDEN},
+        ids.RULES_MESSAGE: {"children": message(" ".join(notes), "info") if notes else None},
+        ids.SEGMENT_PRODUCTS: {"figure": products.to_plotly_json()},
+        # beside the group's chart, unless the group is everyone (the same chart twice)
+        ids.OVERALL_PRODUCTS_BOX: {"style": SHOWN if segment != ALL_CUSTOMERS else HIDDEN},
+    }
 
 
 def show_clicked_rule(click, view):

@@ -33,6 +33,8 @@ from basket_segments.queries import (
 
 #: Rules per page (a block of ``grids.BLOCK_SIZE`` holds whole pages).
 RULES_PAGE_SIZE = 10
+#: "Hide redundant rules" as the page opens (a mining job draws its views ahead so).
+HIDE_REDUNDANT_DEFAULT = True
 
 RULE_TABLE_COLUMNS = [
     Column("antecedent", "If a customer buys", pinned=True, wrap=True),
@@ -227,7 +229,11 @@ def thresholds(segmented: bool) -> dbc.Row:
             ),
             dbc.Col(
                 [
-                    dbc.Switch(id=ids.HIDE_REDUNDANT, label="Hide redundant rules", value=True),
+                    dbc.Switch(
+                        id=ids.HIDE_REDUNDANT,
+                        label="Hide redundant rules",
+                        value=HIDE_REDUNDANT_DEFAULT,
+                    ),
                     dbc.Switch(id=ids.SIGNIFICANT_ONLY, label="Significant only", value=False),
                 ],
                 md=2,

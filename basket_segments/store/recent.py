@@ -22,8 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-#: The kinds of results kept between requests: those every click of a page reads.
-KEPT_KINDS = frozenset({"mining"})
+#: The kinds of results kept between requests: those every click of a page reads (the
+#: Rules page's mining, and its views drawn ahead).
+KEPT_KINDS = frozenset({"mining", "drawn"})
 
 
 class RecentResults:

@@ -298,6 +298,32 @@ def _segments_for_mining(owner: str, query: RulesQuery, report: Report | None) -
         raise
 
 
+#: The result kind of a mining's views drawn ahead (``callbacks.rules.draw_ahead``).
+DRAWN_AHEAD = "drawn"
+#: Changed whenever what a view drawn ahead holds changes, so that none drawn by an
+#: earlier version is read.
+DRAWN_AHEAD_VERSION = 1
+
+
+def keep_drawn_ahead(owner: str, query: RulesQuery, blocks: dict[str, Any]) -> None:
+    """Keep the views of ``query``'s mining drawn ahead, by their own key, with it."""
+    storage.save_result(owner, query.dataset, DRAWN_AHEAD, _drawn_key(owner, query), blocks)
+
+
+def drawn_ahead(owner: str, query: RulesQuery, key: str) -> Any | None:
+    """The view of ``query``'s rules with ``key`` drawn ahead by its mining job; None
+    when it was not (another view, or a mining kept before views were drawn ahead)."""
+    blocks = storage.load_result(owner, query.dataset, DRAWN_AHEAD, _drawn_key(owner, query))
+    return blocks.get(key) if isinstance(blocks, dict) else None
+
+
+def _drawn_key(owner: str, query: RulesQuery) -> dict:
+    """What views drawn ahead are kept by: the whole query (its thresholds filter the
+    mining), the dataset's roles and the version of what they hold."""
+    key = {"query": query.to_json(), "version": DRAWN_AHEAD_VERSION}
+    return _full_key(owner, query.dataset, key)
+
+
 def mining_ready(owner: str, query: RulesQuery) -> bool:
     """Whether the rules and top products for this query are stored."""
     return _stored(owner, query.dataset, "mining", mining_key(query))
