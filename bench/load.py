@@ -288,7 +288,8 @@ def report(
         f"\n{len(requests):,} HTTP requests in {wall:.1f} s: {len(requests) / wall:.1f} per second"
     )
     print(
-        f"CPU over the run: server {cpu['server']:.0%}, this client {cpu['client']:.0%}, "
+        f"CPU over the run: server {cpu['server']:.0%} (web workers {cpu['web']:.0%}, job "
+        f"processes and their miners {cpu['jobs']:.0%}), this client {cpu['client']:.0%}, "
         f"other processes {cpu['other']:.0%} of {os.cpu_count()} CPUs"
     )
     print_table("HTTP request", percentiles(requests))
@@ -317,16 +318,33 @@ def report(
 
 
 def cpu_seconds(server: LiveServer) -> dict:
-    """Busy CPU seconds of the machine, the server's processes and this one, so far."""
-    busy, served = busy_cpu_seconds(), 0.0
-    for pid in [server.master_pid, *server.worker_pids(), *server.job_process_pids()]:
+    """Busy CPU seconds of the machine, the web processes (gunicorn's master and workers),
+    the job processes (with the mining processes they reaped) and this one, so far."""
+    busy = busy_cpu_seconds()
+    web = _process_seconds([server.master_pid, *server.worker_pids()], reaped=False)
+    jobs = _process_seconds(server.job_process_pids(), reaped=True)
+    own = psutil.Process().cpu_times()
+    return {
+        "busy": busy,
+        "server": web + jobs,
+        "web": web,
+        "jobs": jobs,
+        "client": own.user + own.system,
+    }
+
+
+def _process_seconds(pids: list, reaped: bool) -> float:
+    """User and system CPU seconds of ``pids`` (and of the children they reaped)."""
+    total = 0.0
+    for pid in pids:
         try:
             times = psutil.Process(pid).cpu_times()
-            served += times.user + times.system
-        except (psutil.NoSuchProcess, TypeError):
-            pass
-    own = psutil.Process().cpu_times()
-    return {"busy": busy, "server": served, "client": own.user + own.system}
+        except (psutil.NoSuchProcess, TypeError, ValueError):
+            continue
+        total += times.user + times.system
+        if reaped:
+            total += times.children_user + times.children_system
+    return total
 
 
 def cpu_shares(before: dict, after: dict, wall: float) -> dict:
