@@ -463,6 +463,33 @@ def test_each_groups_first_view_is_drawn_ahead_as_it_would_be_drawn_on_the_spot(
     assert '"rowCount": 0' not in "".join(served.values())
 
 
+def test_a_view_drawn_ahead_reads_its_mining_once_its_answer_is_sent(app, user, dataset):
+    """A pick answered from what the job drew ahead reads no mining; once the answer is
+    sent, its request thread reads it into the process's recent results, which a click on
+    the views then filters (before, the pick itself read it)."""
+    rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
+    answer, _ = rules_answer(THRESHOLDS, "customer", dataset)
+    recent = storage._state().recent
+    changed = [{"prop_id": f"{ids.RULES_SEGMENT}.value", "value": "0"}]
+    with logged_in_as(app):
+        (view, _grid), _ = with_props(
+            rules.show_view, answer, True, None, "0", triggered_inputs=changed
+        )
+    with logged_in_as(app):
+        recent._held.clear()
+        recent._bytes = 0
+        rows, _drawn = with_props(rules.rules_rows, dict(rules.FIRST_REQUEST), view)
+        assert rows["rowCount"] > 0
+        response = app.process_response(app.response_class("answer"))
+
+    def held() -> set[str]:
+        return {identity[0].rsplit("/", 1)[-1].split("-")[0] for identity in recent._held}
+
+    assert "mining" not in held()  # not read while the answer was made
+    response.close()  # the server has sent it
+    assert "mining" in held()
+
+
 def test_a_new_request_supersedes_a_running_job(user, dataset):
     """While a job runs (its Cancel enabled), any newer request re-asks the job's callback,
     so Dash terminates the running job and its answer never overwrites the newer one."""

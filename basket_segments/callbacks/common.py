@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import after_this_request, current_app, has_request_context
+
 from basket_segments.callbacks.long_work import answered
 from basket_segments.layouts.common import DOWNLOAD_READY, DOWNLOAD_WAITING
 from basket_segments.queries import THRESHOLDS
 from basket_segments.web.downloads import download_url
 
 NO_DATASET = "Open a dataset on the Data page first."
+
+
+def after_the_answer(work: Callable[[], None]) -> None:
+    """Run ``work`` in this request's thread once its answer is sent (the WSGI server
+    closes the answer after writing it), in the app's context: what the next click will
+    need, read while nobody waits for it. Outside a request nothing runs."""
+    if not has_request_context():
+        return
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            work()
+
+    @after_this_request
+    def when_sent(response):
+        response.call_on_close(run)
+        return response
 
 
 def download_link(prefix: str, name: str, answer: dict | None) -> tuple[str | None, str]:

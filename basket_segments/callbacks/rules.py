@@ -14,6 +14,7 @@ mining job draws the first view of all customers and of each segment ahead
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from basket_segments.analytics.rule_filters import view_rules
 from basket_segments.analytics.rule_graph import graph_size
 from basket_segments.analytics.stages import ALL_CUSTOMERS, ALL_CUSTOMERS_NAME
 from basket_segments.callbacks import long_work, rule_views
-from basket_segments.callbacks.common import NO_DATASET, download_link
+from basket_segments.callbacks.common import NO_DATASET, after_the_answer, download_link
 from basket_segments.callbacks.grid_rows import filtered, rows_block, sorted_rows
 from basket_segments.layouts import rules as layout
 from basket_segments.layouts.common import DOWNLOAD_WAITING, message
@@ -403,12 +404,21 @@ def _draw_first_block(owner: str, query: RulesQuery, choice, view: dict, grid_re
     if block is None:
         mined = results.mining(owner, query, only_cached=True)
         block = first_block(mined, query, choice, view, grid_request, everyone)
+    else:  # a click on its views filters the mining: read it once the answer is sent
+        after_the_answer(lambda: _read_mining(owner, query))
     for component, props in block.drawn.items():
         set_props(component, props)
     if everyone:
         for component, props in block.everyone.items():
             set_props(component, props)
     return block.rows
+
+
+def _read_mining(owner: str, query: RulesQuery) -> None:
+    """Read the query's mining into this process's recent results (``RECENT_RESULTS_MB``),
+    if it is still there to read."""
+    with contextlib.suppress(DataError):
+        results.mining(owner, query, only_cached=True)
 
 
 def first_block(mined, query: RulesQuery, choice, view: dict, grid_request, everyone: bool):
