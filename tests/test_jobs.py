@@ -55,6 +55,37 @@ def test_progress_reaches_the_store_and_the_result_is_collected(app, manager):
     assert not manager.result_ready(owned("key-1"))  # each result is read once
 
 
+def test_work_after_the_result_runs_once_the_result_is_stored(app, manager):
+    """What a job leaves for after its result (the Rules views drawn ahead for later
+    picks) runs in the job's thread once the result can be collected; one that fails is
+    logged and the rest still run. Outside a job it runs at once."""
+    seen, result_first, go_on = [], threading.Event(), threading.Event()
+
+    def later():
+        seen.append(("later", manager.result_ready(owned("key-1"))))
+        result_first.set()
+        go_on.wait(10)
+
+    def failing():
+        raise RuntimeError("drawing failed")
+
+    def work(set_progress):
+        jobs.after_the_result(later)
+        jobs.after_the_result(failing)
+        jobs.after_the_result(lambda: seen.append(("last", True)))
+        seen.append(("job", manager.result_ready(owned("key-1"))))
+        return "done"
+
+    job = start(app, manager, work)
+    assert result_first.wait(10)
+    assert manager.get_result(owned("key-1"), job) == "done"  # collected while it runs
+    go_on.set()
+    wait_for_thread()
+    assert seen == [("job", False), ("later", True), ("last", True)]
+    jobs.after_the_result(lambda: seen.append(("now", True)))
+    assert seen[-1] == ("now", True)
+
+
 def test_a_cancelled_job_stops_at_its_next_report_and_leaves_no_result(app, manager):
     reached, started, go_on = [], threading.Event(), threading.Event()
 

@@ -45,7 +45,7 @@ from basket_segments.queries import (
     texts,
     whole_number,
 )
-from basket_segments.store import results
+from basket_segments.store import jobs, results
 from basket_segments.store.owner import current_owner
 from basket_segments.web import downloads
 
@@ -240,7 +240,9 @@ def mine(owner: str, request: dict, report) -> dict:
     query = asked_query(owner, request)
     results.mining(owner, query, report=report)
     answer = described(owner, query)
-    draw_ahead(owner, query, answer["names"])
+    everyone = draw_ahead(owner, query, [ALL_CUSTOMERS])  # the page opens with it
+    segments = [whole_number(segment) for segment in answer["names"]]
+    jobs.after_the_result(lambda: draw_ahead(owner, query, segments, everyone))
     return answer
 
 
@@ -460,20 +462,20 @@ FIRST_REQUEST = {"startRow": 0, "endRow": BLOCK_SIZE, "sortModel": [], "filterMo
 MAX_DRAWN_AHEAD = 16
 
 
-def draw_ahead(owner: str, query: RulesQuery, names: dict) -> None:
-    """Draw the first view of all customers and of each segment (``names``) as the page
-    opens them (its default switches), and keep them with the mining: picking a group
-    then costs the request thread no filtering or drawing, which run here in the job,
-    at the job's lower priority. A view drawn ahead is what ``first_block`` draws; one
-    that cannot be kept (a full quota) is drawn when asked, as any other view."""
+def draw_ahead(owner: str, query: RulesQuery, groups: list, kept: dict | None = None) -> dict:
+    """Draw the first view of each group (``ALL_CUSTOMERS`` or a segment) as the page
+    opens it (its default switches), and keep them with the mining, beside the ``kept``
+    ones: picking a group then costs the request thread no filtering or drawing, which
+    run here in the job, at the job's lower priority. A view drawn ahead is what
+    ``first_block`` draws; one that cannot be kept (a full quota) is drawn when asked, as
+    any other view. Returns every view kept."""
+    blocks = dict(kept or {})
     try:
         mined = results.mining(owner, query, only_cached=True)
     except DataError:
-        return
-    groups = [ALL_CUSTOMERS, *(whole_number(segment) for segment in names)]
-    blocks = {}
-    for segment in [group for group in groups if group is not None][:MAX_DRAWN_AHEAD]:
-        view = default_view(segment)
+        return blocks
+    for group in [group for group in groups if group is not None][:MAX_DRAWN_AHEAD]:
+        view = default_view(group)
         choice = rule_filter(view, query)
         key = first_block_key(choice, view, FIRST_REQUEST)
         block = first_block(mined, query, choice, view, FIRST_REQUEST, everyone=True)
@@ -481,7 +483,8 @@ def draw_ahead(owner: str, query: RulesQuery, names: dict) -> None:
     try:
         results.keep_drawn_ahead(owner, query, blocks)
     except DataError:
-        return
+        return dict(kept or {})
+    return blocks
 
 
 def default_view(segment: int) -> dict:

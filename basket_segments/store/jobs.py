@@ -76,6 +76,10 @@ Progress = Callable[[float, str], None]
 _CURRENT_JOB: ContextVar[tuple[diskcache.Cache, str] | None] = ContextVar(
     "basket_segments_job", default=None
 )
+#: What the running job does once its result is stored (``after_the_result``).
+_AFTER_RESULT: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "basket_segments_after_result", default=None
+)
 
 
 class Cancelled(Exception):
@@ -199,15 +203,18 @@ class ThreadJobManager(_OwnedJobs, DiskcacheManager):
 
     def _run(self, app: Flask, job: str, key: str, job_fn, args, context) -> None:
         yield_cpu_to_requests(self._niceness)
-        token = _CURRENT_JOB.set((self.handle, job))
+        token, pending = _CURRENT_JOB.set((self.handle, job)), []
+        after = _AFTER_RESULT.set(pending)
         try:
             if self._wait_for_slot(job, key):
                 try:
                     with app.app_context():
                         job_fn(key, self._make_progress_key(key), args, context)
+                        _run_after_result(app, pending)
                 finally:
                     self._slots.release()
         finally:
+            _AFTER_RESULT.reset(after)
             _CURRENT_JOB.reset(token)
             if self.handle.get(_cancel_key(job)):
                 stale = (key, self._make_progress_key(key), self._make_set_props_key(key))
@@ -270,6 +277,27 @@ def _cancel_key(job: str) -> str:
 
 def _owner_key(job: str) -> str:
     return f"job-{job}-owner"
+
+
+def after_the_result(work: Callable[[], None]) -> None:
+    """Run ``work`` once the running job's result is stored, in the job's thread, slot
+    and app context: the page shows the result meanwhile. For what only a later click
+    needs. Where no job of this manager runs (a Celery worker, a direct call) it runs now."""
+    pending = _AFTER_RESULT.get()
+    if pending is None:
+        work()
+    else:
+        pending.append(work)
+
+
+def _run_after_result(app: Flask, pending: list[Callable[[], None]]) -> None:
+    """The work a job left for after its result; one that fails is logged, not raised (the
+    result is out already)."""
+    for work in pending:
+        try:
+            work()
+        except Exception:  # the answer is given: say what failed and go on
+            app.logger.exception("work after a job's result failed")
 
 
 def check_cancelled() -> None:
