@@ -434,11 +434,14 @@ def first_block(mined, query: RulesQuery, choice, view: dict, grid_request, ever
     drawn = {ids.SIGNIFICANCE_NOTE: {"children": significance_note(considered)}}
     drawn |= _view_drawing(picked, mined, choice.segment, hint)
     drawn |= rule_views.views_drawing(shown, view, len(picked))
-    overall = {}
-    if everyone:
-        figure = figures.products_bar(mined.products, ALL_CUSTOMERS)
-        overall = {ids.OVERALL_PRODUCTS: {"figure": figure.to_plotly_json()}}
-    return FirstBlock(rows_block(grid_table(picked), grid_request), drawn, overall)
+    rows = rows_block(grid_table(picked), grid_request)
+    return FirstBlock(rows, drawn, _everyone_drawing(mined)["everyone"] if everyone else {})
+
+
+def _everyone_drawing(mined) -> dict:
+    """Everyone's top products, as a ``FirstBlock``'s ``everyone`` field."""
+    figure = figures.products_bar(mined.products, ALL_CUSTOMERS)
+    return {"everyone": {ids.OVERALL_PRODUCTS: {"figure": figure.to_plotly_json()}}}
 
 
 def first_block_key(choice, view: dict, grid_request) -> str:
@@ -474,16 +477,17 @@ def draw_ahead(owner: str, query: RulesQuery, groups: list, kept: dict | None = 
         mined = results.mining(owner, query, only_cached=True)
     except DataError:
         return blocks
+    everyone = _everyone_drawing(mined)  # the same for every group
     for group in [group for group in groups if group is not None][:MAX_DRAWN_AHEAD]:
         view = default_view(group)
         choice = rule_filter(view, query)
-        key = first_block_key(choice, view, FIRST_REQUEST)
-        block = first_block(mined, query, choice, view, FIRST_REQUEST, everyone=True)
-        blocks[key] = vars(block)  # kept as plain data, read back as a FirstBlock
-    try:
-        results.keep_drawn_ahead(owner, query, blocks)
-    except DataError:
-        return dict(kept or {})
+        block = first_block(mined, query, choice, view, FIRST_REQUEST, everyone=False)
+        drawn = {**blocks, first_block_key(choice, view, FIRST_REQUEST): vars(block) | everyone}
+        try:  # kept view by view: a pick soon after the result finds the first ones
+            results.keep_drawn_ahead(owner, query, drawn)
+        except DataError:
+            break
+        blocks = drawn
     return blocks
 
 
