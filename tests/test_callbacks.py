@@ -463,6 +463,30 @@ def test_each_groups_first_view_is_drawn_ahead_as_it_would_be_drawn_on_the_spot(
     assert '"rowCount": 0' not in "".join(served.values())
 
 
+def test_views_that_miss_the_results_time_are_drawn_after_it(user, dataset, monkeypatch):
+    """Past ``AHEAD_SECONDS`` (here none) the mining's result waits only for all customers'
+    view, which the page opens with; the job draws the segments' views after its result."""
+    from basket_segments.store import jobs, results
+
+    later = []
+    monkeypatch.setattr(rules, "AHEAD_SECONDS", 0.0)
+    monkeypatch.setattr(jobs, "after_the_result", later.append)
+    rules_view(THRESHOLDS, "customer", True, None, "any", -1, SETTINGS, dataset)
+    answer, _ = rules_answer(THRESHOLDS, "customer", dataset)
+    query, owner = rules.answered_query(answer), user.get_id()
+
+    def drawn() -> list[int]:
+        kept = storage.load_result(
+            owner, dataset, results.DRAWN_AHEAD, results._drawn_key(owner, query)
+        )
+        return sorted(json.loads(key)["filter"]["segment"] for key in kept)
+
+    assert drawn() == [-1] and len(later) == 1
+    storage._forget()
+    later[0]()  # the job, once its result is stored
+    assert drawn() == [-1, *range(SETTINGS["k"])]
+
+
 def test_a_view_drawn_ahead_reads_its_mining_once_its_answer_is_sent(app, user, dataset):
     """A pick answered from what the job drew ahead reads no mining; once the answer is
     sent, its request thread reads it into the process's recent results, which a click on
