@@ -438,13 +438,13 @@ def first_block(mined, query: RulesQuery, choice, view: dict, grid_request, ever
     drawn |= _view_drawing(picked, mined, choice.segment, hint)
     drawn |= rule_views.views_drawing(shown, view, len(picked))
     rows = rows_block(grid_table(picked), grid_request)
-    return FirstBlock(rows, drawn, _everyone_drawing(mined)["everyone"] if everyone else {})
+    return FirstBlock(rows, drawn, _everyone_drawing(mined) if everyone else {})
 
 
-def _everyone_drawing(mined) -> dict:
-    """Everyone's top products, as a ``FirstBlock``'s ``everyone`` field."""
+def _everyone_drawing(mined) -> dict[str, dict]:
+    """Everyone's top products, as a ``FirstBlock`` draws them (``everyone``)."""
     figure = figures.products_bar(mined.products, ALL_CUSTOMERS)
-    return {"everyone": {ids.OVERALL_PRODUCTS: {"figure": figure.to_plotly_json()}}}
+    return {ids.OVERALL_PRODUCTS: {"figure": figure.to_plotly_json()}}
 
 
 def first_block_key(choice, view: dict, grid_request) -> str:
@@ -476,7 +476,11 @@ AHEAD_SECONDS = 0.15
 
 
 def draw_ahead(
-    owner: str, query: RulesQuery, groups: list[int], kept: dict | None = None, within=None
+    owner: str,
+    query: RulesQuery,
+    groups: list[int],
+    kept: dict | None = None,
+    within: float | None = None,
 ) -> tuple[dict, list[int]]:
     """Draw the first view of each group (``ALL_CUSTOMERS`` or a segment) as the page
     opens it (its default switches), and keep them with the mining, beside the ``kept``
@@ -491,7 +495,7 @@ def draw_ahead(
         mined = results.mining(owner, query, only_cached=True)
     except DataError:
         return blocks, []
-    everyone = _everyone_drawing(mined)  # the same for every group
+    everyone = {"everyone": _everyone_drawing(mined)}  # the same for every group
     for done, group in enumerate(groups):
         if done and within is not None and time.thread_time() - started > within:
             return blocks, groups[done:]
