@@ -495,14 +495,15 @@ def draw_ahead(
         mined = results.mining(owner, query, only_cached=True)
     except DataError:
         return blocks, []
-    everyone = {"everyone": _everyone_drawing(mined)}  # the same for every group
+    everyone = _everyone_drawing(mined)  # the same for every group
     for done, group in enumerate(groups):
         if done and within is not None and time.thread_time() - started > within:
             return blocks, groups[done:]
         view = default_view(group)
         choice = rule_filter(view, query)
         block = first_block(mined, query, choice, view, FIRST_REQUEST, everyone=False)
-        drawn = {**blocks, first_block_key(choice, view, FIRST_REQUEST): vars(block) | everyone}
+        block = replace(block, everyone=everyone)  # kept as plain data, read as a FirstBlock
+        drawn = {**blocks, first_block_key(choice, view, FIRST_REQUEST): vars(block)}
         try:  # kept view by view: a pick soon after the result finds the first ones
             results.keep_drawn_ahead(owner, query, drawn)
         except DataError:
