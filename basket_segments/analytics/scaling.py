@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from basket_segments.analytics.sklearn_import import import_scikit_learn
+
 #: Skewness above which a non-negative feature is log-transformed before standardising.
 LOG_SKEW = 2.0
 
@@ -54,7 +56,8 @@ def fit_scaling(values: np.ndarray, mode: str) -> tuple[Scaling, np.ndarray]:
     ``auto`` decides here, on these customers, which columns are logged: customers
     placed later with the returned ``Scaling`` go through the same transformation.
     """
-    from sklearn.preprocessing import StandardScaler  # here: scikit-learn takes ~1 s to import
+    import_scikit_learn()  # here, not at the top: scikit-learn takes ~1 s to import
+    from sklearn.preprocessing import StandardScaler
 
     if mode == "none":
         return Scaling(mode), values

@@ -35,6 +35,7 @@ from basket_segments.analytics.scaling import (
     nearest_centre,
     skewed_columns,
 )
+from basket_segments.analytics.sklearn_import import import_scikit_learn
 from basket_segments.analytics.stages import SUGGEST_K_RANGE, KSuggestion, Segments
 
 #: Above this many customers, silhouette is computed on a fixed-seed sample.
@@ -106,13 +107,7 @@ def _import_quietly() -> None:
     """The early import; when it fails (no memory to map a library), KMeans' own import
     fails again where the caller turns it into a sentence, so nothing is printed here."""
     with contextlib.suppress(ImportError, OSError, MemoryError):
-        _import_scikit_learn()
-
-
-def _import_scikit_learn() -> None:
-    import sklearn.cluster
-    import sklearn.metrics
-    import sklearn.preprocessing  # noqa: F401
+        import_scikit_learn()
 
 
 #: OpenMP runtimes (GNU, LLVM, Intel), by the start of their file names.
@@ -148,7 +143,7 @@ class ScikitLearnProcess:
         context = multiprocessing.get_context(start_method())
         self._pool = ProcessPoolExecutor(1, mp_context=context)
         with contextlib.suppress(OSError, BrokenProcessPool):
-            self._pool.submit(_import_scikit_learn)  # start the process and its import now
+            self._pool.submit(import_scikit_learn)  # start the process and its import now
 
     def __call__(self, function: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -344,6 +339,7 @@ def cluster(
 ) -> Clusters:
     """KMeans on ``values`` scaled as ``mode`` says, labels numbered by size; all the
     scikit-learn work of ``segment_customers``, so that it can run in another process."""
+    import_scikit_learn()
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
 
@@ -480,6 +476,7 @@ def silhouette_defined(labels: np.ndarray) -> bool:
 def mean_silhouette(matrix: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
     """Mean silhouette, on a stratified sample above ``SILHOUETTE_SAMPLE`` customers;
     None if undefined."""
+    import_scikit_learn()
     from sklearn import config_context
     from sklearn.metrics import silhouette_score
 
@@ -496,6 +493,7 @@ def silhouette_per_customer(
     customers: pd.DataFrame, segmentation: Segmentation | Segments, random_state: int = 0
 ) -> pd.Series:
     """Each customer's silhouette value (a fixed-seed sample above 10,000 customers)."""
+    import_scikit_learn()
     from sklearn import config_context
     from sklearn.metrics import silhouette_samples
 
@@ -548,6 +546,7 @@ def project_2d(
     >>> project_2d(customers, ["a", "b", "c"]).columns.tolist()
     ['PCA 1', 'PCA 2']
     """
+    import_scikit_learn()
     from sklearn.decomposition import PCA
 
     matrix = feature_matrix(customers, features, scale)

@@ -1,0 +1,65 @@
+"""scikit-learn imported without SciPy rewriting docstrings (analytics.sklearn_import)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from basket_segments.analytics.sklearn_import import docstrings_kept, import_scikit_learn
+
+#: Run in a fresh interpreter (scipy.stats must not be loaded yet): how scipy.stats'
+#: docstrings came out, whether its functions work, and whether the decorator was
+#: put back.
+PROBE = """
+import json, sys
+HELPER = sys.argv[1] == "helper"
+if HELPER:
+    from basket_segments.analytics.sklearn_import import import_scikit_learn
+    import_scikit_learn()
+else:
+    import sklearn.cluster, sklearn.metrics, sklearn.preprocessing
+import scipy.stats
+from scipy._lib import _array_api, _docscrape
+print(json.dumps({
+    "decorator": hasattr(_array_api, "xp_capabilities"),
+    "notes": sum("Array API Standard Support" in (f.__doc__ or "")
+                 for f in _array_api.xp_capabilities_table),
+    "put_back": _array_api.FunctionDoc is _docscrape.FunctionDoc,
+    "rankdata": scipy.stats.rankdata([30, 10, 20]).tolist(),
+    "has_doc": "rankdata" in (scipy.stats.rankdata.__doc__ or ""),
+}))
+"""
+
+
+def _probe(way: str) -> dict:
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, way], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_the_helper_imports_scikit_learn_without_scipys_docstring_notes():
+    plain, helped = _probe("plain"), _probe("helper")
+    if not plain["decorator"]:
+        pytest.fail("SciPy has no xp_capabilities any more: sklearn_import can go")
+    assert plain["notes"] > 100  # what the helper saves: SciPy parses each of these
+    assert helped["notes"] == 0
+    assert helped["put_back"] and plain["put_back"]
+    assert helped["rankdata"] == plain["rankdata"] == [3.0, 1.0, 2.0]
+    assert helped["has_doc"]  # the docstring as written is kept
+
+
+def test_nothing_is_changed_once_scipy_stats_is_loaded():
+    import scipy.stats  # noqa: F401
+    from scipy._lib import _array_api
+
+    before = _array_api.FunctionDoc
+    with docstrings_kept() as changed:
+        assert not changed
+        assert _array_api.FunctionDoc is before
+    import_scikit_learn()
+    assert "sklearn.cluster" in sys.modules
