@@ -36,21 +36,41 @@ def top_products(
     1        0     tea  1.000
     2        1     jam  1.000
     """
-    owners = np.repeat(np.arange(len(baskets)), baskets.sizes)
     group_of_basket = _basket_segments(baskets, segments)
     n_products = len(baskets.products)
     overall = np.bincount(baskets.codes, minlength=n_products)
     overall_share = overall / max(len(baskets), 1)
     labels = {ALL_CUSTOMERS: ALL_CUSTOMERS_NAME, **(names or {})}
     frames = [_group_table(ALL_CUSTOMERS, overall, len(baskets), overall_share, baskets, top)]
-    for segment in sorted(set(group_of_basket[group_of_basket >= 0].tolist())):
-        in_group = group_of_basket[owners] == segment
-        counts = np.bincount(baskets.codes[in_group], minlength=n_products)
-        n = int((group_of_basket == segment).sum())
-        frames.append(_group_table(segment, counts, n, overall_share, baskets, top))
+    groups, counts, sizes = _segment_counts(baskets, group_of_basket)
+    for segment, group_counts, n in zip(groups, counts, sizes, strict=True):
+        frames.append(_group_table(segment, group_counts, n, overall_share, baskets, top))
     table = pd.concat(frames, ignore_index=True)
     table.insert(1, "segment_name", table["segment"].map(lambda s: labels.get(s, f"Segment {s}")))
     return table[PRODUCT_COLUMNS].round({"share": 3, "share_vs_all": 3})
+
+
+def _segment_counts(
+    baskets: Baskets, group_of_basket: np.ndarray
+) -> tuple[list[int], np.ndarray, list[int]]:
+    """The segments present, each one's baskets per product (a row per segment) and
+    number of baskets: one count over all purchases, not one pass per segment.
+
+    >>> baskets = Baskets(np.array([0, 1, 0, 1]), np.array([0, 2, 3, 4]),
+    ...                   pd.Index(["jam", "tea"]), pd.Index(["a", "b", "c"]))
+    >>> groups, counts, sizes = _segment_counts(baskets, np.array([1, 0, -2]))
+    >>> groups, counts.tolist(), sizes
+    ([0, 1], [[1, 0], [1, 1]], [1, 1])
+    """
+    groups, group_index = np.unique(group_of_basket, return_inverse=True)
+    present = groups >= 0
+    n_products, n_groups = len(baskets.products), len(groups)
+    entry_group = np.repeat(group_index, baskets.sizes)
+    counts = np.bincount(
+        entry_group * n_products + baskets.codes, minlength=n_groups * n_products
+    ).reshape(n_groups, n_products)
+    sizes = np.bincount(group_index, minlength=n_groups)
+    return groups[present].tolist(), counts[present], sizes[present].tolist()
 
 
 def _basket_segments(baskets: Baskets, segments: pd.Series | None) -> np.ndarray:

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
-from joblib.executor import get_memmapping_executor
 
 from basket_segments.analytics.baskets import Baskets
 from basket_segments.analytics.counting import ItemsetCounter
@@ -174,6 +172,8 @@ def mine_groups(
             else:
                 mined.append(mine_coded(*args, **limits, tick=tick))
     else:
+        from joblib import Parallel, delayed  # here: 0.05 s that one-process minings never need
+
         report(0.0, f"Finding the rules of {len(arguments)} groups in {jobs} processes")
         mined = Parallel(n_jobs=jobs)(delayed(mine_coded)(*args, **limits) for args in arguments)
     found = dict(zip(mineable, mined, strict=True)) | small
@@ -229,6 +229,8 @@ def mining_executor():
     ``Parallel`` (large minings) breaks on a bare one left by an isolated mining
     ("no attribute '_temp_folder_manager'").
     """
+    from joblib.executor import get_memmapping_executor
+
     return get_memmapping_executor(1, timeout=IDLE_SECONDS, initializer=lower_priority)
 
 
