@@ -144,22 +144,37 @@ def numeric_share(values: pd.Series, sample: int = 20_000) -> float:
     return float(to_number(present).notna().mean()) if len(present) else 0.0
 
 
-def placeholder_products(products: pd.Series) -> pd.Series:
+def placeholder_products(
+    products: pd.Series, coded: tuple[np.ndarray, pd.Index] | None = None
+) -> pd.Series:
     """Which products are placeholders (``NONE``, ``nan``, ``N/A``, ``?``...), not products.
+    ``coded``: the products ``factorize``d (codes, -1 for missing, and the distinct
+    names), when the caller has them: each name is then judged without reading the rows.
 
     >>> placeholder_products(pd.Series(["NONE", "Bread", " n/a ", None])).tolist()
     [True, False, True, False]
+    >>> coded = (np.array([0, 1, 2, -1]), pd.Index(["NONE", "Bread", " n/a "]))
+    >>> placeholder_products(pd.Series(["NONE", "Bread", " n/a ", None]), coded).tolist()
+    [True, False, True, False]
     """
+    if coded is not None:
+        codes, uniques = coded
+        names = pd.Series(uniques, dtype="string")
+        flags = names.str.strip().str.casefold().isin(PLACEHOLDER_PRODUCTS).to_numpy(dtype=bool)
+        return pd.Series(np.append(flags, False)[codes], index=products.index)
     text = products.astype("string")
     names = pd.Series(text.dropna().unique(), dtype="string")  # each name once: fast
     placeholders = names[names.str.strip().str.casefold().isin(PLACEHOLDER_PRODUCTS)]
     return text.isin(placeholders).fillna(False).astype(bool)
 
 
-def drop_placeholders(products: pd.Series, report: dict) -> pd.Series:
+def drop_placeholders(
+    products: pd.Series, report: dict, coded: tuple[np.ndarray, pd.Index] | None = None
+) -> pd.Series:
     """Which rows to keep: not a placeholder product. Counts the rest in ``report``, with
-    the placeholders seen, so the cleaning report can name them."""
-    placeholder = placeholder_products(products)
+    the placeholders seen, so the cleaning report can name them. ``coded``: as
+    ``placeholder_products`` takes it."""
+    placeholder = placeholder_products(products, coded)
     report["dropped"]["placeholder_product"] = int(placeholder.sum())
     if placeholder.any():
         seen = sorted(set(products[placeholder].astype(str).str.strip()))
