@@ -145,7 +145,7 @@ class LocalEngine:
             "engine": "local",
             "customers": len(data.customers),
             "purchase_rows": len(purchases),
-            "products": int(purchases["product"].nunique()) if len(purchases) else 0,
+            "products": data.product_count,
         }
 
     def suggest_k(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,12 @@ class PreparedData:
     def has_products(self) -> bool:
         """Whether there are purchases to mine rules and rank products from."""
         return not self.purchases.empty
+
+    @cached_property
+    def product_count(self) -> int:
+        """Distinct products among the purchases, counted once: the load's line and the
+        summary both give it (0.1 s each time on five million rows)."""
+        return int(self.purchases["product"].nunique()) if len(self.purchases) else 0
 
     @property
     def has_invoices(self) -> bool:

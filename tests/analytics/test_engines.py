@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 
+import pandas as pd
 import pytest
 
 from basket_segments.analytics.engines import choose_engine
@@ -154,6 +155,20 @@ def test_baskets_are_built_once_beside_the_segments():
     assert engine.mined_with == [baskets]
     assert result.summary["baskets"] == len(baskets) > 0
     assert {"segment", "baskets"} <= set(result.summary["timings"])
+
+
+def test_the_products_are_counted_once_for_the_load_line_and_the_summary(monkeypatch):
+    counted = []
+    real = pd.Series.nunique
+
+    def counting(values, *args, **kwargs):
+        counted.append(values.name)
+        return real(values, *args, **kwargs)
+
+    monkeypatch.setattr(pd.Series, "nunique", counting)
+    result = analyze(LocalEngine(), generate_sample(300), AnalysisOptions(k=3, segment=False))
+    assert counted.count("product") == 1
+    assert result.summary["products"] == real(generate_sample(300)["Product"])
 
 
 def test_a_segmenting_error_still_waits_for_the_baskets_thread():
