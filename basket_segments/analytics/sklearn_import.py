@@ -17,6 +17,7 @@ slow as a plain one and as correct (``docstrings_kept`` finds nothing to change)
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,17 @@ MODULES = ("sklearn.cluster", "sklearn.metrics", "sklearn.preprocessing")
 #: One import at a time: a second caller waits for the first's modules (as Python's
 #: import lock would make it), and the decorator is put back once.
 _IMPORTING = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    """A forked process (a dashboard job) gets a lock of its own: one held by an importing
+    thread at the fork would never be released there, that thread not being copied."""
+    global _IMPORTING
+    _IMPORTING = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def import_scikit_learn() -> None:

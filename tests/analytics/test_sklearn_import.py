@@ -63,3 +63,18 @@ def test_nothing_is_changed_once_scipy_stats_is_loaded():
         assert _array_api.FunctionDoc is before
     import_scikit_learn()
     assert "sklearn.cluster" in sys.modules
+
+
+def test_a_process_forked_while_the_import_lock_is_held_can_still_import():
+    """A dashboard job forked while the web process's warm-up thread imports must not
+    wait for a lock no thread of its own will release."""
+    import os
+
+    from basket_segments.analytics import sklearn_import
+
+    with sklearn_import._IMPORTING:
+        pid = os.fork()
+        if pid == 0:  # the child: the lock must be free here
+            os._exit(0 if sklearn_import._IMPORTING.acquire(timeout=5) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
