@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from basket_segments.analytics.factorize import by_row, factorize
 from basket_segments.analytics.table_checks import arrow_text
 
 #: Plain-language text for each reason a row or customer is dropped.
@@ -147,9 +148,9 @@ def numeric_share(values: pd.Series, sample: int = 20_000) -> float:
 def placeholder_products(
     products: pd.Series, coded: tuple[np.ndarray, pd.Index] | None = None
 ) -> pd.Series:
-    """Which products are placeholders (``NONE``, ``nan``, ``N/A``, ``?``...), not products.
-    ``coded``: the products ``factorize``d (codes, -1 for missing, and the distinct
-    names), when the caller has them: each name is then judged without reading the rows.
+    """Which products are placeholders (``NONE``, ``nan``, ``N/A``, ``?``...), not products,
+    judged once per distinct name. ``coded``: the products ``factorize``d, when the
+    caller has them.
 
     >>> placeholder_products(pd.Series(["NONE", "Bread", " n/a ", None])).tolist()
     [True, False, True, False]
@@ -157,15 +158,10 @@ def placeholder_products(
     >>> placeholder_products(pd.Series(["NONE", "Bread", " n/a ", None]), coded).tolist()
     [True, False, True, False]
     """
-    if coded is not None:
-        codes, uniques = coded
-        names = pd.Series(uniques, dtype="string")
-        flags = names.str.strip().str.casefold().isin(PLACEHOLDER_PRODUCTS).to_numpy(dtype=bool)
-        return pd.Series(np.append(flags, False)[codes], index=products.index)
-    text = products.astype("string")
-    names = pd.Series(text.dropna().unique(), dtype="string")  # each name once: fast
-    placeholders = names[names.str.strip().str.casefold().isin(PLACEHOLDER_PRODUCTS)]
-    return text.isin(placeholders).fillna(False).astype(bool)
+    codes, uniques = coded or factorize(products)
+    names = pd.Series(uniques, dtype="string")
+    flags = names.str.strip().str.casefold().isin(PLACEHOLDER_PRODUCTS).to_numpy(dtype=bool)
+    return pd.Series(by_row(flags, codes), index=products.index)
 
 
 def drop_placeholders(

@@ -82,6 +82,16 @@ def factorize_sorted(values: pd.Series, runs: bool = False) -> tuple[np.ndarray,
     return rank[codes], uniques[order]
 
 
+def by_row(flags: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each row's flag from its value's (``flags[code]``), False for a missing value
+    (code -1): a question asked once per distinct value, answered for every row.
+
+    >>> by_row(np.array([True, False]), np.array([0, 1, -1, 0])).tolist()
+    [True, False, False, True]
+    """
+    return np.append(np.asarray(flags, dtype=bool), False)[codes]
+
+
 def first_rows(codes: np.ndarray) -> np.ndarray:
     """Position of the first row of each code, for codes numbered in order of first
     appearance (as ``factorize`` numbers them); missing (-1) rows are left out.

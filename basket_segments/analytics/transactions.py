@@ -14,7 +14,7 @@ import pandas as pd
 
 from basket_segments.analytics.cleaning import drop_placeholders, to_date, to_number
 from basket_segments.analytics.columns import NON_PRODUCT_CODES
-from basket_segments.analytics.factorize import duplicate_rows, factorize
+from basket_segments.analytics.factorize import by_row, duplicate_rows, factorize
 
 #: Descriptions that mark charges and adjustments rather than products.
 NON_PRODUCT_NAMES = frozenset(
@@ -177,8 +177,7 @@ def _upper_in(
     """
     codes, uniques = coded or factorize(values)
     hits = pd.Series(uniques, dtype="str").str.strip().str.upper().isin(names)
-    hits = hits.to_numpy(dtype=bool)
-    return pd.Series(np.append(hits, False)[codes], index=values.index)
+    return pd.Series(by_row(hits.to_numpy(dtype=bool), codes), index=values.index)
 
 
 def _is_charge(
