@@ -139,6 +139,8 @@ def prepare(raw: RawTable, mapping: Mapping[str, str | None] | None = None) -> P
     mapping = dict(mapping or {})
     chosen_categories = mapping.pop(CATEGORIES, None)
     roles = apply_mapping(detect_roles(frame.columns), mapping, frame.columns)
+    if raw.file_format == "csv":
+        frame = _roles_as_written(frame, roles)
     if "customer" not in roles:
         if "product" in roles and "basket" in roles:
             return _prepare_long_baskets(frame, roles)
@@ -157,6 +159,28 @@ def prepare(raw: RawTable, mapping: Mapping[str, str | None] | None = None) -> P
     if combined:
         return _prepare_combined(frame, roles, attributes, categories, coded)
     return _prepare_transactions(frame, roles)
+
+
+def _roles_as_written(frame: pd.DataFrame, roles: Mapping[str, str]) -> pd.DataFrame:
+    """A text file's role columns as text. Loading reads a column of plainly written whole
+    numbers as numbers unless its name marks a role (``whole_numbers``); one the user
+    made a role (the customer, a date such as 20240131) is text again, exactly as written.
+
+    >>> frame = pd.DataFrame({"Day": [20240131], "Age": [30]})
+    >>> _roles_as_written(frame, {"date": "Day"}).dtypes.astype(str).tolist()
+    ['str', 'int64']
+    """
+    numbers = [
+        column
+        for column in dict.fromkeys(roles.values())
+        if column in frame.columns and pd.api.types.is_integer_dtype(frame[column])
+    ]
+    if not numbers:
+        return frame
+    frame = frame.copy(deep=False)  # not `assign(**...)`: a column may be "self"
+    for column in numbers:
+        frame[column] = frame[column].astype("str")
+    return frame
 
 
 def _all_numbers(frame: pd.DataFrame, roles: Mapping[str, str]) -> bool:

@@ -145,7 +145,7 @@ def _stripped(values: pd.Series) -> pd.Series:
     blocks, changed = [], False
     for block in text.chunks:
         trimmed = pc.utf8_trim_whitespace(block)
-        if _text_bytes(trimmed) == _text_bytes(block):  # trimming only ever removes
+        if text_bytes(trimmed) == text_bytes(block):  # trimming only ever removes
             blocks.append(block)
         else:
             blocks.append(trimmed)
@@ -160,7 +160,7 @@ def _stripped(values: pd.Series) -> pd.Series:
     )
 
 
-def _text_bytes(block) -> int:
+def text_bytes(block) -> int:
     """Bytes of text in a large_string array, read off its offsets (no allocation)."""
     if not len(block):
         return 0

@@ -165,7 +165,7 @@ def test_spaces_after_delimiters_without_quotes_read_fast_as_pandas_reads_them(c
     text = content.decode()
     delimiter = ";" if ";" in text.splitlines()[0] else ","
     header = text.splitlines()[0].split(delimiter)  # as csv reads it, spaces and all
-    fast = loading._read_plain_csv(content, delimiter, header)
+    fast = loading._read_plain_csv(content, delimiter, [header])
     assert fast is not None
     careful = loading._csv_table(loading._read_csv_carefully(text, delimiter, "f"), "f").frame
     pd.testing.assert_frame_equal(read_source(content).frame, careful)
@@ -176,5 +176,5 @@ def test_a_space_before_a_quote_is_read_by_pandas():
     from basket_segments.analytics import loading
 
     content = b'CustomerID,Product\n1, "bread, white"\n2,milk\n'
-    assert loading._read_plain_csv(content, ",", ["CustomerID", "Product"]) is None
+    assert loading._read_plain_csv(content, ",", [["CustomerID", "Product"]]) is None
     assert read_source(content).frame["Product"].tolist() == ["bread, white", "milk"]
