@@ -486,17 +486,34 @@ def _first_by_value(
     ([30.0, 41.0], [False, True])
     >>> _first_by_value(pd.Series(["30", "x"]), np.array([0, 1]), np.array([0, 1])) is None
     True
+    >>> first, conflicts = _first_by_value(pd.Series([30, 41, 30, 50]),
+    ...                                    np.array([0, 1, 0, 1]), np.array([0, 1]))
+    >>> first.tolist(), conflicts.tolist()
+    ([30.0, 41.0], [False, True])
     """
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        # Whole numbers (``whole_numbers``, a Parquet file): compared as they are, uncoded.
+        first, conflicts = _first_and_conflicts(column.to_numpy(), codes, firsts)
+        return first.astype("float64"), conflicts
     text_codes, texts = factorize(column)
     numbers = to_number(pd.Series(texts, dtype=object)).to_numpy(dtype="float64")
     if (text_codes < 0).any() or np.isnan(numbers).any():
         return None
     number_of_text, distinct_numbers = pd.factorize(numbers)
-    values = number_of_text.astype(np.int32)[text_codes]
+    first, conflicts = _first_and_conflicts(
+        number_of_text.astype(np.int32)[text_codes], codes, firsts
+    )
+    return np.asarray(distinct_numbers, dtype="float64")[first], conflicts
+
+
+def _first_and_conflicts(
+    values: np.ndarray, codes: np.ndarray, firsts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each code's first value and whether it has another."""
     first = values[firsts]
     conflicts = np.zeros(len(first), dtype=bool)
     conflicts[codes[values != first[codes]]] = True
-    return np.asarray(distinct_numbers, dtype="float64")[first], conflicts
+    return first, conflicts
 
 
 def _first_values(

@@ -88,8 +88,14 @@ def finish_table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     else:  # pyarrow strips without the interpreter lock: two columns at a time
         with side_threads(2) as pool:
             finished = list(pool.map(finish, values))
-    # One new frame at the end: never `assign(**columns)`, a column may be "self".
-    return pd.DataFrame(dict(zip(frame.columns, finished, strict=True)), index=frame.index)
+    # Only text columns change, set by position (never `assign(**columns)`: a column may
+    # be "self"). The others keep their own blocks: a new frame made from all of them would
+    # copy the number columns into one block (0.2 s for three of five million rows).
+    frame = frame.copy(deep=False)
+    for position, (before, after) in enumerate(zip(values, finished, strict=True)):
+        if after is not before:
+            frame.isetitem(position, after)
+    return frame
 
 
 def _finished_column(values: pd.Series, name: str) -> pd.Series:

@@ -131,3 +131,11 @@ def test_a_table_of_numbers_only_segments_as_text_did(monkeypatch):
     content = frame.to_csv(index=False).encode()
     assert set(read_source(content).frame.dtypes.astype(str)) == {"int64"}
     _assert_same(*_prepared_both_ways(content, monkeypatch))
+
+
+def test_conflicting_numbers_are_noted_and_the_first_kept_as_from_text(monkeypatch):
+    content = _combined("40", "Age").replace(b"999,40,", b"999,41,", 1)  # 41, then 40
+    typed, as_text = _prepared_both_ways(content, monkeypatch)
+    _assert_same(typed, as_text)
+    assert typed.customers.loc["999", "Age"] == 41
+    assert any("conflicting values in Age" in note for note in typed.report["notes"])
