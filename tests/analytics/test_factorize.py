@@ -20,7 +20,9 @@ from basket_segments.analytics.factorize import (
 from basket_segments.analytics.prepare import _first_values
 from basket_segments.analytics.table_checks import _stripped, finish_table
 
-VALUES = st.sampled_from(["a", "b", "c", "", " a", "b ", "Ä", "10", "9"])
+VALUES = st.sampled_from(
+    ["a", "b", "c", "", " a", "b ", "Ä", "10", "9", "Z", "日本", "ß", "\U0001f600"]
+)
 COLUMN = st.lists(st.one_of(VALUES, st.none()), min_size=0, max_size=40)
 
 
