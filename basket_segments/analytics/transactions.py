@@ -83,13 +83,9 @@ def clean_transactions(
     clean = pd.DataFrame(
         {
             "customer": customer,
-            "basket": basket
-            if basket is not None
-            else pd.Series(pd.NA, index=frame.index, dtype="str"),
+            "basket": basket if basket is not None else _missing_text(frame.index),
             "date": date if date is not None else pd.NaT,
-            "product": product
-            if product is not None
-            else pd.Series(pd.NA, index=frame.index, dtype="str"),
+            "product": product if product is not None else _missing_text(frame.index),
             "amount": _amount(quantity, price, frame.index),
         }
     )
@@ -150,6 +146,18 @@ def derive_rfm(clean: pd.DataFrame) -> pd.DataFrame:
     rfm = pd.DataFrame(columns)
     rfm.index.name = "customer"
     return rfm
+
+
+def _missing_text(index: pd.Index) -> pd.Series:
+    """A text column with every value missing, made by pyarrow as nulls: pandas fills a
+    Python list first (0.2 s against 0.01 s for the large bench's five million rows).
+
+    >>> _missing_text(pd.RangeIndex(2)).equals(pd.Series(pd.NA, index=range(2), dtype="str"))
+    True
+    """
+    import pyarrow as pa
+
+    return pd.Series(pa.nulls(len(index), pa.large_string()), index=index, dtype="str")
 
 
 def _text(values: pd.Series) -> pd.Series:
