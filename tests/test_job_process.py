@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import psutil
 
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.store import jobs
+from basket_segments.web import job_process
 from bench.dash_client import DashUser
 from bench.live_server import LiveServer
 from tests.conftest import REPO, database_url
@@ -105,6 +107,34 @@ def test_a_job_process_builds_the_app_gunicorn_names_and_ends_on_sigterm(tmp_pat
         process.kill()
     with diskcache.Cache(str(tmp_path / "instance" / "jobs")) as store:
         assert store.get(jobs.JOB_PROCESS_KEY) is None
+
+
+def test_a_stop_signal_is_noted_without_a_lock_and_passed_on_by_the_main_thread():
+    """The handler only notes SIGTERM, even while the main thread holds the stop Event's
+    lock (as it does entering and leaving ``stop.wait``, where a handler that set the Event
+    waited for itself); the main thread then sets the Event and waits for the server."""
+    stop = threading.Event()
+    served = []
+    serving = threading.Thread(target=lambda: served.append(stop.wait(30)))
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        signals = job_process.note_stop_signals()
+        lock = stop._cond._lock  # the lock a handler calling stop.set() would wait for
+        lock.acquire()
+        rescue = threading.Timer(10, lock.release)  # a waiting handler fails, not hangs
+        rescue.start()
+        signal.raise_signal(signal.SIGTERM)
+        rescue.cancel()
+        held_throughout = lock.locked()
+        if held_throughout:
+            lock.release()
+        assert held_throughout and signals == [signal.SIGTERM] and not stop.is_set()
+        serving.start()
+        job_process.pass_stop_signals(signals, stop, serving)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    assert stop.is_set() and served == [True] and not serving.is_alive()
 
 
 def test_a_job_process_for_something_else_than_a_flask_app_says_so():

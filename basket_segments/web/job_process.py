@@ -32,6 +32,8 @@ STANDALONE = "basket_segments.web.wsgi:app"
 _KEEPERS: dict[int, Keeper] = {}
 #: The exit status of a job process for something else than a Flask app.
 NOT_AN_APP = 2
+#: How often the main thread looks for a noted SIGTERM or SIGINT (``pass_stop_signals``).
+SIGNAL_POLL_SECONDS = 0.1
 #: The least time between two starts of a job process that keeps dying.
 RESTART_PAUSE = 5.0
 
@@ -39,9 +41,7 @@ RESTART_PAUSE = 5.0
 def main(argv: list[str] | None = None) -> int:
     """Serve jobs until SIGTERM or SIGINT, or until the process that started it ends."""
     args = build_parser().parse_args(argv)
-    stop = threading.Event()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stop.set())
+    signals = note_stop_signals()
     parent = os.getppid()
     from basket_segments.store.jobs import serve_jobs
 
@@ -51,8 +51,35 @@ def main(argv: list[str] | None = None) -> int:
             f"job process: {args.app} is not a Flask app; its worker runs its jobs", file=sys.stderr
         )
         return NOT_AN_APP
-    serve_jobs(app, stop, parent)
+    stop = threading.Event()
+    serving = threading.Thread(target=serve_jobs, args=(app, stop, parent), name="job-server")
+    serving.start()
+    pass_stop_signals(signals, stop, serving)
     return 0
+
+
+def note_stop_signals() -> list[int]:
+    """Note SIGTERM and SIGINT in the list returned, and do nothing else in the handler.
+
+    A handler runs in the main thread between any two of its bytecodes. One that set a
+    ``threading.Event`` could come while the main thread held that Event's own lock
+    (entering or leaving ``stop.wait``, 50 times a second in the job loop): ``set`` then
+    waited for a lock its own thread held, and the process never ended (a test saw it
+    alive 30 s after SIGTERM, about once in a hundred runs). Appending to a list takes
+    no lock."""
+    signals: list[int] = []
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda number, _frame: signals.append(number))
+    return signals
+
+
+def pass_stop_signals(signals: list[int], stop: threading.Event, serving: threading.Thread) -> None:
+    """In the main thread, outside any handler: set ``stop`` once ``signals`` holds one,
+    and return when ``serving`` has ended."""
+    while serving.is_alive():
+        if signals:
+            stop.set()
+        serving.join(SIGNAL_POLL_SECONDS)
 
 
 def build_parser() -> argparse.ArgumentParser:
