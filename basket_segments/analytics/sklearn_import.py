@@ -2,13 +2,15 @@
 
 scikit-learn imports ``scipy.stats`` as it loads (``sklearn.utils.fixes``,
 ``sklearn.metrics``), though KMeans never calls it. As ``scipy.stats`` loads, SciPy
-1.15+ rewrites the docstring of some 470 functions to add a table of the array
-libraries each supports (``scipy._lib._array_api.xp_capabilities``): it parses every
-docstring with its numpydoc scraper. That is about 0.35 s of the 1.3 s import on one
-core, the largest single part of it, and on the command line nothing else can run
-meanwhile. The functions and their behaviour do not change; only their help text
-does. So, while scikit-learn is imported here, that decorator keeps each docstring
-as it is.
+1.15+ rewrites the docstrings of hundreds of functions: its decorators parse each
+docstring with SciPy's numpydoc scraper (``scipy._lib._docscrape.FunctionDoc``) to
+add a table of the array libraries it supports (``xp_capabilities``, some 470
+functions), a note on batches (``_apply_over_batch``), the ``axis``/``nan_policy``
+parameters (``_axis_nan_policy_factory``), the ``rng`` parameter or a deprecation.
+That is the largest single part of the 1.3 s import on one core, and on the command
+line nothing else can run meanwhile. The functions and their behaviour do not
+change; only their help text does. So, while scikit-learn is imported here, every
+SciPy module's ``FunctionDoc`` keeps each docstring as it is.
 
 Only a docstring is skipped: if SciPy renames its internals, the import here is as
 slow as a plain one and as correct (``docstrings_kept`` finds nothing to change).
@@ -52,9 +54,9 @@ def import_scikit_learn() -> None:
 
 
 class _DocstringAsIs:
-    """Stands in for SciPy's ``FunctionDoc`` in ``xp_capabilities``: a note appended to
-    its sections goes nowhere, and its text is the docstring as written, after the one
-    line (the signature) that the decorator drops."""
+    """Stands in for SciPy's ``FunctionDoc`` in its decorators: what they add to its
+    sections goes nowhere (they find no parameters), and its text is the docstring as
+    written, after the one line (the signature) that they drop."""
 
     def __init__(self, function: object) -> None:
         self._doc = getattr(function, "__doc__", None) or ""
@@ -63,29 +65,43 @@ class _DocstringAsIs:
     def __getitem__(self, section: str) -> list:
         return self._sections.setdefault(section, [])
 
+    def __setitem__(self, section: str, value: list) -> None:
+        self._sections[section] = value
+
     def __str__(self) -> str:
         return "\n" + self._doc
 
 
 @contextlib.contextmanager
 def docstrings_kept() -> Iterator[bool]:
-    """While inside, SciPy's array-API decorator keeps docstrings as written; yields
-    whether it was changed (not when ``scipy.stats`` is loaded already, nothing would
-    be gained, or SciPy has no such decorator)."""
+    """While inside, SciPy's decorators keep docstrings as written; yields whether
+    anything was changed (not when ``scipy.stats`` is loaded already, nothing would be
+    gained, or SciPy has no such scraper).
+
+    The stand-in takes the scraper's place in its own module, which the modules loaded
+    meanwhile import it from, and in every SciPy module loaded before that imported it
+    already; on the way out each module holding the stand-in gets the scraper back."""
     if "scipy.stats" in sys.modules:
         yield False
         return
     try:
-        from scipy._lib import _array_api
+        from scipy._lib import _docscrape
     except ImportError:
         yield False
         return
-    original = getattr(_array_api, "FunctionDoc", None)
-    if original is None or not hasattr(_array_api, "xp_capabilities"):
+    original = getattr(_docscrape, "FunctionDoc", None)
+    if original is None:
         yield False
         return
-    _array_api.FunctionDoc = _DocstringAsIs
+    _swap_in_scipy(original, _DocstringAsIs)
     try:
         yield True
     finally:
-        _array_api.FunctionDoc = original
+        _swap_in_scipy(_DocstringAsIs, original)
+
+
+def _swap_in_scipy(old: object, new: object) -> None:
+    """Every loaded SciPy module whose ``FunctionDoc`` is ``old`` gets ``new``."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("scipy") and getattr(module, "FunctionDoc", None) is old:
+            module.FunctionDoc = new
