@@ -14,6 +14,12 @@ SciPy module's ``FunctionDoc`` keeps each docstring as it is.
 
 Only a docstring is skipped: if SciPy renames its internals, the import here is as
 slow as a plain one and as correct (``docstrings_kept`` finds nothing to change).
+
+SciPy's copy of array-api-compat also builds its numpy namespace with ``from numpy
+import *``, which imports every submodule numpy lists, ``numpy.f2py`` (the Fortran
+wrapper generator, 70 ms) included; nothing in SciPy's or scikit-learn's work uses
+it there, so while scikit-learn is imported here numpy does not list it
+(``f2py_unlisted``).
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ def import_scikit_learn() -> None:
     """Import ``MODULES``; at once when they are loaded already."""
     if all(name in sys.modules for name in MODULES):
         return
-    with _IMPORTING, docstrings_kept():
+    with _IMPORTING, docstrings_kept(), f2py_unlisted():
         import sklearn.cluster
         import sklearn.metrics
         import sklearn.preprocessing  # noqa: F401
@@ -105,3 +111,28 @@ def _swap_in_scipy(old: object, new: object) -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("scipy") and getattr(module, "FunctionDoc", None) is old:
             module.FunctionDoc = new
+
+
+@contextlib.contextmanager
+def f2py_unlisted() -> Iterator[bool]:
+    """While inside, ``from numpy import *`` and ``dir(numpy)`` leave out ``f2py``; yields
+    whether they did (not once it or SciPy's numpy namespace is loaded, or where numpy
+    lists no such name). ``import numpy.f2py`` and ``numpy.f2py`` work as ever."""
+    import numpy
+
+    names, listing = getattr(numpy, "__all__", None), getattr(numpy, "__dir__", None)
+    if (
+        "numpy.f2py" in sys.modules
+        or "scipy._lib.array_api_compat.numpy" in sys.modules
+        or not isinstance(names, list)
+        or "f2py" not in names
+        or not callable(listing)
+    ):
+        yield False
+        return
+    numpy.__all__ = [name for name in names if name != "f2py"]
+    numpy.__dir__ = lambda: [name for name in listing() if name != "f2py"]
+    try:
+        yield True
+    finally:
+        numpy.__all__, numpy.__dir__ = names, listing

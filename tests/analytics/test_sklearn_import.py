@@ -22,6 +22,8 @@ def counted(self, *args, **kwargs):
     parses.append(1)
     scrape(self, *args, **kwargs)
 _docscrape.FunctionDoc.__init__ = counted
+import numpy
+numpy_names, numpy_listing = list(numpy.__all__), sorted(dir(numpy))
 HELPER = sys.argv[1] == "helper"
 if HELPER:
     from basket_segments.analytics.sklearn_import import import_scikit_learn
@@ -43,6 +45,9 @@ print(json.dumps({
     "ttest": round(float(scipy.stats.ttest_ind([1, 2, 3, 4], [3, 4, 5, 6]).pvalue), 9),
     "has_doc": "rankdata" in (scipy.stats.rankdata.__doc__ or ""),
     "axis_doc": "Welch" in (scipy.stats.ttest_ind.__doc__ or ""),
+    "f2py_loaded": "numpy.f2py" in sys.modules,
+    "numpy_as_before": numpy.__all__ == numpy_names and sorted(dir(numpy)) == numpy_listing,
+    "f2py_importable": __import__("numpy.f2py").f2py.__name__ == "numpy.f2py",
 }))
 """
 
@@ -68,6 +73,9 @@ def test_the_helper_imports_scikit_learn_without_scipys_docstring_rewriting():
     assert helped["rankdata"] == plain["rankdata"] == [3.0, 1.0, 2.0]
     assert helped["ttest"] == plain["ttest"]
     assert helped["has_doc"] and helped["axis_doc"]  # the docstrings as written are kept
+    # numpy's Fortran wrapper generator is not imported, and numpy lists it again after.
+    assert plain["f2py_loaded"] and not helped["f2py_loaded"]
+    assert helped["numpy_as_before"] and helped["f2py_importable"]
 
 
 def test_nothing_is_changed_once_scipy_stats_is_loaded():
