@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import diskcache
+import flask
 import psutil
+import pytest
 
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.store import jobs
@@ -135,6 +137,27 @@ def test_a_stop_signal_is_noted_without_a_lock_and_passed_on_by_the_main_thread(
         for number, handler in previous.items():
             signal.signal(number, handler)
     assert stop.is_set() and served == [True] and not serving.is_alive()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # printed
+def test_a_job_process_whose_serving_fails_ends_with_status_1(monkeypatch):
+    """Serving runs in a thread; its failure still ends the process with status 1, so that
+    the worker's ``Keeper`` starts another (status 0 means it ended by itself)."""
+    from basket_segments.store import jobs as job_store
+
+    def failing(app, stop, parent):
+        raise RuntimeError("the job store is gone")
+
+    monkeypatch.setattr(job_process, "load_app", lambda uri: flask.Flask("host"))
+    monkeypatch.setattr(job_store, "serve_jobs", failing)
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        assert job_process.main(["--app", "host:app"]) == 1
+        monkeypatch.setattr(job_store, "serve_jobs", lambda app, stop, parent: 0)
+        assert job_process.main(["--app", "host:app"]) == 0
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def test_a_job_process_for_something_else_than_a_flask_app_says_so():

@@ -39,7 +39,8 @@ RESTART_PAUSE = 5.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve jobs until SIGTERM or SIGINT, or until the process that started it ends."""
+    """Serve jobs until SIGTERM or SIGINT, or until the process that started it ends; 1
+    when serving failed (a ``Keeper`` starts another then)."""
     args = build_parser().parse_args(argv)
     signals = note_stop_signals()
     parent = os.getppid()
@@ -51,11 +52,19 @@ def main(argv: list[str] | None = None) -> int:
             f"job process: {args.app} is not a Flask app; its worker runs its jobs", file=sys.stderr
         )
         return NOT_AN_APP
-    stop = threading.Event()
-    serving = threading.Thread(target=serve_jobs, args=(app, stop, parent), name="job-server")
+    stop, failed = threading.Event(), []
+
+    def serve() -> None:
+        try:
+            serve_jobs(app, stop, parent)
+        except BaseException as error:  # the thread's hook prints it; the exit status says it
+            failed.append(error)
+            raise
+
+    serving = threading.Thread(target=serve, name="job-server")
     serving.start()
     pass_stop_signals(signals, stop, serving)
-    return 0
+    return 1 if failed else 0
 
 
 def note_stop_signals() -> list[int]:
