@@ -111,53 +111,54 @@ def test_a_job_process_builds_the_app_gunicorn_names_and_ends_on_sigterm(tmp_pat
         assert store.get(jobs.JOB_PROCESS_KEY) is None
 
 
-def test_a_stop_signal_is_noted_without_a_lock_and_passed_on_by_the_main_thread():
+@pytest.fixture
+def own_stop_handlers():
+    """The tests below install the job process's SIGTERM and SIGINT handlers here; pytest's
+    own come back after."""
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+
+
+def test_a_stop_signal_is_noted_without_a_lock_and_passed_on_by_the_main_thread(
+    own_stop_handlers,
+):
     """The handler only notes SIGTERM, even while the main thread holds the stop Event's
     lock (as it does entering and leaving ``stop.wait``, where a handler that set the Event
     waited for itself); the main thread then sets the Event and waits for the server."""
     stop = threading.Event()
     served = []
     serving = threading.Thread(target=lambda: served.append(stop.wait(30)))
-    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        signals = job_process.note_stop_signals()
-        lock = stop._cond._lock  # the lock a handler calling stop.set() would wait for
-        lock.acquire()
-        rescue = threading.Timer(10, lock.release)  # a waiting handler fails, not hangs
-        rescue.start()
-        signal.raise_signal(signal.SIGTERM)
-        rescue.cancel()
-        held_throughout = lock.locked()
-        if held_throughout:
-            lock.release()
-        assert held_throughout and signals == [signal.SIGTERM] and not stop.is_set()
-        serving.start()
-        job_process.pass_stop_signals(signals, stop, serving)
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    signals = job_process.note_stop_signals()
+    lock = stop._cond._lock  # the lock a handler calling stop.set() would wait for
+    lock.acquire()
+    rescue = threading.Timer(10, lock.release)  # a waiting handler fails, not hangs
+    rescue.start()
+    signal.raise_signal(signal.SIGTERM)
+    rescue.cancel()
+    held_throughout = lock.locked()
+    if held_throughout:
+        lock.release()
+    assert held_throughout and signals == [signal.SIGTERM] and not stop.is_set()
+    serving.start()
+    job_process.pass_stop_signals(signals, stop, serving)
     assert stop.is_set() and served == [True] and not serving.is_alive()
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # printed
-def test_a_job_process_whose_serving_fails_ends_with_status_1(monkeypatch):
+def test_a_job_process_whose_serving_fails_ends_with_status_1(monkeypatch, own_stop_handlers):
     """Serving runs in a thread; its failure still ends the process with status 1, so that
     the worker's ``Keeper`` starts another (status 0 means it ended by itself)."""
-    from basket_segments.store import jobs as job_store
 
     def failing(app, stop, parent):
         raise RuntimeError("the job store is gone")
 
     monkeypatch.setattr(job_process, "load_app", lambda uri: flask.Flask("host"))
-    monkeypatch.setattr(job_store, "serve_jobs", failing)
-    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        assert job_process.main(["--app", "host:app"]) == 1
-        monkeypatch.setattr(job_store, "serve_jobs", lambda app, stop, parent: 0)
-        assert job_process.main(["--app", "host:app"]) == 0
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    monkeypatch.setattr(jobs, "serve_jobs", failing)
+    assert job_process.main(["--app", "host:app"]) == 1
+    monkeypatch.setattr(jobs, "serve_jobs", lambda app, stop, parent: 0)
+    assert job_process.main(["--app", "host:app"]) == 0
 
 
 def test_a_job_process_for_something_else_than_a_flask_app_says_so():
