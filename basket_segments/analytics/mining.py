@@ -316,8 +316,14 @@ def frequent_itemsets(
     if max_length < 2 or len(singles) < 2:
         return found
     items = np.array([item for (item,) in singles], dtype=np.int64)
-    _check_candidates(len(items) * (len(items) - 1) // 2, 2)
-    first, second, counts = itemsets.pair_counts(codes, offsets, items)
+    n_pairs = len(items) * (len(items) - 1) // 2
+    _check_candidates(n_pairs, 2)
+    held = itemsets.entries(codes, offsets, items)
+    bitsets = itemsets.bitsets_of(held) if itemsets.pairs_by_bitsets(held, n_pairs) else None
+    if bitsets is None:
+        first, second, counts = itemsets.sparse_pair_counts(held, items)
+    else:
+        first, second, counts = itemsets.bitset_pair_counts(bitsets, items)
     frequent = counts >= threshold
     level, counts = np.column_stack([first[frequent], second[frequent]]), counts[frequent]
     tick()
@@ -325,8 +331,10 @@ def frequent_itemsets(
         found[2] = _as_dict(level, counts)
     if max_length < 3 or not len(level):
         return found
-    items = np.unique(level)
-    bitsets = itemsets.item_bitsets(codes, offsets, items)
+    if bitsets is None:  # the bitsets of the items left in frequent pairs only
+        paired = np.unique(level)
+        bitsets = itemsets.bitsets_of(held.only(np.searchsorted(items, paired)))
+        items = paired
     for length in range(3, max_length + 1):
         candidates = itemsets.next_candidates(level, MAX_CANDIDATES)
         if candidates is None:

@@ -1,18 +1,40 @@
 """Array counting of frequent itemsets against efficient-apriori and a brute-force count."""
 
+from contextlib import contextmanager
 from itertools import combinations
 
 import numpy as np
+import pandas as pd
 from efficient_apriori.itemsets import apriori_gen, itemsets_from_transactions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from basket_segments.analytics import itemsets
+from basket_segments.analytics.baskets import Baskets
+from basket_segments.analytics.counting import ItemsetCounter
 from basket_segments.analytics.mining import frequent_itemsets
+
+#: ``itemsets.WORD_COST`` that makes pairs always counted on bitsets, or always by the
+#: sparse product (the choice then never depends on the baskets' shape).
+ALWAYS_BITSETS, ALWAYS_SPARSE = 0.0, 1e30
 
 baskets_of_codes = st.lists(
     st.sets(st.integers(0, 9), min_size=0, max_size=7), min_size=1, max_size=90
 )
+
+
+@contextmanager
+def settings_of(module, **values):
+    """``module``'s constants set to ``values`` inside (hypothesis runs a test many times
+    in one function-scoped fixture, so no ``monkeypatch`` here)."""
+    previous = {name: getattr(module, name) for name in values}
+    for name, value in values.items():
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            setattr(module, name, value)
 
 
 def coded(baskets):
@@ -50,6 +72,55 @@ def test_counts_agree_with_efficient_apriori_and_brute_force(baskets, threshold,
         transactions, (threshold - 0.5) / len(baskets), max_length
     )
     assert found == {length: dict(level) for length, level in expected.items() if level}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    baskets=baskets_of_codes,
+    threshold=st.integers(1, 4),
+    max_length=st.integers(2, 5),
+    word_cost=st.sampled_from([ALWAYS_BITSETS, ALWAYS_SPARSE]),
+    join_batch=st.sampled_from([1, 3, 1 << 20]),
+)
+def test_pairs_counted_either_way_count_the_same(
+    baskets, threshold, max_length, word_cost, join_batch
+):
+    codes, offsets = coded(baskets)
+    with settings_of(itemsets, WORD_COST=word_cost, JOIN_BATCH=join_batch):
+        found = frequent_itemsets(codes, offsets, threshold, max_length)
+    assert found == brute_force_itemsets(baskets, threshold, max_length)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    baskets=baskets_of_codes,
+    asked=st.lists(st.sets(st.integers(0, 9), min_size=1, max_size=4), min_size=1, max_size=30),
+    word_cost=st.sampled_from([ALWAYS_BITSETS, ALWAYS_SPARSE]),
+)
+def test_the_counter_counts_what_is_asked_either_way(baskets, asked, word_cost):
+    codes, offsets = coded(baskets)
+    products = pd.Index([f"p{code}" for code in range(10)])
+    counter = ItemsetCounter(
+        Baskets(codes, offsets, products, pd.Index(range(len(baskets)))),
+        {code for itemset in asked for code in itemset},
+    )
+    wanted = [tuple(sorted(itemset)) for itemset in asked]
+    expected = [sum(1 for basket in baskets if set(itemset) <= basket) for itemset in wanted]
+    with settings_of(itemsets, WORD_COST=word_cost):
+        assert counter.count_many(wanted).tolist() == expected
+
+
+def test_the_cheaper_way_is_chosen_for_each_shape():
+    """Few pairs over many baskets go to bitsets; many pairs over few baskets each
+    holding few items go to the sparse product."""
+    many_baskets = [{0, 1, 2}] * 20_000
+    codes, offsets = coded(many_baskets)
+    found = itemsets.entries(codes, offsets, np.array([0, 1, 2]))
+    assert itemsets.pairs_by_bitsets(found, 3)
+    sparse_baskets = [{i, i + 1} for i in range(0, 400, 2)] * 100
+    codes, offsets = coded(sparse_baskets)
+    found = itemsets.entries(codes, offsets, np.arange(401))
+    assert not itemsets.pairs_by_bitsets(found, 401 * 400 // 2)
 
 
 @settings(max_examples=60, deadline=None)
