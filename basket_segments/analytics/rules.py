@@ -265,7 +265,7 @@ def rules_table(
         frames.append(_rules_frame(segment, name, n, raw, baskets))
     frames = [frame for frame in frames if len(frame)]
     rules = pd.concat(frames, ignore_index=True) if frames else _empty_rules()
-    rules = _add_lift_vs_all(rules, baskets, part(report, 0.8, 1.0))
+    rules = _add_lift_vs_all(rules, mined, baskets, part(report, 0.8, 1.0))
     return sort_rules(filter_rules(rules, params))
 
 
@@ -393,48 +393,58 @@ def _redundant(lhs, rhs, count, lhs_count) -> np.ndarray:
 
 
 def _add_lift_vs_all(
-    rules: pd.DataFrame, baskets: Baskets, report: Report | None = None
+    rules: pd.DataFrame,
+    mined: Mapping[int, GroupRules],
+    baskets: Baskets,
+    report: Report | None = None,
 ) -> pd.DataFrame:
     """Lift in the segment divided by the same rule's lift over all customers.
 
-    Rules of all customers compare with themselves (1.0); a segment's rule is
-    looked up among them and otherwise counted over all baskets, in batches of
-    ``REPORT_EVERY`` rules with a progress report (a chance to cancel) between.
+    ``rules`` holds ``mined``'s rules in its order. Rules of all customers compare
+    with themselves (1.0); a segment's rule is looked up among them and otherwise
+    counted over all baskets, in batches of ``REPORT_EVERY`` rules with a progress
+    report (a chance to cancel) between.
     """
     if rules.empty:
         return rules.assign(lift_vs_all=pd.Series(dtype="float64"), sentence="")
     everyone = (rules["segment"] == ALL_CUSTOMERS).to_numpy()
-    keys = list(zip(rules["antecedent"].tolist(), rules["consequent"].tolist(), strict=True))
-    lifts = rules["lift"].tolist()
-    known = {key: lift for key, lift, own in zip(keys, lifts, everyone, strict=True) if own}
-    missing = list(dict.fromkeys(key for key in keys if key not in known))
-    if missing:
-        known.update(_lifts_over_all(missing, baskets, report or ignore))
-    overall = np.array(
-        [1.0 if own else known[key] for key, own in zip(keys, everyone, strict=True)]
-    )
+    overall = _lifts_of_all_customers(mined, baskets, report or ignore)
     with_lift = rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall))
     return add_sentences(with_lift, baskets.anonymous)
 
 
+def _lifts_of_all_customers(
+    mined: Mapping[int, GroupRules], baskets: Baskets, report: Report
+) -> np.ndarray:
+    """Each mined rule's lift over all baskets, in ``mined``'s order, on product codes:
+    from the rules of all customers where mined there (the lift ``rule_frame`` gives
+    it), else counted (``_lifts_over_all``)."""
+    everyone = mined.get(ALL_CUSTOMERS)
+    known = {}
+    if everyone is not None:
+        n = everyone.baskets
+        known = {
+            (lhs, rhs): (count / lhs_count) / (rhs_count / n)
+            for lhs, rhs, count, lhs_count, rhs_count in everyone.rules
+        }
+    keys = [(lhs, rhs) for group in mined.values() for lhs, rhs, *_ in group.rules]
+    missing = list(dict.fromkeys(key for key in keys if key not in known))
+    if missing:
+        known.update(_lifts_over_all(missing, baskets, report))
+    return np.array([known[key] for key in keys], dtype=np.float64)
+
+
 def _lifts_over_all(
-    keys: list[tuple[tuple[str, ...], tuple[str, ...]]], baskets: Baskets, report: Report
+    keys: list[tuple[tuple[int, ...], tuple[int, ...]]], baskets: Baskets, report: Report
 ) -> dict:
-    """Each rule's lift over all baskets, from counts of its sides and of the whole rule.
+    """Each rule's lift over all baskets, from counts of its sides and of the whole rule
+    (sides are sorted product codes, as mined).
 
     Rules share item lists (every rule of an itemset has it as its whole rule), so each
-    distinct list is coded and counted once.
+    distinct list is counted once.
     """
-    codes = {name: code for code, name in enumerate(baskets.products)}
-    coded_lists: dict[tuple[str, ...], tuple[int, ...]] = {}
-
-    def coded(names: tuple[str, ...]) -> tuple[int, ...]:
-        if names not in coded_lists:
-            coded_lists[names] = tuple(sorted(codes[x] for x in names))
-        return coded_lists[names]
-
-    sides = [(coded(left + right), coded(left), coded(right)) for left, right in keys]
-    itemsets = list(dict.fromkeys(coded_lists.values()))
+    sides = [(tuple(sorted(left + right)), left, right) for left, right in keys]
+    itemsets = list(dict.fromkeys(itemset for side in sides for itemset in side))
     counter = ItemsetCounter(baskets, {code for itemset in itemsets for code in itemset})
     counts: dict[tuple[int, ...], int] = {}
     for start in range(0, len(itemsets), REPORT_EVERY):
