@@ -71,11 +71,27 @@ def as_whole_numbers(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
     # Left: digits with an optional minus, each at least as long as its number written
     # plainly (a leading zero, "-0"); equal lengths in total mean every one is plain.
     values = numbers.to_numpy()
-    if len(values) and (values.min() <= -(10**15) or values.max() >= 10**15):
+    low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+    if low <= -(10**15) or high >= 10**15:
         return None
-    plain = np.searchsorted(_POWERS, np.abs(values), side="right").sum() + len(values)
-    plain += np.count_nonzero(values < 0)
-    return numbers if plain == sum(map(text_bytes, text.chunks)) else None
+    written = sum(map(text_bytes, text.chunks))
+    return numbers if _plain_length(values, low, high) == written else None
+
+
+def _plain_length(values: np.ndarray, low: int, high: int) -> int:
+    """How many characters ``values`` take written plainly, all together: one digit each,
+    one more for each power of ten a value reaches (only the powers up to the widest
+    value are compared: ages and scores take one or two passes), and the minus signs.
+
+    >>> values = np.array([0, 7, -10, 999, 1000])
+    >>> _plain_length(values, -10, 1000) == len("07-109991000")
+    True
+    """
+    magnitudes = np.abs(values) if low < 0 else values
+    widest = max(-low, high)
+    reached = [power for power in _POWERS.tolist() if power <= widest]
+    total = len(values) + sum(int(np.count_nonzero(magnitudes >= power)) for power in reached)
+    return total + (int(np.count_nonzero(values < 0)) if low < 0 else 0)
 
 
 def _digits_and_minus_only(text: pa.ChunkedArray) -> bool:

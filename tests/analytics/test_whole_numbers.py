@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from basket_segments.analytics import loading
 from basket_segments.analytics.loading import read_source
 from basket_segments.analytics.prepare import prepare
+from basket_segments.analytics.whole_numbers import PLAIN_WHOLE, as_whole_numbers
 
 #: More rows than the reader's sample (200), so a late value is unseen when it chooses.
 ROWS = 600
@@ -139,3 +143,20 @@ def test_conflicting_numbers_are_noted_and_the_first_kept_as_from_text(monkeypat
     _assert_same(typed, as_text)
     assert typed.customers.loc["999", "Age"] == 41
     assert any("conflicting values in Age" in note for note in typed.report["notes"])
+
+
+written_numbers = st.one_of(
+    st.integers(-(10**16), 10**16).map(str),  # plain, a few past the 15 digits kept
+    st.text(alphabet="0123456789-+ .x", min_size=1, max_size=6),  # mostly not plain
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(written_numbers, min_size=1, max_size=12), split=st.integers(0, 12))
+def test_a_column_is_numbers_exactly_when_every_value_is_plain(values, split):
+    text = pa.chunked_array([values[:split], values[split:]], pa.large_string())
+    numbers = as_whole_numbers(text)
+    every_one_plain = all(PLAIN_WHOLE.fullmatch(value) for value in values)
+    assert (numbers is not None) == every_one_plain
+    if numbers is not None:
+        assert [str(number) for number in numbers.to_pylist()] == values
