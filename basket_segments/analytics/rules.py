@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from basket_segments.analytics.baskets import Baskets
+from basket_segments.analytics.baskets import Baskets, split_baskets
 from basket_segments.analytics.counting import ItemsetCounter
 from basket_segments.analytics.machine import usable_cpus
 from basket_segments.analytics.measures import MEASURE_COLUMNS, interest_measures
@@ -277,9 +277,12 @@ def basket_groups(
     if segments is None:
         return groups
     basket_segment = segments.reindex(baskets.customers).to_numpy(dtype="float64")
-    for segment in sorted(segments.unique()):
-        selected = baskets.select(basket_segment == segment)
-        groups[int(segment)] = (selected.codes, selected.offsets)
+    numbers = sorted(segments.unique())
+    which = np.full(len(basket_segment), -1, dtype=np.int64)  # -1: a basket of no segment
+    for position, segment in enumerate(numbers):
+        which[basket_segment == segment] = position
+    split = split_baskets(baskets.codes, baskets.offsets, which, len(numbers))
+    groups.update(zip((int(segment) for segment in numbers), split, strict=True))
     return groups
 
 

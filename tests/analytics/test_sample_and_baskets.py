@@ -3,8 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from basket_segments.analytics.baskets import build_baskets
+from basket_segments.analytics.baskets import build_baskets, split_baskets
 from basket_segments.analytics.errors import DataError
 from basket_segments.analytics.local import LocalEngine
 from basket_segments.analytics.migration import LAPSED, NEW, migration_matrix
@@ -99,3 +101,23 @@ def test_invoice_baskets_need_an_invoice_column():
         build_baskets(purchases, by="invoice")
     with pytest.raises(DataError, match="one customer or one invoice"):
         build_baskets(purchases, by="week")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    baskets=st.lists(
+        st.tuples(st.lists(st.integers(0, 9), max_size=5), st.integers(-1, 3)), max_size=40
+    )
+)
+def test_each_group_gets_its_own_baskets_in_order(baskets):
+    """``split_baskets`` against taking each group's baskets one by one (-1: no group)."""
+    sizes = [len(codes) for codes, _ in baskets]
+    codes = np.array([code for basket, _ in baskets for code in basket], dtype=np.int32)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    groups = np.array([group for _, group in baskets], dtype=np.int64)
+    split = split_baskets(codes, offsets, groups, 4)
+    for group, (group_codes, group_offsets) in enumerate(split):
+        own = [basket for basket, of in baskets if of == group]
+        assert group_codes.tolist() == [code for basket in own for code in basket]
+        assert group_offsets.tolist() == np.cumsum([0, *map(len, own)]).tolist()
+        assert group_codes.dtype == codes.dtype
