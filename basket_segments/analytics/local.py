@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,14 +21,6 @@ from basket_segments.analytics.loading import RawTable, Source, peek_columns, re
 from basket_segments.analytics.machine import usable_cpus
 from basket_segments.analytics.mining import no_rules_reason
 from basket_segments.analytics.notes import by_group, left_out_notes, small_segment_notes
-from basket_segments.analytics.over_time import (
-    ByPeriod,
-    OverTime,
-    period_purchases,
-    period_segments,
-    segments_over_time,
-    split_by_period,
-)
 from basket_segments.analytics.periods import PeriodRule
 from basket_segments.analytics.prepare import PreparedData, has_customers, prepare
 from basket_segments.analytics.products import top_products
@@ -54,6 +46,9 @@ from basket_segments.analytics.stages import (
     data_line,
 )
 from basket_segments.analytics.support_hint import count_pairs
+
+if TYPE_CHECKING:  # over time's code is imported where it runs: the one-file run never needs it
+    from basket_segments.analytics.over_time import ByPeriod, OverTime
 
 
 class LocalEngine:
@@ -175,6 +170,8 @@ class LocalEngine:
 
     def cut_periods(self, data: PreparedData, rule: PeriodRule) -> ByPeriod:
         """The data cut into periods, each with its customers' features."""
+        from basket_segments.analytics.over_time import split_by_period
+
         return split_by_period(data, rule)
 
     def over_time(
@@ -186,6 +183,8 @@ class LocalEngine:
         options: AnalysisOptions,
     ) -> OverTime:
         """Segments fitted on the reference period, every period's customers in them."""
+        from basket_segments.analytics.over_time import segments_over_time
+
         try:
             kinds = data.feature_kinds
             return segments_over_time(cut, features, k, kinds, **options.kmeans, run=self._run)
@@ -196,6 +195,8 @@ class LocalEngine:
         self, data: PreparedData, cut: ByPeriod, found: OverTime, number: int
     ) -> tuple[PreparedData, Segments]:
         """Period ``number``'s data and segments, to mine as the whole file's are."""
+        from basket_segments.analytics.over_time import period_purchases, period_segments
+
         segments = period_segments(found, number)
         customers = cut.customers[number]
         return replace(data, customers=customers, purchases=period_purchases(cut, number)), segments

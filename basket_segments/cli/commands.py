@@ -34,8 +34,7 @@ from basket_segments.analytics.rules import MAX_RULES, RuleParams
 from basket_segments.analytics.sample import generate_sample
 from basket_segments.analytics.segmentation import SCALINGS
 from basket_segments.analytics.significance import CORRECTIONS
-from basket_segments.analytics.spark.engine import COLLECT_SEGMENTS_MAX, SparkEngine
-from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
+from basket_segments.analytics.spark import COLLECT_SEGMENTS_MAX
 from basket_segments.analytics.stages import AnalysisOptions
 from basket_segments.cli.memory import OUT_OF_MEMORY, default_table_budget, out_of_address_space
 
@@ -353,6 +352,10 @@ def _analyze_spark(
     args: argparse.Namespace, source: str | pd.DataFrame, options: AnalysisOptions
 ) -> int:
     """The same analysis on Spark: Spark reads DATA itself (a path or URI)."""
+    # Here: the local engine's runs never load the Spark engine's modules.
+    from basket_segments.analytics.spark.engine import SparkEngine
+    from basket_segments.analytics.spark.session import out_of_memory_in_words, spark_session
+
     out = Path(args.out)
     started = time.perf_counter()
     environ = os.environ

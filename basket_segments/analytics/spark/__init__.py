@@ -11,3 +11,7 @@ no module here imports it at import time: ``import analytics`` and the local
 engine work without it, and choosing this engine without it installed gives
 one sentence (``session.require_pyspark``).
 """
+
+#: Largest segments table brought to the driver (as segments.csv); above it Spark writes it.
+#: (Here, not in ``engine``: the command line's help names it without loading the engine.)
+COLLECT_SEGMENTS_MAX = 2_000_000

@@ -22,6 +22,7 @@ from basket_segments.analytics.notes import by_group, left_out_notes, small_segm
 from basket_segments.analytics.over_time import OverTime, period_segments
 from basket_segments.analytics.periods import PeriodRule
 from basket_segments.analytics.rules import ALL_CUSTOMERS
+from basket_segments.analytics.spark import COLLECT_SEGMENTS_MAX
 from basket_segments.analytics.spark.over_time import (
     SparkByPeriod,
     over_time_spark,
@@ -45,8 +46,6 @@ from basket_segments.analytics.stages import (
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-#: Largest segments table brought to the driver (as segments.csv); above it Spark writes it.
-COLLECT_SEGMENTS_MAX = 2_000_000
 SINGLE_CONSEQUENT_NOTE = (
     "The Spark engine's FPGrowth finds rules with one product on the right only; the local "
     "engine also finds rules with several."
