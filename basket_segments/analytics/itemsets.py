@@ -108,15 +108,7 @@ def bitset_pair_counts(
     firsts, seconds, counts = [], [], []
     partners = np.arange(len(items) - 1, -1, -1)  # row i pairs with every later row
     for start, stop in _batches(partners, JOIN_BATCH):
-        first = np.repeat(np.arange(start, stop), partners[start:stop])
-        second = (
-            first
-            + 1
-            + np.arange(len(first))
-            - np.repeat(
-                np.cumsum(partners[start:stop]) - partners[start:stop], partners[start:stop]
-            )
-        )
+        first, second = _with_partners(start, stop, partners)
         together = count_candidates(bitsets, np.column_stack([first, second]))
         kept = together > 0
         firsts.append(items[first[kept]])
@@ -236,11 +228,21 @@ def _batches(partners: np.ndarray, size: int) -> list[tuple[int, int]]:
 
 def _join(level: np.ndarray, first: int, last: int, partners: np.ndarray) -> np.ndarray:
     """Each row ``first <= i < last`` joined with every later row of its prefix group."""
+    left, right = _with_partners(first, last, partners)
+    return np.column_stack([level[left], level[right, -1]])
+
+
+def _with_partners(first: int, last: int, partners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers ``(i, j)`` of each row ``first <= i < last`` with each of the
+    ``partners[i]`` rows right after it.
+
+    >>> _with_partners(0, 3, np.array([2, 1, 0]))
+    (array([0, 0, 1]), array([1, 2, 2]))
+    """
     counts = partners[first:last]
     left = np.repeat(np.arange(first, last), counts)
     offset = np.arange(len(left)) - np.repeat(np.cumsum(counts) - counts, counts)
-    right = left + 1 + offset
-    return np.column_stack([level[left], level[right, -1]])
+    return left, left + 1 + offset
 
 
 def _row_keys(rows: np.ndarray) -> np.ndarray:

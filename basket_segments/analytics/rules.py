@@ -411,30 +411,16 @@ def _add_lift_vs_all(
     if rules.empty:
         return rules.assign(lift_vs_all=pd.Series(dtype="float64"), sentence="")
     everyone = (rules["segment"] == ALL_CUSTOMERS).to_numpy()
-    overall = _lifts_of_all_customers(mined, baskets, report or ignore)
-    with_lift = rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall))
-    return add_sentences(with_lift, baskets.anonymous)
-
-
-def _lifts_of_all_customers(
-    mined: Mapping[int, GroupRules], baskets: Baskets, report: Report
-) -> np.ndarray:
-    """Each mined rule's lift over all baskets, in ``mined``'s order, on product codes:
-    from the rules of all customers where mined there (the lift ``rule_frame`` gives
-    it), else counted (``_lifts_over_all``)."""
-    everyone = mined.get(ALL_CUSTOMERS)
-    known = {}
-    if everyone is not None:
-        n = everyone.baskets
-        known = {
-            (lhs, rhs): (count / lhs_count) / (rhs_count / n)
-            for lhs, rhs, count, lhs_count, rhs_count in everyone.rules
-        }
+    # Each row's rule as mined, in product codes (``rules`` lists ``mined``'s rules in order).
     keys = [(lhs, rhs) for group in mined.values() for lhs, rhs, *_ in group.rules]
+    lifts = rules["lift"].tolist()
+    known = {key: lift for key, lift, own in zip(keys, lifts, everyone, strict=True) if own}
     missing = list(dict.fromkeys(key for key in keys if key not in known))
     if missing:
-        known.update(_lifts_over_all(missing, baskets, report))
-    return np.array([known[key] for key in keys], dtype=np.float64)
+        known.update(_lifts_over_all(missing, baskets, report or ignore))
+    overall = np.array([known[key] for key in keys], dtype=np.float64)
+    with_lift = rules.assign(lift_vs_all=np.where(everyone, 1.0, rules["lift"] / overall))
+    return add_sentences(with_lift, baskets.anonymous)
 
 
 def _lifts_over_all(
